@@ -1,0 +1,90 @@
+//! Enums of the API, mirrored from the entity and analysis enums.
+
+use async_graphql::Enum;
+
+use crate::analysis::flags::Flag;
+use crate::analysis::ownership::{FindingKind, Severity};
+
+/// The channel through which a touchpoint meets the customer.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "Channel", remote = "entity::enums::Channel", rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum ChannelEnum {
+    Phone,
+    Email,
+    Chat,
+    FaceToFace,
+    Web,
+    MobileApp,
+    Social,
+    Mail,
+    SelfService,
+    Other,
+}
+
+/// A RACI role.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "Role", remote = "entity::enums::Role", rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum RoleEnum {
+    /// Does the work at the touchpoint.
+    Responsible,
+    /// Owns the outcome; every touchpoint should have exactly one.
+    Accountable,
+    /// Asked before decisions.
+    Consulted,
+    /// Told after decisions.
+    Informed,
+}
+
+/// A flag of a handoff (SPEC §2); several can hold at once.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "HandoffFlag", remote = "Flag", rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum HandoffFlagEnum {
+    /// `to` is a CX team and `from` is not.
+    DeferralToCx,
+    /// A deferral to CX at a touchpoint no CX team is ACCOUNTABLE or RESPONSIBLE for
+    /// (or with no touchpoint): the silo handoff siloscope exists to detect.
+    Silo,
+    /// A deferral to CX by a function that is ACCOUNTABLE or RESPONSIBLE for the touchpoint.
+    OwnedDeferral,
+    /// The customer bounced back to the function they came from (A→B→A).
+    PingPong,
+    /// The first interaction left the customer with something to do.
+    CustomerBurden,
+    /// The first interaction's note uses deferral language.
+    DeferralLanguage,
+}
+
+/// The kind of an ownership finding.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "OwnershipFindingKind", remote = "FindingKind", rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum FindingKindEnum {
+    /// No ACCOUNTABLE function (error).
+    NoAccountable,
+    /// More than one ACCOUNTABLE function (error).
+    MultipleAccountable,
+    /// No RESPONSIBLE function (warning).
+    NoResponsible,
+    /// Every ACCOUNTABLE/RESPONSIBLE function is a CX team (warning).
+    CxOnlyOwnership,
+    /// Not all people of an owning function have acknowledged it (info).
+    Unacknowledged,
+}
+
+/// How serious a finding is.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "Severity", remote = "Severity", rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum SeverityEnum {
+    Error,
+    Warning,
+    Info,
+}
+
+/// Which earlier period a report is compared with.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum ComparisonPeriod {
+    /// The period of equal length that ends where the window starts.
+    PreviousPeriod,
+    /// The same window one calendar year earlier.
+    SamePeriodLastYear,
+}

@@ -1,0 +1,313 @@
+//! The organization's model: functions, people, journeys, touchpoints, responsibilities.
+
+use async_graphql::{Context, Interface, Object, ID};
+use entity::{acknowledgement, function, journey, organization, person, responsibility, stage, touchpoint};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+
+use super::enums::{ChannelEnum, RoleEnum};
+use super::window::instant;
+use crate::auth::AccessRole;
+use crate::error::ApiResult;
+use crate::graphql::context::db;
+use crate::ids;
+use crate::service::scoped::{find, in_org, OrgScoped};
+use crate::service::touchpoint::ExperienceElement;
+
+/// Anything with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "The global id, opaque; pass it to `node(id:)`."))]
+pub enum Node {
+    Function(Function),
+    Person(Person),
+    Journey(Journey),
+    Stage(Stage),
+    Touchpoint(Touchpoint),
+    Responsibility(Responsibility),
+}
+
+fn global<E: OrgScoped>(id: i64) -> ID {
+    ids::encode(E::TYPE, id)
+}
+
+/// The tenant: every record belongs to one organization.
+pub struct Organization(pub organization::Model);
+
+#[Object]
+impl Organization {
+    /// The slug tokens name in their `org` claim.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Phrases that mark a note as deferral language (lower-case substrings).
+    async fn deferral_phrases(&self) -> ApiResult<Vec<String>> {
+        Ok(crate::service::organization::phrases(&self.0)?.0.as_slice().to_vec())
+    }
+    /// Phrases that mark a note as a burden left to the customer (lower-case substrings).
+    async fn burden_phrases(&self) -> ApiResult<Vec<String>> {
+        Ok(crate::service::organization::phrases(&self.0)?.1.as_slice().to_vec())
+    }
+}
+
+/// Who the token says the caller is.
+pub struct ViewerInfo {
+    pub subject: String,
+    pub roles: Vec<AccessRole>,
+    pub organization: organization::Model,
+}
+
+#[Object(name = "Viewer")]
+impl ViewerInfo {
+    /// The token's `sub`.
+    async fn subject(&self) -> &str {
+        &self.subject
+    }
+    /// The token's roles.
+    async fn roles(&self) -> &[AccessRole] {
+        &self.roles
+    }
+    /// The token's organization.
+    async fn organization(&self) -> Organization {
+        Organization(self.organization.clone())
+    }
+}
+
+async fn load<E: OrgScoped>(ctx: &Context<'_>, organization_id: i64, id: Option<i64>) -> ApiResult<Option<E::Model>> {
+    match id {
+        Some(id) => find::<E>(db(ctx)?, organization_id, id).await,
+        None => Ok(None),
+    }
+}
+
+async fn responsibilities_where(
+    ctx: &Context<'_>,
+    organization_id: i64,
+    column: responsibility::Column,
+    id: i64,
+) -> ApiResult<Vec<Responsibility>> {
+    Ok(in_org::<responsibility::Entity>(organization_id)
+        .filter(column.eq(id))
+        .order_by_asc(responsibility::Column::Id)
+        .all(db(ctx)?)
+        .await?
+        .into_iter()
+        .map(Responsibility)
+        .collect())
+}
+
+/// A department or team.
+#[derive(Clone)]
+pub struct Function(pub function::Model);
+
+#[Object]
+impl Function {
+    async fn id(&self) -> ID {
+        global::<function::Entity>(self.0.id)
+    }
+    /// Unique in the organization, case-insensitively.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Whether this is a customer-experience team: handoffs to it are deferrals to CX.
+    async fn is_cx_team(&self) -> bool {
+        self.0.is_cx_team
+    }
+    /// The HR system's id; `null` when not synced from one.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+    /// Archived functions are left out of ownership findings; their history stays in reports.
+    async fn archived(&self) -> bool {
+        self.0.archived
+    }
+    /// The function this one belongs to; `null` at the top of the hierarchy.
+    async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Function>> {
+        Ok(load::<function::Entity>(ctx, self.0.organization_id, self.0.parent_id).await?.map(Function))
+    }
+    /// The function's RACI roles on touchpoints.
+    async fn responsibilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Responsibility>> {
+        responsibilities_where(ctx, self.0.organization_id, responsibility::Column::FunctionId, self.0.id).await
+    }
+}
+
+/// An employee.
+#[derive(Clone)]
+pub struct Person(pub person::Model);
+
+#[Object]
+impl Person {
+    async fn id(&self) -> ID {
+        global::<person::Entity>(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Unique in the organization, case-insensitively.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    /// The HR system's id; `null` when not synced from one.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+    /// Job title; `null` when unknown.
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+    async fn archived(&self) -> bool {
+        self.0.archived
+    }
+    /// The function the person works in; `null` when unassigned.
+    async fn function(&self, ctx: &Context<'_>) -> ApiResult<Option<Function>> {
+        Ok(load::<function::Entity>(ctx, self.0.organization_id, self.0.function_id).await?.map(Function))
+    }
+}
+
+/// A customer journey and its ordered stages.
+#[derive(Clone)]
+pub struct Journey(pub journey::Model);
+
+#[Object]
+impl Journey {
+    async fn id(&self) -> ID {
+        global::<journey::Entity>(self.0.id)
+    }
+    /// Unique in the organization, case-insensitively.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn archived(&self) -> bool {
+        self.0.archived
+    }
+    /// The stages in order.
+    async fn stages(&self, ctx: &Context<'_>) -> ApiResult<Vec<Stage>> {
+        Ok(crate::service::journey::stages(db(ctx)?, self.0.organization_id, self.0.id)
+            .await?
+            .into_iter()
+            .map(Stage)
+            .collect())
+    }
+}
+
+/// One stage of a journey.
+#[derive(Clone)]
+pub struct Stage(pub stage::Model);
+
+#[Object]
+impl Stage {
+    async fn id(&self) -> ID {
+        global::<stage::Entity>(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Place among the journey's stages, from 0.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    async fn journey(&self, ctx: &Context<'_>) -> ApiResult<Option<Journey>> {
+        Ok(load::<journey::Entity>(ctx, self.0.organization_id, Some(self.0.journey_id)).await?.map(Journey))
+    }
+    /// The touchpoints of this stage.
+    async fn touchpoints(&self, ctx: &Context<'_>) -> ApiResult<Vec<Touchpoint>> {
+        Ok(in_org::<touchpoint::Entity>(self.0.organization_id)
+            .filter(touchpoint::Column::StageId.eq(self.0.id))
+            .order_by_asc(touchpoint::Column::Id)
+            .all(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(Touchpoint)
+            .collect())
+    }
+}
+
+/// A point where the business meets the customer.
+#[derive(Clone)]
+pub struct Touchpoint(pub touchpoint::Model);
+
+#[Object]
+impl Touchpoint {
+    async fn id(&self) -> ID {
+        global::<touchpoint::Entity>(self.0.id)
+    }
+    /// Unique in the organization, case-insensitively.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn channel(&self) -> ChannelEnum {
+        self.0.channel.into()
+    }
+    /// The experience the customer should have here.
+    async fn experience(&self) -> Vec<ExperienceElement> {
+        ExperienceElement::load(&self.0.experience)
+    }
+    /// Archived touchpoints are left out of ownership findings; their history stays in reports.
+    async fn archived(&self) -> bool {
+        self.0.archived
+    }
+    /// The journey stage; `null` when the touchpoint is not placed on a journey.
+    async fn stage(&self, ctx: &Context<'_>) -> ApiResult<Option<Stage>> {
+        Ok(load::<stage::Entity>(ctx, self.0.organization_id, self.0.stage_id).await?.map(Stage))
+    }
+    /// Who holds which RACI role here.
+    async fn responsibilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Responsibility>> {
+        responsibilities_where(ctx, self.0.organization_id, responsibility::Column::TouchpointId, self.0.id).await
+    }
+}
+
+/// A function's RACI role on a touchpoint.
+#[derive(Clone)]
+pub struct Responsibility(pub responsibility::Model);
+
+#[Object]
+impl Responsibility {
+    async fn id(&self) -> ID {
+        global::<responsibility::Entity>(self.0.id)
+    }
+    async fn role(&self) -> RoleEnum {
+        self.0.role.into()
+    }
+    async fn touchpoint(&self, ctx: &Context<'_>) -> ApiResult<Option<Touchpoint>> {
+        Ok(load::<touchpoint::Entity>(ctx, self.0.organization_id, Some(self.0.touchpoint_id)).await?.map(Touchpoint))
+    }
+    async fn function(&self, ctx: &Context<'_>) -> ApiResult<Option<Function>> {
+        Ok(load::<function::Entity>(ctx, self.0.organization_id, Some(self.0.function_id)).await?.map(Function))
+    }
+    /// The person named for the role; `null` when nobody is named.
+    async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
+        Ok(load::<person::Entity>(ctx, self.0.organization_id, self.0.person_id).await?.map(Person))
+    }
+    /// Who has confirmed they know this responsibility.
+    async fn acknowledgements(&self, ctx: &Context<'_>) -> ApiResult<Vec<Acknowledgement>> {
+        Ok(in_org::<acknowledgement::Entity>(self.0.organization_id)
+            .filter(acknowledgement::Column::ResponsibilityId.eq(self.0.id))
+            .order_by_asc(acknowledgement::Column::Id)
+            .all(db(ctx)?)
+            .await?
+            .into_iter()
+            .map(Acknowledgement)
+            .collect())
+    }
+}
+
+/// A person's confirmation that they know a responsibility of their function.
+#[derive(Clone)]
+pub struct Acknowledgement(pub acknowledgement::Model);
+
+#[Object]
+impl Acknowledgement {
+    async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
+        Ok(load::<person::Entity>(ctx, self.0.organization_id, Some(self.0.person_id)).await?.map(Person))
+    }
+    async fn responsibility(&self, ctx: &Context<'_>) -> ApiResult<Option<Responsibility>> {
+        Ok(load::<responsibility::Entity>(ctx, self.0.organization_id, Some(self.0.responsibility_id))
+            .await?
+            .map(Responsibility))
+    }
+    async fn acknowledged_at(&self) -> chrono::DateTime<chrono::Utc> {
+        instant(self.0.acknowledged_at)
+    }
+}
+

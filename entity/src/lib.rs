@@ -1,0 +1,17 @@
+//! sea-orm entities of siloscope: one module per table and nothing else.
+//!
+//! Every instant is stored as whole microseconds since the Unix epoch (UTC) in a
+//! BIGINT column: it compares and aggregates the same way on SQLite and PostgreSQL.
+
+pub mod acknowledgement;
+pub mod customer_case;
+pub mod enums;
+pub mod function;
+pub mod interaction;
+pub mod journey;
+pub mod organization;
+pub mod person;
+pub mod responsibility;
+pub mod stage;
+pub mod step;
+pub mod touchpoint;

@@ -1,0 +1,23 @@
+use sea_orm::entity::prelude::*;
+
+/// The tenant. A token's `org` claim names its slug.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "organization")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub name: String,
+    /// JSON array of lower-cased deferral phrases.
+    pub deferral_phrases: String,
+    /// JSON array of lower-cased burden phrases.
+    pub burden_phrases: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,60 @@
+//! Pieces every table shares.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+#[derive(DeriveIden)]
+pub enum Organization {
+    Table,
+    Id,
+}
+
+/// The tenant column with its foreign key; every table but `organization` has one.
+pub fn organization_id(table: impl IntoIden + 'static) -> (ColumnDef, ForeignKeyCreateStatement) {
+    (
+        big_integer("organization_id"),
+        ForeignKey::create()
+            .from(table, Alias::new("organization_id"))
+            .to(Organization::Table, Organization::Id)
+            .on_delete(ForeignKeyAction::Cascade)
+            .to_owned(),
+    )
+}
+
+/// A foreign key from `table.column` to `target.id`.
+pub fn reference(
+    table: impl IntoIden + 'static,
+    column: &str,
+    target: impl IntoIden + 'static,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(table, Alias::new(column))
+        .to(target, Alias::new("id"))
+        .to_owned()
+}
+
+/// `created_at` and `updated_at` in microseconds.
+pub fn timestamps(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
+    table
+        .col(big_integer("created_at"))
+        .col(big_integer("updated_at"))
+}
+
+/// Creates an index (unique when asked) named `name` over `columns` of `table`.
+pub async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden + 'static,
+    columns: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut stmt = Index::create();
+    stmt.name(name).table(table);
+    for column in columns {
+        stmt.col(Alias::new(*column));
+    }
+    if unique {
+        stmt.unique();
+    }
+    manager.create_index(stmt).await
+}

@@ -1,0 +1,36 @@
+//! Schema migrations, append-only, one file per step. They run unchanged on SQLite and
+//! PostgreSQL. Instants are BIGINT microseconds since the Unix epoch.
+
+pub use sea_orm_migration::prelude::*;
+
+mod common;
+mod m20261122_000001_create_organization;
+mod m20261122_000002_create_function;
+mod m20261122_000003_create_person;
+mod m20261122_000004_create_journey_and_stage;
+mod m20261122_000005_create_touchpoint;
+mod m20261122_000006_create_responsibility;
+mod m20261122_000007_create_acknowledgement;
+mod m20261122_000008_create_customer_case;
+mod m20261122_000009_create_interaction;
+mod m20261122_000010_create_step;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_organization::Migration),
+            Box::new(m20261122_000002_create_function::Migration),
+            Box::new(m20261122_000003_create_person::Migration),
+            Box::new(m20261122_000004_create_journey_and_stage::Migration),
+            Box::new(m20261122_000005_create_touchpoint::Migration),
+            Box::new(m20261122_000006_create_responsibility::Migration),
+            Box::new(m20261122_000007_create_acknowledgement::Migration),
+            Box::new(m20261122_000008_create_customer_case::Migration),
+            Box::new(m20261122_000009_create_interaction::Migration),
+            Box::new(m20261122_000010_create_step::Migration),
+        ]
+    }
+}
