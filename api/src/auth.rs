@@ -73,7 +73,10 @@ impl Viewer {
         if roles.iter().any(|r| self.roles.contains(r)) {
             Ok(())
         } else {
-            let names: Vec<String> = roles.iter().map(|r| format!("{r:?}").to_uppercase()).collect();
+            let names: Vec<String> = roles
+                .iter()
+                .map(|r| format!("{r:?}").to_uppercase())
+                .collect();
             Err(ApiError::forbidden(format!(
                 "this needs one of the roles {}",
                 names.join(", ")
@@ -206,8 +209,15 @@ mod tests {
         let claims = ours.verify(&token).unwrap();
         assert_eq!((claims.sub.as_str(), claims.org.as_str()), ("ana", "acme"));
         let theirs = keys("fedcba9876543210fedcba9876543210");
-        assert!(matches!(theirs.verify(&token), Err(ApiError::Unauthenticated(_))));
-        let expired = ours.mint("ana", "acme", &[AccessRole::Admin], -3600).unwrap();
-        assert!(matches!(ours.verify(&expired), Err(ApiError::Unauthenticated(m)) if m.contains("expired")));
+        assert!(matches!(
+            theirs.verify(&token),
+            Err(ApiError::Unauthenticated(_))
+        ));
+        let expired = ours
+            .mint("ana", "acme", &[AccessRole::Admin], -3600)
+            .unwrap();
+        assert!(
+            matches!(ours.verify(&expired), Err(ApiError::Unauthenticated(m)) if m.contains("expired"))
+        );
     }
 }

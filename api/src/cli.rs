@@ -11,7 +11,11 @@ use crate::config::Settings;
 use crate::startup::Application;
 
 #[derive(Parser, Debug)]
-#[command(name = "siloscope", version, about = "Maps who owns every customer touchpoint and detects silo handoffs.")]
+#[command(
+    name = "siloscope",
+    version,
+    about = "Maps who owns every customer touchpoint and detects silo handoffs."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -77,13 +81,17 @@ fn parse_role(text: &str) -> Result<AccessRole, String> {
         "EDITOR" => Ok(AccessRole::Editor),
         "INTEGRATION" => Ok(AccessRole::Integration),
         "ADMIN" => Ok(AccessRole::Admin),
-        _ => Err(format!("`{text}` is not one of VIEWER, EDITOR, INTEGRATION, ADMIN")),
+        _ => Err(format!(
+            "`{text}` is not one of VIEWER, EDITOR, INTEGRATION, ADMIN"
+        )),
     }
 }
 
 fn init_tracing(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::new(&settings.log);
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if settings.log_json {
         builder.json().try_init()
     } else {
@@ -110,27 +118,45 @@ pub async fn run() -> anyhow::Result<()> {
             crate::db::migrate(&db).await?;
             println!("migrated {}", crate::db::redact(&settings.database_url));
         }
-        Command::Org { command: OrgCommand::Create { slug, name } } => {
+        Command::Org {
+            command: OrgCommand::Create { slug, name },
+        } => {
             let db = crate::db::connect(&settings.database_url, 1).await?;
             crate::db::migrate(&db).await?;
             match crate::service::organization::create(&db, &slug, &name).await? {
                 Ok(org) => println!("created organization {} ({})", org.slug, org.name),
-                Err(errors) => bail!("{}", errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ")),
+                Err(errors) => bail!(
+                    "{}",
+                    errors
+                        .iter()
+                        .map(|e| e.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
             }
         }
-        Command::Token { org, sub, roles, ttl } => {
+        Command::Token {
+            org,
+            sub,
+            roles,
+            ttl,
+        } => {
             if settings.jwt.secret.is_none() {
                 bail!("SILOSCOPE_JWT_SECRET: must be set to mint tokens");
             }
             if ttl <= 0 {
                 bail!("--ttl must be positive");
             }
-            println!("{}", TokenKeys::new(&settings.jwt).mint(&sub, &org, &roles, ttl)?);
+            println!(
+                "{}",
+                TokenKeys::new(&settings.jwt).mint(&sub, &org, &roles, ttl)?
+            );
         }
         Command::ExportSchema { out } => {
             let sdl = crate::graphql::sdl();
             match out {
-                Some(path) => std::fs::write(&path, sdl).with_context(|| format!("failed to write {}", path.display()))?,
+                Some(path) => std::fs::write(&path, sdl)
+                    .with_context(|| format!("failed to write {}", path.display()))?,
                 None => print!("{sdl}"),
             }
         }
@@ -143,17 +169,27 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
     for suffix in ["", "-wal", "-shm"] {
         let path = PathBuf::from(format!("{}{suffix}", file.display()));
         if path.exists() {
-            std::fs::remove_file(&path).with_context(|| format!("failed to remove {}", path.display()))?;
+            std::fs::remove_file(&path)
+                .with_context(|| format!("failed to remove {}", path.display()))?;
         }
     }
     settings.database_url = format!("sqlite://{}?mode=rwc", file.display());
-    let secret: SecretString = settings.jwt.secret.clone().unwrap_or_else(crate::auth::random_secret);
+    let secret: SecretString = settings
+        .jwt
+        .secret
+        .clone()
+        .unwrap_or_else(crate::auth::random_secret);
     settings.jwt.secret = Some(secret);
     let db = crate::db::connect(&settings.database_url, settings.db_max_connections).await?;
     crate::db::migrate(&db).await?;
     let summary = crate::demo::create(&db, "demo", 2026, interactions).await?;
     let app = Application::with_database(&settings, db)?;
-    let token = TokenKeys::new(&settings.jwt).mint("demo-admin", "demo", &[AccessRole::Admin], 24 * 3600)?;
+    let token = TokenKeys::new(&settings.jwt).mint(
+        "demo-admin",
+        "demo",
+        &[AccessRole::Admin],
+        24 * 3600,
+    )?;
     let url = format!("http://{}:{}/graphql", settings.listen.ip(), app.port());
     println!("siloscope demo: {summary}");
     println!();
@@ -163,7 +199,9 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
     println!("In GraphiQL, add the header {{\"Authorization\": \"Bearer <token>\"}}, then try:");
     println!("  {{ siloReport {{ totals {{ cases handoffs siloHandoffs deferralsToCx }} byFunction {{ function {{ name }} siloHandoffs deferralRate }} }} }}");
     println!();
-    println!("curl -s {url} -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\");
+    println!(
+        "curl -s {url} -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\"
+    );
     println!("  -d '{{\"query\":\"{{ functions(first: 20) {{ edges {{ node {{ name isCxTeam }} }} }} }}\"}}'");
     app.run_until_stopped().await?;
     Ok(())

@@ -7,12 +7,36 @@ use secrecy::SecretString;
 
 /// Every variable the service reads, with its default and meaning (the README's table).
 pub const VARIABLES: &[(&str, &str, &str)] = &[
-    ("SILOSCOPE_DATABASE_URL", "sqlite://siloscope.db?mode=rwc", "SQLite file (created and migrated on first start) or postgres://… URL"),
-    ("SILOSCOPE_LISTEN", "127.0.0.1:8080", "address and port to listen on"),
-    ("SILOSCOPE_JWT_SECRET", "(none; required by serve)", "HS256 secret for bearer tokens, at least 32 bytes"),
-    ("SILOSCOPE_JWT_ISSUER", "(none)", "when set, tokens must carry this `iss`"),
-    ("SILOSCOPE_JWT_AUDIENCE", "(none)", "when set, tokens must carry this `aud`"),
-    ("SILOSCOPE_LOG", "info", "log filter (tracing EnvFilter syntax)"),
+    (
+        "SILOSCOPE_DATABASE_URL",
+        "sqlite://siloscope.db?mode=rwc",
+        "SQLite file (created and migrated on first start) or postgres://… URL",
+    ),
+    (
+        "SILOSCOPE_LISTEN",
+        "127.0.0.1:8080",
+        "address and port to listen on",
+    ),
+    (
+        "SILOSCOPE_JWT_SECRET",
+        "(none; required by serve)",
+        "HS256 secret for bearer tokens, at least 32 bytes",
+    ),
+    (
+        "SILOSCOPE_JWT_ISSUER",
+        "(none)",
+        "when set, tokens must carry this `iss`",
+    ),
+    (
+        "SILOSCOPE_JWT_AUDIENCE",
+        "(none)",
+        "when set, tokens must carry this `aud`",
+    ),
+    (
+        "SILOSCOPE_LOG",
+        "info",
+        "log filter (tracing EnvFilter syntax)",
+    ),
     ("SILOSCOPE_LOG_FORMAT", "text", "`text` or `json`"),
     ("SILOSCOPE_DB_MAX_CONNECTIONS", "10", "database pool size"),
 ];
@@ -68,16 +92,25 @@ impl Settings {
             .filter(|k| k.starts_with("SILOSCOPE_"))
             .find(|k| !VARIABLES.iter().any(|(name, _, _)| name == k))
         {
-            return Err(problem(unknown, "unknown variable (see the README's configuration table)"));
+            return Err(problem(
+                unknown,
+                "unknown variable (see the README's configuration table)",
+            ));
         }
         let get = |name: &str| vars.get(name).map(String::as_str).filter(|v| !v.is_empty());
         let listen = get("SILOSCOPE_LISTEN").unwrap_or("127.0.0.1:8080");
-        let listen = listen
-            .parse()
-            .map_err(|_| problem("SILOSCOPE_LISTEN", format!("`{listen}` is not an address like 127.0.0.1:8080")))?;
+        let listen = listen.parse().map_err(|_| {
+            problem(
+                "SILOSCOPE_LISTEN",
+                format!("`{listen}` is not an address like 127.0.0.1:8080"),
+            )
+        })?;
         let secret = match get("SILOSCOPE_JWT_SECRET") {
             Some(s) if s.len() < MIN_SECRET_BYTES => {
-                return Err(problem("SILOSCOPE_JWT_SECRET", format!("must be at least {MIN_SECRET_BYTES} bytes")))
+                return Err(problem(
+                    "SILOSCOPE_JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_BYTES} bytes"),
+                ))
             }
             Some(s) => Some(SecretString::from(s.to_owned())),
             None => None,
@@ -85,7 +118,12 @@ impl Settings {
         let log_json = match get("SILOSCOPE_LOG_FORMAT").unwrap_or("text") {
             "text" => false,
             "json" => true,
-            other => return Err(problem("SILOSCOPE_LOG_FORMAT", format!("`{other}` is neither `text` nor `json`"))),
+            other => {
+                return Err(problem(
+                    "SILOSCOPE_LOG_FORMAT",
+                    format!("`{other}` is neither `text` nor `json`"),
+                ))
+            }
         };
         let db_max_connections = match get("SILOSCOPE_DB_MAX_CONNECTIONS") {
             None => 10,
@@ -93,13 +131,24 @@ impl Settings {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| problem("SILOSCOPE_DB_MAX_CONNECTIONS", format!("`{v}` is not a number from 1 to 1000")))?,
+                .ok_or_else(|| {
+                    problem(
+                        "SILOSCOPE_DB_MAX_CONNECTIONS",
+                        format!("`{v}` is not a number from 1 to 1000"),
+                    )
+                })?,
         };
         let database_url = get("SILOSCOPE_DATABASE_URL")
             .unwrap_or("sqlite://siloscope.db?mode=rwc")
             .to_owned();
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(problem("SILOSCOPE_DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://"));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(problem(
+                "SILOSCOPE_DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
         }
         let log = get("SILOSCOPE_LOG").unwrap_or("info").to_owned();
         tracing_subscriber::EnvFilter::try_new(&log)
@@ -124,7 +173,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -139,10 +191,22 @@ mod tests {
     fn a_bad_value_or_unknown_variable_names_the_variable() {
         for (pairs, name) in [
             (vec![("SILOSCOPE_LISTEN", "nowhere")], "SILOSCOPE_LISTEN"),
-            (vec![("SILOSCOPE_JWT_SECRET", "short")], "SILOSCOPE_JWT_SECRET"),
-            (vec![("SILOSCOPE_DB_MAX_CONNECTIONS", "0")], "SILOSCOPE_DB_MAX_CONNECTIONS"),
-            (vec![("SILOSCOPE_DATABASE_URL", "mysql://x")], "SILOSCOPE_DATABASE_URL"),
-            (vec![("SILOSCOPE_LOG_FORMAT", "xml")], "SILOSCOPE_LOG_FORMAT"),
+            (
+                vec![("SILOSCOPE_JWT_SECRET", "short")],
+                "SILOSCOPE_JWT_SECRET",
+            ),
+            (
+                vec![("SILOSCOPE_DB_MAX_CONNECTIONS", "0")],
+                "SILOSCOPE_DB_MAX_CONNECTIONS",
+            ),
+            (
+                vec![("SILOSCOPE_DATABASE_URL", "mysql://x")],
+                "SILOSCOPE_DATABASE_URL",
+            ),
+            (
+                vec![("SILOSCOPE_LOG_FORMAT", "xml")],
+                "SILOSCOPE_LOG_FORMAT",
+            ),
             (vec![("SILOSCOPE_LISTN", "x")], "SILOSCOPE_LISTN"),
         ] {
             let error = Settings::from_vars(vars(&pairs)).unwrap_err();

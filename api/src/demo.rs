@@ -14,7 +14,9 @@ use crate::service::journey::CreateJourneyInput;
 use crate::service::person::CreatePersonInput;
 use crate::service::responsibility::AssignResponsibilityInput;
 use crate::service::touchpoint::{CreateTouchpointInput, ExperienceElement};
-use crate::service::{function, interaction, journey, organization, person, responsibility, touchpoint, UserError};
+use crate::service::{
+    function, interaction, journey, organization, person, responsibility, touchpoint, UserError,
+};
 
 const FUNCTIONS: &[(&str, bool, f64)] = &[
     // name, CX team, how readily it defers to CX
@@ -36,19 +38,97 @@ const JOURNEYS: &[(&str, &[&str])] = &[
 
 /// name, channel, stage, ACCOUNTABLE, RESPONSIBLE (gaps on purpose).
 const TOUCHPOINTS: &[(&str, ChannelEnum, &str, &[&str], &[&str])] = &[
-    ("Campaign email", ChannelEnum::Email, "Discover", &["Marketing"], &["Marketing"]),
-    ("Product website", ChannelEnum::Web, "Discover", &["Marketing"], &["Sales"]),
-    ("Sales call", ChannelEnum::Phone, "Purchase", &["Sales"], &["Sales"]),
-    ("Checkout", ChannelEnum::Web, "Purchase", &["Sales"], &["Sales"]),
-    ("Store visit", ChannelEnum::FaceToFace, "Purchase", &[], &["Sales"]),
-    ("Delivery update", ChannelEnum::MobileApp, "Deliver", &["Logistics"], &["Logistics"]),
-    ("Welcome call", ChannelEnum::Phone, "Onboard", &["Customer Experience"], &["Customer Experience"]),
-    ("Invoice", ChannelEnum::Email, "Pay", &["Billing"], &["Billing"]),
-    ("Payment failure", ChannelEnum::Email, "Pay", &["Billing", "Finance"], &["Billing"]),
-    ("Support chat", ChannelEnum::Chat, "Get help", &["Customer Service"], &["Customer Service"]),
-    ("Refund request", ChannelEnum::Email, "Get help", &["Finance"], &["Customer Service"]),
-    ("Account review", ChannelEnum::Phone, "Get help", &["Risk"], &["Risk"]),
-    ("Cancellation", ChannelEnum::Phone, "Cancel", &["Customer Service"], &["Customer Experience"]),
+    (
+        "Campaign email",
+        ChannelEnum::Email,
+        "Discover",
+        &["Marketing"],
+        &["Marketing"],
+    ),
+    (
+        "Product website",
+        ChannelEnum::Web,
+        "Discover",
+        &["Marketing"],
+        &["Sales"],
+    ),
+    (
+        "Sales call",
+        ChannelEnum::Phone,
+        "Purchase",
+        &["Sales"],
+        &["Sales"],
+    ),
+    (
+        "Checkout",
+        ChannelEnum::Web,
+        "Purchase",
+        &["Sales"],
+        &["Sales"],
+    ),
+    (
+        "Store visit",
+        ChannelEnum::FaceToFace,
+        "Purchase",
+        &[],
+        &["Sales"],
+    ),
+    (
+        "Delivery update",
+        ChannelEnum::MobileApp,
+        "Deliver",
+        &["Logistics"],
+        &["Logistics"],
+    ),
+    (
+        "Welcome call",
+        ChannelEnum::Phone,
+        "Onboard",
+        &["Customer Experience"],
+        &["Customer Experience"],
+    ),
+    (
+        "Invoice",
+        ChannelEnum::Email,
+        "Pay",
+        &["Billing"],
+        &["Billing"],
+    ),
+    (
+        "Payment failure",
+        ChannelEnum::Email,
+        "Pay",
+        &["Billing", "Finance"],
+        &["Billing"],
+    ),
+    (
+        "Support chat",
+        ChannelEnum::Chat,
+        "Get help",
+        &["Customer Service"],
+        &["Customer Service"],
+    ),
+    (
+        "Refund request",
+        ChannelEnum::Email,
+        "Get help",
+        &["Finance"],
+        &["Customer Service"],
+    ),
+    (
+        "Account review",
+        ChannelEnum::Phone,
+        "Get help",
+        &["Risk"],
+        &["Risk"],
+    ),
+    (
+        "Cancellation",
+        ChannelEnum::Phone,
+        "Cancel",
+        &["Customer Service"],
+        &["Customer Experience"],
+    ),
     ("Complaint letter", ChannelEnum::Mail, "Get help", &[], &[]),
 ];
 
@@ -63,16 +143,39 @@ const BURDEN_NOTES: &[&str] = &[
     "customer will have to send the form again",
     "customer needs to contact the bank",
 ];
-const PLAIN_NOTES: &[&str] = &["resolved on first contact", "explained the charge", "updated the order", "issued credit", ""];
+const PLAIN_NOTES: &[&str] = &[
+    "resolved on first contact",
+    "explained the charge",
+    "updated the order",
+    "issued credit",
+    "",
+];
 
 fn expect_ok<T>(result: Result<T, Vec<UserError>>, what: &str) -> anyhow::Result<T> {
-    result.map_err(|errors| anyhow!("{what}: {}", errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ")))
+    result.map_err(|errors| {
+        anyhow!(
+            "{what}: {}",
+            errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
 }
 
 /// Creates the organization `slug` with its model and about `interactions`
 /// interactions over the year before now; returns a one-line summary.
-pub async fn create(db: &DatabaseConnection, slug: &str, seed: u64, interactions: usize) -> anyhow::Result<String> {
-    let org = expect_ok(organization::create(db, slug, "Demo Retail Co.").await?, "organization")?;
+pub async fn create(
+    db: &DatabaseConnection,
+    slug: &str,
+    seed: u64,
+    interactions: usize,
+) -> anyhow::Result<String> {
+    let org = expect_ok(
+        organization::create(db, slug, "Demo Retail Co.").await?,
+        "organization",
+    )?;
     let org_id = org.id;
     let mut function_ids = Vec::new();
     for (name, is_cx, _) in FUNCTIONS {
@@ -82,15 +185,24 @@ pub async fn create(db: &DatabaseConnection, slug: &str, seed: u64, interactions
             parent_id: None,
             external_id: Some(format!("hr-{}", name.to_lowercase().replace(' ', "-"))),
         };
-        function_ids.push(crate::ids::encode("Function", expect_ok(function::create(db, org_id, input).await?, name)?.id));
+        function_ids.push(crate::ids::encode(
+            "Function",
+            expect_ok(function::create(db, org_id, input).await?, name)?.id,
+        ));
     }
     let function_id = |name: &str| -> anyhow::Result<ID> {
-        let index = FUNCTIONS.iter().position(|f| f.0 == name).ok_or_else(|| anyhow!("unknown function {name}"))?;
+        let index = FUNCTIONS
+            .iter()
+            .position(|f| f.0 == name)
+            .ok_or_else(|| anyhow!("unknown function {name}"))?;
         Ok(function_ids[index].clone())
     };
     let mut stage_ids = std::collections::HashMap::new();
     for (name, stages) in JOURNEYS {
-        let input = CreateJourneyInput { name: (*name).into(), stages: stages.iter().map(|s| s.to_string()).collect() };
+        let input = CreateJourneyInput {
+            name: (*name).into(),
+            stages: stages.iter().map(|s| s.to_string()).collect(),
+        };
         let journey = expect_ok(journey::create(db, org_id, input).await?, name)?;
         for stage in journey::stages(db, org_id, journey.id).await? {
             stage_ids.insert(stage.name.clone(), crate::ids::encode("Stage", stage.id));
@@ -104,9 +216,14 @@ pub async fn create(db: &DatabaseConnection, slug: &str, seed: u64, interactions
                 email: format!("{}.{n}@demo.example", name.to_lowercase().replace(' ', "-")),
                 external_id: None,
                 function_id: Some(function_ids[index].clone()),
-                title: Some(if n == 1 { "Lead".into() } else { "Specialist".into() }),
+                title: Some(if n == 1 {
+                    "Lead".into()
+                } else {
+                    "Specialist".into()
+                }),
             };
-            people_by_function[index].push(expect_ok(person::create(db, org_id, input).await?, "person")?.id);
+            people_by_function[index]
+                .push(expect_ok(person::create(db, org_id, input).await?, "person")?.id);
         }
     }
     let admin = crate::auth::Viewer {
@@ -121,10 +238,16 @@ pub async fn create(db: &DatabaseConnection, slug: &str, seed: u64, interactions
             name: (*name).into(),
             channel: *channel,
             stage_id: stage_ids.get(*stage).cloned(),
-            experience: vec![ExperienceElement::Prompt, ExperienceElement::SinglePointOfContact],
+            experience: vec![
+                ExperienceElement::Prompt,
+                ExperienceElement::SinglePointOfContact,
+            ],
         };
         let tp = expect_ok(touchpoint::create(db, org_id, input).await?, name)?;
-        for (role, owners) in [(RoleEnum::Accountable, accountable), (RoleEnum::Responsible, responsible)] {
+        for (role, owners) in [
+            (RoleEnum::Accountable, accountable),
+            (RoleEnum::Responsible, responsible),
+        ] {
             for owner in owners.iter() {
                 let input = AssignResponsibilityInput {
                     touchpoint_id: crate::ids::encode("Touchpoint", tp.id),
@@ -132,13 +255,25 @@ pub async fn create(db: &DatabaseConnection, slug: &str, seed: u64, interactions
                     role,
                     person_id: None,
                 };
-                let r = expect_ok(responsibility::assign(db, org_id, input).await?, "responsibility")?;
+                let r = expect_ok(
+                    responsibility::assign(db, org_id, input).await?,
+                    "responsibility",
+                )?;
                 // Most, not all, people acknowledge their function's responsibilities.
-                let index = FUNCTIONS.iter().position(|f| f.0 == *owner).unwrap_or_default();
+                let index = FUNCTIONS
+                    .iter()
+                    .position(|f| f.0 == *owner)
+                    .unwrap_or_default();
                 for person in &people_by_function[index] {
                     if rng.random_bool(0.7) {
                         expect_ok(
-                            responsibility::acknowledge(db, &admin, &crate::ids::encode("Responsibility", r.id), &crate::ids::encode("Person", *person)).await?,
+                            responsibility::acknowledge(
+                                db,
+                                &admin,
+                                &crate::ids::encode("Responsibility", r.id),
+                                &crate::ids::encode("Person", *person),
+                            )
+                            .await?,
                             "acknowledgement",
                         )?;
                     }
@@ -150,7 +285,10 @@ pub async fn create(db: &DatabaseConnection, slug: &str, seed: u64, interactions
     let total = log.len();
     let mut silos = 0;
     for batch in log.chunks(interaction::MAX_BATCH) {
-        let done = expect_ok(interaction::record(db, org_id, batch.to_vec()).await?, "interactions")?;
+        let done = expect_ok(
+            interaction::record(db, org_id, batch.to_vec()).await?,
+            "interactions",
+        )?;
         silos += done.new_silo_handoffs;
     }
     Ok(format!(
@@ -173,7 +311,8 @@ pub fn generate_log(rng: &mut StdRng, target: usize, now: i64) -> Vec<Interactio
     let mut case = 0;
     while log.len() < target {
         case += 1;
-        let (tp_name, _, _, accountable, responsible) = TOUCHPOINTS[rng.random_range(0..TOUCHPOINTS.len())];
+        let (tp_name, _, _, accountable, responsible) =
+            TOUCHPOINTS[rng.random_range(0..TOUCHPOINTS.len())];
         let owner = responsible.first().or(accountable.first()).copied();
         let mut current = owner
             .and_then(|o| FUNCTIONS.iter().position(|f| f.0 == o))

@@ -40,10 +40,17 @@ impl Application {
     }
 
     /// Binds the listener on an already migrated database.
-    pub fn with_database(settings: &Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(settings.listen)
-            .with_context(|| format!("failed to listen on {} (SILOSCOPE_LISTEN)", settings.listen))?;
-        let port = listener.local_addr().context("the listener has no address")?.port();
+    pub fn with_database(
+        settings: &Settings,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(settings.listen).with_context(|| {
+            format!("failed to listen on {} (SILOSCOPE_LISTEN)", settings.listen)
+        })?;
+        let port = listener
+            .local_addr()
+            .context("the listener has no address")?
+            .port();
         let state = web::Data::new(AppState {
             schema: graphql::build(db.clone()),
             keys: TokenKeys::new(&settings.jwt),
@@ -104,18 +111,27 @@ async fn authenticate(request: &HttpRequest, state: &AppState) -> Result<Viewer,
     let header = request
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required (Authorization: Bearer …)".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("a bearer token is required (Authorization: Bearer …)".into())
+        })?;
     let token = header
         .to_str()
         .ok()
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
     let claims = state.keys.verify(token)?;
     let organization = crate::service::organization::find_by_slug(&state.db, &claims.org)
         .await?
-        .ok_or_else(|| ApiError::Unauthenticated("the token's organization does not exist".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("the token's organization does not exist".into())
+        })?;
     Ok(Viewer {
         subject: claims.sub,
         organization_id: organization.id,
@@ -130,7 +146,13 @@ async fn graphql_post(
     body: GraphQLRequest,
 ) -> Either<HttpResponse, GraphQLResponse> {
     match authenticate(&request, &state).await {
-        Ok(viewer) => Either::Right(state.schema.execute(body.into_inner().data(viewer)).await.into()),
+        Ok(viewer) => Either::Right(
+            state
+                .schema
+                .execute(body.into_inner().data(viewer))
+                .await
+                .into(),
+        ),
         Err(error) => Either::Left(error_response(&error)),
     }
 }
@@ -138,7 +160,12 @@ async fn graphql_post(
 async fn graphiql() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").title("siloscope").finish())
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("siloscope")
+                .finish(),
+        )
 }
 
 async fn livez() -> HttpResponse {
@@ -150,7 +177,9 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ready"),
         Err(error) => {
             tracing::warn!(error = %error, "readiness check failed");
-            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable")
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unavailable")
         }
     }
 }

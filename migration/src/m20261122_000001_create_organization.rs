@@ -23,7 +23,9 @@ impl MigrationTrait for Migration {
             .col(string_len("name", 200))
             .col(text(Org::DeferralPhrases))
             .col(text(Org::BurdenPhrases));
-        manager.create_table(timestamps(&mut table).to_owned()).await
+        manager
+            .create_table(timestamps(&mut table).to_owned())
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -28,10 +28,30 @@ impl MigrationTrait for Migration {
             .col(string_len_null("external_id", 200))
             .col(boolean("archived"))
             .foreign_key(&mut org_fk.to_owned())
-            .foreign_key(&mut reference(Function::Table, "parent_id", Function::Table));
-        manager.create_table(timestamps(&mut table).to_owned()).await?;
-        index(manager, "ux_function_name", Function::Table, &["organization_id", "name_key"], true).await?;
-        index(manager, "ux_function_external_id", Function::Table, &["organization_id", "external_id"], true).await
+            .foreign_key(&mut reference(
+                Function::Table,
+                "parent_id",
+                Function::Table,
+            ));
+        manager
+            .create_table(timestamps(&mut table).to_owned())
+            .await?;
+        index(
+            manager,
+            "ux_function_name",
+            Function::Table,
+            &["organization_id", "name_key"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "ux_function_external_id",
+            Function::Table,
+            &["organization_id", "external_id"],
+            true,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -29,11 +29,38 @@ impl MigrationTrait for Migration {
             .col(string_len_null("title", 200))
             .col(boolean("archived"))
             .foreign_key(&mut org_fk.to_owned())
-            .foreign_key(&mut reference(Person::Table, "function_id", Alias::new("function")));
-        manager.create_table(timestamps(&mut table).to_owned()).await?;
-        index(manager, "ux_person_email", Person::Table, &["organization_id", "email_key"], true).await?;
-        index(manager, "ux_person_external_id", Person::Table, &["organization_id", "external_id"], true).await?;
-        index(manager, "ix_person_function", Person::Table, &["function_id"], false).await
+            .foreign_key(&mut reference(
+                Person::Table,
+                "function_id",
+                Alias::new("function"),
+            ));
+        manager
+            .create_table(timestamps(&mut table).to_owned())
+            .await?;
+        index(
+            manager,
+            "ux_person_email",
+            Person::Table,
+            &["organization_id", "email_key"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "ux_person_external_id",
+            Person::Table,
+            &["organization_id", "external_id"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_person_function",
+            Person::Table,
+            &["function_id"],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -31,8 +31,17 @@ impl MigrationTrait for Migration {
             .col(string_len("name_key", 200))
             .col(boolean("archived"))
             .foreign_key(&mut org_fk.to_owned());
-        manager.create_table(timestamps(&mut journey).to_owned()).await?;
-        index(manager, "ux_journey_name", Journey::Table, &["organization_id", "name_key"], true).await?;
+        manager
+            .create_table(timestamps(&mut journey).to_owned())
+            .await?;
+        index(
+            manager,
+            "ux_journey_name",
+            Journey::Table,
+            &["organization_id", "name_key"],
+            true,
+        )
+        .await?;
 
         let (org, org_fk) = organization_id(Stage::Table);
         let mut stage = Table::create();
@@ -44,9 +53,22 @@ impl MigrationTrait for Migration {
             .col(string_len("name", 200))
             .col(integer("position"))
             .foreign_key(&mut org_fk.to_owned())
-            .foreign_key(&mut reference(Stage::Table, "journey_id", Journey::Table).on_delete(ForeignKeyAction::Cascade).to_owned());
-        manager.create_table(timestamps(&mut stage).to_owned()).await?;
-        index(manager, "ix_stage_journey", Stage::Table, &["journey_id", "position"], false).await
+            .foreign_key(
+                &mut reference(Stage::Table, "journey_id", Journey::Table)
+                    .on_delete(ForeignKeyAction::Cascade)
+                    .to_owned(),
+            );
+        manager
+            .create_table(timestamps(&mut stage).to_owned())
+            .await?;
+        index(
+            manager,
+            "ix_stage_journey",
+            Stage::Table,
+            &["journey_id", "position"],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

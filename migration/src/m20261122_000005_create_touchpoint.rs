@@ -28,9 +28,22 @@ impl MigrationTrait for Migration {
             .col(string_len("experience", 200))
             .col(boolean("archived"))
             .foreign_key(&mut org_fk.to_owned())
-            .foreign_key(&mut reference(Touchpoint::Table, "stage_id", Alias::new("stage")).on_delete(ForeignKeyAction::SetNull).to_owned());
-        manager.create_table(timestamps(&mut table).to_owned()).await?;
-        index(manager, "ux_touchpoint_name", Touchpoint::Table, &["organization_id", "name_key"], true).await
+            .foreign_key(
+                &mut reference(Touchpoint::Table, "stage_id", Alias::new("stage"))
+                    .on_delete(ForeignKeyAction::SetNull)
+                    .to_owned(),
+            );
+        manager
+            .create_table(timestamps(&mut table).to_owned())
+            .await?;
+        index(
+            manager,
+            "ux_touchpoint_name",
+            Touchpoint::Table,
+            &["organization_id", "name_key"],
+            true,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -26,12 +26,40 @@ impl MigrationTrait for Migration {
             .col(string_len("role", 16))
             .col(big_integer_null("person_id"))
             .foreign_key(&mut org_fk.to_owned())
-            .foreign_key(&mut reference(Responsibility::Table, "touchpoint_id", Alias::new("touchpoint")))
-            .foreign_key(&mut reference(Responsibility::Table, "function_id", Alias::new("function")))
-            .foreign_key(&mut reference(Responsibility::Table, "person_id", Alias::new("person")).on_delete(ForeignKeyAction::SetNull).to_owned());
-        manager.create_table(timestamps(&mut table).to_owned()).await?;
-        index(manager, "ux_responsibility", Responsibility::Table, &["touchpoint_id", "function_id", "role"], true).await?;
-        index(manager, "ix_responsibility_org", Responsibility::Table, &["organization_id", "function_id"], false).await
+            .foreign_key(&mut reference(
+                Responsibility::Table,
+                "touchpoint_id",
+                Alias::new("touchpoint"),
+            ))
+            .foreign_key(&mut reference(
+                Responsibility::Table,
+                "function_id",
+                Alias::new("function"),
+            ))
+            .foreign_key(
+                &mut reference(Responsibility::Table, "person_id", Alias::new("person"))
+                    .on_delete(ForeignKeyAction::SetNull)
+                    .to_owned(),
+            );
+        manager
+            .create_table(timestamps(&mut table).to_owned())
+            .await?;
+        index(
+            manager,
+            "ux_responsibility",
+            Responsibility::Table,
+            &["touchpoint_id", "function_id", "role"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_responsibility_org",
+            Responsibility::Table,
+            &["organization_id", "function_id"],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

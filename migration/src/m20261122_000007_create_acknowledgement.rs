@@ -26,13 +26,39 @@ impl MigrationTrait for Migration {
                     .col(big_integer("responsibility_id"))
                     .col(big_integer("acknowledged_at"))
                     .foreign_key(&mut org_fk.to_owned())
-                    .foreign_key(&mut reference(Acknowledgement::Table, "person_id", Alias::new("person")).on_delete(ForeignKeyAction::Cascade).to_owned())
-                    .foreign_key(&mut reference(Acknowledgement::Table, "responsibility_id", Alias::new("responsibility")).on_delete(ForeignKeyAction::Cascade).to_owned())
+                    .foreign_key(
+                        &mut reference(Acknowledgement::Table, "person_id", Alias::new("person"))
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
+                    .foreign_key(
+                        &mut reference(
+                            Acknowledgement::Table,
+                            "responsibility_id",
+                            Alias::new("responsibility"),
+                        )
+                        .on_delete(ForeignKeyAction::Cascade)
+                        .to_owned(),
+                    )
                     .to_owned(),
             )
             .await?;
-        index(manager, "ux_acknowledgement", Acknowledgement::Table, &["person_id", "responsibility_id"], true).await?;
-        index(manager, "ix_acknowledgement_responsibility", Acknowledgement::Table, &["responsibility_id"], false).await
+        index(
+            manager,
+            "ux_acknowledgement",
+            Acknowledgement::Table,
+            &["person_id", "responsibility_id"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_acknowledgement_responsibility",
+            Acknowledgement::Table,
+            &["responsibility_id"],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -28,7 +28,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ux_customer_case_ref", CustomerCase::Table, &["organization_id", "case_ref"], true).await
+        index(
+            manager,
+            "ux_customer_case_ref",
+            CustomerCase::Table,
+            &["organization_id", "case_ref"],
+            true,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

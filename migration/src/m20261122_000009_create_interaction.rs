@@ -34,15 +34,45 @@ impl MigrationTrait for Migration {
                     .col(boolean("deferral_match"))
                     .col(big_integer("recorded_at"))
                     .foreign_key(&mut org_fk.to_owned())
-                    .foreign_key(&mut reference(Interaction::Table, "case_id", Alias::new("customer_case")))
-                    .foreign_key(&mut reference(Interaction::Table, "function_id", Alias::new("function")))
-                    .foreign_key(&mut reference(Interaction::Table, "touchpoint_id", Alias::new("touchpoint")))
-                    .foreign_key(&mut reference(Interaction::Table, "person_id", Alias::new("person")))
+                    .foreign_key(&mut reference(
+                        Interaction::Table,
+                        "case_id",
+                        Alias::new("customer_case"),
+                    ))
+                    .foreign_key(&mut reference(
+                        Interaction::Table,
+                        "function_id",
+                        Alias::new("function"),
+                    ))
+                    .foreign_key(&mut reference(
+                        Interaction::Table,
+                        "touchpoint_id",
+                        Alias::new("touchpoint"),
+                    ))
+                    .foreign_key(&mut reference(
+                        Interaction::Table,
+                        "person_id",
+                        Alias::new("person"),
+                    ))
                     .to_owned(),
             )
             .await?;
-        index(manager, "ux_interaction_external_id", Interaction::Table, &["organization_id", "external_id"], true).await?;
-        index(manager, "ix_interaction_case", Interaction::Table, &["case_id"], false).await
+        index(
+            manager,
+            "ux_interaction_external_id",
+            Interaction::Table,
+            &["organization_id", "external_id"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_interaction_case",
+            Interaction::Table,
+            &["case_id"],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -57,7 +57,14 @@ impl MigrationTrait for Migration {
             .await?;
         index(manager, "ix_step_report", Step::Table, REPORT_INDEX, false).await?;
         index(manager, "ix_step_case", Step::Table, &["case_id"], false).await?;
-        index(manager, "ix_step_prev_interaction", Step::Table, &["prev_interaction_id"], false).await
+        index(
+            manager,
+            "ix_step_prev_interaction",
+            Step::Table,
+            &["prev_interaction_id"],
+            false,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -1,0 +1,11 @@
+//! Integration tests: each spawns the application on port 0 with its own database
+//! (a fresh SQLite file, or a fresh PostgreSQL database when SILOSCOPE_TEST_POSTGRES_URL
+//! names a server).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod fixture;
+mod helpers;
+mod model;
+mod recording;
+mod schema;

@@ -129,7 +129,10 @@ mod tests {
             event(4, 10, None, 4),
             event(5, 5, None, 5),
         ];
-        let order: Vec<i64> = derive(&mut events).iter().map(|s| s.interaction_id).collect();
+        let order: Vec<i64> = derive(&mut events)
+            .iter()
+            .map(|s| s.interaction_id)
+            .collect();
         assert_eq!(order, vec![5, 3, 2, 1, 4]);
     }
 
@@ -148,10 +151,7 @@ mod tests {
             .filter(|(_, s)| s.is_handoff())
             .map(|(i, s)| (i, s.ping_pong))
             .collect();
-        assert_eq!(
-            handoffs,
-            vec![(2, false), (3, true), (4, false), (5, true)]
-        );
+        assert_eq!(handoffs, vec![(2, false), (3, true), (4, false), (5, true)]);
         assert_eq!(steps[3].prev_same_function_at, Some(1));
         assert_eq!(steps[4].prev_handoff_from_at, Some(2));
         assert!(steps[5].is_last && !steps[4].is_last);

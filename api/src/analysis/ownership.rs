@@ -77,7 +77,10 @@ pub fn findings(input: &OwnershipInput) -> Vec<Finding> {
     }
     let mut out = Vec::new();
     for &touchpoint_id in &input.touchpoints {
-        let roles = by_touchpoint.get(&touchpoint_id).map(Vec::as_slice).unwrap_or(&[]);
+        let roles = by_touchpoint
+            .get(&touchpoint_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let with_role = |role: Role| -> Vec<i64> {
             let mut ids: Vec<i64> = roles
                 .iter()
@@ -170,10 +173,15 @@ mod tests {
                 assign(7, 4, 99, Role::Accountable),
                 assign(8, 4, 11, Role::Responsible),
             ],
-            people: [(10, [100, 101].into_iter().collect())].into_iter().collect(),
-            acknowledgements: [(1, [100].into_iter().collect()), (2, [100, 101].into_iter().collect())]
+            people: [(10, [100, 101].into_iter().collect())]
                 .into_iter()
                 .collect(),
+            acknowledgements: [
+                (1, [100].into_iter().collect()),
+                (2, [100, 101].into_iter().collect()),
+            ]
+            .into_iter()
+            .collect(),
         };
         let got: Vec<(FindingKind, i64)> = findings(&input)
             .iter()

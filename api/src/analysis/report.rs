@@ -102,7 +102,11 @@ pub fn fold(groups: &[StepGroup], map: &OrgMap) -> Report {
         if map.is_cx(group.to) {
             totals.cases_ending_at_cx += group.case_ends;
         }
-        report.by_function.entry(group.to).or_default().cases_touched += group.function_entries;
+        report
+            .by_function
+            .entry(group.to)
+            .or_default()
+            .cases_touched += group.function_entries;
         let Some(from) = group.from else { continue };
         *report.pairs.entry((from, group.to)).or_default() += group.count;
         if from == group.to {
@@ -117,7 +121,12 @@ pub fn fold(groups: &[StepGroup], map: &OrgMap) -> Report {
             deferral_language: group.deferral_language,
         });
         report.totals.flags.add(flags, group.count);
-        report.by_function.entry(from).or_default().out.add(flags, group.count);
+        report
+            .by_function
+            .entry(from)
+            .or_default()
+            .out
+            .add(flags, group.count);
         report.by_function.entry(group.to).or_default().handoffs_in += group.count;
         report
             .by_touchpoint
@@ -202,7 +211,10 @@ mod tests {
         assert_eq!(whole.totals.cases_ending_at_cx, 0);
 
         // [12, 30): A has only 2@20 inside (one function), B has both.
-        let window = Window { from: Some(12), to: Some(30) };
+        let window = Window {
+            from: Some(12),
+            to: Some(30),
+        };
         let inner = fold(&group(&steps, window), &map);
         assert_eq!(inner.totals.cases, 2);
         assert_eq!(inner.totals.interactions, 3);
@@ -212,7 +224,10 @@ mod tests {
         assert_eq!(inner.totals.cases_ending_at_cx, 0);
 
         // [5, 31): A's 2@10..1@30 has a handoff with both ends inside.
-        let window = Window { from: Some(5), to: Some(31) };
+        let window = Window {
+            from: Some(5),
+            to: Some(31),
+        };
         let late = fold(&group(&steps, window), &map);
         assert_eq!(late.totals.single_point_of_contact_rate, Some(0.5));
         assert_eq!(late.totals.flags.handoffs, 2);

@@ -24,10 +24,15 @@ pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
 pub fn page_args(first: Option<i32>, after: Option<&str>) -> ApiResult<(u64, Option<i64>)> {
     let first = first.unwrap_or(20);
     if first < 1 || first as u64 > MAX_PAGE {
-        return Err(ApiError::bad_input(format!("`first` must be from 1 to {MAX_PAGE}")));
+        return Err(ApiError::bad_input(format!(
+            "`first` must be from 1 to {MAX_PAGE}"
+        )));
     }
     let after = match after {
-        Some(cursor) => Some(ids::decode_cursor(cursor).ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))?),
+        Some(cursor) => Some(
+            ids::decode_cursor(cursor)
+                .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))?,
+        ),
         None => None,
     };
     Ok((first as u64, after))

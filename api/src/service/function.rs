@@ -5,7 +5,9 @@ use entity::function;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
 
 use super::scoped::{find, load, taken};
-use super::{clean_name, clean_optional, finish, name_key, no_such, UserError, UserErrorCode, Write};
+use super::{
+    clean_name, clean_optional, finish, name_key, no_such, UserError, UserErrorCode, Write,
+};
 use crate::db::{begin_write, now_micros};
 use crate::ids;
 
@@ -42,13 +44,37 @@ async fn check_unique(
     errors: &mut Vec<UserError>,
 ) -> crate::error::ApiResult<()> {
     if let Some(name) = name {
-        if taken::<function::Entity>(db, organization_id, this, function::Column::NameKey, &name_key(name)).await? {
-            errors.push(UserError::new(UserErrorCode::Duplicate, &["input", "name"], format!("a function named `{name}` exists already")));
+        if taken::<function::Entity>(
+            db,
+            organization_id,
+            this,
+            function::Column::NameKey,
+            &name_key(name),
+        )
+        .await?
+        {
+            errors.push(UserError::new(
+                UserErrorCode::Duplicate,
+                &["input", "name"],
+                format!("a function named `{name}` exists already"),
+            ));
         }
     }
     if let Some(external_id) = external_id {
-        if taken::<function::Entity>(db, organization_id, this, function::Column::ExternalId, external_id).await? {
-            errors.push(UserError::new(UserErrorCode::Duplicate, &["input", "externalId"], format!("externalId `{external_id}` is taken")));
+        if taken::<function::Entity>(
+            db,
+            organization_id,
+            this,
+            function::Column::ExternalId,
+            external_id,
+        )
+        .await?
+        {
+            errors.push(UserError::new(
+                UserErrorCode::Duplicate,
+                &["input", "externalId"],
+                format!("externalId `{external_id}` is taken"),
+            ));
         }
     }
     Ok(())
@@ -64,18 +90,30 @@ async fn check_parent(
 ) -> crate::error::ApiResult<Option<i64>> {
     let path = ["input", "parentId"];
     let Some(mut cursor) = ids::decode::<function::Entity>(parent) else {
-        errors.push(UserError::new(UserErrorCode::NotFound, &path, "no such function"));
+        errors.push(UserError::new(
+            UserErrorCode::NotFound,
+            &path,
+            "no such function",
+        ));
         return Ok(None);
     };
     let parent_id = cursor;
     // Walk up from the parent; meeting `this` means a cycle. Depth is bounded.
     for _ in 0..64 {
         let Some(row) = find::<function::Entity>(db, organization_id, cursor).await? else {
-            errors.push(UserError::new(UserErrorCode::NotFound, &path, "no such function"));
+            errors.push(UserError::new(
+                UserErrorCode::NotFound,
+                &path,
+                "no such function",
+            ));
             return Ok(None);
         };
         if Some(row.id) == this {
-            errors.push(UserError::new(UserErrorCode::Invalid, &path, "a function cannot sit below itself"));
+            errors.push(UserError::new(
+                UserErrorCode::Invalid,
+                &path,
+                "a function cannot sit below itself",
+            ));
             return Ok(None);
         }
         match row.parent_id {
@@ -83,16 +121,36 @@ async fn check_parent(
             None => return Ok(Some(parent_id)),
         }
     }
-    errors.push(UserError::new(UserErrorCode::Invalid, &path, "the hierarchy is deeper than 64 levels"));
+    errors.push(UserError::new(
+        UserErrorCode::Invalid,
+        &path,
+        "the hierarchy is deeper than 64 levels",
+    ));
     Ok(None)
 }
 
-pub async fn create(db: &DatabaseConnection, organization_id: i64, input: CreateFunctionInput) -> Write<function::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    input: CreateFunctionInput,
+) -> Write<function::Model> {
     let mut errors = Vec::new();
     let name = clean_name(&input.name, &["input", "name"], &mut errors);
-    let external_id = clean_optional(input.external_id.as_deref(), &["input", "externalId"], &mut errors);
+    let external_id = clean_optional(
+        input.external_id.as_deref(),
+        &["input", "externalId"],
+        &mut errors,
+    );
     let txn = begin_write(db).await?;
-    check_unique(&txn, organization_id, None, Some(&name), external_id.as_deref(), &mut errors).await?;
+    check_unique(
+        &txn,
+        organization_id,
+        None,
+        Some(&name),
+        external_id.as_deref(),
+        &mut errors,
+    )
+    .await?;
     let parent_id = match &input.parent_id {
         Some(parent) => check_parent(&txn, organization_id, None, parent, &mut errors).await?,
         None => None,
@@ -118,15 +176,27 @@ pub async fn create(db: &DatabaseConnection, organization_id: i64, input: Create
     finish(txn, inserted, &["input", "name"], "the name or externalId").await
 }
 
-pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, input: UpdateFunctionInput) -> Write<function::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+    input: UpdateFunctionInput,
+) -> Write<function::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<function::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("function")));
     };
     let mut errors = Vec::new();
-    let name = input.name.as_deref().map(|n| clean_name(n, &["input", "name"], &mut errors));
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| clean_name(n, &["input", "name"], &mut errors));
     let external_id = match &input.external_id {
-        MaybeUndefined::Value(v) => MaybeUndefined::Value(clean_optional(Some(v), &["input", "externalId"], &mut errors)),
+        MaybeUndefined::Value(v) => MaybeUndefined::Value(clean_optional(
+            Some(v),
+            &["input", "externalId"],
+            &mut errors,
+        )),
         MaybeUndefined::Null => MaybeUndefined::Value(None),
         MaybeUndefined::Undefined => MaybeUndefined::Undefined,
     };
@@ -134,9 +204,19 @@ pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, inpu
         MaybeUndefined::Value(Some(v)) => Some(v.as_str()),
         _ => None,
     };
-    check_unique(&txn, organization_id, Some(current.id), name.as_deref(), new_external, &mut errors).await?;
+    check_unique(
+        &txn,
+        organization_id,
+        Some(current.id),
+        name.as_deref(),
+        new_external,
+        &mut errors,
+    )
+    .await?;
     let parent_id = match &input.parent_id {
-        MaybeUndefined::Value(parent) => MaybeUndefined::Value(check_parent(&txn, organization_id, Some(current.id), parent, &mut errors).await?),
+        MaybeUndefined::Value(parent) => MaybeUndefined::Value(
+            check_parent(&txn, organization_id, Some(current.id), parent, &mut errors).await?,
+        ),
         MaybeUndefined::Null => MaybeUndefined::Value(None),
         MaybeUndefined::Undefined => MaybeUndefined::Undefined,
     };
@@ -162,7 +242,12 @@ pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, inpu
     finish(txn, updated, &["input", "name"], "the name or externalId").await
 }
 
-pub async fn set_archived(db: &DatabaseConnection, organization_id: i64, id: &ID, archived: bool) -> Write<function::Model> {
+pub async fn set_archived(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+    archived: bool,
+) -> Write<function::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<function::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("function")));

@@ -7,8 +7,8 @@ use chrono::DateTime;
 use entity::{customer_case, function, interaction, person, responsibility, step, touchpoint};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::scoped::in_org;
@@ -90,7 +90,10 @@ struct NewInteraction {
 /// organization, on SQLite the write transaction is exclusive already.
 pub async fn lock_organization(txn: &DatabaseTransaction, organization_id: i64) -> ApiResult<()> {
     entity::organization::Entity::update_many()
-        .col_expr(entity::organization::Column::UpdatedAt, Expr::col(entity::organization::Column::UpdatedAt).into())
+        .col_expr(
+            entity::organization::Column::UpdatedAt,
+            Expr::col(entity::organization::Column::UpdatedAt).into(),
+        )
         .filter(entity::organization::Column::Id.eq(organization_id))
         .exec(txn)
         .await?;
@@ -107,7 +110,10 @@ pub async fn org_map(db: &impl ConnectionTrait, organization_id: i64) -> ApiResu
         .all(db)
         .await?;
     let owners: Vec<(i64, i64)> = in_org::<responsibility::Entity>(organization_id)
-        .filter(responsibility::Column::Role.is_in([entity::enums::Role::Accountable, entity::enums::Role::Responsible]))
+        .filter(responsibility::Column::Role.is_in([
+            entity::enums::Role::Accountable,
+            entity::enums::Role::Responsible,
+        ]))
         .select_only()
         .column(responsibility::Column::TouchpointId)
         .column(responsibility::Column::FunctionId)
@@ -138,13 +144,22 @@ struct Lookup {
 }
 
 impl Lookup {
-    async fn load(db: &impl ConnectionTrait, organization_id: i64, items: &[InteractionInput]) -> ApiResult<Lookup> {
-        let functions: Vec<(i64, String, Option<String>)> = in_org::<function::Entity>(organization_id)
-            .select_only()
-            .columns([function::Column::Id, function::Column::NameKey, function::Column::ExternalId])
-            .into_tuple()
-            .all(db)
-            .await?;
+    async fn load(
+        db: &impl ConnectionTrait,
+        organization_id: i64,
+        items: &[InteractionInput],
+    ) -> ApiResult<Lookup> {
+        let functions: Vec<(i64, String, Option<String>)> =
+            in_org::<function::Entity>(organization_id)
+                .select_only()
+                .columns([
+                    function::Column::Id,
+                    function::Column::NameKey,
+                    function::Column::ExternalId,
+                ])
+                .into_tuple()
+                .all(db)
+                .await?;
         let touchpoints: Vec<(i64, String)> = in_org::<touchpoint::Entity>(organization_id)
             .select_only()
             .columns([touchpoint::Column::Id, touchpoint::Column::NameKey])
@@ -171,7 +186,10 @@ impl Lookup {
         Ok(Lookup {
             function_ids: functions.iter().map(|f| f.0).collect(),
             function_by_name: functions.iter().map(|f| (f.1.clone(), f.0)).collect(),
-            function_by_external: functions.iter().filter_map(|f| f.2.clone().map(|e| (e, f.0))).collect(),
+            function_by_external: functions
+                .iter()
+                .filter_map(|f| f.2.clone().map(|e| (e, f.0)))
+                .collect(),
             touchpoint_ids: touchpoints.iter().map(|t| t.0).collect(),
             touchpoint_by_name: touchpoints.into_iter().map(|t| (t.1, t.0)).collect(),
             person_ids,
@@ -180,21 +198,34 @@ impl Lookup {
 
     fn function(&self, reference: &FunctionRef) -> Option<i64> {
         match reference {
-            FunctionRef::Id(id) => ids::decode::<function::Entity>(id).filter(|id| self.function_ids.contains(id)),
-            FunctionRef::ExternalId(external) => self.function_by_external.get(external.trim()).copied(),
+            FunctionRef::Id(id) => {
+                ids::decode::<function::Entity>(id).filter(|id| self.function_ids.contains(id))
+            }
+            FunctionRef::ExternalId(external) => {
+                self.function_by_external.get(external.trim()).copied()
+            }
             FunctionRef::Name(name) => self.function_by_name.get(&super::name_key(name)).copied(),
         }
     }
 
     fn touchpoint(&self, reference: &TouchpointRef) -> Option<i64> {
         match reference {
-            TouchpointRef::Id(id) => ids::decode::<touchpoint::Entity>(id).filter(|id| self.touchpoint_ids.contains(id)),
-            TouchpointRef::Name(name) => self.touchpoint_by_name.get(&super::name_key(name)).copied(),
+            TouchpointRef::Id(id) => {
+                ids::decode::<touchpoint::Entity>(id).filter(|id| self.touchpoint_ids.contains(id))
+            }
+            TouchpointRef::Name(name) => {
+                self.touchpoint_by_name.get(&super::name_key(name)).copied()
+            }
         }
     }
 }
 
-fn validate(index: usize, item: &InteractionInput, lookup: &Lookup, errors: &mut Vec<UserError>) -> Option<NewInteraction> {
+fn validate(
+    index: usize,
+    item: &InteractionInput,
+    lookup: &Lookup,
+    errors: &mut Vec<UserError>,
+) -> Option<NewInteraction> {
     let index = index.to_string();
     let before = errors.len();
     let mut error = |field: &str, code, message: &str| {
@@ -202,23 +233,43 @@ fn validate(index: usize, item: &InteractionInput, lookup: &Lookup, errors: &mut
     };
     let case_ref = item.case_ref.trim().to_owned();
     if case_ref.is_empty() {
-        error("caseRef", UserErrorCode::Required, "a caseRef must not be empty");
+        error(
+            "caseRef",
+            UserErrorCode::Required,
+            "a caseRef must not be empty",
+        );
     } else if case_ref.chars().count() > super::MAX_NAME || case_ref.contains('\0') {
-        error("caseRef", UserErrorCode::Invalid, "a caseRef has at most 200 characters, without NUL");
+        error(
+            "caseRef",
+            UserErrorCode::Invalid,
+            "a caseRef has at most 200 characters, without NUL",
+        );
     }
     let at = parse_instant(&item.occurred_at);
     if at.is_none() {
-        error("occurredAt", UserErrorCode::Invalid, "not an RFC 3339 instant between years 1 and 9999, like 2026-03-01T09:30:00Z");
+        error(
+            "occurredAt",
+            UserErrorCode::Invalid,
+            "not an RFC 3339 instant between years 1 and 9999, like 2026-03-01T09:30:00Z",
+        );
     }
     let function_id = lookup.function(&item.function);
     if function_id.is_none() {
-        error("function", UserErrorCode::NotFound, "no such function in the organization");
+        error(
+            "function",
+            UserErrorCode::NotFound,
+            "no such function in the organization",
+        );
     }
     let touchpoint_id = match &item.touchpoint {
         Some(reference) => {
             let found = lookup.touchpoint(reference);
             if found.is_none() {
-                error("touchpoint", UserErrorCode::NotFound, "no such touchpoint in the organization");
+                error(
+                    "touchpoint",
+                    UserErrorCode::NotFound,
+                    "no such touchpoint in the organization",
+                );
             }
             found
         }
@@ -226,21 +277,49 @@ fn validate(index: usize, item: &InteractionInput, lookup: &Lookup, errors: &mut
     };
     let person_id = match &item.person_id {
         Some(id) => {
-            let found = ids::decode::<person::Entity>(id).filter(|id| lookup.person_ids.contains(id));
+            let found =
+                ids::decode::<person::Entity>(id).filter(|id| lookup.person_ids.contains(id));
             if found.is_none() {
-                error("personId", UserErrorCode::NotFound, "no such person in the organization");
+                error(
+                    "personId",
+                    UserErrorCode::NotFound,
+                    "no such person in the organization",
+                );
             }
             found
         }
         None => None,
     };
-    let note = item.note.as_deref().filter(|n| !n.is_empty()).map(str::to_owned);
-    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE || n.contains('\0')) {
-        error("note", UserErrorCode::Invalid, "a note has at most 4,000 characters, without NUL");
+    let note = item
+        .note
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE || n.contains('\0'))
+    {
+        error(
+            "note",
+            UserErrorCode::Invalid,
+            "a note has at most 4,000 characters, without NUL",
+        );
     }
-    let external_id = item.external_id.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned);
-    if external_id.as_ref().is_some_and(|e| e.chars().count() > super::MAX_NAME || e.contains('\0')) {
-        error("externalId", UserErrorCode::Invalid, "an externalId has at most 200 characters, without NUL");
+    let external_id = item
+        .external_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned);
+    if external_id
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > super::MAX_NAME || e.contains('\0'))
+    {
+        error(
+            "externalId",
+            UserErrorCode::Invalid,
+            "an externalId has at most 200 characters, without NUL",
+        );
     }
     if errors.len() > before {
         return None;
@@ -283,12 +362,19 @@ impl RecordedRow {
 }
 
 /// Records a batch of interactions atomically (see `recordInteractions`).
-pub async fn record(db: &DatabaseConnection, organization_id: i64, items: Vec<InteractionInput>) -> Write<Recorded> {
+pub async fn record(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    items: Vec<InteractionInput>,
+) -> Write<Recorded> {
     if items.len() > MAX_BATCH {
         return Ok(Err(vec![UserError::new(
             UserErrorCode::TooMany,
             &["input"],
-            format!("at most {MAX_BATCH} interactions a call; this one has {}", items.len()),
+            format!(
+                "at most {MAX_BATCH} interactions a call; this one has {}",
+                items.len()
+            ),
         )]));
     }
     if items.is_empty() {
@@ -300,7 +386,9 @@ pub async fn record(db: &DatabaseConnection, organization_id: i64, items: Vec<In
     let mut by_external: HashMap<String, usize> = HashMap::new();
     let mut duplicates = 0;
     for (index, item) in items.iter().enumerate() {
-        let Some(new) = validate(index, item, &lookup, &mut errors) else { continue };
+        let Some(new) = validate(index, item, &lookup, &mut errors) else {
+            continue;
+        };
         if let Some(external_id) = &new.external_id {
             if let Some(&earlier) = by_external.get(external_id) {
                 if fresh[earlier] == new {
@@ -329,18 +417,25 @@ pub async fn record(db: &DatabaseConnection, organization_id: i64, items: Vec<In
     let external_ids: Vec<String> = by_external.keys().cloned().collect();
     let mut already: HashSet<String> = HashSet::new();
     for chunk in external_ids.chunks(CHUNK) {
-        let rows = RecordedRow::find_by_statement(recorded_rows_statement(&txn, organization_id, chunk))
-            .all(&txn)
-            .await?;
+        let rows =
+            RecordedRow::find_by_statement(recorded_rows_statement(&txn, organization_id, chunk))
+                .all(&txn)
+                .await?;
         for row in rows {
-            let Some(external_id) = row.external_id.clone() else { continue };
-            let Some(&position) = by_external.get(&external_id) else { continue };
+            let Some(external_id) = row.external_id.clone() else {
+                continue;
+            };
+            let Some(&position) = by_external.get(&external_id) else {
+                continue;
+            };
             if row.same_as(&fresh[position]) {
                 duplicates += 1;
             } else {
                 let index = items
                     .iter()
-                    .position(|i| i.external_id.as_deref().map(str::trim) == Some(external_id.as_str()))
+                    .position(|i| {
+                        i.external_id.as_deref().map(str::trim) == Some(external_id.as_str())
+                    })
                     .unwrap_or(position);
                 errors.push(UserError::new(
                     UserErrorCode::Conflict,
@@ -357,11 +452,20 @@ pub async fn record(db: &DatabaseConnection, organization_id: i64, items: Vec<In
     fresh.retain(|n| n.external_id.as_ref().is_none_or(|e| !already.contains(e)));
     if fresh.is_empty() {
         txn.commit().await?;
-        return Ok(Ok(Recorded { recorded: 0, duplicates, new_silo_handoffs: 0 }));
+        return Ok(Ok(Recorded {
+            recorded: 0,
+            duplicates,
+            new_silo_handoffs: 0,
+        }));
     }
 
     let case_ids = ensure_cases(&txn, organization_id, &fresh).await?;
-    let affected: Vec<i64> = case_ids.values().copied().collect::<HashSet<_>>().into_iter().collect();
+    let affected: Vec<i64> = case_ids
+        .values()
+        .copied()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let before = load_events(&txn, &affected).await?;
 
     let org = super::organization::get(&txn, organization_id).await?;
@@ -386,18 +490,27 @@ pub async fn record(db: &DatabaseConnection, organization_id: i64, items: Vec<In
         })
         .collect();
     for chunk in rows.chunks(CHUNK) {
-        interaction::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+        interaction::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
     }
 
     let after = load_events(&txn, &affected).await?;
     let map = org_map(&txn, organization_id).await?;
-    let silo_before: i64 = before.into_values().map(|mut events| count_silos(&derive(&mut events), &map)).sum();
+    let silo_before: i64 = before
+        .into_values()
+        .map(|mut events| count_silos(&derive(&mut events), &map))
+        .sum();
     let mut silo_after = 0;
     let mut steps: Vec<step::ActiveModel> = Vec::new();
     for (case_id, mut events) in after {
         let derived = derive(&mut events);
         silo_after += count_silos(&derived, &map);
-        steps.extend(derived.iter().map(|s| step_row(organization_id, case_id, s)));
+        steps.extend(
+            derived
+                .iter()
+                .map(|s| step_row(organization_id, case_id, s)),
+        );
     }
     replace_steps(&txn, &affected, steps).await?;
     txn.commit().await?;
@@ -408,7 +521,11 @@ pub async fn record(db: &DatabaseConnection, organization_id: i64, items: Vec<In
     }))
 }
 
-fn recorded_rows_statement(db: &impl ConnectionTrait, organization_id: i64, external_ids: &[String]) -> sea_orm::Statement {
+fn recorded_rows_statement(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    external_ids: &[String],
+) -> sea_orm::Statement {
     use sea_orm::sea_query::Query;
     let query = Query::select()
         .columns([
@@ -418,23 +535,42 @@ fn recorded_rows_statement(db: &impl ConnectionTrait, organization_id: i64, exte
             (interaction::Entity, interaction::Column::TouchpointId),
             (interaction::Entity, interaction::Column::PersonId),
             (interaction::Entity, interaction::Column::Note),
-            (interaction::Entity, interaction::Column::CustomerActionRequired),
+            (
+                interaction::Entity,
+                interaction::Column::CustomerActionRequired,
+            ),
         ])
         .column((customer_case::Entity, customer_case::Column::CaseRef))
         .from(interaction::Entity)
         .inner_join(
             customer_case::Entity,
-            Expr::col((customer_case::Entity, customer_case::Column::Id)).equals((interaction::Entity, interaction::Column::CaseId)),
+            Expr::col((customer_case::Entity, customer_case::Column::Id))
+                .equals((interaction::Entity, interaction::Column::CaseId)),
         )
-        .and_where(Expr::col((interaction::Entity, interaction::Column::OrganizationId)).eq(organization_id))
-        .and_where(Expr::col((interaction::Entity, interaction::Column::ExternalId)).is_in(external_ids.iter().cloned()))
+        .and_where(
+            Expr::col((interaction::Entity, interaction::Column::OrganizationId))
+                .eq(organization_id),
+        )
+        .and_where(
+            Expr::col((interaction::Entity, interaction::Column::ExternalId))
+                .is_in(external_ids.iter().cloned()),
+        )
         .to_owned();
     db.get_database_backend().build(&query)
 }
 
 /// The ids of the batch's cases by reference, creating the missing ones.
-async fn ensure_cases(txn: &DatabaseTransaction, organization_id: i64, fresh: &[NewInteraction]) -> ApiResult<HashMap<String, i64>> {
-    let refs: Vec<String> = fresh.iter().map(|n| n.case_ref.clone()).collect::<HashSet<_>>().into_iter().collect();
+async fn ensure_cases(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    fresh: &[NewInteraction],
+) -> ApiResult<HashMap<String, i64>> {
+    let refs: Vec<String> = fresh
+        .iter()
+        .map(|n| n.case_ref.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let mut ids = find_cases(txn, organization_id, &refs).await?;
     let missing: Vec<customer_case::ActiveModel> = refs
         .iter()
@@ -448,14 +584,20 @@ async fn ensure_cases(txn: &DatabaseTransaction, organization_id: i64, fresh: &[
         .collect();
     if !missing.is_empty() {
         for chunk in missing.chunks(CHUNK) {
-            customer_case::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+            customer_case::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
         }
         ids = find_cases(txn, organization_id, &refs).await?;
     }
     Ok(ids)
 }
 
-async fn find_cases(db: &impl ConnectionTrait, organization_id: i64, refs: &[String]) -> ApiResult<HashMap<String, i64>> {
+async fn find_cases(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    refs: &[String],
+) -> ApiResult<HashMap<String, i64>> {
     let mut found = HashMap::new();
     for chunk in refs.chunks(CHUNK) {
         let rows: Vec<(i64, String)> = in_org::<customer_case::Entity>(organization_id)
@@ -499,7 +641,10 @@ impl From<EventRow> for Event {
 }
 
 /// The events of the given cases, grouped by case.
-pub async fn load_events(db: &impl ConnectionTrait, case_ids: &[i64]) -> ApiResult<HashMap<i64, Vec<Event>>> {
+pub async fn load_events(
+    db: &impl ConnectionTrait,
+    case_ids: &[i64],
+) -> ApiResult<HashMap<i64, Vec<Event>>> {
     let mut by_case: HashMap<i64, Vec<Event>> = HashMap::new();
     for chunk in case_ids.chunks(CHUNK) {
         let rows = interaction::Entity::find()
@@ -569,7 +714,11 @@ fn step_row(organization_id: i64, case_id: i64, s: &Step) -> step::ActiveModel {
 }
 
 /// Replaces the steps of the given cases.
-async fn replace_steps(txn: &DatabaseTransaction, case_ids: &[i64], steps: Vec<step::ActiveModel>) -> ApiResult<()> {
+async fn replace_steps(
+    txn: &DatabaseTransaction,
+    case_ids: &[i64],
+    steps: Vec<step::ActiveModel>,
+) -> ApiResult<()> {
     for chunk in case_ids.chunks(CHUNK) {
         step::Entity::delete_many()
             .filter(step::Column::CaseId.is_in(chunk.iter().copied()))
@@ -577,32 +726,40 @@ async fn replace_steps(txn: &DatabaseTransaction, case_ids: &[i64], steps: Vec<s
             .await?;
     }
     for chunk in steps.chunks(CHUNK) {
-        step::Entity::insert_many(chunk.to_vec()).exec_without_returning(txn).await?;
+        step::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
     }
     Ok(())
 }
 
 /// Re-marks every interaction of the organization against new phrase lists, and
 /// carries the marks onto the steps that follow them. Reads the log in pages.
-pub async fn remark_phrases(txn: &DatabaseTransaction, organization_id: i64, deferral: &Phrases, burden: &Phrases) -> ApiResult<()> {
+pub async fn remark_phrases(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    deferral: &Phrases,
+    burden: &Phrases,
+) -> ApiResult<()> {
     const PAGE: u64 = 5_000;
     let mut after = 0i64;
     loop {
-        let rows: Vec<(i64, Option<String>, bool, bool, bool)> = in_org::<interaction::Entity>(organization_id)
-            .filter(interaction::Column::Id.gt(after))
-            .order_by_asc(interaction::Column::Id)
-            .select_only()
-            .columns([
-                interaction::Column::Id,
-                interaction::Column::Note,
-                interaction::Column::CustomerActionRequired,
-                interaction::Column::BurdenMatch,
-                interaction::Column::DeferralMatch,
-            ])
-            .limit(PAGE)
-            .into_tuple()
-            .all(txn)
-            .await?;
+        let rows: Vec<(i64, Option<String>, bool, bool, bool)> =
+            in_org::<interaction::Entity>(organization_id)
+                .filter(interaction::Column::Id.gt(after))
+                .order_by_asc(interaction::Column::Id)
+                .select_only()
+                .columns([
+                    interaction::Column::Id,
+                    interaction::Column::Note,
+                    interaction::Column::CustomerActionRequired,
+                    interaction::Column::BurdenMatch,
+                    interaction::Column::DeferralMatch,
+                ])
+                .limit(PAGE)
+                .into_tuple()
+                .all(txn)
+                .await?;
         let Some(last) = rows.last() else { break };
         after = last.0;
         // Group the changed interactions by their new marks: one statement per group.
@@ -611,18 +768,27 @@ pub async fn remark_phrases(txn: &DatabaseTransaction, organization_id: i64, def
             let new_burden = burden.matches(note.as_deref());
             let new_deferral = deferral.matches(note.as_deref());
             if (new_burden, new_deferral) != (*old_burden, *old_deferral) {
-                changed.entry((new_burden, new_deferral, *action)).or_default().push(*id);
+                changed
+                    .entry((new_burden, new_deferral, *action))
+                    .or_default()
+                    .push(*id);
             }
         }
         for ((new_burden, new_deferral, action), ids) in changed {
             interaction::Entity::update_many()
                 .col_expr(interaction::Column::BurdenMatch, Expr::value(new_burden))
-                .col_expr(interaction::Column::DeferralMatch, Expr::value(new_deferral))
+                .col_expr(
+                    interaction::Column::DeferralMatch,
+                    Expr::value(new_deferral),
+                )
                 .filter(interaction::Column::Id.is_in(ids.iter().copied()))
                 .exec(txn)
                 .await?;
             step::Entity::update_many()
-                .col_expr(step::Column::CustomerBurden, Expr::value(new_burden || action))
+                .col_expr(
+                    step::Column::CustomerBurden,
+                    Expr::value(new_burden || action),
+                )
                 .col_expr(step::Column::DeferralLanguage, Expr::value(new_deferral))
                 .filter(step::Column::PrevInteractionId.is_in(ids))
                 .exec(txn)

@@ -3,8 +3,8 @@
 use async_graphql::{InputObject, ID};
 use entity::{journey, stage};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 use super::scoped::{in_org, load, taken};
@@ -48,18 +48,44 @@ pub struct UpdateStageInput {
     pub position: Option<i32>,
 }
 
-async fn name_taken(db: &impl ConnectionTrait, organization_id: i64, this: Option<i64>, name: &str, errors: &mut Vec<UserError>) -> ApiResult<()> {
-    if taken::<journey::Entity>(db, organization_id, this, journey::Column::NameKey, &name_key(name)).await? {
-        errors.push(UserError::new(UserErrorCode::Duplicate, &["input", "name"], format!("a journey named `{name}` exists already")));
+async fn name_taken(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    this: Option<i64>,
+    name: &str,
+    errors: &mut Vec<UserError>,
+) -> ApiResult<()> {
+    if taken::<journey::Entity>(
+        db,
+        organization_id,
+        this,
+        journey::Column::NameKey,
+        &name_key(name),
+    )
+    .await?
+    {
+        errors.push(UserError::new(
+            UserErrorCode::Duplicate,
+            &["input", "name"],
+            format!("a journey named `{name}` exists already"),
+        ));
     }
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, organization_id: i64, input: CreateJourneyInput) -> Write<journey::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    input: CreateJourneyInput,
+) -> Write<journey::Model> {
     let mut errors = Vec::new();
     let name = clean_name(&input.name, &["input", "name"], &mut errors);
     if input.stages.len() > MAX_STAGES {
-        errors.push(UserError::new(UserErrorCode::TooMany, &["input", "stages"], format!("at most {MAX_STAGES} stages")));
+        errors.push(UserError::new(
+            UserErrorCode::TooMany,
+            &["input", "stages"],
+            format!("at most {MAX_STAGES} stages"),
+        ));
     }
     let stages: Vec<String> = input
         .stages
@@ -105,13 +131,21 @@ pub async fn create(db: &DatabaseConnection, organization_id: i64, input: Create
     Ok(Ok(journey))
 }
 
-pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, input: UpdateJourneyInput) -> Write<journey::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+    input: UpdateJourneyInput,
+) -> Write<journey::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<journey::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("journey")));
     };
     let mut errors = Vec::new();
-    let name = input.name.as_deref().map(|n| clean_name(n, &["input", "name"], &mut errors));
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| clean_name(n, &["input", "name"], &mut errors));
     if let Some(name) = &name {
         name_taken(&txn, organization_id, Some(current.id), name, &mut errors).await?;
     }
@@ -128,7 +162,12 @@ pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, inpu
     finish(txn, updated, &["input", "name"], "the name").await
 }
 
-pub async fn set_archived(db: &DatabaseConnection, organization_id: i64, id: &ID, archived: bool) -> Write<journey::Model> {
+pub async fn set_archived(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+    archived: bool,
+) -> Write<journey::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<journey::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("journey")));
@@ -141,7 +180,11 @@ pub async fn set_archived(db: &DatabaseConnection, organization_id: i64, id: &ID
 }
 
 /// The stages of a journey, in order.
-pub async fn stages(db: &impl ConnectionTrait, organization_id: i64, journey_id: i64) -> ApiResult<Vec<stage::Model>> {
+pub async fn stages(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    journey_id: i64,
+) -> ApiResult<Vec<stage::Model>> {
     Ok(in_org::<stage::Entity>(organization_id)
         .filter(stage::Column::JourneyId.eq(journey_id))
         .order_by_asc(stage::Column::Position)
@@ -177,17 +220,32 @@ async fn reorder(
     Ok(())
 }
 
-pub async fn add_stage(db: &DatabaseConnection, organization_id: i64, input: AddStageInput) -> Write<stage::Model> {
+pub async fn add_stage(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    input: AddStageInput,
+) -> Write<stage::Model> {
     let mut errors = Vec::new();
     let name = clean_name(&input.name, &["input", "name"], &mut errors);
     let txn = begin_write(db).await?;
-    let journey_id = reference::<journey::Entity>(&txn, organization_id, &input.journey_id, &["input", "journeyId"], &mut errors).await?;
+    let journey_id = reference::<journey::Entity>(
+        &txn,
+        organization_id,
+        &input.journey_id,
+        &["input", "journeyId"],
+        &mut errors,
+    )
+    .await?;
     let Some(journey_id) = journey_id.filter(|_| errors.is_empty()) else {
         return Ok(Err(errors));
     };
     let count = stages(&txn, organization_id, journey_id).await?.len();
     if count >= MAX_STAGES {
-        return Ok(Err(vec![UserError::new(UserErrorCode::TooMany, &["input", "journeyId"], format!("a journey has at most {MAX_STAGES} stages"))]));
+        return Ok(Err(vec![UserError::new(
+            UserErrorCode::TooMany,
+            &["input", "journeyId"],
+            format!("a journey has at most {MAX_STAGES} stages"),
+        )]));
     }
     let now = now_micros();
     let stage = stage::ActiveModel {
@@ -202,18 +260,29 @@ pub async fn add_stage(db: &DatabaseConnection, organization_id: i64, input: Add
     .insert(&txn)
     .await?;
     reorder(&txn, organization_id, journey_id, stage.id, input.position).await?;
-    let stage = stage::Entity::find_by_id(stage.id).one(&txn).await?.unwrap_or(stage);
+    let stage = stage::Entity::find_by_id(stage.id)
+        .one(&txn)
+        .await?
+        .unwrap_or(stage);
     txn.commit().await?;
     Ok(Ok(stage))
 }
 
-pub async fn update_stage(db: &DatabaseConnection, organization_id: i64, id: &ID, input: UpdateStageInput) -> Write<stage::Model> {
+pub async fn update_stage(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+    input: UpdateStageInput,
+) -> Write<stage::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<stage::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("stage")));
     };
     let mut errors = Vec::new();
-    let name = input.name.as_deref().map(|n| clean_name(n, &["input", "name"], &mut errors));
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| clean_name(n, &["input", "name"], &mut errors));
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -235,14 +304,21 @@ pub async fn update_stage(db: &DatabaseConnection, organization_id: i64, id: &ID
 }
 
 /// Removes a stage; its touchpoints keep existing without a stage.
-pub async fn remove_stage(db: &DatabaseConnection, organization_id: i64, id: &ID) -> Write<stage::Model> {
+pub async fn remove_stage(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+) -> Write<stage::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<stage::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("stage")));
     };
     let journey_id = current.journey_id;
     entity::touchpoint::Entity::update_many()
-        .col_expr(entity::touchpoint::Column::StageId, sea_orm::sea_query::Expr::value(Option::<i64>::None))
+        .col_expr(
+            entity::touchpoint::Column::StageId,
+            sea_orm::sea_query::Expr::value(Option::<i64>::None),
+        )
         .filter(entity::touchpoint::Column::StageId.eq(current.id))
         .exec(&txn)
         .await?;

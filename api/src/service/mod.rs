@@ -61,7 +61,11 @@ pub type Write<T> = ApiResult<Result<T, Vec<UserError>>>;
 
 /// Maps a unique-constraint violation (a concurrent writer won the race) to a
 /// DUPLICATE user error on `path`; anything else is a fault.
-pub fn unique_violation(error: DbErr, path: &[&str], what: &str) -> Result<Vec<UserError>, ApiError> {
+pub fn unique_violation(
+    error: DbErr,
+    path: &[&str],
+    what: &str,
+) -> Result<Vec<UserError>, ApiError> {
     match error.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => Ok(vec![UserError::new(
             UserErrorCode::Duplicate,
@@ -79,7 +83,11 @@ pub const MAX_NAME: usize = 200;
 pub fn clean_name(value: &str, path: &[&str], errors: &mut Vec<UserError>) -> String {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        errors.push(UserError::new(UserErrorCode::Required, path, "must not be empty"));
+        errors.push(UserError::new(
+            UserErrorCode::Required,
+            path,
+            "must not be empty",
+        ));
     } else if trimmed.chars().count() > MAX_NAME || trimmed.contains('\0') {
         errors.push(UserError::new(
             UserErrorCode::Invalid,
@@ -91,7 +99,11 @@ pub fn clean_name(value: &str, path: &[&str], errors: &mut Vec<UserError>) -> St
 }
 
 /// Trims an optional value; empty means absent.
-pub fn clean_optional(value: Option<&str>, path: &[&str], errors: &mut Vec<UserError>) -> Option<String> {
+pub fn clean_optional(
+    value: Option<&str>,
+    path: &[&str],
+    errors: &mut Vec<UserError>,
+) -> Option<String> {
     let value = value.map(str::trim).filter(|v| !v.is_empty())?;
     Some(clean_name(value, path, errors))
 }
@@ -124,7 +136,11 @@ pub async fn reference<E: scoped::OrgScoped>(
 
 /// The NOT_FOUND user error of a mutation's `id` argument.
 pub fn no_such(what: &str) -> Vec<UserError> {
-    vec![UserError::new(UserErrorCode::NotFound, &["id"], format!("no such {what}"))]
+    vec![UserError::new(
+        UserErrorCode::NotFound,
+        &["id"],
+        format!("no such {what}"),
+    )]
 }
 
 /// Commits a written row, or turns a unique-constraint violation into a user error.

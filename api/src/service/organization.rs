@@ -1,7 +1,10 @@
 //! Organizations and their settings.
 
 use entity::organization;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 
 use super::{UserError, UserErrorCode, Write};
 use crate::analysis::flags::{Phrases, DEFAULT_BURDEN_PHRASES, DEFAULT_DEFERRAL_PHRASES};
@@ -12,7 +15,9 @@ use crate::error::{ApiError, ApiResult};
 pub fn valid_slug(slug: &str) -> bool {
     (1..=64).contains(&slug.len())
         && !slug.starts_with('-')
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn to_json(phrases: &[&str]) -> ApiResult<String> {
@@ -57,7 +62,10 @@ pub async fn create(db: &DatabaseConnection, slug: &str, name: &str) -> Write<or
     Ok(Ok(model))
 }
 
-pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> ApiResult<Option<organization::Model>> {
+pub async fn find_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> ApiResult<Option<organization::Model>> {
     Ok(organization::Entity::find()
         .filter(organization::Column::Slug.eq(slug))
         .one(db)
@@ -129,7 +137,8 @@ pub async fn update_phrases(
     let org = get(&txn, organization_id).await?;
     let mut active: organization::ActiveModel = org.into();
     if let Some(deferral) = deferral {
-        active.deferral_phrases = Set(serde_json::to_string(&deferral).map_err(ApiError::internal)?);
+        active.deferral_phrases =
+            Set(serde_json::to_string(&deferral).map_err(ApiError::internal)?);
     }
     if let Some(burden) = burden {
         active.burden_phrases = Set(serde_json::to_string(&burden).map_err(ApiError::internal)?);

@@ -10,7 +10,10 @@ use crate::analysis::ownership::{findings, Finding, OwnershipInput, RoleAssignme
 use crate::error::ApiResult;
 
 /// The organization's ownership findings (SPEC §4), live touchpoints and functions only.
-pub async fn ownership_findings(db: &impl ConnectionTrait, organization_id: i64) -> ApiResult<Vec<Finding>> {
+pub async fn ownership_findings(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+) -> ApiResult<Vec<Finding>> {
     let touchpoints: Vec<i64> = in_org::<touchpoint::Entity>(organization_id)
         .filter(touchpoint::Column::Archived.eq(false))
         .select_only()
@@ -25,7 +28,9 @@ pub async fn ownership_findings(db: &impl ConnectionTrait, organization_id: i64)
         .into_tuple()
         .all(db)
         .await?;
-    let responsibilities = in_org::<responsibility::Entity>(organization_id).all(db).await?;
+    let responsibilities = in_org::<responsibility::Entity>(organization_id)
+        .all(db)
+        .await?;
     let people: Vec<(i64, Option<i64>)> = in_org::<person::Entity>(organization_id)
         .filter(person::Column::Archived.eq(false))
         .select_only()
@@ -35,14 +40,20 @@ pub async fn ownership_findings(db: &impl ConnectionTrait, organization_id: i64)
         .await?;
     let acknowledgements: Vec<(i64, i64)> = in_org::<acknowledgement::Entity>(organization_id)
         .select_only()
-        .columns([acknowledgement::Column::ResponsibilityId, acknowledgement::Column::PersonId])
+        .columns([
+            acknowledgement::Column::ResponsibilityId,
+            acknowledgement::Column::PersonId,
+        ])
         .into_tuple()
         .all(db)
         .await?;
     let mut people_by_function: HashMap<i64, HashSet<i64>> = HashMap::new();
     for (id, function_id) in people {
         if let Some(function_id) = function_id {
-            people_by_function.entry(function_id).or_default().insert(id);
+            people_by_function
+                .entry(function_id)
+                .or_default()
+                .insert(id);
         }
     }
     let mut acks: HashMap<i64, HashSet<i64>> = HashMap::new();

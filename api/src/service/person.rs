@@ -5,7 +5,9 @@ use entity::{function, person};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
 
 use super::scoped::{load, taken};
-use super::{clean_name, clean_optional, finish, no_such, reference, UserError, UserErrorCode, Write};
+use super::{
+    clean_name, clean_optional, finish, no_such, reference, UserError, UserErrorCode, Write,
+};
 use crate::db::{begin_write, now_micros};
 use crate::error::ApiResult;
 
@@ -35,12 +37,16 @@ pub struct UpdatePersonInput {
 fn clean_email(email: &str, errors: &mut Vec<UserError>) -> String {
     let email = email.trim().to_owned();
     let valid = email.len() <= 320
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        })
         && !email.chars().any(|c| c.is_whitespace() || c == '\0');
     if !valid {
-        errors.push(UserError::new(UserErrorCode::Invalid, &["input", "email"], "not an email address"));
+        errors.push(UserError::new(
+            UserErrorCode::Invalid,
+            &["input", "email"],
+            "not an email address",
+        ));
     }
     email
 }
@@ -54,28 +60,77 @@ async fn check_unique(
     errors: &mut Vec<UserError>,
 ) -> ApiResult<()> {
     if let Some(email) = email {
-        if taken::<person::Entity>(db, organization_id, this, person::Column::EmailKey, &email.to_lowercase()).await? {
-            errors.push(UserError::new(UserErrorCode::Duplicate, &["input", "email"], format!("`{email}` is taken")));
+        if taken::<person::Entity>(
+            db,
+            organization_id,
+            this,
+            person::Column::EmailKey,
+            &email.to_lowercase(),
+        )
+        .await?
+        {
+            errors.push(UserError::new(
+                UserErrorCode::Duplicate,
+                &["input", "email"],
+                format!("`{email}` is taken"),
+            ));
         }
     }
     if let Some(external_id) = external_id {
-        if taken::<person::Entity>(db, organization_id, this, person::Column::ExternalId, external_id).await? {
-            errors.push(UserError::new(UserErrorCode::Duplicate, &["input", "externalId"], format!("externalId `{external_id}` is taken")));
+        if taken::<person::Entity>(
+            db,
+            organization_id,
+            this,
+            person::Column::ExternalId,
+            external_id,
+        )
+        .await?
+        {
+            errors.push(UserError::new(
+                UserErrorCode::Duplicate,
+                &["input", "externalId"],
+                format!("externalId `{external_id}` is taken"),
+            ));
         }
     }
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, organization_id: i64, input: CreatePersonInput) -> Write<person::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    input: CreatePersonInput,
+) -> Write<person::Model> {
     let mut errors = Vec::new();
     let name = clean_name(&input.name, &["input", "name"], &mut errors);
     let email = clean_email(&input.email, &mut errors);
-    let external_id = clean_optional(input.external_id.as_deref(), &["input", "externalId"], &mut errors);
+    let external_id = clean_optional(
+        input.external_id.as_deref(),
+        &["input", "externalId"],
+        &mut errors,
+    );
     let title = clean_optional(input.title.as_deref(), &["input", "title"], &mut errors);
     let txn = begin_write(db).await?;
-    check_unique(&txn, organization_id, None, Some(&email), external_id.as_deref(), &mut errors).await?;
+    check_unique(
+        &txn,
+        organization_id,
+        None,
+        Some(&email),
+        external_id.as_deref(),
+        &mut errors,
+    )
+    .await?;
     let function_id = match &input.function_id {
-        Some(id) => reference::<function::Entity>(&txn, organization_id, id, &["input", "functionId"], &mut errors).await?,
+        Some(id) => {
+            reference::<function::Entity>(
+                &txn,
+                organization_id,
+                id,
+                &["input", "functionId"],
+                &mut errors,
+            )
+            .await?
+        }
         None => None,
     };
     if !errors.is_empty() {
@@ -97,25 +152,59 @@ pub async fn create(db: &DatabaseConnection, organization_id: i64, input: Create
     }
     .insert(&txn)
     .await;
-    finish(txn, inserted, &["input", "email"], "the email or externalId").await
+    finish(
+        txn,
+        inserted,
+        &["input", "email"],
+        "the email or externalId",
+    )
+    .await
 }
 
-pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, input: UpdatePersonInput) -> Write<person::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+    input: UpdatePersonInput,
+) -> Write<person::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<person::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("person")));
     };
     let mut errors = Vec::new();
-    let name = input.name.as_deref().map(|n| clean_name(n, &["input", "name"], &mut errors));
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| clean_name(n, &["input", "name"], &mut errors));
     let email = input.email.as_deref().map(|e| clean_email(e, &mut errors));
     let external_id = input
         .external_id
         .as_opt_ref()
         .map(|v| clean_optional(v.map(String::as_str), &["input", "externalId"], &mut errors));
-    let title = input.title.as_opt_ref().map(|v| clean_optional(v.map(String::as_str), &["input", "title"], &mut errors));
-    check_unique(&txn, organization_id, Some(current.id), email.as_deref(), external_id.clone().flatten().as_deref(), &mut errors).await?;
+    let title = input
+        .title
+        .as_opt_ref()
+        .map(|v| clean_optional(v.map(String::as_str), &["input", "title"], &mut errors));
+    check_unique(
+        &txn,
+        organization_id,
+        Some(current.id),
+        email.as_deref(),
+        external_id.clone().flatten().as_deref(),
+        &mut errors,
+    )
+    .await?;
     let function_id = match &input.function_id {
-        MaybeUndefined::Value(id) => Some(reference::<function::Entity>(&txn, organization_id, id, &["input", "functionId"], &mut errors).await?),
+        MaybeUndefined::Value(id) => Some(
+            reference::<function::Entity>(
+                &txn,
+                organization_id,
+                id,
+                &["input", "functionId"],
+                &mut errors,
+            )
+            .await?,
+        ),
         MaybeUndefined::Null => Some(None),
         MaybeUndefined::Undefined => None,
     };
@@ -148,7 +237,12 @@ pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, inpu
     finish(txn, updated, &["input", "email"], "the email or externalId").await
 }
 
-pub async fn set_archived(db: &DatabaseConnection, organization_id: i64, id: &ID, archived: bool) -> Write<person::Model> {
+pub async fn set_archived(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+    archived: bool,
+) -> Write<person::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<person::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("person")));

@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use entity::{customer_case, interaction, step};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use super::interaction::{load_events, org_map};
 use super::scoped::in_org;
@@ -40,7 +43,11 @@ fn col(column: step::Column) -> Expr {
 
 /// Groups the window's steps by everything a flag depends on (one range scan of the
 /// covering index `ix_step_report`).
-async fn groups(db: &impl ConnectionTrait, organization_id: i64, window: Window) -> ApiResult<Vec<StepGroup>> {
+async fn groups(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    window: Window,
+) -> ApiResult<Vec<StepGroup>> {
     let from = window.lower();
     let before_window = |column: step::Column| col(column).is_null().or(col(column).lt(from));
     let query = Query::select()
@@ -52,9 +59,18 @@ async fn groups(db: &impl ConnectionTrait, organization_id: i64, window: Window)
             step::Column::CustomerBurden,
             step::Column::DeferralLanguage,
         ])
-        .expr_as(Func::count(Expr::col(sea_orm::sea_query::Asterisk)), Alias::new("count"))
-        .expr_as(count_where(before_window(step::Column::PrevAt)), Alias::new("case_entries"))
-        .expr_as(count_where(before_window(step::Column::PrevSameFunctionAt)), Alias::new("function_entries"))
+        .expr_as(
+            Func::count(Expr::col(sea_orm::sea_query::Asterisk)),
+            Alias::new("count"),
+        )
+        .expr_as(
+            count_where(before_window(step::Column::PrevAt)),
+            Alias::new("case_entries"),
+        )
+        .expr_as(
+            count_where(before_window(step::Column::PrevSameFunctionAt)),
+            Alias::new("function_entries"),
+        )
         .expr_as(
             count_where(
                 col(step::Column::PrevFunctionId)
@@ -64,7 +80,10 @@ async fn groups(db: &impl ConnectionTrait, organization_id: i64, window: Window)
             ),
             Alias::new("first_inner_handoffs"),
         )
-        .expr_as(count_where(col(step::Column::IsLast).eq(true)), Alias::new("case_ends"))
+        .expr_as(
+            count_where(col(step::Column::IsLast).eq(true)),
+            Alias::new("case_ends"),
+        )
         .from(step::Entity)
         .and_where(col(step::Column::OrganizationId).eq(organization_id))
         .and_where(col(step::Column::At).gte(from))
@@ -99,12 +118,21 @@ async fn groups(db: &impl ConnectionTrait, organization_id: i64, window: Window)
 }
 
 /// The report of a window against the organization's current map.
-pub async fn report(db: &impl ConnectionTrait, organization_id: i64, window: Window, map: &OrgMap) -> ApiResult<Report> {
+pub async fn report(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    window: Window,
+    map: &OrgMap,
+) -> ApiResult<Report> {
     Ok(fold(&groups(db, organization_id, window).await?, map))
 }
 
 /// The report of a window, loading the current map.
-pub async fn report_now(db: &impl ConnectionTrait, organization_id: i64, window: Window) -> ApiResult<(Report, OrgMap)> {
+pub async fn report_now(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    window: Window,
+) -> ApiResult<(Report, OrgMap)> {
     let map = org_map(db, organization_id).await?;
     Ok((report(db, organization_id, window, &map).await?, map))
 }
@@ -131,12 +159,18 @@ fn flag_condition(flag: Flag, map: &OrgMap) -> Condition {
         Flag::Silo => deferral.add(
             Condition::any()
                 .add(step::Column::PrevTouchpointId.is_null())
-                .add(step::Column::PrevTouchpointId.is_not_in(map.cx_owned_touchpoints().iter().copied())),
+                .add(
+                    step::Column::PrevTouchpointId
+                        .is_not_in(map.cx_owned_touchpoints().iter().copied()),
+                ),
         ),
         Flag::OwnedDeferral => {
             let mut by_touchpoint: HashMap<i64, Vec<i64>> = HashMap::new();
             for (touchpoint, function) in map.owners() {
-                by_touchpoint.entry(*touchpoint).or_default().push(*function);
+                by_touchpoint
+                    .entry(*touchpoint)
+                    .or_default()
+                    .push(*function);
             }
             let mut owned = Condition::any().add(Expr::value(false));
             for (touchpoint, functions) in by_touchpoint {
@@ -187,9 +221,11 @@ pub async fn handoffs(
     }
     if let Some((at, id)) = after {
         select = select.filter(
-            Condition::any()
-                .add(step::Column::At.gt(at))
-                .add(Condition::all().add(step::Column::At.eq(at)).add(step::Column::InteractionId.gt(id))),
+            Condition::any().add(step::Column::At.gt(at)).add(
+                Condition::all()
+                    .add(step::Column::At.eq(at))
+                    .add(step::Column::InteractionId.gt(id)),
+            ),
         );
     }
     let mut rows = select
@@ -204,7 +240,11 @@ pub async fn handoffs(
 }
 
 /// The case references of the given case ids.
-pub async fn case_refs(db: &impl ConnectionTrait, organization_id: i64, case_ids: &[i64]) -> ApiResult<HashMap<i64, String>> {
+pub async fn case_refs(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    case_ids: &[i64],
+) -> ApiResult<HashMap<i64, String>> {
     let rows: Vec<(i64, String)> = in_org::<customer_case::Entity>(organization_id)
         .filter(customer_case::Column::Id.is_in(case_ids.iter().copied()))
         .select_only()
@@ -223,7 +263,11 @@ pub struct CaseChain {
 }
 
 /// The chain of the case `case_ref`, derived afresh from its interactions.
-pub async fn case_chain(db: &impl ConnectionTrait, organization_id: i64, case_ref: &str) -> ApiResult<Option<CaseChain>> {
+pub async fn case_chain(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    case_ref: &str,
+) -> ApiResult<Option<CaseChain>> {
     let Some(case) = in_org::<customer_case::Entity>(organization_id)
         .filter(customer_case::Column::CaseRef.eq(case_ref.trim()))
         .one(db)
@@ -231,7 +275,10 @@ pub async fn case_chain(db: &impl ConnectionTrait, organization_id: i64, case_re
     else {
         return Ok(None);
     };
-    let mut events = load_events(db, &[case.id]).await?.remove(&case.id).unwrap_or_default();
+    let mut events = load_events(db, &[case.id])
+        .await?
+        .remove(&case.id)
+        .unwrap_or_default();
     let steps = derive(&mut events);
     let mut by_id: HashMap<i64, interaction::Model> = interaction::Entity::find()
         .filter(interaction::Column::CaseId.eq(case.id))
@@ -240,6 +287,13 @@ pub async fn case_chain(db: &impl ConnectionTrait, organization_id: i64, case_re
         .into_iter()
         .map(|i| (i.id, i))
         .collect();
-    let interactions = steps.iter().filter_map(|s| by_id.remove(&s.interaction_id)).collect();
-    Ok(Some(CaseChain { case, interactions, steps }))
+    let interactions = steps
+        .iter()
+        .filter_map(|s| by_id.remove(&s.interaction_id))
+        .collect();
+    Ok(Some(CaseChain {
+        case,
+        interactions,
+        steps,
+    }))
 }

@@ -2,7 +2,9 @@
 
 use async_graphql::{InputObject, MaybeUndefined, ID};
 use entity::{acknowledgement, function, person, responsibility, touchpoint};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, ModelTrait, QueryFilter, Set,
+};
 
 use super::scoped::{in_org, load};
 use super::{finish, no_such, reference, UserError, UserErrorCode, Write};
@@ -26,13 +28,40 @@ pub struct UpdateResponsibilityInput {
     pub person_id: MaybeUndefined<ID>,
 }
 
-pub async fn assign(db: &DatabaseConnection, organization_id: i64, input: AssignResponsibilityInput) -> Write<responsibility::Model> {
+pub async fn assign(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    input: AssignResponsibilityInput,
+) -> Write<responsibility::Model> {
     let mut errors = Vec::new();
     let txn = begin_write(db).await?;
-    let touchpoint_id = reference::<touchpoint::Entity>(&txn, organization_id, &input.touchpoint_id, &["input", "touchpointId"], &mut errors).await?;
-    let function_id = reference::<function::Entity>(&txn, organization_id, &input.function_id, &["input", "functionId"], &mut errors).await?;
+    let touchpoint_id = reference::<touchpoint::Entity>(
+        &txn,
+        organization_id,
+        &input.touchpoint_id,
+        &["input", "touchpointId"],
+        &mut errors,
+    )
+    .await?;
+    let function_id = reference::<function::Entity>(
+        &txn,
+        organization_id,
+        &input.function_id,
+        &["input", "functionId"],
+        &mut errors,
+    )
+    .await?;
     let person_id = match &input.person_id {
-        Some(id) => reference::<person::Entity>(&txn, organization_id, id, &["input", "personId"], &mut errors).await?,
+        Some(id) => {
+            reference::<person::Entity>(
+                &txn,
+                organization_id,
+                id,
+                &["input", "personId"],
+                &mut errors,
+            )
+            .await?
+        }
         None => None,
     };
     let (Some(touchpoint_id), Some(function_id)) = (touchpoint_id, function_id) else {
@@ -46,7 +75,11 @@ pub async fn assign(db: &DatabaseConnection, organization_id: i64, input: Assign
         .one(&txn)
         .await?;
     if existing.is_some() {
-        errors.push(UserError::new(UserErrorCode::Duplicate, &["input", "role"], "the function has this role on the touchpoint already"));
+        errors.push(UserError::new(
+            UserErrorCode::Duplicate,
+            &["input", "role"],
+            "the function has this role on the touchpoint already",
+        ));
     }
     if !errors.is_empty() {
         return Ok(Err(errors));
@@ -67,14 +100,28 @@ pub async fn assign(db: &DatabaseConnection, organization_id: i64, input: Assign
     finish(txn, inserted, &["input", "role"], "this role").await
 }
 
-pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, input: UpdateResponsibilityInput) -> Write<responsibility::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+    input: UpdateResponsibilityInput,
+) -> Write<responsibility::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<responsibility::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("responsibility")));
     };
     let mut errors = Vec::new();
     let person_id = match &input.person_id {
-        MaybeUndefined::Value(id) => Some(reference::<person::Entity>(&txn, organization_id, id, &["input", "personId"], &mut errors).await?),
+        MaybeUndefined::Value(id) => Some(
+            reference::<person::Entity>(
+                &txn,
+                organization_id,
+                id,
+                &["input", "personId"],
+                &mut errors,
+            )
+            .await?,
+        ),
         MaybeUndefined::Null => Some(None),
         MaybeUndefined::Undefined => None,
     };
@@ -91,7 +138,11 @@ pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, inpu
 }
 
 /// Removes a responsibility with its acknowledgements.
-pub async fn remove(db: &DatabaseConnection, organization_id: i64, id: &ID) -> Write<responsibility::Model> {
+pub async fn remove(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+) -> Write<responsibility::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<responsibility::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("responsibility")));
@@ -116,11 +167,21 @@ pub async fn acknowledge(
 ) -> Write<acknowledgement::Model> {
     let organization_id = viewer.organization_id;
     let txn = begin_write(db).await?;
-    let Some(responsibility) = load::<responsibility::Entity>(&txn, organization_id, responsibility_id).await? else {
-        return Ok(Err(vec![UserError::new(UserErrorCode::NotFound, &["responsibilityId"], "no such responsibility")]));
+    let Some(responsibility) =
+        load::<responsibility::Entity>(&txn, organization_id, responsibility_id).await?
+    else {
+        return Ok(Err(vec![UserError::new(
+            UserErrorCode::NotFound,
+            &["responsibilityId"],
+            "no such responsibility",
+        )]));
     };
     let Some(person) = load::<person::Entity>(&txn, organization_id, person_id).await? else {
-        return Ok(Err(vec![UserError::new(UserErrorCode::NotFound, &["personId"], "no such person")]));
+        return Ok(Err(vec![UserError::new(
+            UserErrorCode::NotFound,
+            &["personId"],
+            "no such person",
+        )]));
     };
     let is_self = person.email_key == viewer.subject.to_lowercase()
         || person.external_id.as_deref() == Some(viewer.subject.as_str());

@@ -1,7 +1,9 @@
 //! Entities that belong to an organization, and the reads every one of them shares.
 
 use sea_orm::sea_query::{Asterisk, Expr, Func};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 use crate::error::ApiResult;
 
@@ -57,8 +59,17 @@ pub async fn find<E: OrgScoped>(
 }
 
 /// Whether the row `id` exists in the organization.
-pub async fn exists<E: OrgScoped>(db: &impl ConnectionTrait, organization_id: i64, id: i64) -> ApiResult<bool> {
-    Ok(count(db, in_org::<E>(organization_id).filter(E::id_column().eq(id))).await? > 0)
+pub async fn exists<E: OrgScoped>(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    id: i64,
+) -> ApiResult<bool> {
+    Ok(count(
+        db,
+        in_org::<E>(organization_id).filter(E::id_column().eq(id)),
+    )
+    .await?
+        > 0)
 }
 
 /// Largest page a list returns.

@@ -87,20 +87,51 @@ pub struct UpdateTouchpointInput {
     pub experience: Option<Vec<ExperienceElement>>,
 }
 
-async fn name_taken(db: &impl ConnectionTrait, organization_id: i64, this: Option<i64>, name: &str, errors: &mut Vec<UserError>) -> ApiResult<()> {
-    if taken::<touchpoint::Entity>(db, organization_id, this, touchpoint::Column::NameKey, &name_key(name)).await? {
-        errors.push(UserError::new(UserErrorCode::Duplicate, &["input", "name"], format!("a touchpoint named `{name}` exists already")));
+async fn name_taken(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    this: Option<i64>,
+    name: &str,
+    errors: &mut Vec<UserError>,
+) -> ApiResult<()> {
+    if taken::<touchpoint::Entity>(
+        db,
+        organization_id,
+        this,
+        touchpoint::Column::NameKey,
+        &name_key(name),
+    )
+    .await?
+    {
+        errors.push(UserError::new(
+            UserErrorCode::Duplicate,
+            &["input", "name"],
+            format!("a touchpoint named `{name}` exists already"),
+        ));
     }
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, organization_id: i64, input: CreateTouchpointInput) -> Write<touchpoint::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    input: CreateTouchpointInput,
+) -> Write<touchpoint::Model> {
     let mut errors = Vec::new();
     let name = clean_name(&input.name, &["input", "name"], &mut errors);
     let txn = begin_write(db).await?;
     name_taken(&txn, organization_id, None, &name, &mut errors).await?;
     let stage_id = match &input.stage_id {
-        Some(id) => reference::<stage::Entity>(&txn, organization_id, id, &["input", "stageId"], &mut errors).await?,
+        Some(id) => {
+            reference::<stage::Entity>(
+                &txn,
+                organization_id,
+                id,
+                &["input", "stageId"],
+                &mut errors,
+            )
+            .await?
+        }
         None => None,
     };
     if !errors.is_empty() {
@@ -124,18 +155,35 @@ pub async fn create(db: &DatabaseConnection, organization_id: i64, input: Create
     finish(txn, inserted, &["input", "name"], "the name").await
 }
 
-pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, input: UpdateTouchpointInput) -> Write<touchpoint::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+    input: UpdateTouchpointInput,
+) -> Write<touchpoint::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<touchpoint::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("touchpoint")));
     };
     let mut errors = Vec::new();
-    let name = input.name.as_deref().map(|n| clean_name(n, &["input", "name"], &mut errors));
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| clean_name(n, &["input", "name"], &mut errors));
     if let Some(name) = &name {
         name_taken(&txn, organization_id, Some(current.id), name, &mut errors).await?;
     }
     let stage_id = match &input.stage_id {
-        MaybeUndefined::Value(id) => Some(reference::<stage::Entity>(&txn, organization_id, id, &["input", "stageId"], &mut errors).await?),
+        MaybeUndefined::Value(id) => Some(
+            reference::<stage::Entity>(
+                &txn,
+                organization_id,
+                id,
+                &["input", "stageId"],
+                &mut errors,
+            )
+            .await?,
+        ),
         MaybeUndefined::Null => Some(None),
         MaybeUndefined::Undefined => None,
     };
@@ -161,7 +209,12 @@ pub async fn update(db: &DatabaseConnection, organization_id: i64, id: &ID, inpu
     finish(txn, updated, &["input", "name"], "the name").await
 }
 
-pub async fn set_archived(db: &DatabaseConnection, organization_id: i64, id: &ID, archived: bool) -> Write<touchpoint::Model> {
+pub async fn set_archived(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: &ID,
+    archived: bool,
+) -> Write<touchpoint::Model> {
     let txn = begin_write(db).await?;
     let Some(current) = load::<touchpoint::Entity>(&txn, organization_id, id).await? else {
         return Ok(Err(no_such("touchpoint")));

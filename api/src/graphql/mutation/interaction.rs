@@ -48,31 +48,46 @@ impl InteractionMutation {
     /// content it is a CONFLICT. Handoffs of the affected cases are re-derived, so
     /// late and out-of-order interactions land in their place.
     /// Roles: EDITOR, INTEGRATION, ADMIN.
-    async fn record_interactions(&self, ctx: &Context<'_>, input: Vec<InteractionInput>) -> ApiResult<RecordInteractionsPayload> {
+    async fn record_interactions(
+        &self,
+        ctx: &Context<'_>,
+        input: Vec<InteractionInput>,
+    ) -> ApiResult<RecordInteractionsPayload> {
         let viewer = viewer(ctx)?;
         viewer.require(may::RECORD)?;
-        Ok(match record(db(ctx)?, viewer.organization_id, input).await? {
-            Ok(done) => RecordInteractionsPayload {
-                recorded: done.recorded,
-                duplicates: done.duplicates,
-                new_silo_handoffs: done.new_silo_handoffs,
-                user_errors: Vec::new(),
+        Ok(
+            match record(db(ctx)?, viewer.organization_id, input).await? {
+                Ok(done) => RecordInteractionsPayload {
+                    recorded: done.recorded,
+                    duplicates: done.duplicates,
+                    new_silo_handoffs: done.new_silo_handoffs,
+                    user_errors: Vec::new(),
+                },
+                Err(user_errors) => RecordInteractionsPayload {
+                    user_errors,
+                    ..Default::default()
+                },
             },
-            Err(user_errors) => RecordInteractionsPayload {
-                user_errors,
-                ..Default::default()
-            },
-        })
+        )
     }
 
     /// Replaces the organization's phrase lists; every report after the change uses
     /// them (recorded interactions are re-marked in the same transaction). Role: ADMIN.
-    async fn update_settings(&self, ctx: &Context<'_>, input: UpdateSettingsInput) -> ApiResult<SettingsPayload> {
+    async fn update_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateSettingsInput,
+    ) -> ApiResult<SettingsPayload> {
         let viewer = viewer(ctx)?;
         viewer.require(may::ADMINISTER)?;
-        Ok(crate::service::organization::update_phrases(db(ctx)?, viewer.organization_id, input.deferral_phrases, input.burden_phrases)
-            .await?
-            .map(Organization)
-            .into())
+        Ok(crate::service::organization::update_phrases(
+            db(ctx)?,
+            viewer.organization_id,
+            input.deferral_phrases,
+            input.burden_phrases,
+        )
+        .await?
+        .map(Organization)
+        .into())
     }
 }

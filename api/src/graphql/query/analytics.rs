@@ -11,7 +11,10 @@ use crate::analysis::chain::Step;
 use crate::analysis::flags::Flag;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{db, viewer};
-use crate::graphql::types::analytics::{Case, Comparison, Handoff, HandoffNetwork, Interaction, Names, OwnershipFinding, SiloReport, TotalsDelta};
+use crate::graphql::types::analytics::{
+    Case, Comparison, Handoff, HandoffNetwork, Interaction, Names, OwnershipFinding, SiloReport,
+    TotalsDelta,
+};
 use crate::graphql::types::enums::{ComparisonPeriod, HandoffFlagEnum};
 use crate::graphql::types::window::{previous_period, year_before, WindowInput};
 use crate::ids;
@@ -25,7 +28,9 @@ pub struct AnalyticsQuery;
 /// The organization's functions and touchpoints, archived ones included.
 async fn names(db: &impl ConnectionTrait, organization_id: i64) -> ApiResult<Arc<Names>> {
     let functions = in_org::<function::Entity>(organization_id).all(db).await?;
-    let touchpoints = in_org::<touchpoint::Entity>(organization_id).all(db).await?;
+    let touchpoints = in_org::<touchpoint::Entity>(organization_id)
+        .all(db)
+        .await?;
     Ok(Arc::new(Names {
         functions: functions.into_iter().map(|f| (f.id, f)).collect(),
         touchpoints: touchpoints.into_iter().map(|t| (t.id, t)).collect(),
@@ -49,12 +54,15 @@ pub struct HandoffFilterInput {
 /// The cursor after a handoff: its instant and its second interaction's id.
 fn handoff_cursor(step: &Step) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("handoff:{}:{}", step.at, step.interaction_id))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("handoff:{}:{}", step.at, step.interaction_id))
 }
 
 fn decode_handoff_cursor(cursor: &str) -> Option<(i64, i64)> {
     use base64::Engine;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let mut parts = text.strip_prefix("handoff:")?.split(':');
     let at = parts.next()?.parse().ok()?;
@@ -89,7 +97,9 @@ impl AnalyticsQuery {
         check_case_ref(&case_ref)?;
         let org = viewer(ctx)?.organization_id;
         let db = db(ctx)?;
-        let Some(chain) = case_chain(db, org, &case_ref).await? else { return Ok(None) };
+        let Some(chain) = case_chain(db, org, &case_ref).await? else {
+            return Ok(None);
+        };
         let names = names(db, org).await?;
         let map = org_map(db, org).await?;
         let handoffs = chain
@@ -108,7 +118,10 @@ impl AnalyticsQuery {
             interactions: chain
                 .interactions
                 .into_iter()
-                .map(|model| Interaction { model, names: names.clone() })
+                .map(|model| Interaction {
+                    model,
+                    names: names.clone(),
+                })
                 .collect(),
             handoffs,
         }))
@@ -124,15 +137,23 @@ impl AnalyticsQuery {
     ) -> ApiResult<Connection<String, Handoff, EmptyFields>> {
         let first = first.unwrap_or(20);
         if first < 1 || first as u64 > MAX_PAGE {
-            return Err(ApiError::bad_input(format!("`first` must be from 1 to {MAX_PAGE}")));
+            return Err(ApiError::bad_input(format!(
+                "`first` must be from 1 to {MAX_PAGE}"
+            )));
         }
         let after = match &after {
-            Some(cursor) => Some(decode_handoff_cursor(cursor).ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))?),
+            Some(cursor) => Some(
+                decode_handoff_cursor(cursor)
+                    .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))?,
+            ),
             None => None,
         };
         let input = filter.unwrap_or_default();
         let unknown = -1;
-        let decode = |id: &Option<ID>, kind: &str| id.as_ref().map(|id| ids::decode_kind(kind, id).unwrap_or(unknown));
+        let decode = |id: &Option<ID>, kind: &str| {
+            id.as_ref()
+                .map(|id| ids::decode_kind(kind, id).unwrap_or(unknown))
+        };
         let filter = HandoffFilter {
             window: WindowInput::resolve(input.window)?,
             from_function: decode(&input.from_function_id, "Function"),
@@ -170,8 +191,12 @@ impl AnalyticsQuery {
     async fn silo_report(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The window; absent means the whole history.")] window: Option<WindowInput>,
-        #[graphql(desc = "Earlier periods to compare the totals with.", default)] compare_to: Vec<ComparisonPeriod>,
+        #[graphql(desc = "The window; absent means the whole history.")] window: Option<
+            WindowInput,
+        >,
+        #[graphql(desc = "Earlier periods to compare the totals with.", default)] compare_to: Vec<
+            ComparisonPeriod,
+        >,
     ) -> ApiResult<SiloReport> {
         let window = WindowInput::resolve(window)?;
         let org = viewer(ctx)?.organization_id;
@@ -203,7 +228,9 @@ impl AnalyticsQuery {
     async fn handoff_network(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The window; absent means the whole history.")] window: Option<WindowInput>,
+        #[graphql(desc = "The window; absent means the whole history.")] window: Option<
+            WindowInput,
+        >,
     ) -> ApiResult<HandoffNetwork> {
         let window = WindowInput::resolve(window)?;
         let org = viewer(ctx)?.organization_id;
@@ -224,7 +251,10 @@ impl AnalyticsQuery {
         let names = names(db, org).await?;
         Ok(findings
             .into_iter()
-            .map(|finding| OwnershipFinding { finding, names: names.clone() })
+            .map(|finding| OwnershipFinding {
+                finding,
+                names: names.clone(),
+            })
             .collect())
     }
 }

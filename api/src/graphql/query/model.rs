@@ -9,7 +9,9 @@ use crate::error::ApiResult;
 use crate::graphql::context::{db, page_args, viewer};
 use crate::graphql::types::connection::{list, List};
 use crate::graphql::types::enums::{ChannelEnum, RoleEnum};
-use crate::graphql::types::model::{Function, Journey, Node, Organization, Person, Responsibility, Stage, Touchpoint, ViewerInfo};
+use crate::graphql::types::model::{
+    Function, Journey, Node, Organization, Person, Responsibility, Stage, Touchpoint, ViewerInfo,
+};
 use crate::ids;
 use crate::service::scoped::{find, in_org, load, page};
 
@@ -76,7 +78,8 @@ impl ModelQuery {
     /// Who the token says the caller is.
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<ViewerInfo> {
         let viewer = viewer(ctx)?;
-        let organization = crate::service::organization::get(db(ctx)?, viewer.organization_id).await?;
+        let organization =
+            crate::service::organization::get(db(ctx)?, viewer.organization_id).await?;
         let mut roles: Vec<_> = viewer.roles.iter().copied().collect();
         roles.sort_by_key(|r| format!("{r:?}"));
         Ok(ViewerInfo {
@@ -89,20 +92,34 @@ impl ModelQuery {
     /// The token's organization and its settings.
     async fn organization(&self, ctx: &Context<'_>) -> ApiResult<Organization> {
         let viewer = viewer(ctx)?;
-        Ok(Organization(crate::service::organization::get(db(ctx)?, viewer.organization_id).await?))
+        Ok(Organization(
+            crate::service::organization::get(db(ctx)?, viewer.organization_id).await?,
+        ))
     }
 
     /// Any record by its global id; `null` when it does not exist in the organization.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Node>> {
         let org = viewer(ctx)?.organization_id;
         let db = db(ctx)?;
-        let Some((kind, row)) = ids::decode_any(&id) else { return Ok(None) };
+        let Some((kind, row)) = ids::decode_any(&id) else {
+            return Ok(None);
+        };
         Ok(match kind.as_str() {
-            "Function" => find::<function::Entity>(db, org, row).await?.map(|m| Node::Function(Function(m))),
-            "Person" => find::<person::Entity>(db, org, row).await?.map(|m| Node::Person(Person(m))),
-            "Journey" => find::<journey::Entity>(db, org, row).await?.map(|m| Node::Journey(Journey(m))),
-            "Stage" => find::<entity::stage::Entity>(db, org, row).await?.map(|m| Node::Stage(Stage(m))),
-            "Touchpoint" => find::<touchpoint::Entity>(db, org, row).await?.map(|m| Node::Touchpoint(Touchpoint(m))),
+            "Function" => find::<function::Entity>(db, org, row)
+                .await?
+                .map(|m| Node::Function(Function(m))),
+            "Person" => find::<person::Entity>(db, org, row)
+                .await?
+                .map(|m| Node::Person(Person(m))),
+            "Journey" => find::<journey::Entity>(db, org, row)
+                .await?
+                .map(|m| Node::Journey(Journey(m))),
+            "Stage" => find::<entity::stage::Entity>(db, org, row)
+                .await?
+                .map(|m| Node::Stage(Stage(m))),
+            "Touchpoint" => find::<touchpoint::Entity>(db, org, row)
+                .await?
+                .map(|m| Node::Touchpoint(Touchpoint(m))),
             "Responsibility" => find::<responsibility::Entity>(db, org, row)
                 .await?
                 .map(|m| Node::Responsibility(Responsibility(m))),
@@ -112,7 +129,11 @@ impl ModelQuery {
 
     /// A function by id; `null` when it does not exist in the organization.
     async fn function(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Function>> {
-        Ok(load::<function::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id).await?.map(Function))
+        Ok(
+            load::<function::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
+                .await?
+                .map(Function),
+        )
     }
 
     /// The organization's functions, by creation.
@@ -136,7 +157,8 @@ impl ModelQuery {
             select = select.filter(function::Column::IsCxTeam.eq(is_cx));
         }
         if let Some(parent) = &filter.parent_id {
-            select = select.filter(function::Column::ParentId.eq(filter_id::<function::Entity>(parent)));
+            select =
+                select.filter(function::Column::ParentId.eq(filter_id::<function::Entity>(parent)));
         }
         let page = page(db(ctx)?, select, first, after).await?;
         Ok(list(page, |m| m.id, Function, after.is_some()))
@@ -144,7 +166,11 @@ impl ModelQuery {
 
     /// A person by id; `null` when they do not exist in the organization.
     async fn person(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Person>> {
-        Ok(load::<person::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id).await?.map(Person))
+        Ok(
+            load::<person::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
+                .await?
+                .map(Person),
+        )
     }
 
     /// The organization's people, by creation.
@@ -159,13 +185,18 @@ impl ModelQuery {
         let filter = filter.unwrap_or_default();
         let mut select = in_org::<person::Entity>(viewer(ctx)?.organization_id);
         if let Some(name) = &filter.name {
-            select = select.filter(person::Column::Name.contains(name.trim()).or(person::Column::EmailKey.contains(name.trim().to_lowercase())));
+            select = select.filter(
+                person::Column::Name
+                    .contains(name.trim())
+                    .or(person::Column::EmailKey.contains(name.trim().to_lowercase())),
+            );
         }
         if let Some(archived) = filter.archived {
             select = select.filter(person::Column::Archived.eq(archived));
         }
         if let Some(function_id) = &filter.function_id {
-            select = select.filter(person::Column::FunctionId.eq(filter_id::<function::Entity>(function_id)));
+            select = select
+                .filter(person::Column::FunctionId.eq(filter_id::<function::Entity>(function_id)));
         }
         let page = page(db(ctx)?, select, first, after).await?;
         Ok(list(page, |m| m.id, Person, after.is_some()))
@@ -173,7 +204,11 @@ impl ModelQuery {
 
     /// A journey by id; `null` when it does not exist in the organization.
     async fn journey(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Journey>> {
-        Ok(load::<journey::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id).await?.map(Journey))
+        Ok(
+            load::<journey::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
+                .await?
+                .map(Journey),
+        )
     }
 
     /// The organization's journeys, by creation.
@@ -199,7 +234,11 @@ impl ModelQuery {
 
     /// A touchpoint by id; `null` when it does not exist in the organization.
     async fn touchpoint(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Touchpoint>> {
-        Ok(load::<touchpoint::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id).await?.map(Touchpoint))
+        Ok(
+            load::<touchpoint::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
+                .await?
+                .map(Touchpoint),
+        )
     }
 
     /// The organization's touchpoints, by creation.
@@ -215,20 +254,26 @@ impl ModelQuery {
         let org = viewer(ctx)?.organization_id;
         let mut select = in_org::<touchpoint::Entity>(org);
         if let Some(name) = &filter.name {
-            select = select.filter(touchpoint::Column::NameKey.contains(name.trim().to_lowercase()));
+            select =
+                select.filter(touchpoint::Column::NameKey.contains(name.trim().to_lowercase()));
         }
         if let Some(archived) = filter.archived {
             select = select.filter(touchpoint::Column::Archived.eq(archived));
         }
         if let Some(channel) = filter.channel {
-            select = select.filter(touchpoint::Column::Channel.eq(entity::enums::Channel::from(channel)));
+            select = select
+                .filter(touchpoint::Column::Channel.eq(entity::enums::Channel::from(channel)));
         }
         if let Some(stage) = &filter.stage_id {
-            select = select.filter(touchpoint::Column::StageId.eq(filter_id::<entity::stage::Entity>(stage)));
+            select = select
+                .filter(touchpoint::Column::StageId.eq(filter_id::<entity::stage::Entity>(stage)));
         }
         if let Some(function_id) = &filter.function_id {
             let with_role = in_org::<responsibility::Entity>(org)
-                .filter(responsibility::Column::FunctionId.eq(filter_id::<function::Entity>(function_id)))
+                .filter(
+                    responsibility::Column::FunctionId
+                        .eq(filter_id::<function::Entity>(function_id)),
+                )
                 .select_only()
                 .column(responsibility::Column::TouchpointId)
                 .into_query();
@@ -240,9 +285,11 @@ impl ModelQuery {
 
     /// A responsibility by id; `null` when it does not exist in the organization.
     async fn responsibility(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Responsibility>> {
-        Ok(load::<responsibility::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
-            .await?
-            .map(Responsibility))
+        Ok(
+            load::<responsibility::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
+                .await?
+                .map(Responsibility),
+        )
     }
 
     /// The organization's responsibilities, by creation.
@@ -257,13 +304,22 @@ impl ModelQuery {
         let filter = filter.unwrap_or_default();
         let mut select = in_org::<responsibility::Entity>(viewer(ctx)?.organization_id);
         if let Some(touchpoint_id) = &filter.touchpoint_id {
-            select = select.filter(responsibility::Column::TouchpointId.eq(filter_id::<touchpoint::Entity>(touchpoint_id)));
+            select = select.filter(responsibility::Column::TouchpointId.eq(filter_id::<
+                touchpoint::Entity,
+            >(
+                touchpoint_id
+            )));
         }
         if let Some(function_id) = &filter.function_id {
-            select = select.filter(responsibility::Column::FunctionId.eq(filter_id::<function::Entity>(function_id)));
+            select = select.filter(responsibility::Column::FunctionId.eq(filter_id::<
+                function::Entity,
+            >(
+                function_id
+            )));
         }
         if let Some(role) = filter.role {
-            select = select.filter(responsibility::Column::Role.eq(entity::enums::Role::from(role)));
+            select =
+                select.filter(responsibility::Column::Role.eq(entity::enums::Role::from(role)));
         }
         let page = page(db(ctx)?, select, first, after).await?;
         Ok(list(page, |m| m.id, Responsibility, after.is_some()))

@@ -28,7 +28,9 @@ impl Names {
         self.functions.get(&id).cloned().map(Function)
     }
     fn touchpoint(&self, id: Option<i64>) -> Option<Touchpoint> {
-        id.and_then(|id| self.touchpoints.get(&id)).cloned().map(Touchpoint)
+        id.and_then(|id| self.touchpoints.get(&id))
+            .cloned()
+            .map(Touchpoint)
     }
 }
 
@@ -155,8 +157,14 @@ impl TotalsDelta {
             customer_burden: now.flags.customer_burden - then.flags.customer_burden,
             deferral_language: now.flags.deferral_language - then.flags.deferral_language,
             cases_ending_at_cx: now.cases_ending_at_cx - then.cases_ending_at_cx,
-            single_point_of_contact_rate: minus(now.single_point_of_contact_rate, then.single_point_of_contact_rate),
-            mean_functions_per_case: minus(now.mean_functions_per_case, then.mean_functions_per_case),
+            single_point_of_contact_rate: minus(
+                now.single_point_of_contact_rate,
+                then.single_point_of_contact_rate,
+            ),
+            mean_functions_per_case: minus(
+                now.mean_functions_per_case,
+                then.mean_functions_per_case,
+            ),
         }
     }
 }
@@ -304,7 +312,12 @@ impl SiloReport {
                 figures: figures.clone(),
             })
             .collect();
-        rows.sort_by(|a, b| b.figures.out.silo_handoffs.cmp(&a.figures.out.silo_handoffs));
+        rows.sort_by(|a, b| {
+            b.figures
+                .out
+                .silo_handoffs
+                .cmp(&a.figures.out.silo_handoffs)
+        });
         rows
     }
     /// One row per touchpoint with handoffs in the window (and one with `touchpoint: null`
@@ -335,7 +348,7 @@ pub struct HandoffEdge {
     figures: FlagCounts,
 }
 
-#[Object]
+#[Object(name = "NetworkEdge")]
 impl HandoffEdge {
     async fn from(&self) -> Option<&Function> {
         self.from.as_ref()
@@ -424,7 +437,11 @@ impl HandoffNetwork {
 }
 
 fn flag_list(flags: Flags) -> Vec<HandoffFlagEnum> {
-    flags.list().into_iter().map(HandoffFlagEnum::from).collect()
+    flags
+        .list()
+        .into_iter()
+        .map(HandoffFlagEnum::from)
+        .collect()
 }
 
 /// A derived handoff: a case passed from one function to another.
@@ -446,7 +463,9 @@ impl Handoff {
     }
     /// The function of the first interaction.
     async fn from(&self) -> Option<Function> {
-        self.step.prev_function_id.and_then(|id| self.names.function(id))
+        self.step
+            .prev_function_id
+            .and_then(|id| self.names.function(id))
     }
     /// The function of the second interaction.
     async fn to(&self) -> Option<Function> {
@@ -462,7 +481,9 @@ impl Handoff {
     }
     /// The global id of the first interaction.
     async fn from_interaction_id(&self) -> Option<ID> {
-        self.step.prev_interaction_id.map(|id| ids::encode("Interaction", id))
+        self.step
+            .prev_interaction_id
+            .map(|id| ids::encode("Interaction", id))
     }
     /// The global id of the second interaction.
     async fn to_interaction_id(&self) -> ID {
@@ -581,9 +602,13 @@ impl OwnershipFinding {
         use crate::analysis::ownership::FindingKind::*;
         match self.finding.kind {
             NoAccountable => "no function is accountable for this touchpoint".into(),
-            MultipleAccountable => "more than one function is accountable for this touchpoint".into(),
+            MultipleAccountable => {
+                "more than one function is accountable for this touchpoint".into()
+            }
             NoResponsible => "no function is responsible for this touchpoint".into(),
-            CxOnlyOwnership => "only CX teams own this touchpoint: CX has become a silo of its own".into(),
+            CxOnlyOwnership => {
+                "only CX teams own this touchpoint: CX has become a silo of its own".into()
+            }
             Unacknowledged => {
                 let (done, all) = self.finding.coverage.unwrap_or_default();
                 format!("{done} of {all} people of the function acknowledged this responsibility")

@@ -17,8 +17,19 @@ pub struct ListInfo {
 pub type List<N> = Connection<String, N, ListInfo>;
 
 /// The connection of a page, wrapping each row as `N`.
-pub fn list<M, N: OutputType>(page: Page<M>, id: impl Fn(&M) -> i64, wrap: impl Fn(M) -> N, after: bool) -> List<N> {
-    let mut connection = Connection::with_additional_fields(after, page.has_next, ListInfo { total_count: page.total });
+pub fn list<M, N: OutputType>(
+    page: Page<M>,
+    id: impl Fn(&M) -> i64,
+    wrap: impl Fn(M) -> N,
+    after: bool,
+) -> List<N> {
+    let mut connection = Connection::with_additional_fields(
+        after,
+        page.has_next,
+        ListInfo {
+            total_count: page.total,
+        },
+    );
     connection.edges = page
         .items
         .into_iter()

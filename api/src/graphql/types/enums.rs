@@ -7,7 +7,11 @@ use crate::analysis::ownership::{FindingKind, Severity};
 
 /// The channel through which a touchpoint meets the customer.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(name = "Channel", remote = "entity::enums::Channel", rename_items = "SCREAMING_SNAKE_CASE")]
+#[graphql(
+    name = "Channel",
+    remote = "entity::enums::Channel",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
 pub enum ChannelEnum {
     Phone,
     Email,
@@ -23,7 +27,11 @@ pub enum ChannelEnum {
 
 /// A RACI role.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(name = "Role", remote = "entity::enums::Role", rename_items = "SCREAMING_SNAKE_CASE")]
+#[graphql(
+    name = "Role",
+    remote = "entity::enums::Role",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
 pub enum RoleEnum {
     /// Does the work at the touchpoint.
     Responsible,
@@ -37,7 +45,11 @@ pub enum RoleEnum {
 
 /// A flag of a handoff (SPEC §2); several can hold at once.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(name = "HandoffFlag", remote = "Flag", rename_items = "SCREAMING_SNAKE_CASE")]
+#[graphql(
+    name = "HandoffFlag",
+    remote = "Flag",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
 pub enum HandoffFlagEnum {
     /// `to` is a CX team and `from` is not.
     DeferralToCx,
@@ -56,7 +68,11 @@ pub enum HandoffFlagEnum {
 
 /// The kind of an ownership finding.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(name = "OwnershipFindingKind", remote = "FindingKind", rename_items = "SCREAMING_SNAKE_CASE")]
+#[graphql(
+    name = "OwnershipFindingKind",
+    remote = "FindingKind",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
 pub enum FindingKindEnum {
     /// No ACCOUNTABLE function (error).
     NoAccountable,
@@ -72,7 +88,11 @@ pub enum FindingKindEnum {
 
 /// How serious a finding is.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(name = "Severity", remote = "Severity", rename_items = "SCREAMING_SNAKE_CASE")]
+#[graphql(
+    name = "Severity",
+    remote = "Severity",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
 pub enum SeverityEnum {
     Error,
     Warning,

@@ -1,7 +1,9 @@
 //! The organization's model: functions, people, journeys, touchpoints, responsibilities.
 
 use async_graphql::{Context, Interface, Object, ID};
-use entity::{acknowledgement, function, journey, organization, person, responsibility, stage, touchpoint};
+use entity::{
+    acknowledgement, function, journey, organization, person, responsibility, stage, touchpoint,
+};
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 
 use super::enums::{ChannelEnum, RoleEnum};
@@ -15,7 +17,11 @@ use crate::service::touchpoint::ExperienceElement;
 
 /// Anything with a global id.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID", desc = "The global id, opaque; pass it to `node(id:)`."))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "The global id, opaque; pass it to `node(id:)`."
+))]
 pub enum Node {
     Function(Function),
     Person(Person),
@@ -43,11 +49,17 @@ impl Organization {
     }
     /// Phrases that mark a note as deferral language (lower-case substrings).
     async fn deferral_phrases(&self) -> ApiResult<Vec<String>> {
-        Ok(crate::service::organization::phrases(&self.0)?.0.as_slice().to_vec())
+        Ok(crate::service::organization::phrases(&self.0)?
+            .0
+            .as_slice()
+            .to_vec())
     }
     /// Phrases that mark a note as a burden left to the customer (lower-case substrings).
     async fn burden_phrases(&self) -> ApiResult<Vec<String>> {
-        Ok(crate::service::organization::phrases(&self.0)?.1.as_slice().to_vec())
+        Ok(crate::service::organization::phrases(&self.0)?
+            .1
+            .as_slice()
+            .to_vec())
     }
 }
 
@@ -74,7 +86,11 @@ impl ViewerInfo {
     }
 }
 
-async fn load<E: OrgScoped>(ctx: &Context<'_>, organization_id: i64, id: Option<i64>) -> ApiResult<Option<E::Model>> {
+async fn load<E: OrgScoped>(
+    ctx: &Context<'_>,
+    organization_id: i64,
+    id: Option<i64>,
+) -> ApiResult<Option<E::Model>> {
     match id {
         Some(id) => find::<E>(db(ctx)?, organization_id, id).await,
         None => Ok(None),
@@ -124,11 +140,21 @@ impl Function {
     }
     /// The function this one belongs to; `null` at the top of the hierarchy.
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Function>> {
-        Ok(load::<function::Entity>(ctx, self.0.organization_id, self.0.parent_id).await?.map(Function))
+        Ok(
+            load::<function::Entity>(ctx, self.0.organization_id, self.0.parent_id)
+                .await?
+                .map(Function),
+        )
     }
     /// The function's RACI roles on touchpoints.
     async fn responsibilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Responsibility>> {
-        responsibilities_where(ctx, self.0.organization_id, responsibility::Column::FunctionId, self.0.id).await
+        responsibilities_where(
+            ctx,
+            self.0.organization_id,
+            responsibility::Column::FunctionId,
+            self.0.id,
+        )
+        .await
     }
 }
 
@@ -161,7 +187,11 @@ impl Person {
     }
     /// The function the person works in; `null` when unassigned.
     async fn function(&self, ctx: &Context<'_>) -> ApiResult<Option<Function>> {
-        Ok(load::<function::Entity>(ctx, self.0.organization_id, self.0.function_id).await?.map(Function))
+        Ok(
+            load::<function::Entity>(ctx, self.0.organization_id, self.0.function_id)
+                .await?
+                .map(Function),
+        )
     }
 }
 
@@ -183,11 +213,13 @@ impl Journey {
     }
     /// The stages in order.
     async fn stages(&self, ctx: &Context<'_>) -> ApiResult<Vec<Stage>> {
-        Ok(crate::service::journey::stages(db(ctx)?, self.0.organization_id, self.0.id)
-            .await?
-            .into_iter()
-            .map(Stage)
-            .collect())
+        Ok(
+            crate::service::journey::stages(db(ctx)?, self.0.organization_id, self.0.id)
+                .await?
+                .into_iter()
+                .map(Stage)
+                .collect(),
+        )
     }
 }
 
@@ -208,7 +240,11 @@ impl Stage {
         self.0.position
     }
     async fn journey(&self, ctx: &Context<'_>) -> ApiResult<Option<Journey>> {
-        Ok(load::<journey::Entity>(ctx, self.0.organization_id, Some(self.0.journey_id)).await?.map(Journey))
+        Ok(
+            load::<journey::Entity>(ctx, self.0.organization_id, Some(self.0.journey_id))
+                .await?
+                .map(Journey),
+        )
     }
     /// The touchpoints of this stage.
     async fn touchpoints(&self, ctx: &Context<'_>) -> ApiResult<Vec<Touchpoint>> {
@@ -249,11 +285,21 @@ impl Touchpoint {
     }
     /// The journey stage; `null` when the touchpoint is not placed on a journey.
     async fn stage(&self, ctx: &Context<'_>) -> ApiResult<Option<Stage>> {
-        Ok(load::<stage::Entity>(ctx, self.0.organization_id, self.0.stage_id).await?.map(Stage))
+        Ok(
+            load::<stage::Entity>(ctx, self.0.organization_id, self.0.stage_id)
+                .await?
+                .map(Stage),
+        )
     }
     /// Who holds which RACI role here.
     async fn responsibilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Responsibility>> {
-        responsibilities_where(ctx, self.0.organization_id, responsibility::Column::TouchpointId, self.0.id).await
+        responsibilities_where(
+            ctx,
+            self.0.organization_id,
+            responsibility::Column::TouchpointId,
+            self.0.id,
+        )
+        .await
     }
 }
 
@@ -270,14 +316,26 @@ impl Responsibility {
         self.0.role.into()
     }
     async fn touchpoint(&self, ctx: &Context<'_>) -> ApiResult<Option<Touchpoint>> {
-        Ok(load::<touchpoint::Entity>(ctx, self.0.organization_id, Some(self.0.touchpoint_id)).await?.map(Touchpoint))
+        Ok(
+            load::<touchpoint::Entity>(ctx, self.0.organization_id, Some(self.0.touchpoint_id))
+                .await?
+                .map(Touchpoint),
+        )
     }
     async fn function(&self, ctx: &Context<'_>) -> ApiResult<Option<Function>> {
-        Ok(load::<function::Entity>(ctx, self.0.organization_id, Some(self.0.function_id)).await?.map(Function))
+        Ok(
+            load::<function::Entity>(ctx, self.0.organization_id, Some(self.0.function_id))
+                .await?
+                .map(Function),
+        )
     }
     /// The person named for the role; `null` when nobody is named.
     async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
-        Ok(load::<person::Entity>(ctx, self.0.organization_id, self.0.person_id).await?.map(Person))
+        Ok(
+            load::<person::Entity>(ctx, self.0.organization_id, self.0.person_id)
+                .await?
+                .map(Person),
+        )
     }
     /// Who has confirmed they know this responsibility.
     async fn acknowledgements(&self, ctx: &Context<'_>) -> ApiResult<Vec<Acknowledgement>> {
@@ -299,15 +357,22 @@ pub struct Acknowledgement(pub acknowledgement::Model);
 #[Object]
 impl Acknowledgement {
     async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
-        Ok(load::<person::Entity>(ctx, self.0.organization_id, Some(self.0.person_id)).await?.map(Person))
+        Ok(
+            load::<person::Entity>(ctx, self.0.organization_id, Some(self.0.person_id))
+                .await?
+                .map(Person),
+        )
     }
     async fn responsibility(&self, ctx: &Context<'_>) -> ApiResult<Option<Responsibility>> {
-        Ok(load::<responsibility::Entity>(ctx, self.0.organization_id, Some(self.0.responsibility_id))
-            .await?
-            .map(Responsibility))
+        Ok(load::<responsibility::Entity>(
+            ctx,
+            self.0.organization_id,
+            Some(self.0.responsibility_id),
+        )
+        .await?
+        .map(Responsibility))
     }
     async fn acknowledged_at(&self) -> chrono::DateTime<chrono::Utc> {
         instant(self.0.acknowledged_at)
     }
 }
-

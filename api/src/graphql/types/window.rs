@@ -40,7 +40,9 @@ impl WindowInput {
         };
         if let (Some(from), Some(to)) = (window.from, window.to) {
             if from >= to {
-                return Err(ApiError::bad_input("the window's `from` must be before its `to`"));
+                return Err(ApiError::bad_input(
+                    "the window's `from` must be before its `to`",
+                ));
             }
         }
         Ok(window)
@@ -59,7 +61,9 @@ impl From<Window> for WindowOutput {
 /// The period of equal length that ends where `window` starts.
 pub fn previous_period(window: Window) -> ApiResult<Window> {
     let (Some(from), Some(to)) = (window.from, window.to) else {
-        return Err(ApiError::bad_input("a comparison needs a window with both `from` and `to`"));
+        return Err(ApiError::bad_input(
+            "a comparison needs a window with both `from` and `to`",
+        ));
     };
     Ok(Window {
         from: Some(from - (to - from)),
@@ -70,13 +74,17 @@ pub fn previous_period(window: Window) -> ApiResult<Window> {
 /// The same window one calendar year earlier (29 February maps to 28 February).
 pub fn year_before(window: Window) -> ApiResult<Window> {
     let (Some(from), Some(to)) = (window.from, window.to) else {
-        return Err(ApiError::bad_input("a comparison needs a window with both `from` and `to`"));
+        return Err(ApiError::bad_input(
+            "a comparison needs a window with both `from` and `to`",
+        ));
     };
     let shift = |micros: i64| -> ApiResult<i64> {
         instant(micros)
             .checked_sub_months(Months::new(12))
             .map(|t| t.timestamp_micros())
-            .ok_or_else(|| ApiError::bad_input("the window is too early to compare with a year before"))
+            .ok_or_else(|| {
+                ApiError::bad_input("the window is too early to compare with a year before")
+            })
     };
     Ok(Window {
         from: Some(shift(from)?),

@@ -1,0 +1,246 @@
+//! The backbone: the shared fixture loaded through the public API gives every
+//! expected figure.
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, TestApp};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/small");
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(format!("{FIXTURE}/{name}"))
+        .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// Loads org.json through the API.
+pub async fn load_org(app: &TestApp) {
+    let org: Value = serde_json::from_str(&read("org.json")).unwrap();
+    let mut functions = std::collections::HashMap::new();
+    for f in org["functions"].as_array().unwrap() {
+        let data = app
+            .gql(
+                "mutation($input: CreateFunctionInput!) { createFunction(input: $input) { function { id } userErrors { message } } }",
+                json!({ "input": { "name": f["name"], "isCxTeam": f["isCxTeam"], "externalId": f["externalId"] } }),
+            )
+            .await;
+        functions.insert(
+            f["name"].as_str().unwrap().to_owned(),
+            data["createFunction"]["function"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let mut touchpoints = std::collections::HashMap::new();
+    for t in org["touchpoints"].as_array().unwrap() {
+        let data = app
+            .gql(
+                "mutation($input: CreateTouchpointInput!) { createTouchpoint(input: $input) { touchpoint { id } } }",
+                json!({ "input": { "name": t["name"], "channel": t["channel"] } }),
+            )
+            .await;
+        touchpoints.insert(
+            t["name"].as_str().unwrap().to_owned(),
+            data["createTouchpoint"]["touchpoint"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    for r in org["responsibilities"].as_array().unwrap() {
+        app.assign(
+            &touchpoints[r["touchpoint"].as_str().unwrap()],
+            &functions[r["function"].as_str().unwrap()],
+            r["role"].as_str().unwrap(),
+        )
+        .await;
+    }
+}
+
+/// The fixture's interactions as API inputs, in file order (which is shuffled).
+pub fn interactions() -> Vec<Value> {
+    let text = read("interactions.csv");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            let optional = |s: &str| if s.is_empty() { Value::Null } else { json!(s) };
+            json!({
+                "externalId": &r[0],
+                "caseRef": &r[1],
+                "occurredAt": &r[2],
+                "function": { "name": &r[3] },
+                "touchpoint": if r[4].is_empty() { Value::Null } else { json!({ "name": &r[4] }) },
+                "note": optional(&r[5]),
+                "customerActionRequired": &r[6] == "true",
+            })
+        })
+        .collect()
+}
+
+const REPORT: &str = r#"{
+  siloReport {
+    totals { cases interactions handoffs siloHandoffs deferralsToCx ownedDeferrals pingPongs customerBurden deferralLanguage casesEndingAtCx singlePointOfContactRate meanFunctionsPerCase }
+    byFunction { function { name } handoffsOut handoffsIn deferralsToCx siloHandoffs ownedDeferrals pingPongs customerBurden deferralLanguage casesTouched deferralRate }
+    byTouchpoint { touchpoint { name } handoffs deferralsToCx siloHandoffs ownedDeferrals pingPongs customerBurden deferralLanguage }
+  }
+  handoffNetwork {
+    edges { from { name } to { name } count flags { siloHandoffs deferralsToCx ownedDeferrals pingPongs customerBurden deferralLanguage } }
+    handoverOfWork { from { name } to { name } weight }
+  }
+  ownershipFindings { kind touchpoint { name } }
+}"#;
+
+fn assert_close(what: &str, got: &Value, want: &Value) {
+    match (got.as_f64(), want.as_f64()) {
+        (Some(g), Some(w)) => assert!((g - w).abs() < 1e-9, "{what}: got {g}, want {w}"),
+        _ => assert_eq!(got, want, "{what}"),
+    }
+}
+
+fn assert_fields(what: &str, got: &Value, want: &Value) {
+    for (key, expected) in want.as_object().unwrap() {
+        assert_close(&format!("{what}.{key}"), &got[key], expected);
+    }
+}
+
+/// Compares the API's report with expected.json, figure by figure.
+pub async fn assert_matches_expected(app: &TestApp) {
+    let expected: Value = serde_json::from_str(&read("expected.json")).unwrap();
+    let data = app.gql(REPORT, json!({})).await;
+    let report = &data["siloReport"];
+    assert_fields("totals", &report["totals"], &expected["totals"]);
+
+    let by_function = report["byFunction"].as_array().unwrap();
+    assert_eq!(
+        by_function.len(),
+        expected["byFunction"].as_object().unwrap().len()
+    );
+    for row in by_function {
+        let name = row["function"]["name"].as_str().unwrap();
+        assert_fields(
+            &format!("byFunction[{name}]"),
+            row,
+            &expected["byFunction"][name],
+        );
+    }
+    let by_touchpoint = report["byTouchpoint"].as_array().unwrap();
+    assert_eq!(
+        by_touchpoint.len(),
+        expected["byTouchpoint"].as_object().unwrap().len()
+    );
+    for row in by_touchpoint {
+        let name = row["touchpoint"]["name"].as_str().unwrap_or("(none)");
+        assert_fields(
+            &format!("byTouchpoint[{name}]"),
+            row,
+            &expected["byTouchpoint"][name],
+        );
+    }
+
+    let network = &data["handoffNetwork"];
+    let edges = network["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), expected["edges"].as_object().unwrap().len());
+    for edge in edges {
+        let key = format!(
+            "{}->{}",
+            edge["from"]["name"].as_str().unwrap(),
+            edge["to"]["name"].as_str().unwrap()
+        );
+        let want = &expected["edges"][&key];
+        assert_close(
+            &format!("edges[{key}].count"),
+            &edge["count"],
+            &want["count"],
+        );
+        for flag in [
+            "siloHandoffs",
+            "deferralsToCx",
+            "ownedDeferrals",
+            "pingPongs",
+            "customerBurden",
+            "deferralLanguage",
+        ] {
+            assert_close(
+                &format!("edges[{key}].{flag}"),
+                &edge["flags"][flag],
+                &want[flag],
+            );
+        }
+    }
+    let weights = network["handoverOfWork"].as_array().unwrap();
+    assert_eq!(
+        weights.len(),
+        expected["handoverOfWork"].as_object().unwrap().len()
+    );
+    for weight in weights {
+        let key = format!(
+            "{}->{}",
+            weight["from"]["name"].as_str().unwrap(),
+            weight["to"]["name"].as_str().unwrap()
+        );
+        assert_close(
+            &format!("handoverOfWork[{key}]"),
+            &weight["weight"],
+            &expected["handoverOfWork"][&key],
+        );
+    }
+
+    let mut findings: Vec<Value> = data["ownershipFindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| json!([f["kind"], f["touchpoint"]["name"]]))
+        .collect();
+    findings.sort_by_key(|f| f.to_string());
+    let mut want = expected["ownershipFindings"].as_array().unwrap().clone();
+    want.sort_by_key(|f| f.to_string());
+    assert_eq!(findings, want);
+}
+
+#[tokio::test]
+async fn the_fixture_recorded_in_shuffled_batches_gives_every_expected_figure() {
+    let app = spawn_app().await;
+    load_org(&app).await;
+    let mut log = interactions();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    log.shuffle(&mut rng);
+    let mut recorded = 0;
+    while !log.is_empty() {
+        let size = rng.random_range(1..=120).min(log.len());
+        let batch: Vec<Value> = log.drain(..size).collect();
+        let payload = app.record(json!(batch)).await;
+        assert_eq!(payload["userErrors"], json!([]));
+        recorded += payload["recorded"].as_i64().unwrap();
+    }
+    assert_eq!(recorded, 423);
+    assert_matches_expected(&app).await;
+}
+
+#[tokio::test]
+async fn resending_the_whole_fixture_changes_nothing() {
+    let app = spawn_app().await;
+    load_org(&app).await;
+    let log = interactions();
+    let first = app.record(json!(log)).await;
+    assert_eq!(
+        (
+            first["recorded"].as_i64(),
+            first["newSiloHandoffs"].as_i64()
+        ),
+        (Some(423), Some(55))
+    );
+    let again = app.record(json!(log[..200].to_vec())).await;
+    assert_eq!(
+        (
+            again["recorded"].as_i64(),
+            again["duplicates"].as_i64(),
+            again["newSiloHandoffs"].as_i64()
+        ),
+        (Some(0), Some(200), Some(0))
+    );
+    assert_matches_expected(&app).await;
+}

@@ -1,0 +1,235 @@
+//! Spawning the app and talking to it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use api::auth::{AccessRole, TokenKeys};
+use api::config::{JwtSettings, Settings};
+use api::startup::Application;
+use sea_orm::{ConnectionTrait, Database};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+
+pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
+
+/// A running app with one organization `acme` (and `other` for isolation tests).
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    keys: TokenKeys,
+    _database: TestDatabase,
+}
+
+/// A database that goes away with the test.
+enum TestDatabase {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self {
+            TestDatabase::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            TestDatabase::Postgres { admin_url, name } => {
+                let admin_url = admin_url.clone();
+                let name = name.clone();
+                // Drop on a thread of its own: we may be inside the test's runtime.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    runtime.block_on(async {
+                        if let Ok(db) = Database::connect(&admin_url).await {
+                            let _ = db
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique_name() -> String {
+    format!(
+        "siloscope_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        chrono::Utc::now().timestamp_micros() % 1_000_000
+    )
+}
+
+async fn database() -> (String, TestDatabase) {
+    match std::env::var("SILOSCOPE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(admin_url) => {
+            let name = unique_name();
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("PostgreSQL is reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("test database created");
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin_url.clone());
+            (
+                format!("{base}/{name}"),
+                TestDatabase::Postgres { admin_url, name },
+            )
+        }
+        None => {
+            let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                TestDatabase::Sqlite(path),
+            )
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (url, guard) = database().await;
+    let settings = Settings {
+        database_url: url,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        jwt: JwtSettings {
+            secret: Some(SecretString::from(SECRET.to_owned())),
+            issuer: None,
+            audience: None,
+        },
+        log: "warn".into(),
+        log_json: false,
+        db_max_connections: 5,
+    };
+    let db = api::db::connect(&settings.database_url, 5).await.unwrap();
+    api::db::migrate(&db).await.unwrap();
+    for (slug, name) in [("acme", "Acme"), ("other", "Other Org")] {
+        api::service::organization::create(&db, slug, name)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let app = Application::with_database(&settings, db).unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        keys: TokenKeys::new(&settings.jwt),
+        _database: guard,
+    }
+}
+
+impl TestApp {
+    pub fn token(&self, org: &str, roles: &[AccessRole]) -> String {
+        self.keys.mint("tester", org, roles, 3600).unwrap()
+    }
+
+    pub fn admin(&self) -> String {
+        self.token("acme", &[AccessRole::Admin])
+    }
+
+    /// Posts a GraphQL operation with an optional token; returns status and body.
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    /// Runs an operation as admin of `acme` and returns `data`, failing on errors.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let (_, body) = self.post(Some(&self.admin()), query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Creates a function and returns its id.
+    pub async fn create_function(&self, name: &str, is_cx: bool) -> String {
+        let data = self
+            .gql(
+                "mutation($input: CreateFunctionInput!) { createFunction(input: $input) { function { id } userErrors { code } } }",
+                json!({ "input": { "name": name, "isCxTeam": is_cx } }),
+            )
+            .await;
+        data["createFunction"]["function"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates a touchpoint and returns its id.
+    pub async fn create_touchpoint(&self, name: &str) -> String {
+        let data = self
+            .gql(
+                "mutation($input: CreateTouchpointInput!) { createTouchpoint(input: $input) { touchpoint { id } } }",
+                json!({ "input": { "name": name, "channel": "PHONE" } }),
+            )
+            .await;
+        data["createTouchpoint"]["touchpoint"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn assign(&self, touchpoint: &str, function: &str, role: &str) {
+        let data = self
+            .gql(
+                "mutation($input: AssignResponsibilityInput!) { assignResponsibility(input: $input) { userErrors { message } } }",
+                json!({ "input": { "touchpointId": touchpoint, "functionId": function, "role": role } }),
+            )
+            .await;
+        assert_eq!(data["assignResponsibility"]["userErrors"], json!([]));
+    }
+
+    /// Records interactions as admin; returns the payload.
+    pub async fn record(&self, items: Value) -> Value {
+        let data = self
+            .gql(
+                "mutation($input: [InteractionInput!]!) { recordInteractions(input: $input) { recorded duplicates newSiloHandoffs userErrors { code path message } } }",
+                json!({ "input": items }),
+            )
+            .await;
+        data["recordInteractions"].clone()
+    }
+}
+
+/// An interaction input by function and touchpoint name.
+pub fn item(
+    external_id: &str,
+    case_ref: &str,
+    at: &str,
+    function: &str,
+    touchpoint: Option<&str>,
+    note: Option<&str>,
+) -> Value {
+    json!({
+        "externalId": external_id,
+        "caseRef": case_ref,
+        "occurredAt": at,
+        "function": { "name": function },
+        "touchpoint": touchpoint.map(|t| json!({ "name": t })),
+        "note": note,
+    })
+}

@@ -1,0 +1,305 @@
+//! Recording interactions: atomic batches, clear errors, order independence, windows.
+
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use crate::helpers::{item, spawn_app, TestApp};
+
+async fn small_org(app: &TestApp) {
+    let sales = app.create_function("Sales", false).await;
+    app.create_function("Billing", false).await;
+    app.create_function("CX", true).await;
+    let call = app.create_touchpoint("Call").await;
+    app.assign(&call, &sales, "ACCOUNTABLE").await;
+}
+
+async fn totals(app: &TestApp, window: Value) -> Value {
+    app.gql(
+        "query($w: WindowInput) { siloReport(window: $w) { totals { cases interactions handoffs siloHandoffs ownedDeferrals pingPongs casesEndingAtCx singlePointOfContactRate meanFunctionsPerCase } } }",
+        json!({ "w": window }),
+    )
+    .await["siloReport"]["totals"]
+        .clone()
+}
+
+#[tokio::test]
+async fn bad_items_are_all_reported_by_index_and_nothing_is_written() {
+    let app = spawn_app().await;
+    small_org(&app).await;
+    let payload = app
+        .record(json!([
+            item(
+                "e1",
+                "c1",
+                "2026-01-01T10:00:00Z",
+                "Sales",
+                Some("Call"),
+                None
+            ),
+            item("e2", "c1", "2026-01-01T11:00:00Z", "Nobody", None, None),
+            item("e3", "c1", "yesterday", "Sales", None, None),
+            item("e4", "", "2026-01-01T12:00:00Z", "Sales", None, None),
+            item("e1", "c1", "2026-01-01T10:00:00Z", "Billing", None, None),
+            item(
+                "e5",
+                "c1",
+                "2026-01-01T13:00:00Z",
+                "Sales",
+                Some("Nowhere"),
+                None
+            ),
+        ]))
+        .await;
+    let errors: Vec<(String, String)> = payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap().to_owned(),
+                e["path"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("."),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            ("NOT_FOUND".into(), "input.1.function".into()),
+            ("INVALID".into(), "input.2.occurredAt".into()),
+            ("REQUIRED".into(), "input.3.caseRef".into()),
+            ("CONFLICT".into(), "input.4.externalId".into()),
+            ("NOT_FOUND".into(), "input.5.touchpoint".into()),
+        ]
+    );
+    assert_eq!(payload["recorded"], 0);
+    assert_eq!(totals(&app, Value::Null).await["interactions"], 0);
+
+    let too_many: Vec<Value> = (0..10_001)
+        .map(|i| {
+            item(
+                &format!("x{i}"),
+                "c",
+                "2026-01-01T00:00:00Z",
+                "Sales",
+                None,
+                None,
+            )
+        })
+        .collect();
+    let payload = app.record(json!(too_many)).await;
+    assert_eq!(payload["userErrors"][0]["code"], "TOO_MANY");
+    assert_eq!(totals(&app, Value::Null).await["interactions"], 0);
+
+    app.record(json!([item(
+        "e1",
+        "c1",
+        "2026-01-01T10:00:00Z",
+        "Sales",
+        None,
+        None
+    )]))
+    .await;
+    let payload = app
+        .record(json!([item(
+            "e1",
+            "c1",
+            "2026-01-01T10:00:01Z",
+            "Sales",
+            None,
+            None
+        )]))
+        .await;
+    assert_eq!(payload["userErrors"][0]["code"], "CONFLICT");
+}
+
+#[tokio::test]
+async fn a_case_shows_its_chain_and_flags() {
+    let app = spawn_app().await;
+    small_org(&app).await;
+    let payload = app
+        .record(json!([
+            item("a3", "c1", "2026-02-01T12:00:00Z", "Sales", None, None),
+            item(
+                "a1",
+                "c1",
+                "2026-02-01T10:00:00Z",
+                "Sales",
+                Some("Call"),
+                Some("That's for the CX team")
+            ),
+            item("a2", "c1", "2026-02-01T11:00:00Z", "CX", None, None),
+        ]))
+        .await;
+    assert_eq!(payload["newSiloHandoffs"], 1);
+    let data = app
+        .gql("{ case(caseRef: \"c1\") { interactions { externalId } handoffs { from { name } to { name } touchpoint { name } flags } } }", json!({}))
+        .await;
+    assert_eq!(
+        data["case"]["interactions"],
+        json!([{ "externalId": "a1" }, { "externalId": "a2" }, { "externalId": "a3" }])
+    );
+    assert_eq!(
+        data["case"]["handoffs"],
+        json!([
+            { "from": { "name": "Sales" }, "to": { "name": "CX" }, "touchpoint": { "name": "Call" }, "flags": ["DEFERRAL_TO_CX", "SILO", "OWNED_DEFERRAL", "DEFERRAL_LANGUAGE"] },
+            { "from": { "name": "CX" }, "to": { "name": "Sales" }, "touchpoint": null, "flags": ["PING_PONG"] }
+        ])
+    );
+    let data = app
+        .gql(
+            "{ handoffs(filter: { flags: [SILO] }) { edges { node { caseRef at } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["handoffs"]["edges"],
+        json!([{ "node": { "caseRef": "c1", "at": "2026-02-01T11:00:00+00:00" } }])
+    );
+    assert_eq!(
+        app.gql("{ case(caseRef: \"nope\") { caseRef } }", json!({}))
+            .await["case"],
+        Value::Null
+    );
+    // Changing the phrase lists changes the flags of every later report.
+    let data = app
+        .gql("mutation { updateSettings(input: { deferralPhrases: [\"never matches\"] }) { organization { deferralPhrases } userErrors { code } } }", json!({}))
+        .await;
+    assert_eq!(
+        data["updateSettings"]["organization"]["deferralPhrases"],
+        json!(["never matches"])
+    );
+    let data = app
+        .gql(
+            "{ case(caseRef: \"c1\") { handoffs { flags } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["case"]["handoffs"][0]["flags"],
+        json!(["DEFERRAL_TO_CX", "SILO", "OWNED_DEFERRAL"])
+    );
+}
+
+#[tokio::test]
+async fn windows_count_handoffs_by_their_second_interaction_and_compare_periods() {
+    let app = spawn_app().await;
+    small_org(&app).await;
+    app.record(json!([
+        item(
+            "b1",
+            "c1",
+            "2026-01-31T23:00:00Z",
+            "Sales",
+            Some("Call"),
+            None
+        ),
+        item("b2", "c1", "2026-02-01T00:00:00Z", "CX", None, None),
+        item("b3", "c2", "2026-02-10T00:00:00Z", "Billing", None, None),
+        item("b4", "c2", "2026-02-10T00:00:00Z", "Sales", None, None),
+        item("b5", "c3", "2026-01-15T00:00:00Z", "Billing", None, None),
+    ]))
+    .await;
+    let february = json!({ "from": "2026-02-01T00:00:00Z", "to": "2026-03-01T00:00:00Z" });
+    assert_eq!(
+        totals(&app, february.clone()).await,
+        json!({ "cases": 2, "interactions": 3, "handoffs": 2, "siloHandoffs": 1, "ownedDeferrals": 1, "pingPongs": 0, "casesEndingAtCx": 1, "singlePointOfContactRate": 0.5, "meanFunctionsPerCase": 1.5 })
+    );
+    let empty = totals(
+        &app,
+        json!({ "from": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00Z" }),
+    )
+    .await;
+    assert_eq!(
+        (
+            empty["cases"].clone(),
+            empty["singlePointOfContactRate"].clone()
+        ),
+        (json!(0), Value::Null)
+    );
+    let data = app
+        .gql(
+            "query($w: WindowInput) { siloReport(window: $w, compareTo: [PREVIOUS_PERIOD, SAME_PERIOD_LAST_YEAR]) { comparisons { period window { from to } totals { interactions } delta { interactions handoffs } } } }",
+            json!({ "w": february }),
+        )
+        .await;
+    let comparisons = &data["siloReport"]["comparisons"];
+    assert_eq!(
+        comparisons[0]["window"]["from"],
+        "2026-01-04T00:00:00+00:00"
+    );
+    assert_eq!(comparisons[0]["totals"]["interactions"], 2);
+    assert_eq!(
+        comparisons[0]["delta"],
+        json!({ "interactions": 1, "handoffs": 2 })
+    );
+    assert_eq!(
+        comparisons[1]["window"]["from"],
+        "2025-02-01T00:00:00+00:00"
+    );
+    let (_, body) = app
+        .post(
+            Some(&app.admin()),
+            "{ siloReport(compareTo: [PREVIOUS_PERIOD]) { totals { cases } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+/// A random log: (externalId, case, second, function) with ties in time.
+fn logs() -> impl Strategy<Value = Vec<(u32, u8, u8, u8)>> {
+    prop::collection::vec((0u32..10_000, 0u8..4, 0u8..6, 0u8..3), 1..25)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, .. ProptestConfig::default() })]
+    #[test]
+    fn any_order_and_batching_gives_the_sorted_result(log in logs(), seed in 0u64..1000) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            let functions = ["Sales", "Billing", "CX"];
+            let mut items: Vec<Value> = log
+                .iter()
+                .enumerate()
+                .map(|(i, (id, case, second, function))| {
+                    item(&format!("e{id:05}-{i}"), &format!("c{case}"), &format!("2026-03-01T00:00:0{second}Z"), functions[*function as usize], Some("Call"), None)
+                })
+                .collect();
+            let sorted_app = spawn_app().await;
+            small_org(&sorted_app).await;
+            items.sort_by(|a, b| (a["occurredAt"].as_str(), a["externalId"].as_str()).cmp(&(b["occurredAt"].as_str(), b["externalId"].as_str())));
+            sorted_app.record(json!(items)).await;
+
+            let shuffled_app = spawn_app().await;
+            small_org(&shuffled_app).await;
+            use rand::{seq::SliceRandom, Rng, SeedableRng};
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+            items.shuffle(&mut rng);
+            let mut rest = items.clone();
+            while !rest.is_empty() {
+                let n = rng.random_range(1..=rest.len());
+                shuffled_app.record(json!(rest.drain(..n).collect::<Vec<_>>())).await;
+            }
+            // Re-sending a subset changes nothing.
+            let resent = shuffled_app.record(json!(items[..items.len() / 2].to_vec())).await;
+            assert_eq!(resent["recorded"], 0);
+
+            let query = "{ siloReport { totals { cases interactions handoffs siloHandoffs pingPongs casesEndingAtCx singlePointOfContactRate meanFunctionsPerCase } } handoffs(first: 100) { edges { node { caseRef at from { name } to { name } flags } } } }";
+            let (sorted, shuffled) = (sorted_app.gql(query, json!({})).await, shuffled_app.gql(query, json!({})).await);
+            assert_eq!(sorted["siloReport"], shuffled["siloReport"]);
+            // Handoffs of different cases at one instant list in recording order: compare as sets.
+            let set = |v: &Value| {
+                let mut edges: Vec<String> = v["handoffs"]["edges"].as_array().unwrap().iter().map(|e| e.to_string()).collect();
+                edges.sort();
+                edges
+            };
+            assert_eq!(set(&sorted), set(&shuffled));
+        });
+    }
+}
