@@ -37,7 +37,14 @@ const JOURNEYS: &[(&str, &[&str])] = &[
 ];
 
 /// name, channel, stage, ACCOUNTABLE, RESPONSIBLE (gaps on purpose).
-const TOUCHPOINTS: &[(&str, ChannelEnum, &str, &[&str], &[&str])] = &[
+type TouchpointSpec = (
+    &'static str,
+    ChannelEnum,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+const TOUCHPOINTS: &[TouchpointSpec] = &[
     (
         "Campaign email",
         ChannelEnum::Email,

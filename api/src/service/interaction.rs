@@ -92,7 +92,7 @@ pub async fn lock_organization(txn: &DatabaseTransaction, organization_id: i64) 
     entity::organization::Entity::update_many()
         .col_expr(
             entity::organization::Column::UpdatedAt,
-            Expr::col(entity::organization::Column::UpdatedAt).into(),
+            Expr::col(entity::organization::Column::UpdatedAt),
         )
         .filter(entity::organization::Column::Id.eq(organization_id))
         .exec(txn)

@@ -332,7 +332,7 @@ impl SiloReport {
                 figures: *figures,
             })
             .collect();
-        rows.sort_by(|a, b| b.figures.silo_handoffs.cmp(&a.figures.silo_handoffs));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.figures.silo_handoffs));
         rows
     }
     /// The same totals over the earlier periods asked for in `compareTo`.
