@@ -60,7 +60,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-                .wrap(tracing_actix())
+                .wrap(access_log())
                 .route("/graphql", web::post().to(graphql_post))
                 .route("/graphql", web::get().to(graphiql))
                 .route("/livez", web::get().to(livez))
@@ -84,7 +84,7 @@ impl Application {
     }
 }
 
-fn tracing_actix() -> actix_web::middleware::Logger {
+fn access_log() -> actix_web::middleware::Logger {
     actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms")
 }
 

@@ -199,6 +199,34 @@ pub async fn assert_matches_expected(app: &TestApp) {
     let mut want = expected["ownershipFindings"].as_array().unwrap().clone();
     want.sort_by_key(|f| f.to_string());
     assert_eq!(findings, want);
+
+    // The handoff list filtered by each flag holds exactly the report's count of it.
+    for (flag, total) in [
+        ("SILO", "siloHandoffs"),
+        ("DEFERRAL_TO_CX", "deferralsToCx"),
+        ("OWNED_DEFERRAL", "ownedDeferrals"),
+        ("PING_PONG", "pingPongs"),
+        ("CUSTOMER_BURDEN", "customerBurden"),
+        ("DEFERRAL_LANGUAGE", "deferralLanguage"),
+    ] {
+        let data = app
+            .gql(
+                "query($f: [HandoffFlag!]!) { handoffs(first: 100, filter: { flags: $f }) { pageInfo { hasNextPage } edges { node { flags } } } }",
+                json!({ "f": [flag] }),
+            )
+            .await;
+        let edges = data["handoffs"]["edges"].as_array().unwrap();
+        assert_eq!(data["handoffs"]["pageInfo"]["hasNextPage"], false);
+        assert_eq!(
+            json!(edges.len()),
+            expected["totals"][total],
+            "handoffs filtered by {flag}"
+        );
+        assert!(edges.iter().all(|e| e["node"]["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(flag))));
+    }
 }
 
 #[tokio::test]

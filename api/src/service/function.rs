@@ -4,9 +4,10 @@ use async_graphql::{InputObject, MaybeUndefined, ID};
 use entity::function;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
 
-use super::scoped::{find, load, taken};
+use super::scoped::{find, load};
 use super::{
-    clean_name, clean_optional, finish, name_key, no_such, UserError, UserErrorCode, Write,
+    clean_name, clean_optional, ensure_free, finish, name_key, no_such, UserError, UserErrorCode,
+    Write,
 };
 use crate::db::{begin_write, now_micros};
 use crate::ids;
@@ -28,9 +29,13 @@ pub struct CreateFunctionInput {
 /// Changes to a function; absent fields stay as they are, `null` clears.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct UpdateFunctionInput {
+    /// New name, unique in the organization.
     pub name: Option<String>,
+    /// Whether this is a customer-experience team.
     pub is_cx_team: Option<bool>,
+    /// The function this one belongs to; `null` puts it at the top.
     pub parent_id: MaybeUndefined<ID>,
+    /// The HR system's id; `null` clears it.
     pub external_id: MaybeUndefined<String>,
 }
 
@@ -43,39 +48,32 @@ async fn check_unique(
     external_id: Option<&str>,
     errors: &mut Vec<UserError>,
 ) -> crate::error::ApiResult<()> {
+    use function::{Column, Entity};
     if let Some(name) = name {
-        if taken::<function::Entity>(
+        ensure_free::<Entity>(
             db,
             organization_id,
             this,
-            function::Column::NameKey,
+            Column::NameKey,
             &name_key(name),
+            "name",
+            name,
+            errors,
         )
-        .await?
-        {
-            errors.push(UserError::new(
-                UserErrorCode::Duplicate,
-                &["input", "name"],
-                format!("a function named `{name}` exists already"),
-            ));
-        }
+        .await?;
     }
-    if let Some(external_id) = external_id {
-        if taken::<function::Entity>(
+    if let Some(external) = external_id {
+        ensure_free::<Entity>(
             db,
             organization_id,
             this,
-            function::Column::ExternalId,
-            external_id,
+            Column::ExternalId,
+            external,
+            "externalId",
+            external,
+            errors,
         )
-        .await?
-        {
-            errors.push(UserError::new(
-                UserErrorCode::Duplicate,
-                &["input", "externalId"],
-                format!("externalId `{external_id}` is taken"),
-            ));
-        }
+        .await?;
     }
     Ok(())
 }
@@ -240,22 +238,4 @@ pub async fn update(
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
     finish(txn, updated, &["input", "name"], "the name or externalId").await
-}
-
-pub async fn set_archived(
-    db: &DatabaseConnection,
-    organization_id: i64,
-    id: &ID,
-    archived: bool,
-) -> Write<function::Model> {
-    let txn = begin_write(db).await?;
-    let Some(current) = load::<function::Entity>(&txn, organization_id, id).await? else {
-        return Ok(Err(no_such("function")));
-    };
-    let mut active: function::ActiveModel = current.into();
-    active.archived = Set(archived);
-    active.updated_at = Set(now_micros());
-    let model = active.update(&txn).await?;
-    txn.commit().await?;
-    Ok(Ok(model))
 }

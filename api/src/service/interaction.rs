@@ -30,15 +30,20 @@ const CHUNK: usize = 1_000;
 /// `externalId` or its name (case-insensitive).
 #[derive(OneofObject, Clone, Debug)]
 pub enum FunctionRef {
+    /// The function's global id.
     Id(ID),
+    /// The HR system's id of the function.
     ExternalId(String),
+    /// The function's name, case-insensitive.
     Name(String),
 }
 
 /// The touchpoint of an interaction: exactly one of its id or its name (case-insensitive).
 #[derive(OneofObject, Clone, Debug)]
 pub enum TouchpointRef {
+    /// The touchpoint's global id.
     Id(ID),
+    /// The touchpoint's name, case-insensitive.
     Name(String),
 }
 
@@ -383,14 +388,15 @@ pub async fn record(
     let lookup = Lookup::load(db, organization_id, &items).await?;
     let mut errors = Vec::new();
     let mut fresh: Vec<NewInteraction> = Vec::with_capacity(items.len());
-    let mut by_external: HashMap<String, usize> = HashMap::new();
+    // externalId → (its place in `fresh`, its index in the input).
+    let mut by_external: HashMap<String, (usize, usize)> = HashMap::new();
     let mut duplicates = 0;
     for (index, item) in items.iter().enumerate() {
         let Some(new) = validate(index, item, &lookup, &mut errors) else {
             continue;
         };
         if let Some(external_id) = &new.external_id {
-            if let Some(&earlier) = by_external.get(external_id) {
+            if let Some(&(earlier, _)) = by_external.get(external_id) {
                 if fresh[earlier] == new {
                     duplicates += 1;
                 } else {
@@ -402,7 +408,7 @@ pub async fn record(
                 }
                 continue;
             }
-            by_external.insert(external_id.clone(), fresh.len());
+            by_external.insert(external_id.clone(), (fresh.len(), index));
         }
         fresh.push(new);
     }
@@ -425,21 +431,15 @@ pub async fn record(
             let Some(external_id) = row.external_id.clone() else {
                 continue;
             };
-            let Some(&position) = by_external.get(&external_id) else {
+            let Some(&(position, input_index)) = by_external.get(&external_id) else {
                 continue;
             };
             if row.same_as(&fresh[position]) {
                 duplicates += 1;
             } else {
-                let index = items
-                    .iter()
-                    .position(|i| {
-                        i.external_id.as_deref().map(str::trim) == Some(external_id.as_str())
-                    })
-                    .unwrap_or(position);
                 errors.push(UserError::new(
                     UserErrorCode::Conflict,
-                    &["input", &index.to_string(), "externalId"],
+                    &["input", &input_index.to_string(), "externalId"],
                     format!("externalId `{external_id}` is recorded already with other content"),
                 ));
             }

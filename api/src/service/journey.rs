@@ -7,8 +7,10 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 
-use super::scoped::{in_org, load, taken};
-use super::{clean_name, finish, name_key, no_such, reference, UserError, UserErrorCode, Write};
+use super::scoped::{in_org, load};
+use super::{
+    clean_name, ensure_free, finish, name_key, no_such, reference, UserError, UserErrorCode, Write,
+};
 use crate::db::{begin_write, now_micros};
 use crate::error::ApiResult;
 
@@ -28,13 +30,16 @@ pub struct CreateJourneyInput {
 /// Changes to a journey; absent fields stay as they are.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct UpdateJourneyInput {
+    /// New name, unique in the organization.
     pub name: Option<String>,
 }
 
 /// A stage to add to a journey.
 #[derive(InputObject, Clone, Debug)]
 pub struct AddStageInput {
+    /// The journey to add the stage to.
     pub journey_id: ID,
+    /// The stage's name.
     pub name: String,
     /// Where the stage goes (0 is first); absent or past the end appends it.
     pub position: Option<i32>,
@@ -43,11 +48,13 @@ pub struct AddStageInput {
 /// Changes to a stage; absent fields stay as they are.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct UpdateStageInput {
+    /// New name.
     pub name: Option<String>,
     /// The stage's new place among its journey's stages (0 is first).
     pub position: Option<i32>,
 }
 
+/// Checks that the name is free (except on `this`).
 async fn name_taken(
     db: &impl ConnectionTrait,
     organization_id: i64,
@@ -55,22 +62,18 @@ async fn name_taken(
     name: &str,
     errors: &mut Vec<UserError>,
 ) -> ApiResult<()> {
-    if taken::<journey::Entity>(
+    let key = name_key(name);
+    ensure_free::<journey::Entity>(
         db,
         organization_id,
         this,
         journey::Column::NameKey,
-        &name_key(name),
+        &key,
+        "name",
+        name,
+        errors,
     )
-    .await?
-    {
-        errors.push(UserError::new(
-            UserErrorCode::Duplicate,
-            &["input", "name"],
-            format!("a journey named `{name}` exists already"),
-        ));
-    }
-    Ok(())
+    .await
 }
 
 pub async fn create(
@@ -160,23 +163,6 @@ pub async fn update(
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
     finish(txn, updated, &["input", "name"], "the name").await
-}
-
-pub async fn set_archived(
-    db: &DatabaseConnection,
-    organization_id: i64,
-    id: &ID,
-    archived: bool,
-) -> Write<journey::Model> {
-    let txn = begin_write(db).await?;
-    let Some(current) = load::<journey::Entity>(&txn, organization_id, id).await? else {
-        return Ok(Err(no_such("journey")));
-    };
-    let mut active: journey::ActiveModel = current.into();
-    active.archived = Set(archived);
-    active.updated_at = Set(now_micros());
-    let updated = active.update(&txn).await;
-    finish(txn, updated, &["id"], "the journey").await
 }
 
 /// The stages of a journey, in order.

@@ -158,3 +158,61 @@ pub async fn finish<M>(
         Err(e) => Ok(Err(unique_violation(e, path, what)?)),
     }
 }
+
+/// The row id of an optional reference (see [`reference`]).
+pub async fn optional_reference<E: scoped::OrgScoped>(
+    db: &impl sea_orm::ConnectionTrait,
+    organization_id: i64,
+    id: Option<&async_graphql::ID>,
+    path: &[&str],
+    errors: &mut Vec<UserError>,
+) -> ApiResult<Option<i64>> {
+    match id {
+        Some(id) => reference::<E>(db, organization_id, id, path, errors).await,
+        None => Ok(None),
+    }
+}
+
+/// A change to a nullable reference: `None` leaves it, `Some(None)` clears it,
+/// `Some(Some(id))` sets it (a missing row is a NOT_FOUND user error on `path`).
+pub async fn reference_change<E: scoped::OrgScoped>(
+    db: &impl sea_orm::ConnectionTrait,
+    organization_id: i64,
+    id: &async_graphql::MaybeUndefined<async_graphql::ID>,
+    path: &[&str],
+    errors: &mut Vec<UserError>,
+) -> ApiResult<Option<Option<i64>>> {
+    Ok(match id {
+        async_graphql::MaybeUndefined::Undefined => None,
+        async_graphql::MaybeUndefined::Null => Some(None),
+        async_graphql::MaybeUndefined::Value(id) => {
+            Some(reference::<E>(db, organization_id, id, path, errors).await?)
+        }
+    })
+}
+
+/// Adds a DUPLICATE user error on `["input", field]` when another row (not `this`) of
+/// the organization has `key` in `column`.
+#[allow(clippy::too_many_arguments)]
+pub async fn ensure_free<E: scoped::OrgScoped>(
+    db: &impl sea_orm::ConnectionTrait,
+    organization_id: i64,
+    this: Option<i64>,
+    column: E::Column,
+    key: &str,
+    field: &str,
+    shown: &str,
+    errors: &mut Vec<UserError>,
+) -> ApiResult<()> {
+    if scoped::taken::<E>(db, organization_id, this, column, key).await? {
+        errors.push(UserError::new(
+            UserErrorCode::Duplicate,
+            &["input", field],
+            format!(
+                "another {} has the {field} `{shown}`",
+                E::TYPE.to_lowercase()
+            ),
+        ));
+    }
+    Ok(())
+}

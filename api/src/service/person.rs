@@ -4,9 +4,10 @@ use async_graphql::{InputObject, MaybeUndefined, ID};
 use entity::{function, person};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
 
-use super::scoped::{load, taken};
+use super::scoped::load;
 use super::{
-    clean_name, clean_optional, finish, no_such, reference, UserError, UserErrorCode, Write,
+    clean_name, clean_optional, ensure_free, finish, no_such, optional_reference, reference_change,
+    UserError, UserErrorCode, Write,
 };
 use crate::db::{begin_write, now_micros};
 use crate::error::ApiResult;
@@ -14,6 +15,7 @@ use crate::error::ApiResult;
 /// A new person.
 #[derive(InputObject, Clone, Debug)]
 pub struct CreatePersonInput {
+    /// Full name.
     pub name: String,
     /// Unique in the organization, compared case-insensitively.
     pub email: String,
@@ -21,16 +23,22 @@ pub struct CreatePersonInput {
     pub external_id: Option<String>,
     /// The function the person works in.
     pub function_id: Option<ID>,
+    /// Job title.
     pub title: Option<String>,
 }
 
 /// Changes to a person; absent fields stay as they are, `null` clears.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct UpdatePersonInput {
+    /// New full name.
     pub name: Option<String>,
+    /// New email, unique in the organization.
     pub email: Option<String>,
+    /// The HR system's id; `null` clears it.
     pub external_id: MaybeUndefined<String>,
+    /// The function the person works in; `null` unassigns them.
     pub function_id: MaybeUndefined<ID>,
+    /// Job title; `null` clears it.
     pub title: MaybeUndefined<String>,
 }
 
@@ -51,6 +59,7 @@ fn clean_email(email: &str, errors: &mut Vec<UserError>) -> String {
     email
 }
 
+/// Checks that the email and external id are free (except on `this`).
 async fn check_unique(
     db: &impl ConnectionTrait,
     organization_id: i64,
@@ -59,39 +68,32 @@ async fn check_unique(
     external_id: Option<&str>,
     errors: &mut Vec<UserError>,
 ) -> ApiResult<()> {
+    use person::{Column, Entity};
     if let Some(email) = email {
-        if taken::<person::Entity>(
+        ensure_free::<Entity>(
             db,
             organization_id,
             this,
-            person::Column::EmailKey,
+            Column::EmailKey,
             &email.to_lowercase(),
+            "email",
+            email,
+            errors,
         )
-        .await?
-        {
-            errors.push(UserError::new(
-                UserErrorCode::Duplicate,
-                &["input", "email"],
-                format!("`{email}` is taken"),
-            ));
-        }
+        .await?;
     }
-    if let Some(external_id) = external_id {
-        if taken::<person::Entity>(
+    if let Some(external) = external_id {
+        ensure_free::<Entity>(
             db,
             organization_id,
             this,
-            person::Column::ExternalId,
-            external_id,
+            Column::ExternalId,
+            external,
+            "externalId",
+            external,
+            errors,
         )
-        .await?
-        {
-            errors.push(UserError::new(
-                UserErrorCode::Duplicate,
-                &["input", "externalId"],
-                format!("externalId `{external_id}` is taken"),
-            ));
-        }
+        .await?;
     }
     Ok(())
 }
@@ -120,19 +122,14 @@ pub async fn create(
         &mut errors,
     )
     .await?;
-    let function_id = match &input.function_id {
-        Some(id) => {
-            reference::<function::Entity>(
-                &txn,
-                organization_id,
-                id,
-                &["input", "functionId"],
-                &mut errors,
-            )
-            .await?
-        }
-        None => None,
-    };
+    let function_id = optional_reference::<function::Entity>(
+        &txn,
+        organization_id,
+        input.function_id.as_ref(),
+        &["input", "functionId"],
+        &mut errors,
+    )
+    .await?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -194,20 +191,14 @@ pub async fn update(
         &mut errors,
     )
     .await?;
-    let function_id = match &input.function_id {
-        MaybeUndefined::Value(id) => Some(
-            reference::<function::Entity>(
-                &txn,
-                organization_id,
-                id,
-                &["input", "functionId"],
-                &mut errors,
-            )
-            .await?,
-        ),
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Undefined => None,
-    };
+    let function_id = reference_change::<function::Entity>(
+        &txn,
+        organization_id,
+        &input.function_id,
+        &["input", "functionId"],
+        &mut errors,
+    )
+    .await?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -235,21 +226,4 @@ pub async fn update(
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
     finish(txn, updated, &["input", "email"], "the email or externalId").await
-}
-
-pub async fn set_archived(
-    db: &DatabaseConnection,
-    organization_id: i64,
-    id: &ID,
-    archived: bool,
-) -> Write<person::Model> {
-    let txn = begin_write(db).await?;
-    let Some(current) = load::<person::Entity>(&txn, organization_id, id).await? else {
-        return Ok(Err(no_such("person")));
-    };
-    let mut active: person::ActiveModel = current.into();
-    active.archived = Set(archived);
-    active.updated_at = Set(now_micros());
-    let updated = active.update(&txn).await;
-    finish(txn, updated, &["id"], "the person").await
 }

@@ -7,7 +7,10 @@ use sea_orm::{
 };
 
 use super::scoped::{in_org, load};
-use super::{finish, no_such, reference, UserError, UserErrorCode, Write};
+use super::{
+    finish, no_such, optional_reference, reference, reference_change, UserError, UserErrorCode,
+    Write,
+};
 use crate::auth::Viewer;
 use crate::db::{begin_write, now_micros};
 use crate::graphql::types::enums::RoleEnum;
@@ -15,8 +18,11 @@ use crate::graphql::types::enums::RoleEnum;
 /// A function's role on a touchpoint.
 #[derive(InputObject, Clone, Debug)]
 pub struct AssignResponsibilityInput {
+    /// The touchpoint the role is on.
     pub touchpoint_id: ID,
+    /// The function that holds the role.
     pub function_id: ID,
+    /// The RACI role; unique per (touchpoint, function, role).
     pub role: RoleEnum,
     /// The person who carries the role for the function, if named.
     pub person_id: Option<ID>,
@@ -25,6 +31,7 @@ pub struct AssignResponsibilityInput {
 /// Changes to a responsibility; `null` clears the named person.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct UpdateResponsibilityInput {
+    /// The person carrying the role; `null` un-names them.
     pub person_id: MaybeUndefined<ID>,
 }
 
@@ -51,19 +58,14 @@ pub async fn assign(
         &mut errors,
     )
     .await?;
-    let person_id = match &input.person_id {
-        Some(id) => {
-            reference::<person::Entity>(
-                &txn,
-                organization_id,
-                id,
-                &["input", "personId"],
-                &mut errors,
-            )
-            .await?
-        }
-        None => None,
-    };
+    let person_id = optional_reference::<person::Entity>(
+        &txn,
+        organization_id,
+        input.person_id.as_ref(),
+        &["input", "personId"],
+        &mut errors,
+    )
+    .await?;
     let (Some(touchpoint_id), Some(function_id)) = (touchpoint_id, function_id) else {
         return Ok(Err(errors));
     };
@@ -111,20 +113,14 @@ pub async fn update(
         return Ok(Err(no_such("responsibility")));
     };
     let mut errors = Vec::new();
-    let person_id = match &input.person_id {
-        MaybeUndefined::Value(id) => Some(
-            reference::<person::Entity>(
-                &txn,
-                organization_id,
-                id,
-                &["input", "personId"],
-                &mut errors,
-            )
-            .await?,
-        ),
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Undefined => None,
-    };
+    let person_id = reference_change::<person::Entity>(
+        &txn,
+        organization_id,
+        &input.person_id,
+        &["input", "personId"],
+        &mut errors,
+    )
+    .await?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }

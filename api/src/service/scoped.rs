@@ -141,3 +141,53 @@ pub async fn count<E: EntityTrait>(db: &impl ConnectionTrait, select: Select<E>)
         .await?;
     Ok(n.unwrap_or_default().max(0) as u64)
 }
+
+/// An org-scoped entity that is archived rather than deleted.
+pub trait Archivable: OrgScoped {
+    fn archived_column() -> Self::Column;
+    fn updated_at_column() -> Self::Column;
+}
+
+macro_rules! archivable {
+    ($($module:ident),* $(,)?) => {$(
+        impl Archivable for entity::$module::Entity {
+            fn archived_column() -> Self::Column {
+                entity::$module::Column::Archived
+            }
+            fn updated_at_column() -> Self::Column {
+                entity::$module::Column::UpdatedAt
+            }
+        }
+    )*};
+}
+
+archivable!(function, person, journey, touchpoint);
+
+/// Archives (or restores) the row a global id names; NOT_FOUND when the organization
+/// has no such row.
+pub async fn set_archived<E: Archivable>(
+    db: &sea_orm::DatabaseConnection,
+    organization_id: i64,
+    id: &async_graphql::ID,
+    archived: bool,
+) -> super::Write<E::Model> {
+    let txn = crate::db::begin_write(db).await?;
+    let Some(row) = crate::ids::decode::<E>(id) else {
+        return Ok(Err(super::no_such(&E::TYPE.to_lowercase())));
+    };
+    let changed = E::update_many()
+        .col_expr(E::archived_column(), Expr::value(archived))
+        .col_expr(E::updated_at_column(), Expr::value(crate::db::now_micros()))
+        .filter(E::organization_column().eq(organization_id))
+        .filter(E::id_column().eq(row))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(Err(super::no_such(&E::TYPE.to_lowercase())));
+    }
+    let Some(model) = find::<E>(&txn, organization_id, row).await? else {
+        return Ok(Err(super::no_such(&E::TYPE.to_lowercase())));
+    };
+    txn.commit().await?;
+    Ok(Ok(model))
+}

@@ -5,8 +5,11 @@ use entity::enums::Channel;
 use entity::{stage, touchpoint};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
 
-use super::scoped::{load, taken};
-use super::{clean_name, finish, name_key, no_such, reference, UserError, UserErrorCode, Write};
+use super::scoped::load;
+use super::{
+    clean_name, ensure_free, finish, name_key, no_such, optional_reference, reference_change,
+    UserError, Write,
+};
 use crate::db::{begin_write, now_micros};
 use crate::error::ApiResult;
 
@@ -14,12 +17,19 @@ use crate::error::ApiResult;
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
 pub enum ExperienceElement {
+    /// The customer is treated as who they are.
     Personalized,
+    /// Whoever they meet knows the answer.
     Knowledgeable,
+    /// Their situation is understood.
     Empathetic,
+    /// No waiting.
     Prompt,
+    /// Right the first time.
     Accurate,
+    /// One contact owns the moment; no passing on.
     SinglePointOfContact,
+    /// They can reach the business when they need to.
     ReliableAccess,
 }
 
@@ -70,6 +80,7 @@ impl ExperienceElement {
 pub struct CreateTouchpointInput {
     /// Unique in the organization, compared case-insensitively.
     pub name: String,
+    /// How the customer is met here.
     pub channel: super::super::graphql::types::enums::ChannelEnum,
     /// The journey stage the touchpoint belongs to, if any.
     pub stage_id: Option<ID>,
@@ -81,12 +92,17 @@ pub struct CreateTouchpointInput {
 /// Changes to a touchpoint; absent fields stay as they are, `null` clears.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct UpdateTouchpointInput {
+    /// New name, unique in the organization.
     pub name: Option<String>,
+    /// New channel.
     pub channel: Option<super::super::graphql::types::enums::ChannelEnum>,
+    /// The journey stage; `null` takes the touchpoint off its journey.
     pub stage_id: MaybeUndefined<ID>,
+    /// The new set of experience elements (replaces the old one).
     pub experience: Option<Vec<ExperienceElement>>,
 }
 
+/// Checks that the name is free (except on `this`).
 async fn name_taken(
     db: &impl ConnectionTrait,
     organization_id: i64,
@@ -94,22 +110,18 @@ async fn name_taken(
     name: &str,
     errors: &mut Vec<UserError>,
 ) -> ApiResult<()> {
-    if taken::<touchpoint::Entity>(
+    let key = name_key(name);
+    ensure_free::<touchpoint::Entity>(
         db,
         organization_id,
         this,
         touchpoint::Column::NameKey,
-        &name_key(name),
+        &key,
+        "name",
+        name,
+        errors,
     )
-    .await?
-    {
-        errors.push(UserError::new(
-            UserErrorCode::Duplicate,
-            &["input", "name"],
-            format!("a touchpoint named `{name}` exists already"),
-        ));
-    }
-    Ok(())
+    .await
 }
 
 pub async fn create(
@@ -121,19 +133,14 @@ pub async fn create(
     let name = clean_name(&input.name, &["input", "name"], &mut errors);
     let txn = begin_write(db).await?;
     name_taken(&txn, organization_id, None, &name, &mut errors).await?;
-    let stage_id = match &input.stage_id {
-        Some(id) => {
-            reference::<stage::Entity>(
-                &txn,
-                organization_id,
-                id,
-                &["input", "stageId"],
-                &mut errors,
-            )
-            .await?
-        }
-        None => None,
-    };
+    let stage_id = optional_reference::<stage::Entity>(
+        &txn,
+        organization_id,
+        input.stage_id.as_ref(),
+        &["input", "stageId"],
+        &mut errors,
+    )
+    .await?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -173,20 +180,14 @@ pub async fn update(
     if let Some(name) = &name {
         name_taken(&txn, organization_id, Some(current.id), name, &mut errors).await?;
     }
-    let stage_id = match &input.stage_id {
-        MaybeUndefined::Value(id) => Some(
-            reference::<stage::Entity>(
-                &txn,
-                organization_id,
-                id,
-                &["input", "stageId"],
-                &mut errors,
-            )
-            .await?,
-        ),
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Undefined => None,
-    };
+    let stage_id = reference_change::<stage::Entity>(
+        &txn,
+        organization_id,
+        &input.stage_id,
+        &["input", "stageId"],
+        &mut errors,
+    )
+    .await?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
@@ -207,21 +208,4 @@ pub async fn update(
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
     finish(txn, updated, &["input", "name"], "the name").await
-}
-
-pub async fn set_archived(
-    db: &DatabaseConnection,
-    organization_id: i64,
-    id: &ID,
-    archived: bool,
-) -> Write<touchpoint::Model> {
-    let txn = begin_write(db).await?;
-    let Some(current) = load::<touchpoint::Entity>(&txn, organization_id, id).await? else {
-        return Ok(Err(no_such("touchpoint")));
-    };
-    let mut active: touchpoint::ActiveModel = current.into();
-    active.archived = Set(archived);
-    active.updated_at = Set(now_micros());
-    let updated = active.update(&txn).await;
-    finish(txn, updated, &["id"], "the touchpoint").await
 }

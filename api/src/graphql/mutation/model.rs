@@ -15,6 +15,7 @@ use crate::service::journey::{
 };
 use crate::service::person::{CreatePersonInput, UpdatePersonInput};
 use crate::service::responsibility::{AssignResponsibilityInput, UpdateResponsibilityInput};
+use crate::service::scoped::set_archived;
 use crate::service::touchpoint::{CreateTouchpointInput, UpdateTouchpointInput};
 use crate::service::{function, journey, person, responsibility, touchpoint};
 
@@ -94,10 +95,12 @@ impl ModelMutation {
         #[graphql(default = true)] archived: bool,
     ) -> ApiResult<FunctionPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
-        Ok(function::set_archived(db(ctx)?, org, &id, archived)
-            .await?
-            .map(Function)
-            .into())
+        Ok(
+            set_archived::<entity::function::Entity>(db(ctx)?, org, &id, archived)
+                .await?
+                .map(Function)
+                .into(),
+        )
     }
 
     /// Creates a person. Roles: EDITOR, INTEGRATION, ADMIN.
@@ -135,10 +138,12 @@ impl ModelMutation {
         #[graphql(default = true)] archived: bool,
     ) -> ApiResult<PersonPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
-        Ok(person::set_archived(db(ctx)?, org, &id, archived)
-            .await?
-            .map(Person)
-            .into())
+        Ok(
+            set_archived::<entity::person::Entity>(db(ctx)?, org, &id, archived)
+                .await?
+                .map(Person)
+                .into(),
+        )
     }
 
     /// Creates a journey with its stages. Roles: EDITOR, ADMIN.
@@ -176,10 +181,12 @@ impl ModelMutation {
         #[graphql(default = true)] archived: bool,
     ) -> ApiResult<JourneyPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(journey::set_archived(db(ctx)?, org, &id, archived)
-            .await?
-            .map(Journey)
-            .into())
+        Ok(
+            set_archived::<entity::journey::Entity>(db(ctx)?, org, &id, archived)
+                .await?
+                .map(Journey)
+                .into(),
+        )
     }
 
     /// Adds a stage to a journey. Roles: EDITOR, ADMIN.
@@ -249,10 +256,12 @@ impl ModelMutation {
         #[graphql(default = true)] archived: bool,
     ) -> ApiResult<TouchpointPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(touchpoint::set_archived(db(ctx)?, org, &id, archived)
-            .await?
-            .map(Touchpoint)
-            .into())
+        Ok(
+            set_archived::<entity::touchpoint::Entity>(db(ctx)?, org, &id, archived)
+                .await?
+                .map(Touchpoint)
+                .into(),
+        )
     }
 
     /// Gives a function a RACI role on a touchpoint. Roles: EDITOR, ADMIN.

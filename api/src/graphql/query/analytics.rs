@@ -1,11 +1,7 @@
 //! Reading the silo analytics.
 
-use std::sync::Arc;
-
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, InputObject, Object, ID};
-use entity::{function, touchpoint};
-use sea_orm::ConnectionTrait;
 
 use crate::analysis::chain::Step;
 use crate::analysis::flags::Flag;
@@ -20,29 +16,19 @@ use crate::graphql::types::window::{previous_period, year_before, WindowInput};
 use crate::ids;
 use crate::service::interaction::{check_case_ref, handoff_key, org_map};
 use crate::service::report::{case_chain, case_refs, handoffs, report, report_now, HandoffFilter};
-use crate::service::scoped::{in_org, MAX_PAGE};
+use crate::service::scoped::MAX_PAGE;
 
 #[derive(Default)]
 pub struct AnalyticsQuery;
-
-/// The organization's functions and touchpoints, archived ones included.
-async fn names(db: &impl ConnectionTrait, organization_id: i64) -> ApiResult<Arc<Names>> {
-    let functions = in_org::<function::Entity>(organization_id).all(db).await?;
-    let touchpoints = in_org::<touchpoint::Entity>(organization_id)
-        .all(db)
-        .await?;
-    Ok(Arc::new(Names {
-        functions: functions.into_iter().map(|f| (f.id, f)).collect(),
-        touchpoints: touchpoints.into_iter().map(|t| (t.id, t)).collect(),
-    }))
-}
 
 /// Filters of `handoffs`; all given ones must hold.
 #[derive(InputObject, Default)]
 pub struct HandoffFilterInput {
     /// Handoffs whose second interaction is in this window.
     pub window: Option<WindowInput>,
+    /// Handoffs from this function.
     pub from_function_id: Option<ID>,
+    /// Handoffs to this function.
     pub to_function_id: Option<ID>,
     /// The touchpoint of the handoff's first interaction.
     pub touchpoint_id: Option<ID>,
@@ -100,7 +86,7 @@ impl AnalyticsQuery {
         let Some(chain) = case_chain(db, org, &case_ref).await? else {
             return Ok(None);
         };
-        let names = names(db, org).await?;
+        let names = Names::load(db, org).await?;
         let map = org_map(db, org).await?;
         let handoffs = chain
             .steps
@@ -165,7 +151,7 @@ impl AnalyticsQuery {
         let db = db(ctx)?;
         let map = org_map(db, org).await?;
         let (rows, has_next) = handoffs(db, org, &filter, &map, first as u64, after).await?;
-        let names = names(db, org).await?;
+        let names = Names::load(db, org).await?;
         let case_ids: Vec<i64> = rows.iter().map(|r| r.case_id).collect();
         let refs = case_refs(db, org, &case_ids).await?;
         let mut connection = Connection::new(after.is_some(), has_next);
@@ -219,7 +205,7 @@ impl AnalyticsQuery {
         Ok(SiloReport {
             window: window.into(),
             report: current,
-            names: names(db, org).await?,
+            names: Names::load(db, org).await?,
             comparisons,
         })
     }
@@ -239,7 +225,7 @@ impl AnalyticsQuery {
         Ok(HandoffNetwork {
             window: window.into(),
             report,
-            names: names(db, org).await?,
+            names: Names::load(db, org).await?,
         })
     }
 
@@ -248,7 +234,7 @@ impl AnalyticsQuery {
         let org = viewer(ctx)?.organization_id;
         let db = db(ctx)?;
         let findings = crate::service::ownership::ownership_findings(db, org).await?;
-        let names = names(db, org).await?;
+        let names = Names::load(db, org).await?;
         Ok(findings
             .into_iter()
             .map(|finding| OwnershipFinding {

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use crate::error::ApiResult;
 use crate::graphql::context::{db, page_args, viewer};
+use crate::graphql::types::analytics::{Interaction, Names};
 use crate::graphql::types::connection::{list, List};
 use crate::graphql::types::enums::{ChannelEnum, RoleEnum};
 use crate::graphql::types::model::{
@@ -25,6 +26,7 @@ pub struct FunctionFilter {
     pub name: Option<String>,
     /// Archived (true) or live (false); absent lists both.
     pub archived: Option<bool>,
+    /// CX teams (true) or the other functions (false).
     pub is_cx_team: Option<bool>,
     /// Functions directly below this one.
     pub parent_id: Option<ID>,
@@ -35,6 +37,7 @@ pub struct FunctionFilter {
 pub struct PersonFilter {
     /// Name or email contains this, case-insensitively.
     pub name: Option<String>,
+    /// Archived (true) or live (false); absent lists both.
     pub archived: Option<bool>,
     /// People of this function.
     pub function_id: Option<ID>,
@@ -45,6 +48,7 @@ pub struct PersonFilter {
 pub struct JourneyFilter {
     /// Name contains this, case-insensitively.
     pub name: Option<String>,
+    /// Archived (true) or live (false); absent lists both.
     pub archived: Option<bool>,
 }
 
@@ -53,8 +57,11 @@ pub struct JourneyFilter {
 pub struct TouchpointFilter {
     /// Name contains this, case-insensitively.
     pub name: Option<String>,
+    /// Archived (true) or live (false); absent lists both.
     pub archived: Option<bool>,
+    /// Touchpoints of this channel.
     pub channel: Option<ChannelEnum>,
+    /// Touchpoints of this journey stage.
     pub stage_id: Option<ID>,
     /// Touchpoints on which this function has any role.
     pub function_id: Option<ID>,
@@ -63,8 +70,11 @@ pub struct TouchpointFilter {
 /// Filters of `responsibilities`; all given ones must hold.
 #[derive(InputObject, Default)]
 pub struct ResponsibilityFilter {
+    /// Roles on this touchpoint.
     pub touchpoint_id: Option<ID>,
+    /// Roles of this function.
     pub function_id: Option<ID>,
+    /// Roles of this kind.
     pub role: Option<RoleEnum>,
 }
 
@@ -123,6 +133,13 @@ impl ModelQuery {
             "Responsibility" => find::<responsibility::Entity>(db, org, row)
                 .await?
                 .map(|m| Node::Responsibility(Responsibility(m))),
+            "Interaction" => match find::<entity::interaction::Entity>(db, org, row).await? {
+                Some(model) => Some(Node::Interaction(Interaction {
+                    model,
+                    names: Names::load(db, org).await?,
+                })),
+                None => None,
+            },
             _ => None,
         })
     }

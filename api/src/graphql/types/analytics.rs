@@ -24,6 +24,22 @@ pub struct Names {
 }
 
 impl Names {
+    /// The organization's functions and touchpoints, archived ones included.
+    pub async fn load(
+        db: &impl sea_orm::ConnectionTrait,
+        organization_id: i64,
+    ) -> crate::error::ApiResult<Arc<Names>> {
+        use crate::service::scoped::in_org;
+        let functions = in_org::<function::Entity>(organization_id).all(db).await?;
+        let touchpoints = in_org::<touchpoint::Entity>(organization_id)
+            .all(db)
+            .await?;
+        Ok(Arc::new(Names {
+            functions: functions.into_iter().map(|f| (f.id, f)).collect(),
+            touchpoints: touchpoints.into_iter().map(|t| (t.id, t)).collect(),
+        }))
+    }
+
     fn function(&self, id: i64) -> Option<Function> {
         self.functions.get(&id).cloned().map(Function)
     }
@@ -70,6 +86,7 @@ impl From<FlagCounts> for FlagFigures {
 /// The totals of a window.
 pub struct TotalsFigures(pub Totals);
 
+/// The totals of a window.
 #[Object(name = "Totals")]
 impl TotalsFigures {
     /// Cases with at least one interaction in the window.
@@ -127,15 +144,25 @@ impl TotalsFigures {
 /// Current minus earlier totals.
 #[derive(SimpleObject, Clone, Debug, Default)]
 pub struct TotalsDelta {
+    /// Current minus earlier.
     pub cases: i64,
+    /// Current minus earlier.
     pub interactions: i64,
+    /// Current minus earlier.
     pub handoffs: i64,
+    /// Current minus earlier.
     pub silo_handoffs: i64,
+    /// Current minus earlier.
     pub deferrals_to_cx: i64,
+    /// Current minus earlier.
     pub owned_deferrals: i64,
+    /// Current minus earlier.
     pub ping_pongs: i64,
+    /// Current minus earlier.
     pub customer_burden: i64,
+    /// Current minus earlier.
     pub deferral_language: i64,
+    /// Current minus earlier.
     pub cases_ending_at_cx: i64,
     /// `null` when either period has no case.
     pub single_point_of_contact_rate: Option<f64>,
@@ -177,6 +204,7 @@ pub struct Comparison {
     pub delta: TotalsDelta,
 }
 
+/// A report compared with an earlier period.
 #[Object]
 impl Comparison {
     /// Which earlier period this is.
@@ -203,6 +231,7 @@ pub struct FunctionReport {
     figures: FunctionFigures,
 }
 
+/// Figures attributed to one function.
 #[Object]
 impl FunctionReport {
     /// The function (`null` only if it was deleted from the database by hand).
@@ -221,21 +250,27 @@ impl FunctionReport {
     async fn out(&self) -> FlagFigures {
         self.figures.out.into()
     }
+    /// DEFERRAL_TO_CX handoffs from this function.
     async fn deferrals_to_cx(&self) -> i64 {
         self.figures.out.deferrals_to_cx
     }
+    /// SILO handoffs from this function.
     async fn silo_handoffs(&self) -> i64 {
         self.figures.out.silo_handoffs
     }
+    /// OWNED_DEFERRAL handoffs from this function.
     async fn owned_deferrals(&self) -> i64 {
         self.figures.out.owned_deferrals
     }
+    /// PING_PONG handoffs from this function.
     async fn ping_pongs(&self) -> i64 {
         self.figures.out.ping_pongs
     }
+    /// CUSTOMER_BURDEN handoffs from this function.
     async fn customer_burden(&self) -> i64 {
         self.figures.out.customer_burden
     }
+    /// DEFERRAL_LANGUAGE handoffs from this function.
     async fn deferral_language(&self) -> i64 {
         self.figures.out.deferral_language
     }
@@ -255,30 +290,38 @@ pub struct TouchpointReport {
     figures: FlagCounts,
 }
 
+/// Figures attributed to one touchpoint (the touchpoint of a handoff's first interaction).
 #[Object]
 impl TouchpointReport {
     /// The touchpoint; `null` for handoffs whose first interaction had none.
     async fn touchpoint(&self) -> Option<&Touchpoint> {
         self.touchpoint.as_ref()
     }
+    /// Handoffs whose first interaction was at this touchpoint.
     async fn handoffs(&self) -> i64 {
         self.figures.handoffs
     }
+    /// DEFERRAL_TO_CX handoffs here.
     async fn deferrals_to_cx(&self) -> i64 {
         self.figures.deferrals_to_cx
     }
+    /// SILO handoffs here.
     async fn silo_handoffs(&self) -> i64 {
         self.figures.silo_handoffs
     }
+    /// OWNED_DEFERRAL handoffs here.
     async fn owned_deferrals(&self) -> i64 {
         self.figures.owned_deferrals
     }
+    /// PING_PONG handoffs here.
     async fn ping_pongs(&self) -> i64 {
         self.figures.ping_pongs
     }
+    /// CUSTOMER_BURDEN handoffs here.
     async fn customer_burden(&self) -> i64 {
         self.figures.customer_burden
     }
+    /// DEFERRAL_LANGUAGE handoffs here.
     async fn deferral_language(&self) -> i64 {
         self.figures.deferral_language
     }
@@ -292,12 +335,14 @@ pub struct SiloReport {
     pub comparisons: Vec<Comparison>,
 }
 
+/// Silo handoffs and their context over a window.
 #[Object]
 impl SiloReport {
     /// The window reported on.
     async fn window(&self) -> WindowOutput {
         self.window
     }
+    /// Totals over the window.
     async fn totals(&self) -> TotalsFigures {
         TotalsFigures(self.report.totals.clone())
     }
@@ -348,11 +393,14 @@ pub struct HandoffEdge {
     figures: FlagCounts,
 }
 
+/// Handoffs from one function to another.
 #[Object(name = "NetworkEdge")]
 impl HandoffEdge {
+    /// The function that handed the customer on.
     async fn from(&self) -> Option<&Function> {
         self.from.as_ref()
     }
+    /// The function that received the customer.
     async fn to(&self) -> Option<&Function> {
         self.to.as_ref()
     }
@@ -374,11 +422,14 @@ pub struct HandoverWeight {
     weight: f64,
 }
 
+/// A handover-of-work weight (van der Aalst; PM4Py's with beta = 0).
 #[Object]
 impl HandoverWeight {
+    /// The function of the first interaction of the pairs.
     async fn from(&self) -> Option<&Function> {
         self.from.as_ref()
     }
+    /// The function of the second interaction of the pairs.
     async fn to(&self) -> Option<&Function> {
         self.to.as_ref()
     }
@@ -399,8 +450,10 @@ pub struct HandoffNetwork {
     pub names: Arc<Names>,
 }
 
+/// Who hands customers to whom.
 #[Object]
 impl HandoffNetwork {
+    /// The window reported on.
     async fn window(&self) -> WindowOutput {
         self.window
     }
@@ -452,12 +505,14 @@ pub struct Handoff {
     pub names: Arc<Names>,
 }
 
+/// A derived handoff: a case passed from one function to another.
 #[Object]
 impl Handoff {
     /// Opaque; the id of the handoff's second interaction's place in its case.
     async fn id(&self) -> ID {
         ids::encode("Handoff", self.step.interaction_id)
     }
+    /// The case the handoff belongs to; `case(caseRef:)` shows its whole chain.
     async fn case_ref(&self) -> &str {
         &self.case_ref
     }
@@ -501,14 +556,18 @@ pub struct Interaction {
     pub names: Arc<Names>,
 }
 
+/// One recorded event of a case.
 #[Object]
 impl Interaction {
-    async fn id(&self) -> ID {
+    /// The global id, opaque; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
         ids::encode("Interaction", self.model.id)
     }
+    /// When it happened.
     async fn occurred_at(&self) -> DateTime<Utc> {
         instant(self.model.occurred_at)
     }
+    /// The function that handled the case.
     async fn function(&self) -> Option<Function> {
         self.names.function(self.model.function_id)
     }
@@ -524,6 +583,7 @@ impl Interaction {
     async fn note(&self) -> Option<&str> {
         self.model.note.as_deref()
     }
+    /// Whether the customer was left with something to do.
     async fn customer_action_required(&self) -> bool {
         self.model.customer_action_required
     }
@@ -548,8 +608,10 @@ pub struct Case {
     pub handoffs: Vec<Handoff>,
 }
 
+/// A customer case: its interactions in order and the handoffs between them.
 #[Object]
 impl Case {
+    /// The case's reference in the ticketing system.
     async fn case_ref(&self) -> &str {
         &self.case_ref
     }
@@ -569,14 +631,18 @@ pub struct OwnershipFinding {
     pub names: Arc<Names>,
 }
 
+/// A gap in the responsibility map.
 #[Object]
 impl OwnershipFinding {
+    /// What is wrong.
     async fn kind(&self) -> FindingKindEnum {
         self.finding.kind.into()
     }
+    /// How serious it is: ERROR, WARNING or INFO.
     async fn severity(&self) -> SeverityEnum {
         self.finding.kind.severity().into()
     }
+    /// The touchpoint concerned.
     async fn touchpoint(&self) -> Option<Touchpoint> {
         self.names.touchpoint(Some(self.finding.touchpoint_id))
     }

@@ -13,15 +13,25 @@ use crate::analysis::ownership::{FindingKind, Severity};
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
 pub enum ChannelEnum {
+    /// Telephone.
     Phone,
+    /// Email.
     Email,
+    /// Live chat or messaging.
     Chat,
+    /// In person.
     FaceToFace,
+    /// The website.
     Web,
+    /// The mobile app.
     MobileApp,
+    /// Social media.
     Social,
+    /// Post.
     Mail,
+    /// Self-service tools (portal, kiosk, IVR).
     SelfService,
+    /// Anything else.
     Other,
 }
 
@@ -94,8 +104,11 @@ pub enum FindingKindEnum {
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
 pub enum SeverityEnum {
+    /// Breaks ownership: fix it.
     Error,
+    /// Weakens ownership.
     Warning,
+    /// Worth knowing.
     Info,
 }
 

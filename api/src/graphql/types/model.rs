@@ -29,6 +29,7 @@ pub enum Node {
     Stage(Stage),
     Touchpoint(Touchpoint),
     Responsibility(Responsibility),
+    Interaction(super::analytics::Interaction),
 }
 
 fn global<E: OrgScoped>(id: i64) -> ID {
@@ -38,12 +39,14 @@ fn global<E: OrgScoped>(id: i64) -> ID {
 /// The tenant: every record belongs to one organization.
 pub struct Organization(pub organization::Model);
 
+/// The tenant: every record belongs to one organization.
 #[Object]
 impl Organization {
     /// The slug tokens name in their `org` claim.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// The organization's display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -70,6 +73,7 @@ pub struct ViewerInfo {
     pub organization: organization::Model,
 }
 
+/// Who the token says the caller is.
 #[Object(name = "Viewer")]
 impl ViewerInfo {
     /// The token's `sub`.
@@ -117,8 +121,10 @@ async fn responsibilities_where(
 #[derive(Clone)]
 pub struct Function(pub function::Model);
 
+/// A department or team.
 #[Object]
 impl Function {
+    /// The global id, opaque; pass it to `node(id:)`.
     async fn id(&self) -> ID {
         global::<function::Entity>(self.0.id)
     }
@@ -162,11 +168,14 @@ impl Function {
 #[derive(Clone)]
 pub struct Person(pub person::Model);
 
+/// An employee.
 #[Object]
 impl Person {
+    /// The global id, opaque; pass it to `node(id:)`.
     async fn id(&self) -> ID {
         global::<person::Entity>(self.0.id)
     }
+    /// Full name.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -182,6 +191,7 @@ impl Person {
     async fn title(&self) -> Option<&str> {
         self.0.title.as_deref()
     }
+    /// Archived people stay readable and no longer count for acknowledgement coverage.
     async fn archived(&self) -> bool {
         self.0.archived
     }
@@ -199,8 +209,10 @@ impl Person {
 #[derive(Clone)]
 pub struct Journey(pub journey::Model);
 
+/// A customer journey and its ordered stages.
 #[Object]
 impl Journey {
+    /// The global id, opaque; pass it to `node(id:)`.
     async fn id(&self) -> ID {
         global::<journey::Entity>(self.0.id)
     }
@@ -208,6 +220,7 @@ impl Journey {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Archived journeys stay readable; lists can filter them out.
     async fn archived(&self) -> bool {
         self.0.archived
     }
@@ -227,11 +240,14 @@ impl Journey {
 #[derive(Clone)]
 pub struct Stage(pub stage::Model);
 
+/// One stage of a journey.
 #[Object]
 impl Stage {
+    /// The global id, opaque; pass it to `node(id:)`.
     async fn id(&self) -> ID {
         global::<stage::Entity>(self.0.id)
     }
+    /// The stage's name (two journeys may have stages of the same name).
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -239,6 +255,7 @@ impl Stage {
     async fn position(&self) -> i32 {
         self.0.position
     }
+    /// The journey the stage belongs to.
     async fn journey(&self, ctx: &Context<'_>) -> ApiResult<Option<Journey>> {
         Ok(
             load::<journey::Entity>(ctx, self.0.organization_id, Some(self.0.journey_id))
@@ -263,8 +280,10 @@ impl Stage {
 #[derive(Clone)]
 pub struct Touchpoint(pub touchpoint::Model);
 
+/// A point where the business meets the customer.
 #[Object]
 impl Touchpoint {
+    /// The global id, opaque; pass it to `node(id:)`.
     async fn id(&self) -> ID {
         global::<touchpoint::Entity>(self.0.id)
     }
@@ -272,6 +291,7 @@ impl Touchpoint {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// How the customer is met here.
     async fn channel(&self) -> ChannelEnum {
         self.0.channel.into()
     }
@@ -307,14 +327,18 @@ impl Touchpoint {
 #[derive(Clone)]
 pub struct Responsibility(pub responsibility::Model);
 
+/// A function's RACI role on a touchpoint.
 #[Object]
 impl Responsibility {
+    /// The global id, opaque; pass it to `node(id:)`.
     async fn id(&self) -> ID {
         global::<responsibility::Entity>(self.0.id)
     }
+    /// The RACI role.
     async fn role(&self) -> RoleEnum {
         self.0.role.into()
     }
+    /// The touchpoint the role is on.
     async fn touchpoint(&self, ctx: &Context<'_>) -> ApiResult<Option<Touchpoint>> {
         Ok(
             load::<touchpoint::Entity>(ctx, self.0.organization_id, Some(self.0.touchpoint_id))
@@ -322,6 +346,7 @@ impl Responsibility {
                 .map(Touchpoint),
         )
     }
+    /// The function that holds the role.
     async fn function(&self, ctx: &Context<'_>) -> ApiResult<Option<Function>> {
         Ok(
             load::<function::Entity>(ctx, self.0.organization_id, Some(self.0.function_id))
@@ -354,8 +379,10 @@ impl Responsibility {
 #[derive(Clone)]
 pub struct Acknowledgement(pub acknowledgement::Model);
 
+/// A person's confirmation that they know a responsibility of their function.
 #[Object]
 impl Acknowledgement {
+    /// Who acknowledged.
     async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
         Ok(
             load::<person::Entity>(ctx, self.0.organization_id, Some(self.0.person_id))
@@ -363,6 +390,7 @@ impl Acknowledgement {
                 .map(Person),
         )
     }
+    /// What they acknowledged.
     async fn responsibility(&self, ctx: &Context<'_>) -> ApiResult<Option<Responsibility>> {
         Ok(load::<responsibility::Entity>(
             ctx,
@@ -372,6 +400,7 @@ impl Acknowledgement {
         .await?
         .map(Responsibility))
     }
+    /// When.
     async fn acknowledged_at(&self) -> chrono::DateTime<chrono::Utc> {
         instant(self.0.acknowledged_at)
     }
