@@ -27,6 +27,8 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
                 .create_if_missing(true)
+                // A 16 MiB page cache per connection (SQLite's default is 2 MiB).
+                .pragma("cache_size", "-16384")
         });
     }
     Database::connect(options)
@@ -68,6 +70,37 @@ pub async fn begin_write(db: &DatabaseConnection) -> ApiResult<DatabaseTransacti
         ..Default::default()
     };
     Ok(db.begin_with_options(options).await?)
+}
+
+/// Keeps PostgreSQL's planner statistics fresh while a log is bulk-loaded: once the
+/// interactions changed since the last ANALYZE pass a fifth of the table (and 5,000),
+/// the tables recording touches are analyzed, so lookups by case and externalId keep
+/// using their indexes. Autovacuum does the same, but only after up to a minute.
+/// Best effort: a failure is logged, never returned.
+pub async fn refresh_statistics(db: &impl ConnectionTrait) {
+    if !is_postgres(db) {
+        return;
+    }
+    let stale = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT n_mod_since_analyze > GREATEST(5000, n_live_tup / 5) AS stale \
+             FROM pg_stat_user_tables WHERE relname = 'interaction'",
+        ))
+        .await
+        .and_then(|row| row.map(|r| r.try_get::<bool>("", "stale")).transpose());
+    match stale {
+        Ok(Some(true)) => {
+            if let Err(error) = db
+                .execute_unprepared("ANALYZE interaction, step, customer_case")
+                .await
+            {
+                tracing::warn!(error = %error, "ANALYZE after recording failed");
+            }
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(error = %error, "reading table statistics failed"),
+    }
 }
 
 /// Whether the backend is PostgreSQL.

@@ -179,6 +179,28 @@ pub async fn create(
     seed: u64,
     interactions: usize,
 ) -> anyhow::Result<String> {
+    let org_id = create_model(db, slug, seed).await?;
+    let mut log = LogGenerator::new(seed, chrono::Utc::now().timestamp());
+    let (mut total, mut silos) = (0, 0);
+    while total < interactions {
+        let batch = log.batch(interaction::MAX_BATCH.min(interactions - total).max(1));
+        total += batch.len();
+        let done = expect_ok(
+            interaction::record(db, org_id, batch).await?,
+            "interactions",
+        )?;
+        silos += done.new_silo_handoffs;
+    }
+    Ok(format!(
+        "organization `{slug}` with {} functions, {} touchpoints and {total} interactions ({silos} silo handoffs)",
+        FUNCTIONS.len(),
+        TOUCHPOINTS.len()
+    ))
+}
+
+/// Creates the organization `slug` with the demo's functions, journeys, people,
+/// touchpoints, responsibilities and acknowledgements; returns its id.
+pub async fn create_model(db: &DatabaseConnection, slug: &str, seed: u64) -> anyhow::Result<i64> {
     let org = expect_ok(
         organization::create(db, slug, "Demo Retail Co.").await?,
         "organization",
@@ -288,84 +310,94 @@ pub async fn create(
             }
         }
     }
-    let log = generate_log(&mut rng, interactions, chrono::Utc::now().timestamp());
-    let total = log.len();
-    let mut silos = 0;
-    for batch in log.chunks(interaction::MAX_BATCH) {
-        let done = expect_ok(
-            interaction::record(db, org_id, batch.to_vec()).await?,
-            "interactions",
-        )?;
-        silos += done.new_silo_handoffs;
-    }
-    Ok(format!(
-        "organization `{slug}` with {} functions, {} touchpoints and {total} interactions ({silos} silo handoffs)",
-        FUNCTIONS.len(),
-        TOUCHPOINTS.len()
-    ))
+    Ok(org_id)
 }
 
 fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
 
-/// About `target` interactions in cases of 1–8, over the year before `now` (seconds).
-/// Deferrals grow rarer over the year, so period comparisons show an improvement.
-pub fn generate_log(rng: &mut StdRng, target: usize, now: i64) -> Vec<InteractionInput> {
-    let cx = FUNCTIONS.len() - 1;
-    let year = 365 * 24 * 3600;
-    let mut log = Vec::with_capacity(target + 8);
-    let mut case = 0;
-    while log.len() < target {
-        case += 1;
-        let (tp_name, _, _, accountable, responsible) =
-            TOUCHPOINTS[rng.random_range(0..TOUCHPOINTS.len())];
-        let owner = responsible.first().or(accountable.first()).copied();
-        let mut current = owner
-            .and_then(|o| FUNCTIONS.iter().position(|f| f.0 == o))
-            .unwrap_or_else(|| rng.random_range(0..cx));
-        let start = now - year + rng.random_range(0..year - 7 * 24 * 3600);
-        let progress = (start - (now - year)) as f64 / year as f64;
-        let mut at = start;
-        let mut previous = None;
-        let length = 1 + (rng.random::<f64>().powi(2) * 7.0) as usize;
-        for step in 0..length {
-            let defer_rate = FUNCTIONS[current].2 * (1.2 - 0.5 * progress);
-            let next = if current == cx {
-                // CX routes back (a bounce) or on to someone else.
-                match previous {
-                    Some(p) if rng.random_bool(0.4) => p,
-                    _ => rng.random_range(0..cx),
-                }
-            } else if rng.random_bool(defer_rate.clamp(0.0, 1.0)) {
-                cx
-            } else if rng.random_bool(0.35) {
-                rng.random_range(0..cx)
-            } else {
-                current
-            };
-            let last = step + 1 == length;
-            let note = if !last && next == cx && current != cx && rng.random_bool(0.6) {
-                pick(rng, DEFERRAL_NOTES)
-            } else if rng.random_bool(0.06) {
-                pick(rng, BURDEN_NOTES)
-            } else {
-                pick(rng, PLAIN_NOTES)
-            };
-            log.push(InteractionInput {
-                case_ref: format!("DEMO-{case:06}"),
-                occurred_at: crate::graphql::types::window::instant(at * 1_000_000).to_rfc3339(),
-                function: FunctionRef::Name(FUNCTIONS[current].0.into()),
-                touchpoint: Some(TouchpointRef::Name(tp_name.into())),
-                person_id: None,
-                note: (!note.is_empty()).then(|| note.to_owned()),
-                customer_action_required: rng.random_bool(0.03),
-                external_id: Some(format!("demo-{:07}", log.len() + 1)),
-            });
-            at += rng.random_range(300..3 * 24 * 3600);
-            previous = Some(current);
-            current = next;
+/// Generates the demo's interaction log over the year before `now` (seconds), in
+/// batches: cases of 1–8 interactions (most short), each whole within one batch, with
+/// deferrals that grow rarer over the year so period comparisons show an improvement.
+pub struct LogGenerator {
+    rng: StdRng,
+    now: i64,
+    cases: usize,
+    interactions: usize,
+}
+
+impl LogGenerator {
+    pub fn new(seed: u64, now: i64) -> Self {
+        LogGenerator {
+            rng: StdRng::seed_from_u64(seed ^ 0x5eed),
+            now,
+            cases: 0,
+            interactions: 0,
         }
     }
-    log
+
+    /// At least `target` more interactions (whole cases, so up to 7 more).
+    pub fn batch(&mut self, target: usize) -> Vec<InteractionInput> {
+        let rng = &mut self.rng;
+        let now = self.now;
+        let cx = FUNCTIONS.len() - 1;
+        let year = 365 * 24 * 3600;
+        let mut log = Vec::with_capacity(target + 8);
+        while log.len() < target {
+            self.cases += 1;
+            let case = self.cases;
+            let (tp_name, _, _, accountable, responsible) =
+                TOUCHPOINTS[rng.random_range(0..TOUCHPOINTS.len())];
+            let owner = responsible.first().or(accountable.first()).copied();
+            let mut current = owner
+                .and_then(|o| FUNCTIONS.iter().position(|f| f.0 == o))
+                .unwrap_or_else(|| rng.random_range(0..cx));
+            let start = now - year + rng.random_range(0..year - 7 * 24 * 3600);
+            let progress = (start - (now - year)) as f64 / year as f64;
+            let mut at = start;
+            let mut previous = None;
+            let length = 1 + (rng.random::<f64>().powi(2) * 7.0) as usize;
+            for step in 0..length {
+                let defer_rate = FUNCTIONS[current].2 * (1.2 - 0.5 * progress);
+                let next = if current == cx {
+                    // CX routes back (a bounce) or on to someone else.
+                    match previous {
+                        Some(p) if rng.random_bool(0.4) => p,
+                        _ => rng.random_range(0..cx),
+                    }
+                } else if rng.random_bool(defer_rate.clamp(0.0, 1.0)) {
+                    cx
+                } else if rng.random_bool(0.35) {
+                    rng.random_range(0..cx)
+                } else {
+                    current
+                };
+                let last = step + 1 == length;
+                let note = if !last && next == cx && current != cx && rng.random_bool(0.6) {
+                    pick(rng, DEFERRAL_NOTES)
+                } else if rng.random_bool(0.06) {
+                    pick(rng, BURDEN_NOTES)
+                } else {
+                    pick(rng, PLAIN_NOTES)
+                };
+                log.push(InteractionInput {
+                    case_ref: format!("DEMO-{case:06}"),
+                    occurred_at: crate::graphql::types::window::instant(at * 1_000_000)
+                        .to_rfc3339(),
+                    function: FunctionRef::Name(FUNCTIONS[current].0.into()),
+                    touchpoint: Some(TouchpointRef::Name(tp_name.into())),
+                    person_id: None,
+                    note: (!note.is_empty()).then(|| note.to_owned()),
+                    customer_action_required: rng.random_bool(0.03),
+                    external_id: Some(format!("demo-{:08}", self.interactions + log.len() + 1)),
+                });
+                at += rng.random_range(300..3 * 24 * 3600);
+                previous = Some(current);
+                current = next;
+            }
+        }
+        self.interactions += log.len();
+        log
+    }
 }

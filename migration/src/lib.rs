@@ -14,6 +14,8 @@ mod m20261122_000007_create_acknowledgement;
 mod m20261122_000008_create_customer_case;
 mod m20261122_000009_create_interaction;
 mod m20261122_000010_create_step;
+mod m20261122_000011_create_daily_rollups;
+pub mod rollups;
 
 pub struct Migrator;
 
@@ -31,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_create_customer_case::Migration),
             Box::new(m20261122_000009_create_interaction::Migration),
             Box::new(m20261122_000010_create_step::Migration),
+            Box::new(m20261122_000011_create_daily_rollups::Migration),
         ]
     }
 }

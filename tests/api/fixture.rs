@@ -113,6 +113,18 @@ pub async fn assert_matches_expected(app: &TestApp) {
     let data = app.gql(REPORT, json!({})).await;
     let report = &data["siloReport"];
     assert_fields("totals", &report["totals"], &expected["totals"]);
+    // The same figures from the steps (a window not on midnights) as from the rollups.
+    let raw = app
+        .gql(
+            "{ siloReport(window: { from: \"2000-01-01T00:00:00.5Z\" }) { totals { cases interactions handoffs siloHandoffs deferralsToCx ownedDeferrals pingPongs customerBurden deferralLanguage casesEndingAtCx singlePointOfContactRate meanFunctionsPerCase } } }",
+            json!({}),
+        )
+        .await;
+    assert_fields(
+        "totals from steps",
+        &raw["siloReport"]["totals"],
+        &expected["totals"],
+    );
 
     let by_function = report["byFunction"].as_array().unwrap();
     assert_eq!(

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod flags;
 pub mod ownership;
 pub mod report;
+pub mod rollup;
 
 /// A half-open window `[from, to)` of instants in microseconds; either end may be open.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

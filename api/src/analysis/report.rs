@@ -1,9 +1,10 @@
 //! Folding grouped step counts into the figures of SPEC §3.
 //!
-//! The database groups a window's steps by everything a flag depends on and counts,
-//! per group, the window's first step of each case, of each (case, function) and of
-//! each case's first handoff inside the window (see `service::report`). What is left
-//! is small and folded here against the organization's current map.
+//! The database groups a window's steps by everything a flag depends on, and counts
+//! the window's first step of each case, of each (case, function) and of each case's
+//! first handoff inside the window (see `service::report`: from the steps, or from the
+//! daily rollups for whole days). What is left is small and folded here against the
+//! organization's current map.
 
 use std::collections::BTreeMap;
 
@@ -21,14 +22,19 @@ pub struct StepGroup {
     pub deferral_language: bool,
     /// Steps (interactions) in the group.
     pub count: i64,
-    /// Steps that are their case's first interaction in the window.
-    pub case_entries: i64,
-    /// Steps that are the first interaction in the window of their (case, function).
-    pub function_entries: i64,
-    /// Handoffs that are their case's first handoff with both ends in the window.
-    pub first_inner_handoffs: i64,
     /// Steps that are their case's last interaction.
     pub case_ends: i64,
+}
+
+/// The window-dependent counts of a window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entries {
+    /// Steps that are their case's first interaction in the window: the window's cases.
+    pub cases: i64,
+    /// Per function, steps that are the first in the window of their (case, function).
+    pub function_entries: BTreeMap<i64, i64>,
+    /// Handoffs that are their case's first handoff with both ends in the window.
+    pub first_inner_handoffs: i64,
 }
 
 /// Totals of a report.
@@ -88,25 +94,24 @@ fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
     (denominator != 0).then(|| numerator as f64 / denominator as f64)
 }
 
-/// Folds the groups of a window into a report.
-pub fn fold(groups: &[StepGroup], map: &OrgMap) -> Report {
+/// Folds the groups and entries of a window into a report.
+pub fn fold(groups: &[StepGroup], entries: &Entries, map: &OrgMap) -> Report {
     let mut report = Report::default();
-    let mut function_entries = 0;
-    let mut first_inner_handoffs = 0;
+    for (function, count) in &entries.function_entries {
+        if *count != 0 {
+            report
+                .by_function
+                .entry(*function)
+                .or_default()
+                .cases_touched += count;
+        }
+    }
     for group in groups {
         let totals = &mut report.totals;
         totals.interactions += group.count;
-        totals.cases += group.case_entries;
-        function_entries += group.function_entries;
-        first_inner_handoffs += group.first_inner_handoffs;
         if map.is_cx(group.to) {
             totals.cases_ending_at_cx += group.case_ends;
         }
-        report
-            .by_function
-            .entry(group.to)
-            .or_default()
-            .cases_touched += group.function_entries;
         let Some(from) = group.from else { continue };
         *report.pairs.entry((from, group.to)).or_default() += group.count;
         if from == group.to {
@@ -140,8 +145,10 @@ pub fn fold(groups: &[StepGroup], map: &OrgMap) -> Report {
             .add(flags, group.count);
     }
     let totals = &mut report.totals;
-    totals.single_point_of_contact_rate = ratio(totals.cases - first_inner_handoffs, totals.cases);
-    totals.mean_functions_per_case = ratio(function_entries, totals.cases);
+    totals.cases = entries.cases;
+    totals.single_point_of_contact_rate =
+        ratio(totals.cases - entries.first_inner_handoffs, totals.cases);
+    totals.mean_functions_per_case = ratio(entries.function_entries.values().sum(), totals.cases);
     report
 }
 
@@ -152,29 +159,34 @@ mod tests {
     use crate::analysis::Window;
 
     /// Groups steps the way the database does, for a window.
-    fn group(steps: &[crate::analysis::chain::Step], window: Window) -> Vec<StepGroup> {
+    fn group(steps: &[crate::analysis::chain::Step], window: Window) -> (Vec<StepGroup>, Entries) {
         let from = window.lower();
-        steps
+        let mut entries = Entries::default();
+        let groups = steps
             .iter()
             .filter(|s| window.contains(s.at))
-            .map(|s| StepGroup {
-                from: s.prev_function_id,
-                to: s.function_id,
-                touchpoint: s.prev_touchpoint_id,
-                ping_pong: s.ping_pong,
-                customer_burden: s.customer_burden,
-                deferral_language: s.deferral_language,
-                count: 1,
-                case_entries: i64::from(s.prev_at.is_none_or(|at| at < from)),
-                function_entries: i64::from(s.prev_same_function_at.is_none_or(|at| at < from)),
-                first_inner_handoffs: i64::from(
+            .map(|s| {
+                entries.cases += i64::from(s.prev_at.is_none_or(|at| at < from));
+                *entries.function_entries.entry(s.function_id).or_default() +=
+                    i64::from(s.prev_same_function_at.is_none_or(|at| at < from));
+                entries.first_inner_handoffs += i64::from(
                     s.is_handoff()
                         && s.prev_at.is_some_and(|at| at >= from)
                         && s.prev_handoff_from_at.is_none_or(|at| at < from),
-                ),
-                case_ends: i64::from(s.is_last),
+                );
+                StepGroup {
+                    from: s.prev_function_id,
+                    to: s.function_id,
+                    touchpoint: s.prev_touchpoint_id,
+                    ping_pong: s.ping_pong,
+                    customer_burden: s.customer_burden,
+                    deferral_language: s.deferral_language,
+                    count: 1,
+                    case_ends: i64::from(s.is_last),
+                }
             })
-            .collect()
+            .collect();
+        (groups, entries)
     }
 
     fn case(id_base: i64, functions: &[(i64, i64)]) -> Vec<crate::analysis::chain::Step> {
@@ -201,7 +213,8 @@ mod tests {
         steps.extend(case(10, &[(15, 3), (25, 3)]));
         let map = OrgMap::new([2], []);
 
-        let whole = fold(&group(&steps, Window::ALL), &map);
+        let (g, e) = group(&steps, Window::ALL);
+        let whole = fold(&g, &e, &map);
         assert_eq!(whole.totals.cases, 2);
         assert_eq!(whole.totals.interactions, 6);
         assert_eq!(whole.totals.flags.handoffs, 2);
@@ -215,7 +228,8 @@ mod tests {
             from: Some(12),
             to: Some(30),
         };
-        let inner = fold(&group(&steps, window), &map);
+        let (g, e) = group(&steps, window);
+        let inner = fold(&g, &e, &map);
         assert_eq!(inner.totals.cases, 2);
         assert_eq!(inner.totals.interactions, 3);
         assert_eq!(inner.totals.flags.handoffs, 0);
@@ -228,12 +242,13 @@ mod tests {
             from: Some(5),
             to: Some(31),
         };
-        let late = fold(&group(&steps, window), &map);
+        let (g, e) = group(&steps, window);
+        let late = fold(&g, &e, &map);
         assert_eq!(late.totals.single_point_of_contact_rate, Some(0.5));
         assert_eq!(late.totals.flags.handoffs, 2);
         assert_eq!(late.pairs.values().sum::<i64>(), 4);
 
-        let empty = fold(&[], &map);
+        let empty = fold(&[], &Entries::default(), &map);
         assert_eq!(empty.totals.single_point_of_contact_rate, None);
         assert_eq!(empty.totals.mean_functions_per_case, None);
         assert!(empty.handover_of_work().is_empty());

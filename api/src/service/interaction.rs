@@ -15,6 +15,7 @@ use super::scoped::in_org;
 use super::{UserError, UserErrorCode, Write};
 use crate::analysis::chain::{derive, Event, Step};
 use crate::analysis::flags::{HandoffKey, OrgMap, Phrases};
+use crate::analysis::rollup::RollupDelta;
 use crate::db::{begin_write, now_micros};
 use crate::error::{ApiError, ApiResult};
 use crate::ids;
@@ -28,7 +29,8 @@ const CHUNK: usize = 1_000;
 
 /// The function that handled an interaction: exactly one of its id, its HR
 /// `externalId` or its name (case-insensitive).
-#[derive(OneofObject, Clone, Debug)]
+#[derive(OneofObject, Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum FunctionRef {
     /// The function's global id.
     Id(ID),
@@ -39,7 +41,8 @@ pub enum FunctionRef {
 }
 
 /// The touchpoint of an interaction: exactly one of its id or its name (case-insensitive).
-#[derive(OneofObject, Clone, Debug)]
+#[derive(OneofObject, Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum TouchpointRef {
     /// The touchpoint's global id.
     Id(ID),
@@ -48,7 +51,8 @@ pub enum TouchpointRef {
 }
 
 /// One event of a customer case.
-#[derive(InputObject, Clone, Debug)]
+#[derive(InputObject, Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct InteractionInput {
     /// The case's reference in the ticketing system (1–200 characters).
     pub case_ref: String,
@@ -497,23 +501,30 @@ pub async fn record(
 
     let after = load_events(&txn, &affected).await?;
     let map = org_map(&txn, organization_id).await?;
-    let silo_before: i64 = before
-        .into_values()
-        .map(|mut events| count_silos(&derive(&mut events), &map))
-        .sum();
+    let mut delta = RollupDelta::default();
+    let mut silo_before = 0;
+    for mut events in before.into_values() {
+        let old = derive(&mut events);
+        silo_before += count_silos(&old, &map);
+        delta.add(&old, -1);
+    }
     let mut silo_after = 0;
     let mut steps: Vec<step::ActiveModel> = Vec::new();
     for (case_id, mut events) in after {
         let derived = derive(&mut events);
         silo_after += count_silos(&derived, &map);
+        delta.add(&derived, 1);
         steps.extend(
             derived
                 .iter()
                 .map(|s| step_row(organization_id, case_id, s)),
         );
     }
+    delta.compact();
+    super::rollup::apply(&txn, organization_id, &delta).await?;
     replace_steps(&txn, &affected, steps).await?;
     txn.commit().await?;
+    crate::db::refresh_statistics(db).await;
     Ok(Ok(Recorded {
         recorded: fresh.len() as i64,
         duplicates,
@@ -798,6 +809,7 @@ pub async fn remark_phrases(
             break;
         }
     }
+    super::rollup::rebuild(txn, organization_id).await?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod ownership;
 pub mod person;
 pub mod report;
 pub mod responsibility;
+pub mod rollup;
 pub mod scoped;
 pub mod touchpoint;
 

@@ -13,7 +13,7 @@ use super::interaction::{load_events, org_map};
 use super::scoped::in_org;
 use crate::analysis::chain::{derive, Step};
 use crate::analysis::flags::{Flag, OrgMap};
-use crate::analysis::report::{fold, Report, StepGroup};
+use crate::analysis::report::{fold, Entries, Report, StepGroup};
 use crate::analysis::Window;
 use crate::error::ApiResult;
 
@@ -43,11 +43,11 @@ fn col(column: step::Column) -> Expr {
 
 /// Groups the window's steps by everything a flag depends on (one range scan of the
 /// covering index `ix_step_report`).
-async fn groups(
+async fn step_groups(
     db: &impl ConnectionTrait,
     organization_id: i64,
     window: Window,
-) -> ApiResult<Vec<StepGroup>> {
+) -> ApiResult<(Vec<StepGroup>, Entries)> {
     let from = window.lower();
     let before_window = |column: step::Column| col(column).is_null().or(col(column).lt(from));
     let query = Query::select()
@@ -99,32 +99,42 @@ async fn groups(
         .to_owned();
     let statement = db.get_database_backend().build(&query);
     let rows = GroupRow::find_by_statement(statement).all(db).await?;
-    Ok(rows
+    let mut entries = Entries::default();
+    let groups = rows
         .into_iter()
-        .map(|r| StepGroup {
-            from: r.prev_function_id,
-            to: r.function_id,
-            touchpoint: r.prev_touchpoint_id,
-            ping_pong: r.ping_pong,
-            customer_burden: r.customer_burden,
-            deferral_language: r.deferral_language,
-            count: r.count,
-            case_entries: r.case_entries,
-            function_entries: r.function_entries,
-            first_inner_handoffs: r.first_inner_handoffs,
-            case_ends: r.case_ends,
+        .map(|r| {
+            entries.cases += r.case_entries;
+            *entries.function_entries.entry(r.function_id).or_default() += r.function_entries;
+            entries.first_inner_handoffs += r.first_inner_handoffs;
+            StepGroup {
+                from: r.prev_function_id,
+                to: r.function_id,
+                touchpoint: r.prev_touchpoint_id,
+                ping_pong: r.ping_pong,
+                customer_burden: r.customer_burden,
+                deferral_language: r.deferral_language,
+                count: r.count,
+                case_ends: r.case_ends,
+            }
         })
-        .collect())
+        .collect();
+    Ok((groups, entries))
 }
 
-/// The report of a window against the organization's current map.
+/// The report of a window against the organization's current map: from the daily
+/// rollups when the window's ends are open or UTC midnights, from the steps otherwise.
 pub async fn report(
     db: &impl ConnectionTrait,
     organization_id: i64,
     window: Window,
     map: &OrgMap,
 ) -> ApiResult<Report> {
-    Ok(fold(&groups(db, organization_id, window).await?, map))
+    let (groups, entries) = if crate::analysis::rollup::aligned(window) {
+        super::rollup::groups(db, organization_id, window).await?
+    } else {
+        step_groups(db, organization_id, window).await?
+    };
+    Ok(fold(&groups, &entries, map))
 }
 
 /// The report of a window, loading the current map.

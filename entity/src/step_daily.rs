@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+/// Derived: the organization's steps per UTC day and per everything a flag depends on.
+/// `prev_function_id` and `prev_touchpoint_id` are 0 where the step has none.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "step_daily")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organization_id: i64,
+    /// Days since the Unix epoch (UTC) of the steps' instants.
+    pub day: i64,
+    pub prev_function_id: i64,
+    pub function_id: i64,
+    pub prev_touchpoint_id: i64,
+    pub ping_pong: bool,
+    pub customer_burden: bool,
+    pub deferral_language: bool,
+    /// Steps in the group.
+    pub count: i64,
+    /// Steps in the group that are their case's last interaction.
+    pub case_ends: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
