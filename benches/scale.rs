@@ -140,7 +140,10 @@ async fn start(database_url: &str) -> anyhow::Result<Server> {
         .env("SILOSCOPE_DATABASE_URL", database_url)
         .env("SILOSCOPE_LISTEN", format!("127.0.0.1:{port}"))
         .env("SILOSCOPE_JWT_SECRET", SECRET)
-        .env("SILOSCOPE_LOG", "warn")
+        .env(
+            "SILOSCOPE_LOG",
+            std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .spawn()
         .context("failed to start siloscope serve")?;

@@ -113,6 +113,22 @@ pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
+
+/// Runs a multi-row insert of numbers and booleans only (derived rows) with its values
+/// written into the SQL: one simple-protocol round trip instead of preparing a
+/// statement with thousands of parameters, which costs PostgreSQL more than the insert.
+pub async fn insert_numbers(
+    db: &impl ConnectionTrait,
+    statement: &sea_orm::sea_query::InsertStatement,
+) -> Result<(), sea_orm::DbErr> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => statement.to_string(sea_orm::sea_query::PostgresQueryBuilder),
+        DbBackend::Sqlite => statement.to_string(sea_orm::sea_query::SqliteQueryBuilder),
+        _ => statement.to_string(sea_orm::sea_query::MysqlQueryBuilder),
+    };
+    db.execute_unprepared(&sql).await.map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

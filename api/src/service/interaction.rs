@@ -8,7 +8,7 @@ use entity::{customer_case, function, interaction, person, responsibility, step,
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
 use super::scoped::in_org;
@@ -389,6 +389,7 @@ pub async fn record(
     if items.is_empty() {
         return Ok(Ok(Recorded::default()));
     }
+    let started = std::time::Instant::now();
     let lookup = Lookup::load(db, organization_id, &items).await?;
     let mut errors = Vec::new();
     let mut fresh: Vec<NewInteraction> = Vec::with_capacity(items.len());
@@ -422,6 +423,7 @@ pub async fn record(
 
     let txn = begin_write(db).await?;
     lock_organization(&txn, organization_id).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "validated and locked");
 
     // Re-sent interactions: identical ones are duplicates, others conflicts.
     let external_ids: Vec<String> = by_external.keys().cloned().collect();
@@ -471,6 +473,7 @@ pub async fn record(
         .into_iter()
         .collect();
     let before = load_events(&txn, &affected).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "cases ready");
 
     let org = super::organization::get(&txn, organization_id).await?;
     let (deferral, burden) = super::organization::phrases(&org)?;
@@ -500,6 +503,7 @@ pub async fn record(
     }
 
     let after = load_events(&txn, &affected).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "interactions inserted");
     let map = org_map(&txn, organization_id).await?;
     let mut delta = RollupDelta::default();
     let mut silo_before = 0;
@@ -521,9 +525,13 @@ pub async fn record(
         );
     }
     delta.compact();
+    tracing::debug!(elapsed = ?started.elapsed(), "derived");
     super::rollup::apply(&txn, organization_id, &delta).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "rolled up");
     replace_steps(&txn, &affected, steps).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "steps replaced");
     txn.commit().await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "committed");
     crate::db::refresh_statistics(db).await;
     Ok(Ok(Recorded {
         recorded: fresh.len() as i64,
@@ -736,10 +744,10 @@ async fn replace_steps(
             .exec(txn)
             .await?;
     }
+    // Steps are numbers only: written inline, in one simple-protocol round trip each.
     for chunk in steps.chunks(CHUNK) {
-        step::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
+        let insert = step::Entity::insert_many(chunk.to_vec()).into_query();
+        crate::db::insert_numbers(txn, &insert).await?;
     }
     Ok(())
 }

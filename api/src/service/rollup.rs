@@ -2,16 +2,21 @@
 
 use entity::{step_daily, step_daily_entry};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, Set};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryTrait, Set,
+};
 
 use crate::analysis::report::{Entries, StepGroup};
 use crate::analysis::rollup::{day, RollupDelta, NO_DAY};
 use crate::analysis::Window;
 use crate::error::ApiResult;
 
-const CHUNK: usize = 1_000;
+/// Rows per upsert: small enough that a statement stays well under 64 KiB (larger
+/// ones stall on PostgreSQL connections, which sqlx opens without TCP_NODELAY).
+const CHUNK: usize = 200;
 
-/// Adds `delta` to the organization's rollups and drops the rows that fall to zero.
+/// Adds `delta` to the organization's rollups. Rows that fall to zero (a case re-derived
+/// with other keys) stay; readers skip them.
 pub async fn apply(
     txn: &DatabaseTransaction,
     organization_id: i64,
@@ -49,10 +54,10 @@ pub async fn apply(
         .value(C::Count, add_excluded(step_daily::Entity, C::Count))
         .value(C::CaseEnds, add_excluded(step_daily::Entity, C::CaseEnds))
         .to_owned();
-        step_daily::Entity::insert_many(chunk.to_vec())
+        let insert = step_daily::Entity::insert_many(chunk.to_vec())
             .on_conflict(on_conflict)
-            .exec_without_returning(txn)
-            .await?;
+            .into_query();
+        crate::db::insert_numbers(txn, &insert).await?;
     }
     let entries: Vec<step_daily_entry::ActiveModel> = delta
         .entries
@@ -80,22 +85,11 @@ pub async fn apply(
         ])
         .value(C::Count, add_excluded(step_daily_entry::Entity, C::Count))
         .to_owned();
-        step_daily_entry::Entity::insert_many(chunk.to_vec())
+        let insert = step_daily_entry::Entity::insert_many(chunk.to_vec())
             .on_conflict(on_conflict)
-            .exec_without_returning(txn)
-            .await?;
+            .into_query();
+        crate::db::insert_numbers(txn, &insert).await?;
     }
-    use sea_orm::{ColumnTrait, QueryFilter};
-    step_daily::Entity::delete_many()
-        .filter(step_daily::Column::OrganizationId.eq(organization_id))
-        .filter(step_daily::Column::Count.eq(0))
-        .exec(txn)
-        .await?;
-    step_daily_entry::Entity::delete_many()
-        .filter(step_daily_entry::Column::OrganizationId.eq(organization_id))
-        .filter(step_daily_entry::Column::Count.eq(0))
-        .exec(txn)
-        .await?;
     Ok(())
 }
 
