@@ -113,10 +113,10 @@ pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-
 /// Runs a multi-row insert of numbers and booleans only (derived rows) with its values
-/// written into the SQL: one simple-protocol round trip instead of preparing a
-/// statement with thousands of parameters, which costs PostgreSQL more than the insert.
+/// written into the SQL: one simple-protocol round trip instead of preparing and
+/// binding thousands of parameters, which stalls on PostgreSQL connections (sqlx opens
+/// them without TCP_NODELAY). Keep such statements well under 64 KiB.
 pub async fn insert_numbers(
     db: &impl ConnectionTrait,
     statement: &sea_orm::sea_query::InsertStatement,
