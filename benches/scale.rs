@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};
+
+mod floor;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -35,6 +37,18 @@ struct Args {
     /// Interactions per recordInteractions call.
     #[arg(long, default_value_t = 1000)]
     batch: usize,
+    /// Seconds of each sustained-load run (wrk, 16 connections).
+    #[arg(long, default_value_t = 10)]
+    load_seconds: u64,
+    /// PostGraphile's CLI, to compare list queries with (PostgreSQL runs only).
+    #[arg(long)]
+    postgraphile: Option<String>,
+    /// A Python with pm4py installed, to compare handover-of-work with.
+    #[arg(long)]
+    python: Option<String>,
+    /// Also write the table (Markdown) to this file.
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
     /// `cargo bench` passes --bench; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -105,11 +119,17 @@ async fn fresh_database(kind: &str) -> anyhow::Result<String> {
             admin
                 .execute_unprepared("CREATE DATABASE siloscope_bench")
                 .await?;
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_owned())
-                .unwrap_or(admin_url);
-            Ok(format!("{base}/siloscope_bench"))
+            // Swap the database name, keeping any parameters (`?host=/run/postgresql`).
+            let (address, parameters) = admin_url
+                .split_once('?')
+                .map_or((admin_url.as_str(), ""), |(a, p)| (a, p));
+            let base = address.rsplit_once('/').map_or(address, |(b, _)| b);
+            let parameters = if parameters.is_empty() {
+                String::new()
+            } else {
+                format!("?{parameters}")
+            };
+            Ok(format!("{base}/siloscope_bench{parameters}"))
         }
         other => bail!("unknown database `{other}` (sqlite or postgres)"),
     }
@@ -184,22 +204,407 @@ async fn time_query(
     runs: usize,
     query: &str,
     variables: Value,
-) -> anyhow::Result<(f64, f64)> {
-    server.post(query, variables.clone()).await?;
+) -> anyhow::Result<((f64, f64), Value)> {
+    let mut data = server.post(query, variables.clone()).await?;
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let start = Instant::now();
-        server.post(query, variables.clone()).await?;
+        data = server.post(query, variables.clone()).await?;
         times.push(start.elapsed());
     }
     times.sort();
-    Ok((percentile(&times, 0.5), percentile(&times, 0.95)))
+    Ok(((percentile(&times, 0.5), percentile(&times, 0.95)), data))
 }
 
 const REPORT: &str = "query($w: WindowInput) { siloReport(window: $w) { totals { cases interactions handoffs siloHandoffs deferralsToCx ownedDeferrals pingPongs customerBurden deferralLanguage casesEndingAtCx singlePointOfContactRate meanFunctionsPerCase } byFunction { function { name } handoffsOut siloHandoffs deferralRate casesTouched } byTouchpoint { touchpoint { name } handoffs siloHandoffs } } }";
 const NETWORK: &str = "{ handoffNetwork { edges { from { name } to { name } count flags { siloHandoffs } } handoverOfWork { from { name } to { name } weight } } }";
-const CASE: &str = "query($c: String!) { case(caseRef: $c) { interactions { occurredAt function { name } } handoffs { flags } } }";
+const CASE: &str = "query($c: String!) { case(caseRef: $c) { interactions { occurredAt function { name } } handoffs { at from { name } to { name } flags } } }";
 const SILO_PAGE: &str = "{ handoffs(first: 50, filter: { flags: [SILO] }) { edges { node { caseRef at from { name } to { name } } } } }";
+/// The dashboard's main query: last month's report with the previous month beside it.
+const DASHBOARD: &str = "query($w: WindowInput) { siloReport(window: $w, compareTo: [PREVIOUS_PERIOD]) { totals { cases handoffs siloHandoffs deferralsToCx singlePointOfContactRate } comparisons { delta { siloHandoffs deferralsToCx } } byFunction { function { name } handoffsOut siloHandoffs deferralRate } } }";
+/// The list query compared with PostGraphile's.
+const FUNCTION_LIST: &str = "{ functions(first: 100) { nodes { name isCxTeam responsibilities { role touchpoint { name } } } } }";
+const POSTGRAPHILE_LIST: &str = "{ allFunctions(first: 100) { nodes { name isCxTeam responsibilitiesByFunctionId { nodes { role touchpointByTouchpointId { name } } } } } }";
+
+fn micros(value: &Value) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap_or_default())
+        .map(|t| t.timestamp_micros())
+        .unwrap_or(i64::MIN)
+}
+
+/// Names of the organization's functions and touchpoints by id.
+async fn names(
+    db: &DatabaseConnection,
+    org: i64,
+) -> anyhow::Result<std::collections::HashMap<(char, i64), String>> {
+    let mut out = std::collections::HashMap::new();
+    for (kind, table) in [('f', "function"), ('t', "touchpoint")] {
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT id, name FROM {table} WHERE organization_id = {org}"),
+            ))
+            .await?;
+        for row in rows {
+            out.insert(
+                (kind, row.try_get_by_index::<i64>(0)?),
+                row.try_get_by_index::<String>(1)?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+type Names = std::collections::HashMap<(char, i64), String>;
+
+fn name(names: &Names, kind: char, id: i64) -> String {
+    names.get(&(kind, id)).cloned().unwrap_or_default()
+}
+
+/// Checks a siloscope report against the floor's figures.
+fn check_report(data: &Value, floor: &floor::FloorReport, names: &Names) -> anyhow::Result<()> {
+    let t = &data["siloReport"]["totals"];
+    let int = |k: &str| t[k].as_i64().unwrap_or(-1);
+    let ours = vec![
+        int("cases"),
+        int("interactions"),
+        int("handoffs"),
+        int("siloHandoffs"),
+        int("deferralsToCx"),
+        int("ownedDeferrals"),
+        int("pingPongs"),
+        int("customerBurden"),
+        int("deferralLanguage"),
+        int("casesEndingAtCx"),
+    ];
+    if ours[..] != floor.totals[..10] {
+        bail!("totals differ: siloscope {ours:?}, floor {:?}", &floor.totals[..10]);
+    }
+    let cases = floor.totals[0].max(1) as f64;
+    for (field, expected) in [
+        ("singlePointOfContactRate", floor.totals[10] as f64 / cases),
+        ("meanFunctionsPerCase", floor.totals[11] as f64 / cases),
+    ] {
+        let got = t[field].as_f64().unwrap_or(f64::NAN);
+        if floor.totals[0] > 0 && (got - expected).abs() > 1e-9 {
+            bail!("{field} differs: siloscope {got}, floor {expected}");
+        }
+    }
+    let mut by_function: Vec<(String, i64, i64)> = data["siloReport"]["byFunction"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["handoffsOut"].as_i64() > Some(0))
+        .map(|r| {
+            (
+                r["function"]["name"].as_str().unwrap_or_default().to_owned(),
+                r["handoffsOut"].as_i64().unwrap_or(-1),
+                r["siloHandoffs"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, i64, i64)> = floor
+        .by_function
+        .iter()
+        .map(|(id, n, silo)| (name(names, 'f', *id), *n, *silo))
+        .collect();
+    by_function.sort();
+    expected.sort();
+    if by_function != expected {
+        bail!("byFunction differs: siloscope {by_function:?}, floor {expected:?}");
+    }
+    let mut by_touchpoint: Vec<(String, i64, i64)> = data["siloReport"]["byTouchpoint"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["handoffs"].as_i64() > Some(0) && r["touchpoint"].is_object())
+        .map(|r| {
+            (
+                r["touchpoint"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                r["handoffs"].as_i64().unwrap_or(-1),
+                r["siloHandoffs"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, i64, i64)> = floor
+        .by_touchpoint
+        .iter()
+        .map(|(id, n, silo)| (name(names, 't', *id), *n, *silo))
+        .collect();
+    by_touchpoint.sort();
+    expected.sort();
+    if by_touchpoint != expected {
+        bail!("byTouchpoint differs: siloscope {by_touchpoint:?}, floor {expected:?}");
+    }
+    Ok(())
+}
+
+/// siloscope's handover-of-work weights, by "From->To".
+fn weights(data: &Value) -> std::collections::BTreeMap<String, f64> {
+    data["handoffNetwork"]["handoverOfWork"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|w| {
+            (
+                format!(
+                    "{}->{}",
+                    w["from"]["name"].as_str().unwrap_or_default(),
+                    w["to"]["name"].as_str().unwrap_or_default()
+                ),
+                w["weight"].as_f64().unwrap_or(f64::NAN),
+            )
+        })
+        .collect()
+}
+
+fn check_network(
+    data: &Value,
+    floor: &(Vec<(i64, i64, i64, i64)>, Vec<(i64, i64, i64)>),
+    names: &Names,
+) -> anyhow::Result<()> {
+    let mut edges: Vec<(String, String, i64, i64)> = data["handoffNetwork"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["from"]["name"].as_str().unwrap_or_default().to_owned(),
+                e["to"]["name"].as_str().unwrap_or_default().to_owned(),
+                e["count"].as_i64().unwrap_or(-1),
+                e["flags"]["siloHandoffs"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, String, i64, i64)> = floor
+        .0
+        .iter()
+        .map(|(f, t, n, s)| (name(names, 'f', *f), name(names, 'f', *t), *n, *s))
+        .collect();
+    edges.sort();
+    expected.sort();
+    if edges != expected {
+        bail!("handoffNetwork edges differ from the floor's");
+    }
+    let total: i64 = floor.1.iter().map(|p| p.2).sum();
+    let ours = weights(data);
+    for (f, t, n) in &floor.1 {
+        let key = format!("{}->{}", name(names, 'f', *f), name(names, 'f', *t));
+        let expected = *n as f64 / total as f64;
+        if ours.get(&key).is_none_or(|w| (w - expected).abs() > 1e-9) {
+            bail!("handover-of-work {key} differs: {:?} vs floor {expected}", ours.get(&key));
+        }
+    }
+    if ours.len() != floor.1.len() {
+        bail!("handover-of-work has {} pairs, the floor {}", ours.len(), floor.1.len());
+    }
+    Ok(())
+}
+
+/// Times `f` like [`time_query`]: one warm-up, then `runs` timed calls; the last result.
+async fn time_floor<T, F, Fut>(runs: usize, mut f: F) -> anyhow::Result<((f64, f64), T)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut result = f().await?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        result = f().await?;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    Ok(((percentile(&times, 0.5), percentile(&times, 0.95)), result))
+}
+
+/// Result of a sustained load run.
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+/// Drives `url` with `wrk` (16 connections, `seconds` long) posting `body`.
+fn wrk(url: &str, token: Option<&str>, body: &Value, seconds: u64) -> anyhow::Result<Load> {
+    let dir = std::env::temp_dir().join("siloscope_bench_wrk");
+    std::fs::create_dir_all(&dir)?;
+    let script = dir.join("post.lua");
+    let auth = token
+        .map(|t| format!("wrk.headers[\"Authorization\"] = \"Bearer {t}\"\n"))
+        .unwrap_or_default();
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n{auth}wrk.body = [==[{body}]==]\n"
+        ),
+    )?;
+    let output = Command::new("wrk")
+        .args(["-t", "2", "-c", &CLIENTS.to_string(), "-d"])
+        .arg(format!("{seconds}s"))
+        .arg("--latency")
+        .arg("-s")
+        .arg(&script)
+        .arg(url)
+        .output()
+        .context("wrk is not installed (scripts/bench.sh installs it)")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if text.contains("Non-2xx") || text.contains("Socket errors") {
+        bail!("wrk saw failed requests:\n{text}");
+    }
+    let field = |prefix: &str| -> Option<&str> {
+        text.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(str::trim)
+    };
+    let ms = |v: Option<&str>| -> f64 {
+        let v = v.unwrap_or_default();
+        let (number, scale) = if let Some(n) = v.strip_suffix("us") {
+            (n, 0.001)
+        } else if let Some(n) = v.strip_suffix("ms") {
+            (n, 1.0)
+        } else if let Some(n) = v.strip_suffix('s') {
+            (n, 1000.0)
+        } else {
+            (v, f64::NAN)
+        };
+        number.parse::<f64>().map_or(f64::NAN, |n| n * scale)
+    };
+    Ok(Load {
+        rps: field("Requests/sec:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN),
+        p50_ms: ms(field("50%")),
+        p99_ms: ms(field("99%")),
+    })
+}
+
+const CLIENTS: usize = 16;
+
+/// PostGraphile serving the benchmark database, when its CLI was given.
+struct Peer {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_postgraphile(cli: &str, database_url: &str) -> anyhow::Result<Peer> {
+    let port = free_port();
+    let child = Command::new(cli)
+        .args(["--connection", database_url, "--schema", "public"])
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--disable-query-log", "--disable-graphiql"])
+        .env("NODE_ENV", "production")
+        .stdout(Stdio::null())
+        .spawn()
+        .context("failed to start PostGraphile")?;
+    let peer = Peer {
+        child,
+        url: format!("http://127.0.0.1:{port}/graphql"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        let answer = client
+            .post(&peer.url)
+            .json(&json!({ "query": POSTGRAPHILE_LIST }))
+            .send()
+            .await;
+        if let Ok(answer) = answer {
+            let body: Value = answer.json().await.unwrap_or_default();
+            if body.get("errors").is_some() {
+                bail!("PostGraphile answered errors: {body}");
+            }
+            return Ok(peer);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("PostGraphile did not start")
+}
+
+/// Writes the log as CSV for PM4Py; runs the script; returns its seconds and weights.
+fn pm4py(
+    python: &str,
+    csv_path: &std::path::Path,
+) -> anyhow::Result<(f64, f64, std::collections::BTreeMap<String, f64>)> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pm4py_handover.py");
+    let output = Command::new(python)
+        .arg(script)
+        .arg(csv_path)
+        .output()
+        .context("failed to run PM4Py")?;
+    if !output.status.success() {
+        bail!("PM4Py failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let answer: Value = serde_json::from_slice(&output.stdout)?;
+    let weights = answer["weights"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_f64().unwrap_or(f64::NAN)))
+        .collect();
+    Ok((
+        answer["load_seconds"].as_f64().unwrap_or(f64::NAN) * 1000.0,
+        answer["discover_seconds"].as_f64().unwrap_or(f64::NAN) * 1000.0,
+        weights,
+    ))
+}
+
+/// Exports the organization's log as CSV (case, time, function) ordered as siloscope
+/// orders it.
+async fn export_csv(db: &DatabaseConnection, org: i64, path: &std::path::Path) -> anyhow::Result<()> {
+    let order = match db.get_database_backend() {
+        DatabaseBackend::Postgres => "i.occurred_at, i.external_id COLLATE \"C\" NULLS LAST, i.id",
+        _ => "i.occurred_at, i.external_id IS NULL, i.external_id, i.id",
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT c.case_ref, i.occurred_at, f.name FROM interaction i \
+                 JOIN customer_case c ON c.id = i.case_id JOIN function f ON f.id = i.function_id \
+                 WHERE i.organization_id = {org} ORDER BY i.case_id, {order}"
+            ),
+        ))
+        .await?;
+    let mut writer = csv::Writer::from_path(path)?;
+    writer.write_record(["case", "time", "group"])?;
+    for row in rows {
+        let at = row.try_get_by_index::<i64>(1)?;
+        let time = chrono::DateTime::from_timestamp_micros(at)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        writer.write_record([row.try_get_by_index::<String>(0)?, time, row.try_get_by_index::<String>(2)?])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+struct Table {
+    rows: Vec<String>,
+    kind: String,
+    size: usize,
+}
+
+impl Table {
+    fn row(&mut self, operation: &str, figure: String, p95: String, floor: String, ratio: String) {
+        let line = format!(
+            "| {} | {} | {operation} | {figure} | {p95} | {floor} | {ratio} |",
+            self.kind, self.size
+        );
+        println!("{line}");
+        self.rows.push(line);
+    }
+}
 
 async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>> {
     let url = fresh_database(kind).await?;
@@ -208,9 +613,12 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
     let mut generator = api::demo::LogGenerator::new(7, now);
     let record = "mutation($input: [InteractionInput!]!) { recordInteractions(input: $input) { recorded userErrors { message } } }";
     let (mut recorded, started) = (0usize, Instant::now());
+    let mut batch_times = Vec::new();
     while recorded < size {
         let batch = generator.batch(args.batch.min(size - recorded));
+        let batch_started = Instant::now();
         let data = server.post(record, json!({ "input": batch })).await?;
+        batch_times.push(batch_started.elapsed());
         if data["recordInteractions"]["userErrors"] != json!([]) {
             bail!(
                 "recording failed: {}",
@@ -220,43 +628,175 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         recorded += batch.len();
     }
     let seconds = started.elapsed().as_secs_f64();
-    let mut rows = vec![format!("| {kind} | {recorded} | recordInteractions (batches of {}) | {:.0} interactions/s | {seconds:.1} s total |", args.batch, recorded as f64 / seconds)];
+    batch_times.sort();
+    let mut table = Table {
+        rows: Vec::new(),
+        kind: kind.to_owned(),
+        size: recorded,
+    };
+    table.row(
+        &format!("recordInteractions, batches of {}", args.batch),
+        format!("**{:.0} interactions/s** ({seconds:.1} s)", recorded as f64 / seconds),
+        format!("batch {:.0} ms median, {:.0} ms p95", percentile(&batch_times, 0.5), percentile(&batch_times, 0.95)),
+        String::new(),
+        String::new(),
+    );
 
+    let db = api::db::connect(&url, 2).await?;
+    let org: i64 = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM organization WHERE slug = 'bench'",
+        ))
+        .await?
+        .context("the benchmark organization is missing")?
+        .try_get_by_index(0)?;
+    let phrases = (
+        api::analysis::flags::DEFAULT_DEFERRAL_PHRASES.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        api::analysis::flags::DEFAULT_BURDEN_PHRASES.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+    );
+    let names = names(&db, org).await?;
+
+    let (month_from, month_to) = (now - 60 * 86_400, now - 30 * 86_400);
     let month = json!({
-        "from": chrono::DateTime::from_timestamp(now - 60 * 86_400, 0).unwrap().to_rfc3339(),
-        "to": chrono::DateTime::from_timestamp(now - 30 * 86_400, 0).unwrap().to_rfc3339(),
+        "from": chrono::DateTime::from_timestamp(month_from, 0).unwrap().to_rfc3339(),
+        "to": chrono::DateTime::from_timestamp(month_to, 0).unwrap().to_rfc3339(),
     });
-    let queries: [(&str, &str, Value); 5] = [
-        ("siloReport, whole range", REPORT, json!({})),
-        ("siloReport, one month", REPORT, json!({ "w": month })),
-        ("handoffNetwork, whole range", NETWORK, json!({})),
-        ("case(caseRef:)", CASE, json!({ "c": "DEMO-000123" })),
-        ("handoffs, first 50 SILO", SILO_PAGE, json!({})),
-    ];
-    for (name, query, variables) in queries {
-        let (median, p95) = time_query(&server, args.runs, query, variables).await?;
-        rows.push(format!(
-            "| {kind} | {recorded} | {name} | {median:.1} ms median | {p95:.1} ms p95 |"
-        ));
+    let ratio = |ours: f64, floor: f64| format!("{:.2}×", ours / floor);
+    let ms = |(median, p95): (f64, f64)| (format!("{median:.1} ms"), format!("{p95:.1} ms"));
+
+    for (label, variables, window) in [
+        ("siloReport, whole range", json!({}), None),
+        (
+            "siloReport, one month (not midnight-aligned)",
+            json!({ "w": month }),
+            Some((month_from * 1_000_000, month_to * 1_000_000)),
+        ),
+    ] {
+        let (ours, data) = time_query(&server, args.runs, REPORT, variables).await?;
+        let (floor_time, floor) =
+            time_floor(args.runs, || floor::silo_report(&db, org, &phrases, window)).await?;
+        check_report(&data, &floor, &names).with_context(|| format!("{label} on {kind}"))?;
+        let (median, p95) = ms(ours);
+        table.row(label, median, p95, format!("{:.1} ms", floor_time.0), ratio(ours.0, floor_time.0));
     }
-    rows.push(format!(
-        "| {kind} | {recorded} | server peak RSS | {:.0} MiB | |",
-        server.peak_rss_mib()
-    ));
-    Ok(rows)
+
+    let (network_time, network) = time_query(&server, args.runs, NETWORK, json!({})).await?;
+    let ours = network_time;
+    let (floor_time, floor_network) =
+        time_floor(args.runs, || floor::network(&db, org, &phrases)).await?;
+    check_network(&network, &floor_network, &names)?;
+    let (median, p95) = ms(ours);
+    table.row("handoffNetwork, whole range", median, p95, format!("{:.1} ms", floor_time.0), ratio(ours.0, floor_time.0));
+
+    let (ours, case) = time_query(&server, args.runs, CASE, json!({ "c": "DEMO-000123" })).await?;
+    let (floor_time, floor_case) =
+        time_floor(args.runs, || floor::case(&db, org, &phrases, "DEMO-000123")).await?;
+    let case_handoffs: Vec<i64> = case["case"]["handoffs"].as_array().into_iter().flatten().map(|h| micros(&h["at"])).collect();
+    if case_handoffs != floor_case.iter().map(|r| r[0]).collect::<Vec<_>>() {
+        bail!("case(caseRef:) handoffs differ from the floor's");
+    }
+    let (median, p95) = ms(ours);
+    table.row("case(caseRef:)", median, p95, format!("{:.1} ms", floor_time.0), ratio(ours.0, floor_time.0));
+
+    let (ours, page) = time_query(&server, args.runs, SILO_PAGE, json!({})).await?;
+    let (floor_time, floor_page) =
+        time_floor(args.runs, || floor::silo_page(&db, org, &phrases, 50)).await?;
+    let page_at: Vec<i64> = page["handoffs"]["edges"].as_array().into_iter().flatten().map(|e| micros(&e["node"]["at"])).collect();
+    if page_at != floor_page.iter().map(|r| r[0]).collect::<Vec<_>>() {
+        bail!("the first page of SILO handoffs differs from the floor's");
+    }
+    let (median, p95) = ms(ours);
+    table.row("handoffs, first 50 SILO", median, p95, format!("{:.1} ms", floor_time.0), ratio(ours.0, floor_time.0));
+
+    // Sustained load: the dashboard's report over the last 30 whole days.
+    let today = now - now.rem_euclid(86_400);
+    let dashboard_window = json!({ "w": {
+        "from": chrono::DateTime::from_timestamp(today - 30 * 86_400, 0).unwrap().to_rfc3339(),
+        "to": chrono::DateTime::from_timestamp(today, 0).unwrap().to_rfc3339(),
+    }});
+    server.post(DASHBOARD, dashboard_window.clone()).await?;
+    let load = wrk(&server.url, Some(&server.token), &json!({ "query": DASHBOARD, "variables": dashboard_window }), args.load_seconds)?;
+    table.row(
+        &format!("dashboard siloReport (30 days, compared), {CLIENTS} clients"),
+        format!("**{:.0} req/s**", load.rps),
+        format!("p50 {:.1} ms, p99 {:.1} ms", load.p50_ms, load.p99_ms),
+        String::new(),
+        String::new(),
+    );
+    server.post(FUNCTION_LIST, json!({})).await?;
+    let ours = wrk(&server.url, Some(&server.token), &json!({ "query": FUNCTION_LIST }), args.load_seconds)?;
+    table.row(
+        &format!("functions with responsibilities (first 100), {CLIENTS} clients"),
+        format!("**{:.0} req/s**", ours.rps),
+        format!("p50 {:.1} ms, p99 {:.1} ms", ours.p50_ms, ours.p99_ms),
+        String::new(),
+        String::new(),
+    );
+
+    // Peers.
+    if kind == "postgres" {
+        match &args.postgraphile {
+            Some(cli) => {
+                let peer = start_postgraphile(cli, &url).await?;
+                let theirs = wrk(&peer.url, None, &json!({ "query": POSTGRAPHILE_LIST }), args.load_seconds)?;
+                table.row(
+                    &format!("PostGraphile 4.14: allFunctions with responsibilities (first 100), {CLIENTS} clients"),
+                    format!("{:.0} req/s", theirs.rps),
+                    format!("p50 {:.1} ms, p99 {:.1} ms", theirs.p50_ms, theirs.p99_ms),
+                    String::new(),
+                    format!("siloscope {:.2}× PostGraphile", ours.rps / theirs.rps),
+                );
+            }
+            None => println!("(PostGraphile skipped: pass --postgraphile, as scripts/bench.sh does)"),
+        }
+    }
+    match &args.python {
+        Some(python) => {
+            let csv_path = std::env::temp_dir().join(format!("siloscope_bench_{kind}_{recorded}.csv"));
+            export_csv(&db, org, &csv_path).await?;
+            let (load_ms, discover_ms, theirs) = pm4py(python, &csv_path)?;
+            let ours_weights = weights(&network);
+            let equal = theirs.len() == ours_weights.len()
+                && theirs.iter().all(|(k, w)| ours_weights.get(k).is_some_and(|o| (o - w).abs() < 1e-9));
+            if !equal {
+                bail!("PM4Py's handover-of-work weights differ from handoffNetwork's");
+            }
+            table.row(
+                "PM4Py 2.7.23.11 discover_handover_of_work_network (weights equal to handoffNetwork's)",
+                format!("{discover_ms:.0} ms"),
+                format!("+ {load_ms:.0} ms to read the CSV"),
+                String::new(),
+                format!("handoffNetwork {:.3}× PM4Py", network_time.0 / discover_ms),
+            );
+        }
+        None => println!("(PM4Py skipped: pass --python, as scripts/bench.sh does)"),
+    }
+    table.row(
+        "server peak RSS",
+        format!("{:.0} MiB", server.peak_rss_mib()),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
+    db.close().await?;
+    Ok(table.rows)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    println!("| database | interactions | operation | figure | |");
-    println!("|---|---|---|---|---|");
+    println!("| database | interactions | operation | siloscope median | p95 | floor (plain SQL) median | siloscope ÷ floor |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut all = Vec::new();
     for kind in &args.db {
         for &size in &args.sizes {
-            for row in run(kind, size, &args).await? {
-                println!("{row}");
-            }
+            all.extend(run(kind, size, &args).await?);
         }
+    }
+    if let Some(path) = &args.out {
+        let header = "| database | interactions | operation | siloscope median | p95 | floor (plain SQL) median | siloscope ÷ floor |\n|---|---|---|---|---|---|---|\n";
+        std::fs::write(path, format!("{header}{}\n", all.join("\n")))?;
     }
     Ok(())
 }

@@ -146,13 +146,19 @@ async fn graphql_post(
     body: GraphQLRequest,
 ) -> Either<HttpResponse, GraphQLResponse> {
     match authenticate(&request, &state).await {
-        Ok(viewer) => Either::Right(
-            state
-                .schema
-                .execute(body.into_inner().data(viewer))
-                .await
-                .into(),
-        ),
+        Ok(viewer) => {
+            let loader = crate::graphql::loader::for_request(
+                state.db.clone(),
+                viewer.organization_id,
+            );
+            Either::Right(
+                state
+                    .schema
+                    .execute(body.into_inner().data(viewer).data(loader))
+                    .await
+                    .into(),
+            )
+        }
         Err(error) => Either::Left(error_response(&error)),
     }
 }

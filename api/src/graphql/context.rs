@@ -20,6 +20,12 @@ pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no database in the schema data")))
 }
 
+/// The request's batching loader.
+pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::graphql::loader::RequestLoader> {
+    ctx.data_opt::<crate::graphql::loader::RequestLoader>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no loader in the request data")))
+}
+
 /// Checks `first` (1 to 100, default 20) and decodes `after`.
 pub fn page_args(first: Option<i32>, after: Option<&str>) -> ApiResult<(u64, Option<i64>)> {
     let first = first.unwrap_or(20);

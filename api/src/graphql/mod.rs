@@ -2,6 +2,7 @@
 //! wrap entity models, and the request context.
 
 pub mod context;
+pub mod loader;
 pub mod mutation;
 pub mod query;
 pub mod types;

@@ -26,6 +26,10 @@ pub const MAX_BATCH: usize = 10_000;
 pub const MAX_NOTE: usize = 4_000;
 /// Rows per multi-row statement and ids per `IN` list.
 const CHUNK: usize = 1_000;
+/// Interaction rows per INSERT: keeps each statement's parameters well under 64 KiB,
+/// the size above which a PostgreSQL connection without TCP_NODELAY (sqlx's) stalls
+/// for a delayed ACK on loopback.
+const INSERT_ROWS: usize = 200;
 
 /// The function that handled an interaction: exactly one of its id, its HR
 /// `externalId` or its name (case-insensitive).
@@ -496,7 +500,7 @@ pub async fn record(
             ..Default::default()
         })
         .collect();
-    for chunk in rows.chunks(CHUNK) {
+    for chunk in rows.chunks(INSERT_ROWS) {
         interaction::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;

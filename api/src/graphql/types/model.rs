@@ -10,9 +10,10 @@ use super::enums::{ChannelEnum, RoleEnum};
 use super::window::instant;
 use crate::auth::AccessRole;
 use crate::error::ApiResult;
-use crate::graphql::context::db;
+use crate::graphql::context::{self, db};
+use crate::graphql::loader::{self, ResponsibilitiesOf};
 use crate::ids;
-use crate::service::scoped::{find, in_org, OrgScoped};
+use crate::service::scoped::{in_org, OrgScoped};
 use crate::service::touchpoint::ExperienceElement;
 
 /// Anything with a global id.
@@ -90,28 +91,22 @@ impl ViewerInfo {
     }
 }
 
-async fn load<E: OrgScoped>(
-    ctx: &Context<'_>,
-    organization_id: i64,
-    id: Option<i64>,
-) -> ApiResult<Option<E::Model>> {
-    match id {
-        Some(id) => find::<E>(db(ctx)?, organization_id, id).await,
-        None => Ok(None),
-    }
+async fn load<E>(ctx: &Context<'_>, _organization_id: i64, id: Option<i64>) -> ApiResult<Option<E::Model>>
+where
+    E: OrgScoped + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    loader::one::<E>(context::loader(ctx)?, id).await
 }
 
-async fn responsibilities_where(
+async fn responsibilities_of(
     ctx: &Context<'_>,
-    organization_id: i64,
-    column: responsibility::Column,
-    id: i64,
+    of: ResponsibilitiesOf,
 ) -> ApiResult<Vec<Responsibility>> {
-    Ok(in_org::<responsibility::Entity>(organization_id)
-        .filter(column.eq(id))
-        .order_by_asc(responsibility::Column::Id)
-        .all(db(ctx)?)
+    Ok(context::loader(ctx)?
+        .load_one(of)
         .await?
+        .unwrap_or_default()
         .into_iter()
         .map(Responsibility)
         .collect())
@@ -154,13 +149,7 @@ impl Function {
     }
     /// The function's RACI roles on touchpoints.
     async fn responsibilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Responsibility>> {
-        responsibilities_where(
-            ctx,
-            self.0.organization_id,
-            responsibility::Column::FunctionId,
-            self.0.id,
-        )
-        .await
+        responsibilities_of(ctx, ResponsibilitiesOf::Function(self.0.id)).await
     }
 }
 
@@ -313,13 +302,7 @@ impl Touchpoint {
     }
     /// Who holds which RACI role here.
     async fn responsibilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Responsibility>> {
-        responsibilities_where(
-            ctx,
-            self.0.organization_id,
-            responsibility::Column::TouchpointId,
-            self.0.id,
-        )
-        .await
+        responsibilities_of(ctx, ResponsibilitiesOf::Touchpoint(self.0.id)).await
     }
 }
 

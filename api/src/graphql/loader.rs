@@ -1,0 +1,156 @@
+//! Batched reads for nested fields: a list of 100 functions with their
+//! responsibilities and touchpoints costs one query per level, not one per row.
+//! A loader lives for one request and reads only the caller's organization.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::responsibility;
+use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::scoped::{in_org, OrgScoped};
+
+/// Reads rows of one organization in batches.
+pub struct OrgLoader {
+    db: DatabaseConnection,
+    organization_id: i64,
+}
+
+/// The request's loader.
+pub type RequestLoader = DataLoader<OrgLoader>;
+
+/// A loader for one request of the organization `organization_id`.
+pub fn for_request(db: DatabaseConnection, organization_id: i64) -> RequestLoader {
+    DataLoader::new(
+        OrgLoader {
+            db,
+            organization_id,
+        },
+        tokio::spawn,
+    )
+}
+
+/// The row `id` of entity `E`.
+pub struct ById<E>(pub i64, PhantomData<fn() -> E>);
+
+impl<E> ById<E> {
+    pub fn new(id: i64) -> Self {
+        ById(id, PhantomData)
+    }
+}
+
+impl<E> Clone for ById<E> {
+    fn clone(&self) -> Self {
+        ById::new(self.0)
+    }
+}
+impl<E> PartialEq for ById<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<E> Eq for ById<E> {}
+impl<E> Hash for ById<E> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<E> Loader<ById<E>> for OrgLoader
+where
+    E: OrgScoped + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    type Value = E::Model;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, ApiError> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let rows = in_org::<E>(self.organization_id)
+            .filter(E::id_column().is_in(ids))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let id = row_id::<E>(&row)?;
+                Some((ById::new(id), row))
+            })
+            .collect())
+    }
+}
+
+fn row_id<E: OrgScoped>(row: &E::Model) -> Option<i64> {
+    use sea_orm::ModelTrait;
+    match row.get(E::id_column()) {
+        sea_orm::Value::BigInt(Some(id)) => Some(id),
+        _ => None,
+    }
+}
+
+/// The responsibilities held by a function, or held on a touchpoint.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResponsibilitiesOf {
+    Function(i64),
+    Touchpoint(i64),
+}
+
+impl Loader<ResponsibilitiesOf> for OrgLoader {
+    type Value = Vec<responsibility::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[ResponsibilitiesOf],
+    ) -> Result<HashMap<ResponsibilitiesOf, Self::Value>, ApiError> {
+        let (mut functions, mut touchpoints) = (Vec::new(), Vec::new());
+        for key in keys {
+            match *key {
+                ResponsibilitiesOf::Function(id) => functions.push(id),
+                ResponsibilitiesOf::Touchpoint(id) => touchpoints.push(id),
+            }
+        }
+        let mut found: HashMap<ResponsibilitiesOf, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (ids, column) in [
+            (functions, responsibility::Column::FunctionId),
+            (touchpoints, responsibility::Column::TouchpointId),
+        ] {
+            if ids.is_empty() {
+                continue;
+            }
+            let rows = in_org::<responsibility::Entity>(self.organization_id)
+                .filter(column.is_in(ids))
+                .order_by_asc(responsibility::Column::Id)
+                .all(&self.db)
+                .await?;
+            for row in rows {
+                let key = match column {
+                    responsibility::Column::FunctionId => {
+                        ResponsibilitiesOf::Function(row.function_id)
+                    }
+                    _ => ResponsibilitiesOf::Touchpoint(row.touchpoint_id),
+                };
+                if let Some(list) = found.get_mut(&key) {
+                    list.push(row);
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The row `id` of `E` through the request's loader.
+pub async fn one<E>(loader: &RequestLoader, id: Option<i64>) -> ApiResult<Option<E::Model>>
+where
+    E: OrgScoped + Send + Sync + 'static,
+    E::Model: Send + Sync + Clone + 'static,
+{
+    match id {
+        Some(id) => loader.load_one(ById::<E>::new(id)).await,
+        None => Ok(None),
+    }
+}
