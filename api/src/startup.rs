@@ -29,6 +29,30 @@ struct AppState {
     schema: AppSchema,
     keys: TokenKeys,
     db: DatabaseConnection,
+    organizations: OrganizationIds,
+}
+
+/// Organization ids by slug, filled as tokens name them. A slug never changes owner
+/// and organizations are not deleted, so an entry never goes stale and replicas need
+/// not share theirs; the map is emptied when it reaches its cap.
+#[derive(Default)]
+struct OrganizationIds(std::sync::RwLock<std::collections::HashMap<String, i64>>);
+
+impl OrganizationIds {
+    const CAP: usize = 10_000;
+
+    fn get(&self, slug: &str) -> Option<i64> {
+        self.0.read().ok()?.get(slug).copied()
+    }
+
+    fn insert(&self, slug: &str, id: i64) {
+        if let Ok(mut map) = self.0.write() {
+            if map.len() >= Self::CAP {
+                map.clear();
+            }
+            map.insert(slug.to_owned(), id);
+        }
+    }
 }
 
 impl Application {
@@ -55,6 +79,7 @@ impl Application {
             schema: graphql::build(db.clone()),
             keys: TokenKeys::new(&settings.jwt),
             db,
+            organizations: OrganizationIds::default(),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -127,15 +152,23 @@ async fn authenticate(request: &HttpRequest, state: &AppState) -> Result<Viewer,
             ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
         })?;
     let claims = state.keys.verify(token)?;
-    let organization = crate::service::organization::find_by_slug(&state.db, &claims.org)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Unauthenticated("the token's organization does not exist".into())
-        })?;
+    let organization_id = match state.organizations.get(&claims.org) {
+        Some(id) => id,
+        None => {
+            let organization =
+                crate::service::organization::find_by_slug(&state.db, &claims.org)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::Unauthenticated("the token's organization does not exist".into())
+                    })?;
+            state.organizations.insert(&organization.slug, organization.id);
+            organization.id
+        }
+    };
     Ok(Viewer {
         subject: claims.sub,
-        organization_id: organization.id,
-        organization_slug: organization.slug,
+        organization_id,
+        organization_slug: claims.org,
         roles: claims.roles.into_iter().collect(),
     })
 }

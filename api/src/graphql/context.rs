@@ -26,6 +26,11 @@ pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::graphql::loader::Re
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no loader in the request data")))
 }
 
+/// Whether the list being resolved was asked for its `totalCount`.
+pub fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
 /// Checks `first` (1 to 100, default 20) and decodes `after`.
 pub fn page_args(first: Option<i32>, after: Option<&str>) -> ApiResult<(u64, Option<i64>)> {
     let first = first.unwrap_or(20);

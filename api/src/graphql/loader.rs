@@ -31,7 +31,13 @@ pub fn for_request(db: DatabaseConnection, organization_id: i64) -> RequestLoade
         },
         tokio::spawn,
     )
+    .delay(std::time::Duration::from_micros(LOADER_DELAY_MICROS))
 }
+
+/// How long a loader waits for sibling fields to ask for keys before it queries.
+/// Siblings of a list register their keys in one poll, before the spawned fetch can
+/// run, so no wait is needed; the default (1 ms) cost ~30% of a nested list's rate.
+const LOADER_DELAY_MICROS: u64 = 0;
 
 /// The row `id` of entity `E`.
 pub struct ById<E>(pub i64, PhantomData<fn() -> E>);

@@ -82,14 +82,20 @@ pub struct Page<M> {
     pub total: u64,
 }
 
-/// The page of `select` after the row `after`, at most `first` rows (≤ [`MAX_PAGE`]).
+/// The page of `select` after the row `after`, at most `first` rows (≤ [`MAX_PAGE`]);
+/// `total` is counted only `with_total` (it costs a second scan), else 0.
 pub async fn page<E: OrgScoped>(
     db: &impl ConnectionTrait,
     select: Select<E>,
     first: u64,
     after: Option<i64>,
+    with_total: bool,
 ) -> ApiResult<Page<E::Model>> {
-    let total = count(db, select.clone()).await?;
+    let total = if with_total {
+        count(db, select.clone()).await?
+    } else {
+        0
+    };
     let mut query = select.order_by_asc(E::id_column());
     if let Some(after) = after {
         query = query.filter(E::id_column().gt(after));

@@ -6,7 +6,7 @@ use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, QueryTrait};
 
 use crate::error::ApiResult;
-use crate::graphql::context::{db, page_args, viewer};
+use crate::graphql::context::{db, page_args, viewer, wants_total};
 use crate::graphql::types::analytics::{Interaction, Names};
 use crate::graphql::types::connection::{list, List};
 use crate::graphql::types::enums::{ChannelEnum, RoleEnum};
@@ -177,7 +177,7 @@ impl ModelQuery {
             select =
                 select.filter(function::Column::ParentId.eq(filter_id::<function::Entity>(parent)));
         }
-        let page = page(db(ctx)?, select, first, after).await?;
+        let page = page(db(ctx)?, select, first, after, wants_total(ctx)).await?;
         Ok(list(page, |m| m.id, Function, after.is_some()))
     }
 
@@ -215,7 +215,7 @@ impl ModelQuery {
             select = select
                 .filter(person::Column::FunctionId.eq(filter_id::<function::Entity>(function_id)));
         }
-        let page = page(db(ctx)?, select, first, after).await?;
+        let page = page(db(ctx)?, select, first, after, wants_total(ctx)).await?;
         Ok(list(page, |m| m.id, Person, after.is_some()))
     }
 
@@ -245,7 +245,7 @@ impl ModelQuery {
         if let Some(archived) = filter.archived {
             select = select.filter(journey::Column::Archived.eq(archived));
         }
-        let page = page(db(ctx)?, select, first, after).await?;
+        let page = page(db(ctx)?, select, first, after, wants_total(ctx)).await?;
         Ok(list(page, |m| m.id, Journey, after.is_some()))
     }
 
@@ -296,7 +296,7 @@ impl ModelQuery {
                 .into_query();
             select = select.filter(touchpoint::Column::Id.in_subquery(with_role));
         }
-        let page = page(db(ctx)?, select, first, after).await?;
+        let page = page(db(ctx)?, select, first, after, wants_total(ctx)).await?;
         Ok(list(page, |m| m.id, Touchpoint, after.is_some()))
     }
 
@@ -338,7 +338,7 @@ impl ModelQuery {
             select =
                 select.filter(responsibility::Column::Role.eq(entity::enums::Role::from(role)));
         }
-        let page = page(db(ctx)?, select, first, after).await?;
+        let page = page(db(ctx)?, select, first, after, wants_total(ctx)).await?;
         Ok(list(page, |m| m.id, Responsibility, after.is_some()))
     }
 }
