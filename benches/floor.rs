@@ -20,9 +20,7 @@ fn flagged(backend: DatabaseBackend, org: i64, deferral: &[String], burden: &[St
     };
     // Same instant: external ids byte-wise, those without one after, then recording order.
     let order = match backend {
-        DatabaseBackend::Postgres => {
-            "i.occurred_at, i.external_id COLLATE \"C\" NULLS LAST, i.id"
-        }
+        DatabaseBackend::Postgres => "i.occurred_at, i.external_id COLLATE \"C\" NULLS LAST, i.id",
         _ => "i.occurred_at, i.external_id IS NULL, i.external_id, i.id",
     };
     let truth = |b: &str| format!("CASE WHEN {b} THEN 1 ELSE 0 END");
@@ -98,7 +96,9 @@ pub struct FloorReport {
 
 async fn rows(db: &DatabaseConnection, sql: String) -> anyhow::Result<Vec<Vec<i64>>> {
     let backend = db.get_database_backend();
-    let result = db.query_all_raw(Statement::from_string(backend, sql)).await?;
+    let result = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await?;
     let mut out = Vec::with_capacity(result.len());
     for row in result {
         let mut values = Vec::new();

@@ -18,7 +18,6 @@ use clap::Parser;
 use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};
 
 mod floor;
-use secrecy::SecretString;
 use serde_json::{json, Value};
 
 const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";
@@ -167,11 +166,7 @@ async fn start(database_url: &str) -> anyhow::Result<Server> {
         .stdout(Stdio::null())
         .spawn()
         .context("failed to start siloscope serve")?;
-    let keys = api::auth::TokenKeys::new(&api::config::JwtSettings {
-        secret: Some(SecretString::from(SECRET.to_owned())),
-        issuer: None,
-        audience: None,
-    });
+    let keys = api::auth::TokenKeys::new(&api::config::JwtSettings::hs256(SECRET));
     let server = Server {
         child,
         url: format!("http://127.0.0.1:{port}/graphql"),
@@ -278,7 +273,10 @@ fn check_report(data: &Value, floor: &floor::FloorReport, names: &Names) -> anyh
         int("casesEndingAtCx"),
     ];
     if ours[..] != floor.totals[..10] {
-        bail!("totals differ: siloscope {ours:?}, floor {:?}", &floor.totals[..10]);
+        bail!(
+            "totals differ: siloscope {ours:?}, floor {:?}",
+            &floor.totals[..10]
+        );
     }
     let cases = floor.totals[0].max(1) as f64;
     for (field, expected) in [
@@ -297,7 +295,10 @@ fn check_report(data: &Value, floor: &floor::FloorReport, names: &Names) -> anyh
         .filter(|r| r["handoffsOut"].as_i64() > Some(0))
         .map(|r| {
             (
-                r["function"]["name"].as_str().unwrap_or_default().to_owned(),
+                r["function"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
                 r["handoffsOut"].as_i64().unwrap_or(-1),
                 r["siloHandoffs"].as_i64().unwrap_or(-1),
             )
@@ -395,11 +396,18 @@ fn check_network(
         let key = format!("{}->{}", name(names, 'f', *f), name(names, 'f', *t));
         let expected = *n as f64 / total as f64;
         if ours.get(&key).is_none_or(|w| (w - expected).abs() > 1e-9) {
-            bail!("handover-of-work {key} differs: {:?} vs floor {expected}", ours.get(&key));
+            bail!(
+                "handover-of-work {key} differs: {:?} vs floor {expected}",
+                ours.get(&key)
+            );
         }
     }
     if ours.len() != floor.1.len() {
-        bail!("handover-of-work has {} pairs, the floor {}", ours.len(), floor.1.len());
+        bail!(
+            "handover-of-work has {} pairs, the floor {}",
+            ours.len(),
+            floor.1.len()
+        );
     }
     Ok(())
 }
@@ -445,14 +453,16 @@ fn wrk(url: &str, token: Option<&str>, body: &Value, seconds: u64) -> anyhow::Re
     let output = Command::new("wrk")
         .args(["-t", "2", "-c", &CLIENTS.to_string(), "-d"])
         .arg(format!("{seconds}s"))
-        .arg("--latency")
+        .args(["--latency", "--timeout", "30s"])
         .arg("-s")
         .arg(&script)
         .arg(url)
         .output()
         .context("wrk is not installed (scripts/bench.sh installs it)")?;
     let text = String::from_utf8_lossy(&output.stdout);
-    if text.contains("Non-2xx") || text.contains("Socket errors") {
+    if text.contains("Non-2xx")
+        || text.contains("Socket errors: connect") && !text.contains("connect 0, read 0, write 0")
+    {
         bail!("wrk saw failed requests:\n{text}");
     }
     let field = |prefix: &str| -> Option<&str> {
@@ -561,7 +571,11 @@ fn pm4py(
 
 /// Exports the organization's log as CSV (case, time, function) ordered as siloscope
 /// orders it.
-async fn export_csv(db: &DatabaseConnection, org: i64, path: &std::path::Path) -> anyhow::Result<()> {
+async fn export_csv(
+    db: &DatabaseConnection,
+    org: i64,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
     let order = match db.get_database_backend() {
         DatabaseBackend::Postgres => "i.occurred_at, i.external_id COLLATE \"C\" NULLS LAST, i.id",
         _ => "i.occurred_at, i.external_id IS NULL, i.external_id, i.id",
@@ -583,7 +597,11 @@ async fn export_csv(db: &DatabaseConnection, org: i64, path: &std::path::Path) -
         let time = chrono::DateTime::from_timestamp_micros(at)
             .unwrap_or_default()
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        writer.write_record([row.try_get_by_index::<String>(0)?, time, row.try_get_by_index::<String>(2)?])?;
+        writer.write_record([
+            row.try_get_by_index::<String>(0)?,
+            time,
+            row.try_get_by_index::<String>(2)?,
+        ])?;
     }
     writer.flush()?;
     Ok(())
@@ -636,8 +654,15 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
     };
     table.row(
         &format!("recordInteractions, batches of {}", args.batch),
-        format!("**{:.0} interactions/s** ({seconds:.1} s)", recorded as f64 / seconds),
-        format!("batch {:.0} ms median, {:.0} ms p95", percentile(&batch_times, 0.5), percentile(&batch_times, 0.95)),
+        format!(
+            "**{:.0} interactions/s** ({seconds:.1} s)",
+            recorded as f64 / seconds
+        ),
+        format!(
+            "batch {:.0} ms median, {:.0} ms p95",
+            percentile(&batch_times, 0.5),
+            percentile(&batch_times, 0.95)
+        ),
         String::new(),
         String::new(),
     );
@@ -652,8 +677,14 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         .context("the benchmark organization is missing")?
         .try_get_by_index(0)?;
     let phrases = (
-        api::analysis::flags::DEFAULT_DEFERRAL_PHRASES.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-        api::analysis::flags::DEFAULT_BURDEN_PHRASES.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        api::analysis::flags::DEFAULT_DEFERRAL_PHRASES
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>(),
+        api::analysis::flags::DEFAULT_BURDEN_PHRASES
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>(),
     );
     let names = names(&db, org).await?;
 
@@ -678,7 +709,13 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
             time_floor(args.runs, || floor::silo_report(&db, org, &phrases, window)).await?;
         check_report(&data, &floor, &names).with_context(|| format!("{label} on {kind}"))?;
         let (median, p95) = ms(ours);
-        table.row(label, median, p95, format!("{:.1} ms", floor_time.0), ratio(ours.0, floor_time.0));
+        table.row(
+            label,
+            median,
+            p95,
+            format!("{:.1} ms", floor_time.0),
+            ratio(ours.0, floor_time.0),
+        );
     }
 
     let (network_time, network) = time_query(&server, args.runs, NETWORK, json!({})).await?;
@@ -687,27 +724,55 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         time_floor(args.runs, || floor::network(&db, org, &phrases)).await?;
     check_network(&network, &floor_network, &names)?;
     let (median, p95) = ms(ours);
-    table.row("handoffNetwork, whole range", median, p95, format!("{:.1} ms", floor_time.0), ratio(ours.0, floor_time.0));
+    table.row(
+        "handoffNetwork, whole range",
+        median,
+        p95,
+        format!("{:.1} ms", floor_time.0),
+        ratio(ours.0, floor_time.0),
+    );
 
     let (ours, case) = time_query(&server, args.runs, CASE, json!({ "c": "DEMO-000123" })).await?;
     let (floor_time, floor_case) =
         time_floor(args.runs, || floor::case(&db, org, &phrases, "DEMO-000123")).await?;
-    let case_handoffs: Vec<i64> = case["case"]["handoffs"].as_array().into_iter().flatten().map(|h| micros(&h["at"])).collect();
+    let case_handoffs: Vec<i64> = case["case"]["handoffs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| micros(&h["at"]))
+        .collect();
     if case_handoffs != floor_case.iter().map(|r| r[0]).collect::<Vec<_>>() {
         bail!("case(caseRef:) handoffs differ from the floor's");
     }
     let (median, p95) = ms(ours);
-    table.row("case(caseRef:)", median, p95, format!("{:.1} ms", floor_time.0), ratio(ours.0, floor_time.0));
+    table.row(
+        "case(caseRef:)",
+        median,
+        p95,
+        format!("{:.1} ms", floor_time.0),
+        ratio(ours.0, floor_time.0),
+    );
 
     let (ours, page) = time_query(&server, args.runs, SILO_PAGE, json!({})).await?;
     let (floor_time, floor_page) =
         time_floor(args.runs, || floor::silo_page(&db, org, &phrases, 50)).await?;
-    let page_at: Vec<i64> = page["handoffs"]["edges"].as_array().into_iter().flatten().map(|e| micros(&e["node"]["at"])).collect();
+    let page_at: Vec<i64> = page["handoffs"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| micros(&e["node"]["at"]))
+        .collect();
     if page_at != floor_page.iter().map(|r| r[0]).collect::<Vec<_>>() {
         bail!("the first page of SILO handoffs differs from the floor's");
     }
     let (median, p95) = ms(ours);
-    table.row("handoffs, first 50 SILO", median, p95, format!("{:.1} ms", floor_time.0), ratio(ours.0, floor_time.0));
+    table.row(
+        "handoffs, first 50 SILO",
+        median,
+        p95,
+        format!("{:.1} ms", floor_time.0),
+        ratio(ours.0, floor_time.0),
+    );
 
     // Sustained load: the dashboard's report over the last 30 whole days.
     let today = now - now.rem_euclid(86_400);
@@ -716,7 +781,12 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         "to": chrono::DateTime::from_timestamp(today, 0).unwrap().to_rfc3339(),
     }});
     server.post(DASHBOARD, dashboard_window.clone()).await?;
-    let load = wrk(&server.url, Some(&server.token), &json!({ "query": DASHBOARD, "variables": dashboard_window }), args.load_seconds)?;
+    let load = wrk(
+        &server.url,
+        Some(&server.token),
+        &json!({ "query": DASHBOARD, "variables": dashboard_window }),
+        args.load_seconds,
+    )?;
     table.row(
         &format!("dashboard siloReport (30 days, compared), {CLIENTS} clients"),
         format!("**{:.0} req/s**", load.rps),
@@ -725,7 +795,12 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         String::new(),
     );
     server.post(FUNCTION_LIST, json!({})).await?;
-    let ours = wrk(&server.url, Some(&server.token), &json!({ "query": FUNCTION_LIST }), args.load_seconds)?;
+    let ours = wrk(
+        &server.url,
+        Some(&server.token),
+        &json!({ "query": FUNCTION_LIST }),
+        args.load_seconds,
+    )?;
     table.row(
         &format!("functions with responsibilities (first 100), {CLIENTS} clients"),
         format!("**{:.0} req/s**", ours.rps),
@@ -739,7 +814,12 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         match &args.postgraphile {
             Some(cli) => {
                 let peer = start_postgraphile(cli, &url).await?;
-                let theirs = wrk(&peer.url, None, &json!({ "query": POSTGRAPHILE_LIST }), args.load_seconds)?;
+                let theirs = wrk(
+                    &peer.url,
+                    None,
+                    &json!({ "query": POSTGRAPHILE_LIST }),
+                    args.load_seconds,
+                )?;
                 table.row(
                     &format!("PostGraphile 4.14: allFunctions with responsibilities (first 100), {CLIENTS} clients"),
                     format!("{:.0} req/s", theirs.rps),
@@ -748,17 +828,22 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
                     format!("siloscope {:.2}× PostGraphile", ours.rps / theirs.rps),
                 );
             }
-            None => println!("(PostGraphile skipped: pass --postgraphile, as scripts/bench.sh does)"),
+            None => {
+                println!("(PostGraphile skipped: pass --postgraphile, as scripts/bench.sh does)")
+            }
         }
     }
     match &args.python {
         Some(python) => {
-            let csv_path = std::env::temp_dir().join(format!("siloscope_bench_{kind}_{recorded}.csv"));
+            let csv_path =
+                std::env::temp_dir().join(format!("siloscope_bench_{kind}_{recorded}.csv"));
             export_csv(&db, org, &csv_path).await?;
             let (load_ms, discover_ms, theirs) = pm4py(python, &csv_path)?;
             let ours_weights = weights(&network);
             let equal = theirs.len() == ours_weights.len()
-                && theirs.iter().all(|(k, w)| ours_weights.get(k).is_some_and(|o| (o - w).abs() < 1e-9));
+                && theirs
+                    .iter()
+                    .all(|(k, w)| ours_weights.get(k).is_some_and(|o| (o - w).abs() < 1e-9));
             if !equal {
                 bail!("PM4Py's handover-of-work weights differ from handoffNetwork's");
             }

@@ -106,8 +106,10 @@ pub async fn run() -> anyhow::Result<()> {
     init_tracing(&settings);
     match cli.command {
         Command::Serve => {
-            if settings.jwt.secret.is_none() {
-                bail!("SILOSCOPE_JWT_SECRET: must be set to serve (at least 32 bytes)");
+            if settings.jwt.algorithm == jsonwebtoken::Algorithm::HS256
+                && settings.jwt.secret.is_none()
+            {
+                bail!("SILOSCOPE_JWT_SECRET: must be set to serve with HS256 (at least 32 bytes)");
             }
             let app = Application::build(&settings).await?;
             tracing::info!(port = app.port(), "serving /graphql");

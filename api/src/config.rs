@@ -18,9 +18,39 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "address and port to listen on",
     ),
     (
+        "SILOSCOPE_JWT_ALGORITHM",
+        "HS256",
+        "the only algorithm tokens may use: HS256, RS256 or ES256",
+    ),
+    (
         "SILOSCOPE_JWT_SECRET",
-        "(none; required by serve)",
-        "HS256 secret for bearer tokens, at least 32 bytes",
+        "(none)",
+        "HS256 secret, at least 32 bytes (HS256 needs it)",
+    ),
+    (
+        "SILOSCOPE_JWT_PUBLIC_KEY_FILE",
+        "(none)",
+        "RS256/ES256: the identity provider's public key, PEM",
+    ),
+    (
+        "SILOSCOPE_JWT_JWKS_FILE",
+        "(none)",
+        "RS256/ES256: a JSON Web Key Set file",
+    ),
+    (
+        "SILOSCOPE_JWT_JWKS_URL",
+        "(none)",
+        "RS256/ES256: a JWKS URL, fetched when needed and again on an unknown `kid`",
+    ),
+    (
+        "SILOSCOPE_JWT_ORG_CLAIM",
+        "org",
+        "dotted path of the claim holding the organization's slug",
+    ),
+    (
+        "SILOSCOPE_JWT_ROLES_CLAIM",
+        "roles",
+        "dotted path of the roles claim (e.g. `realm_access.roles` for Keycloak)",
     ),
     (
         "SILOSCOPE_JWT_ISSUER",
@@ -39,6 +69,48 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("SILOSCOPE_LOG_FORMAT", "text", "`text` or `json`"),
     ("SILOSCOPE_DB_MAX_CONNECTIONS", "10", "database pool size"),
+    (
+        "SILOSCOPE_MAX_BODY_BYTES",
+        "1048576",
+        "largest request body (1 MiB)",
+    ),
+    (
+        "SILOSCOPE_MAX_RECORDING_BODY_BYTES",
+        "16777216",
+        "largest body of a request that only records interactions (16 MiB)",
+    ),
+    ("SILOSCOPE_MAX_DEPTH", "12", "deepest selection nesting"),
+    (
+        "SILOSCOPE_MAX_COMPLEXITY",
+        "50000",
+        "highest query cost (a field costs 1; a list multiplies by its `first`)",
+    ),
+    ("SILOSCOPE_MAX_ALIASES", "30", "most aliases in a query"),
+    (
+        "SILOSCOPE_MAX_DIRECTIVES",
+        "50",
+        "most directives in a query",
+    ),
+    (
+        "SILOSCOPE_MAX_TOKENS",
+        "10000",
+        "most lexical tokens in a query",
+    ),
+    (
+        "SILOSCOPE_REQUEST_TIMEOUT_SECONDS",
+        "30",
+        "longest a request may run; its writes are rolled back",
+    ),
+    (
+        "SILOSCOPE_SHUTDOWN_GRACE_SECONDS",
+        "30",
+        "on SIGTERM, how long in-flight requests may take to finish",
+    ),
+    (
+        "SILOSCOPE_METRICS_TOKEN",
+        "(none)",
+        "when set, GET /metrics needs `Authorization: Bearer <this>`",
+    ),
 ];
 
 /// The service's settings.
@@ -50,14 +122,51 @@ pub struct Settings {
     pub log: String,
     pub log_json: bool,
     pub db_max_connections: u32,
+    pub limits: crate::http::Limits,
+    pub shutdown_grace_seconds: u64,
+    pub metrics_token: Option<SecretString>,
 }
 
 /// How bearer tokens are verified.
 #[derive(Clone, Debug)]
 pub struct JwtSettings {
+    pub algorithm: jsonwebtoken::Algorithm,
     pub secret: Option<SecretString>,
+    /// The PEM text of SILOSCOPE_JWT_PUBLIC_KEY_FILE.
+    pub public_key_pem: Option<String>,
+    /// The JSON text of SILOSCOPE_JWT_JWKS_FILE.
+    pub jwks_json: Option<String>,
+    pub jwks_url: Option<String>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
+    pub org_claim: String,
+    pub roles_claim: String,
+}
+
+impl Default for JwtSettings {
+    fn default() -> Self {
+        JwtSettings {
+            algorithm: jsonwebtoken::Algorithm::HS256,
+            secret: None,
+            public_key_pem: None,
+            jwks_json: None,
+            jwks_url: None,
+            issuer: None,
+            audience: None,
+            org_claim: "org".into(),
+            roles_claim: "roles".into(),
+        }
+    }
+}
+
+impl JwtSettings {
+    /// HS256 with `secret`, the default claims and no issuer or audience.
+    pub fn hs256(secret: &str) -> Self {
+        JwtSettings {
+            secret: Some(SecretString::from(secret.to_owned())),
+            ..JwtSettings::default()
+        }
+    }
 }
 
 /// A variable that could not be used, named.
@@ -153,19 +262,127 @@ impl Settings {
         let log = get("SILOSCOPE_LOG").unwrap_or("info").to_owned();
         tracing_subscriber::EnvFilter::try_new(&log)
             .map_err(|e| problem("SILOSCOPE_LOG", format!("not a log filter: {e}")))?;
+        let number =
+            |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| {
+                        problem(
+                            name,
+                            format!(
+                                "`{v}` is not a number from {} to {}",
+                                range.start(),
+                                range.end()
+                            ),
+                        )
+                    }),
+            };
+        let limits = crate::http::Limits {
+            max_body_bytes: number("SILOSCOPE_MAX_BODY_BYTES", 1 << 20, 1024..=1 << 30)? as usize,
+            max_recording_body_bytes: number(
+                "SILOSCOPE_MAX_RECORDING_BODY_BYTES",
+                16 << 20,
+                1024..=1 << 30,
+            )? as usize,
+            max_depth: number("SILOSCOPE_MAX_DEPTH", 12, 2..=64)? as usize,
+            max_complexity: number("SILOSCOPE_MAX_COMPLEXITY", 50_000, 10..=10_000_000)? as usize,
+            max_aliases: number("SILOSCOPE_MAX_ALIASES", 30, 0..=10_000)? as usize,
+            max_directives: number("SILOSCOPE_MAX_DIRECTIVES", 50, 0..=10_000)? as usize,
+            max_tokens: number("SILOSCOPE_MAX_TOKENS", 10_000, 100..=1_000_000)? as usize,
+            request_timeout: std::time::Duration::from_secs(number(
+                "SILOSCOPE_REQUEST_TIMEOUT_SECONDS",
+                30,
+                1..=3600,
+            )?),
+        };
         Ok(Settings {
             database_url,
             listen,
-            jwt: JwtSettings {
-                secret,
-                issuer: get("SILOSCOPE_JWT_ISSUER").map(str::to_owned),
-                audience: get("SILOSCOPE_JWT_AUDIENCE").map(str::to_owned),
-            },
+            jwt: jwt_settings(&get, secret)?,
             log,
             log_json,
             db_max_connections,
+            limits,
+            shutdown_grace_seconds: number("SILOSCOPE_SHUTDOWN_GRACE_SECONDS", 30, 0..=3600)?,
+            metrics_token: get("SILOSCOPE_METRICS_TOKEN").map(|t| SecretString::from(t.to_owned())),
         })
     }
+}
+
+fn read_file(variable: &str, path: &str) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| problem(variable, format!("cannot read `{path}`: {e}")))
+}
+
+fn jwt_settings<'a>(
+    get: &impl Fn(&str) -> Option<&'a str>,
+    secret: Option<SecretString>,
+) -> Result<JwtSettings, ConfigError> {
+    use jsonwebtoken::Algorithm;
+    let algorithm = match get("SILOSCOPE_JWT_ALGORITHM").unwrap_or("HS256") {
+        "HS256" => Algorithm::HS256,
+        "RS256" => Algorithm::RS256,
+        "ES256" => Algorithm::ES256,
+        other => {
+            return Err(problem(
+                "SILOSCOPE_JWT_ALGORITHM",
+                format!("`{other}` is not HS256, RS256 or ES256"),
+            ))
+        }
+    };
+    let public_key_pem = get("SILOSCOPE_JWT_PUBLIC_KEY_FILE")
+        .map(|path| read_file("SILOSCOPE_JWT_PUBLIC_KEY_FILE", path))
+        .transpose()?;
+    let jwks_json = get("SILOSCOPE_JWT_JWKS_FILE")
+        .map(|path| read_file("SILOSCOPE_JWT_JWKS_FILE", path))
+        .transpose()?;
+    let jwks_url = get("SILOSCOPE_JWT_JWKS_URL").map(str::to_owned);
+    if let Some(url) = &jwks_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(problem("SILOSCOPE_JWT_JWKS_URL", "must be an http(s) URL"));
+        }
+    }
+    let public_sources = [
+        public_key_pem.is_some(),
+        jwks_json.is_some(),
+        jwks_url.is_some(),
+    ]
+    .iter()
+    .filter(|s| **s)
+    .count();
+    match algorithm {
+        Algorithm::HS256 if public_sources > 0 => {
+            return Err(problem(
+                "SILOSCOPE_JWT_ALGORITHM",
+                "HS256 uses SILOSCOPE_JWT_SECRET; set RS256 or ES256 to use a public key or JWKS",
+            ))
+        }
+        Algorithm::HS256 => {}
+        _ if public_sources != 1 => {
+            return Err(problem(
+                "SILOSCOPE_JWT_ALGORITHM",
+                "RS256 and ES256 need exactly one of SILOSCOPE_JWT_PUBLIC_KEY_FILE, \
+                 SILOSCOPE_JWT_JWKS_FILE and SILOSCOPE_JWT_JWKS_URL",
+            ))
+        }
+        _ => {}
+    }
+    Ok(JwtSettings {
+        algorithm,
+        secret,
+        public_key_pem,
+        jwks_json,
+        jwks_url,
+        issuer: get("SILOSCOPE_JWT_ISSUER").map(str::to_owned),
+        audience: get("SILOSCOPE_JWT_AUDIENCE").map(str::to_owned),
+        org_claim: get("SILOSCOPE_JWT_ORG_CLAIM").unwrap_or("org").to_owned(),
+        roles_claim: get("SILOSCOPE_JWT_ROLES_CLAIM")
+            .unwrap_or("roles")
+            .to_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -21,6 +21,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The database cannot be reached; the request may be retried.
+    #[error("{0}")]
+    Unavailable(String),
     /// The cause is logged, never sent.
     #[error("internal error")]
     Internal(Arc<anyhow::Error>),
@@ -35,6 +38,7 @@ impl ApiError {
             ApiError::BadUserInput(_) => "BAD_USER_INPUT",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::Conflict(_) => "CONFLICT",
+            ApiError::Unavailable(_) => "UNAVAILABLE",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -58,7 +62,36 @@ impl ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
+        if is_unavailable(&error) {
+            tracing::warn!(error = %error, "the database is unavailable");
+            return ApiError::Unavailable(
+                "the database is unavailable; retry the request later".into(),
+            );
+        }
         ApiError::internal(error)
+    }
+}
+
+/// Whether a database error means the database could not be reached (as opposed to a
+/// statement that failed).
+fn is_unavailable(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{sqlx, DbErr, RuntimeErr};
+    let sqlx_error = match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx_error.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(e) => {
+            // 57P01..57P03: the server is shutting down or not accepting connections.
+            e.code()
+                .is_some_and(|c| c.starts_with("57P") || c.starts_with("08"))
+        }
+        _ => false,
     }
 }
 
@@ -151,7 +184,15 @@ impl Extension for ErrorCodesExtension {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
+                .map(|e| {
+                    // The engine's own limits get codes of their own.
+                    let code = match e.message.as_str() {
+                        "Query is nested too deep." => "QUERY_TOO_DEEP",
+                        "Query is too complex." => "QUERY_TOO_COMPLEX",
+                        _ => "GRAPHQL_VALIDATION_FAILED",
+                    };
+                    with_code(e, code)
+                })
                 .collect()
         })
     }

@@ -9,6 +9,8 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod graphql;
+pub mod http;
 pub mod ids;
+pub mod observe;
 pub mod service;
 pub mod startup;

@@ -1,23 +1,23 @@
-//! The HTTP application: `/graphql` (POST for operations, GET for GraphiQL),
-//! `/livez` and `/readyz`.
+//! The HTTP application: `/graphql` (POST for every operation, GET for queries and,
+//! from a browser, GraphiQL), `/livez`, `/readyz` and `/metrics`.
 
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::{web, App, Either, HttpRequest, HttpResponse, HttpServer};
+use actix_web::http::StatusCode;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context as _;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::{TokenKeys, Viewer};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::graphql::{self, AppSchema};
-
-/// Largest request body accepted (a batch of 10,000 interactions fits).
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+use crate::http::{self as gql_http, Limits, Media, Params, Refusal};
+use crate::observe::Metrics;
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -30,6 +30,9 @@ struct AppState {
     keys: TokenKeys,
     db: DatabaseConnection,
     organizations: OrganizationIds,
+    limits: Limits,
+    metrics: Metrics,
+    metrics_token: Option<SecretString>,
 }
 
 /// Organization ids by slug, filled as tokens name them. A slug never changes owner
@@ -75,25 +78,42 @@ impl Application {
             .local_addr()
             .context("the listener has no address")?
             .port();
+        let metrics = Metrics::new()?;
         let state = web::Data::new(AppState {
-            schema: graphql::build(db.clone()),
-            keys: TokenKeys::new(&settings.jwt),
+            schema: graphql::build(db.clone(), &settings.limits, metrics.clone()),
+            keys: TokenKeys::load(&settings.jwt)?,
             db,
             organizations: OrganizationIds::default(),
+            limits: settings.limits.clone(),
+            metrics: metrics.clone(),
+            metrics_token: settings.metrics_token.clone(),
         });
+        let metrics = web::Data::new(metrics);
+        // Bodies are read up to the larger limit; the smaller one applies unless the
+        // request only records interactions.
+        let payload_limit = settings
+            .limits
+            .max_body_bytes
+            .max(settings.limits.max_recording_body_bytes);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-                .wrap(access_log())
-                .route("/graphql", web::post().to(graphql_post))
-                .route("/graphql", web::get().to(graphiql))
+                .app_data(metrics.clone())
+                .app_data(web::PayloadConfig::new(payload_limit))
+                .wrap(actix_web::middleware::from_fn(crate::observe::around))
+                .service(
+                    web::resource("/graphql")
+                        .route(web::post().to(graphql_post))
+                        .route(web::get().to(graphql_get))
+                        .default_service(web::to(method_not_allowed)),
+                )
                 .route("/livez", web::get().to(livez))
                 .route("/readyz", web::get().to(readyz))
+                .route("/metrics", web::get().to(metrics_text))
         })
         .listen(listener)
         .context("failed to start the HTTP server")?
-        .shutdown_timeout(30)
+        .shutdown_timeout(settings.shutdown_grace_seconds)
         .run();
         Ok(Application { port, server })
     }
@@ -106,28 +126,6 @@ impl Application {
     /// Serves until the process is told to stop (SIGINT/SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-fn access_log() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms")
-}
-
-/// A GraphQL-shaped error body with `extensions.code`.
-fn error_response(error: &ApiError) -> HttpResponse {
-    let body = serde_json::json!({
-        "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }]
-    });
-    match error {
-        ApiError::Unauthenticated(_) => HttpResponse::Unauthorized()
-            .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
-            .json(body),
-        ApiError::Forbidden(_) => HttpResponse::Forbidden().json(body),
-        ApiError::Internal(cause) => {
-            tracing::error!(error = format!("{cause:#}"), "request failed");
-            HttpResponse::InternalServerError().json(body)
-        }
-        _ => HttpResponse::BadRequest().json(body),
     }
 }
 
@@ -151,17 +149,18 @@ async fn authenticate(request: &HttpRequest, state: &AppState) -> Result<Viewer,
         .ok_or_else(|| {
             ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
         })?;
-    let claims = state.keys.verify(token)?;
+    let claims = state.keys.verify(token).await?;
     let organization_id = match state.organizations.get(&claims.org) {
         Some(id) => id,
         None => {
-            let organization =
-                crate::service::organization::find_by_slug(&state.db, &claims.org)
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::Unauthenticated("the token's organization does not exist".into())
-                    })?;
-            state.organizations.insert(&organization.slug, organization.id);
+            let organization = crate::service::organization::find_by_slug(&state.db, &claims.org)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::Unauthenticated("the token's organization does not exist".into())
+                })?;
+            state
+                .organizations
+                .insert(&organization.slug, organization.id);
             organization.id
         }
     };
@@ -173,30 +172,161 @@ async fn authenticate(request: &HttpRequest, state: &AppState) -> Result<Viewer,
     })
 }
 
+async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
+    let media = gql_http::negotiate(&request).unwrap_or(Media::Json);
+    Refusal::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "use POST (or GET for queries)",
+    )
+    .response(media)
+}
+
 async fn graphql_post(
     request: HttpRequest,
     state: web::Data<AppState>,
-    body: GraphQLRequest,
-) -> Either<HttpResponse, GraphQLResponse> {
-    match authenticate(&request, &state).await {
-        Ok(viewer) => {
-            let loader = crate::graphql::loader::for_request(
-                state.db.clone(),
-                viewer.organization_id,
-            );
-            Either::Right(
-                state
-                    .schema
-                    .execute(body.into_inner().data(viewer).data(loader))
-                    .await
-                    .into(),
-            )
+    body: web::Bytes,
+) -> HttpResponse {
+    let media = match gql_http::negotiate(&request) {
+        Ok(media) => media,
+        Err(refusal) => return refusal.response(Media::Json),
+    };
+    let outcome = async {
+        gql_http::require_json_body(&request)?;
+        let viewer = authenticate(&request, &state)
+            .await
+            .map_err(|e| Refusal::from(&e))?;
+        let params = gql_http::params_from_body(&body)?;
+        let shape = gql_http::inspect(
+            &params.query,
+            params.operation_name.as_deref(),
+            &state.limits,
+        )?;
+        if body.len() > state.limits.max_body_bytes && !shape.recording_only {
+            return Err(Refusal::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "REQUEST_TOO_LARGE",
+                format!(
+                    "the body is over {} bytes (only recording requests may be larger)",
+                    state.limits.max_body_bytes
+                ),
+            ));
         }
-        Err(error) => Either::Left(error_response(&error)),
+        Ok((viewer, params))
+    }
+    .await;
+    match outcome {
+        Ok((viewer, params)) => execute(&state, viewer, params, media).await,
+        Err(refusal) => {
+            state.metrics.count_errors(std::iter::once(refusal.code));
+            refusal.response(media)
+        }
     }
 }
 
-async fn graphiql() -> HttpResponse {
+async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html && !request.query_string().contains("query=") {
+        return graphiql();
+    }
+    let media = match gql_http::negotiate(&request) {
+        Ok(media) => media,
+        Err(refusal) => return refusal.response(Media::Json),
+    };
+    let outcome = async {
+        let viewer = authenticate(&request, &state)
+            .await
+            .map_err(|e| Refusal::from(&e))?;
+        if request.query_string().len() > state.limits.max_body_bytes {
+            return Err(Refusal::new(
+                StatusCode::URI_TOO_LONG,
+                "REQUEST_TOO_LARGE",
+                "the URL is too long",
+            ));
+        }
+        let params = gql_http::params_from_url(request.query_string())?;
+        let shape = gql_http::inspect(
+            &params.query,
+            params.operation_name.as_deref(),
+            &state.limits,
+        )?;
+        if shape.mutation {
+            return Err(Refusal::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "mutations must be sent with POST",
+            ));
+        }
+        Ok((viewer, params))
+    }
+    .await;
+    match outcome {
+        Ok((viewer, params)) => execute(&state, viewer, params, media).await,
+        Err(refusal) => {
+            state.metrics.count_errors(std::iter::once(refusal.code));
+            refusal.response(media)
+        }
+    }
+}
+
+/// Runs one operation for `viewer`, within the request timeout.
+async fn execute(state: &AppState, viewer: Viewer, params: Params, media: Media) -> HttpResponse {
+    let organization_id = viewer.organization_id;
+    let loader = crate::graphql::loader::for_request(state.db.clone(), organization_id);
+    let mut request = async_graphql::Request::new(params.query)
+        .data(viewer)
+        .data(loader);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        request = request.variables(async_graphql::Variables::from_json(variables));
+    }
+    let response = match tokio::time::timeout(
+        state.limits.request_timeout,
+        crate::db::as_tenant(organization_id, state.schema.execute(request)),
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(_) => {
+            state.metrics.count_errors(std::iter::once("TIMEOUT"));
+            return Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "TIMEOUT",
+                format!(
+                    "the request took longer than {} s and was abandoned; nothing it wrote was kept",
+                    state.limits.request_timeout.as_secs()
+                ),
+            )
+            .response(media);
+        }
+    };
+    state
+        .metrics
+        .count_errors(response.errors.iter().filter_map(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .and_then(|c| match c {
+                    async_graphql::Value::String(s) => Some(s.as_str()),
+                    _ => None,
+                })
+        }));
+    let status = gql_http::status_of(&response, media);
+    match serde_json::to_vec(&response) {
+        Ok(body) => HttpResponse::build(status)
+            .content_type(media.content_type())
+            .body(body),
+        Err(error) => Refusal::from(&ApiError::internal(error)).response(media),
+    }
+}
+
+fn graphiql() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(
@@ -205,6 +335,31 @@ async fn graphiql() -> HttpResponse {
                 .title("siloscope")
                 .finish(),
         )
+}
+
+async fn metrics_text(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Some(expected) = &state.metrics_token {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let matches = given.is_some_and(|g| {
+            use subtle::ConstantTimeEq;
+            g.as_bytes()
+                .ct_eq(expected.expose_secret().as_bytes())
+                .into()
+        });
+        if !matches {
+            return HttpResponse::Unauthorized()
+                .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+                .content_type("text/plain")
+                .body("a metrics token is required");
+        }
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render(&state.db))
 }
 
 async fn livez() -> HttpResponse {

@@ -15,6 +15,7 @@ mod m20261122_000008_create_customer_case;
 mod m20261122_000009_create_interaction;
 mod m20261122_000010_create_step;
 mod m20261122_000011_create_daily_rollups;
+pub mod m20261122_000012_row_level_security;
 pub mod rollups;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_create_interaction::Migration),
             Box::new(m20261122_000010_create_step::Migration),
             Box::new(m20261122_000011_create_daily_rollups::Migration),
+            Box::new(m20261122_000012_row_level_security::Migration),
         ]
     }
 }

@@ -6,7 +6,6 @@ use api::auth::{AccessRole, TokenKeys};
 use api::config::{JwtSettings, Settings};
 use api::startup::Application;
 use sea_orm::{ConnectionTrait, Database};
-use secrecy::SecretString;
 use serde_json::{json, Value};
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
@@ -14,6 +13,7 @@ pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
 /// A running app with one organization `acme` (and `other` for isolation tests).
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
     pub client: reqwest::Client,
     keys: TokenKeys,
     _database: TestDatabase,
@@ -103,19 +103,24 @@ async fn database() -> (String, TestDatabase) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings changed by `configure` first.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, guard) = database().await;
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: url,
         listen: "127.0.0.1:0".parse().unwrap(),
-        jwt: JwtSettings {
-            secret: Some(SecretString::from(SECRET.to_owned())),
-            issuer: None,
-            audience: None,
-        },
+        jwt: JwtSettings::hs256(SECRET),
         log: "warn".into(),
         log_json: false,
         db_max_connections: 5,
+        limits: api::http::Limits::default(),
+        shutdown_grace_seconds: 5,
+        metrics_token: None,
     };
+    configure(&mut settings);
     let db = api::db::connect(&settings.database_url, 5).await.unwrap();
     api::db::migrate(&db).await.unwrap();
     for (slug, name) in [("acme", "Acme"), ("other", "Other Org")] {
@@ -129,6 +134,7 @@ pub async fn spawn_app() -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        database_url: settings.database_url.clone(),
         client: reqwest::Client::new(),
         keys: TokenKeys::new(&settings.jwt),
         _database: guard,

@@ -6,6 +6,7 @@
 mod auth;
 mod fixture;
 mod helpers;
+mod http;
 mod model;
 mod recording;
 mod schema;

@@ -29,7 +29,7 @@ pub fn for_request(db: DatabaseConnection, organization_id: i64) -> RequestLoade
             db,
             organization_id,
         },
-        tokio::spawn,
+        move |fetch| tokio::spawn(crate::db::as_tenant(organization_id, fetch)),
     )
     .delay(std::time::Duration::from_micros(LOADER_DELAY_MICROS))
 }

@@ -14,21 +14,33 @@ use crate::error::ErrorCodes;
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-/// Limits on what one request may ask for.
-pub const MAX_DEPTH: usize = 12;
-pub const MAX_COMPLEXITY: usize = 20_000;
+/// The cost of a paged list: its page size (default 20) times the cost of one node,
+/// so a deep selection is affordable on a small page only.
+pub fn list_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    first.unwrap_or(20).clamp(1, 100) as usize * child_complexity
+}
 
-/// Builds the schema with the database pool as shared data.
-pub fn build(db: DatabaseConnection) -> AppSchema {
+/// What an unpaged nested list (a function's responsibilities…) is assumed to hold,
+/// for the complexity limit.
+pub const NESTED_LIST_COST: usize = 10;
+
+/// Builds the schema with the database pool and the metrics as shared data, and the
+/// depth and complexity limits.
+pub fn build(
+    db: DatabaseConnection,
+    limits: &crate::http::Limits,
+    metrics: crate::observe::Metrics,
+) -> AppSchema {
     Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
         EmptySubscription,
     )
     .data(db)
+    .data(metrics)
     .extension(ErrorCodes)
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
     .finish()
 }
 

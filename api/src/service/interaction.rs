@@ -536,7 +536,10 @@ pub async fn record(
     tracing::debug!(elapsed = ?started.elapsed(), "steps replaced");
     txn.commit().await?;
     tracing::debug!(elapsed = ?started.elapsed(), "committed");
-    crate::db::refresh_statistics(db).await;
+    // As the owner, outside the request's tenant scope (a spawned task has none), and
+    // without holding up the response.
+    let owner = db.clone();
+    tokio::spawn(async move { crate::db::refresh_statistics(&owner).await });
     Ok(Ok(Recorded {
         recorded: fresh.len() as i64,
         duplicates,

@@ -57,12 +57,17 @@ impl InteractionMutation {
         viewer.require(may::RECORD)?;
         Ok(
             match record(db(ctx)?, viewer.organization_id, input).await? {
-                Ok(done) => RecordInteractionsPayload {
-                    recorded: done.recorded,
-                    duplicates: done.duplicates,
-                    new_silo_handoffs: done.new_silo_handoffs,
-                    user_errors: Vec::new(),
-                },
+                Ok(done) => {
+                    if let Some(metrics) = ctx.data_opt::<crate::observe::Metrics>() {
+                        metrics.recorded.inc_by(done.recorded.max(0) as u64);
+                    }
+                    RecordInteractionsPayload {
+                        recorded: done.recorded,
+                        duplicates: done.duplicates,
+                        new_silo_handoffs: done.new_silo_handoffs,
+                        user_errors: Vec::new(),
+                    }
+                }
                 Err(user_errors) => RecordInteractionsPayload {
                     user_errors,
                     ..Default::default()

@@ -114,6 +114,7 @@ impl AnalyticsQuery {
     }
 
     /// Handoffs in time order (then by recording), filtered.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn handoffs(
         &self,
         ctx: &Context<'_>,

@@ -154,6 +154,7 @@ impl ModelQuery {
     }
 
     /// The organization's functions, by creation.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn functions(
         &self,
         ctx: &Context<'_>,
@@ -191,6 +192,7 @@ impl ModelQuery {
     }
 
     /// The organization's people, by creation.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn people(
         &self,
         ctx: &Context<'_>,
@@ -229,6 +231,7 @@ impl ModelQuery {
     }
 
     /// The organization's journeys, by creation.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn journeys(
         &self,
         ctx: &Context<'_>,
@@ -259,6 +262,7 @@ impl ModelQuery {
     }
 
     /// The organization's touchpoints, by creation.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn touchpoints(
         &self,
         ctx: &Context<'_>,
@@ -310,6 +314,7 @@ impl ModelQuery {
     }
 
     /// The organization's responsibilities, by creation.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn responsibilities(
         &self,
         ctx: &Context<'_>,

@@ -91,7 +91,11 @@ impl ViewerInfo {
     }
 }
 
-async fn load<E>(ctx: &Context<'_>, _organization_id: i64, id: Option<i64>) -> ApiResult<Option<E::Model>>
+async fn load<E>(
+    ctx: &Context<'_>,
+    _organization_id: i64,
+    id: Option<i64>,
+) -> ApiResult<Option<E::Model>>
 where
     E: OrgScoped + Send + Sync + 'static,
     E::Model: Send + Sync + Clone + 'static,
@@ -148,6 +152,7 @@ impl Function {
         )
     }
     /// The function's RACI roles on touchpoints.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn responsibilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Responsibility>> {
         responsibilities_of(ctx, ResponsibilitiesOf::Function(self.0.id)).await
     }
@@ -214,6 +219,7 @@ impl Journey {
         self.0.archived
     }
     /// The stages in order.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn stages(&self, ctx: &Context<'_>) -> ApiResult<Vec<Stage>> {
         Ok(
             crate::service::journey::stages(db(ctx)?, self.0.organization_id, self.0.id)
@@ -253,6 +259,7 @@ impl Stage {
         )
     }
     /// The touchpoints of this stage.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn touchpoints(&self, ctx: &Context<'_>) -> ApiResult<Vec<Touchpoint>> {
         Ok(in_org::<touchpoint::Entity>(self.0.organization_id)
             .filter(touchpoint::Column::StageId.eq(self.0.id))
@@ -301,6 +308,7 @@ impl Touchpoint {
         )
     }
     /// Who holds which RACI role here.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn responsibilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Responsibility>> {
         responsibilities_of(ctx, ResponsibilitiesOf::Touchpoint(self.0.id)).await
     }
@@ -346,6 +354,7 @@ impl Responsibility {
         )
     }
     /// Who has confirmed they know this responsibility.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn acknowledgements(&self, ctx: &Context<'_>) -> ApiResult<Vec<Acknowledgement>> {
         Ok(in_org::<acknowledgement::Entity>(self.0.organization_id)
             .filter(acknowledgement::Column::ResponsibilityId.eq(self.0.id))

@@ -1,0 +1,548 @@
+//! GraphQL over HTTP, as the graphql-over-http specification says it: `POST` with an
+//! `application/json` body for every operation, `GET` with URL parameters for queries
+//! only, and the response's media type and status chosen by the `Accept` header.
+//! Everything a client controls is bounded here before the engine sees it.
+
+use std::time::Duration;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use apollo_parser::cst::{self, CstNode};
+use apollo_parser::{Parser, SyntaxKind};
+
+use crate::error::ApiError;
+
+/// The bounds of one request (see the README's "Running in production").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest body of a request (default 1 MiB).
+    pub max_body_bytes: usize,
+    /// Largest body of a request whose only operation is `recordInteractions`.
+    pub max_recording_body_bytes: usize,
+    /// Most lexical tokens in a query document.
+    pub max_tokens: usize,
+    /// Most aliased fields in a query document.
+    pub max_aliases: usize,
+    /// Most directives in a query document.
+    pub max_directives: usize,
+    /// Deepest nesting of selection sets.
+    pub max_depth: usize,
+    /// Highest complexity (each field 1; lists multiply by their `first`).
+    pub max_complexity: usize,
+    /// Longest a request may run before it is abandoned (its writes rolled back).
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_recording_body_bytes: 16 * 1024 * 1024,
+            max_tokens: 10_000,
+            max_aliases: 30,
+            max_directives: 50,
+            max_depth: 12,
+            max_complexity: 50_000,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A request refused before execution: its status, code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Refusal::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// The refusal as a GraphQL-shaped response in `media`.
+    pub fn response(&self, media: Media) -> HttpResponse {
+        let body = serde_json::json!({
+            "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
+        });
+        let mut response = HttpResponse::build(self.status);
+        response.content_type(media.content_type());
+        match self.status {
+            StatusCode::UNAUTHORIZED => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            StatusCode::METHOD_NOT_ALLOWED => {
+                response.insert_header((header::ALLOW, "POST"));
+            }
+            _ => {}
+        }
+        response.body(body.to_string())
+    }
+}
+
+impl From<&ApiError> for Refusal {
+    fn from(error: &ApiError) -> Self {
+        let status = match error {
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Refusal::new(status, error.code(), error.to_string())
+    }
+}
+
+/// The media type of a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Media {
+    /// `application/graphql-response+json`: request errors get 4xx statuses.
+    GraphqlResponse,
+    /// `application/json`: every well-formed request gets 200 (legacy clients).
+    Json,
+}
+
+impl Media {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+/// The response media the `Accept` header asks for, by its order of preference;
+/// `application/json` when there is no `Accept` header; 406 when nothing offered fits.
+pub fn negotiate(request: &HttpRequest) -> Result<Media, Refusal> {
+    let values: Vec<&HeaderValue> = request.headers().get_all(header::ACCEPT).collect();
+    if values.is_empty() {
+        return Ok(Media::Json);
+    }
+    let mut ranges: Vec<(f32, usize, String)> = Vec::new();
+    for value in values {
+        let Ok(text) = value.to_str() else { continue };
+        for part in text.split(',') {
+            let mut pieces = part.split(';');
+            let range = pieces
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            let quality = pieces
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if !range.is_empty() && quality > 0.0 {
+                ranges.push((quality, ranges.len(), range));
+            }
+        }
+    }
+    // Highest quality first; among equals, the order the client wrote.
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, _, range) in ranges {
+        match range.as_str() {
+            "application/graphql-response+json" => return Ok(Media::GraphqlResponse),
+            "application/json" | "application/*" | "*/*" => return Ok(Media::Json),
+            _ => {}
+        }
+    }
+    Err(Refusal::new(
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        "the response can be application/graphql-response+json or application/json",
+    ))
+}
+
+/// Refuses a POST whose body is not `application/json`: form, multipart and text
+/// bodies are what a cross-site form can send without a preflight (CSRF).
+pub fn require_json_body(request: &HttpRequest) -> Result<(), Refusal> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "the body must be application/json",
+        ))
+    }
+}
+
+/// The parts of a GraphQL-over-HTTP request, before execution.
+#[derive(Debug, Default)]
+pub struct Params {
+    pub query: String,
+    pub operation_name: Option<String>,
+    pub variables: Option<serde_json::Value>,
+    pub extensions: Option<serde_json::Value>,
+}
+
+fn object_or_null(
+    value: Option<serde_json::Value>,
+    name: &str,
+) -> Result<Option<serde_json::Value>, Refusal> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(value @ serde_json::Value::Object(_)) => Ok(Some(value)),
+        Some(_) => Err(Refusal::bad_request(
+            "BAD_REQUEST",
+            format!("`{name}` must be an object"),
+        )),
+    }
+}
+
+fn has_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(fields) => {
+            fields.iter().any(|(k, v)| k.contains('\0') || has_nul(v))
+        }
+        _ => false,
+    }
+}
+
+/// Refuses NUL characters anywhere: no field can hold one (PostgreSQL text cannot).
+fn refuse_nul(params: Params) -> Result<Params, Refusal> {
+    let in_query =
+        params.query.contains('\0') || params.query.to_ascii_lowercase().contains("\\u0000");
+    if in_query || params.variables.as_ref().is_some_and(has_nul) {
+        return Err(Refusal::bad_request(
+            "BAD_USER_INPUT",
+            "text must not contain NUL characters (U+0000)",
+        ));
+    }
+    Ok(params)
+}
+
+/// Reads a POST body: one JSON object with a string `query` (batches are refused).
+pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        Refusal::bad_request("BAD_REQUEST", format!("the body is not valid JSON: {e}"))
+    })?;
+    let serde_json::Value::Object(mut fields) = value else {
+        return Err(Refusal::bad_request(
+            "BATCH_NOT_SUPPORTED",
+            "the body must be one JSON object; batches of operations are not accepted",
+        ));
+    };
+    let query = match fields.remove("query") {
+        Some(serde_json::Value::String(query)) => query,
+        _ => {
+            return Err(Refusal::bad_request(
+                "BAD_REQUEST",
+                "the body needs a string `query`",
+            ))
+        }
+    };
+    let operation_name = match fields.remove("operationName") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(name)) => Some(name),
+        Some(_) => {
+            return Err(Refusal::bad_request(
+                "BAD_REQUEST",
+                "`operationName` must be a string",
+            ))
+        }
+    };
+    refuse_nul(Params {
+        query,
+        operation_name,
+        variables: object_or_null(fields.remove("variables"), "variables")?,
+        extensions: object_or_null(fields.remove("extensions"), "extensions")?,
+    })
+}
+
+/// Reads GET parameters: `query`, `operationName`, and `variables`/`extensions` as
+/// JSON text.
+pub fn params_from_url(query_string: &str) -> Result<Params, Refusal> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
+        .map_err(|_| Refusal::bad_request("BAD_REQUEST", "the URL parameters are malformed"))?;
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let json = |name: &str| -> Result<Option<serde_json::Value>, Refusal> {
+        match get(name) {
+            None => Ok(None),
+            Some(text) => object_or_null(
+                Some(serde_json::from_str(&text).map_err(|_| {
+                    Refusal::bad_request("BAD_REQUEST", format!("`{name}` is not JSON"))
+                })?),
+                name,
+            ),
+        }
+    };
+    refuse_nul(Params {
+        query: get("query").ok_or_else(|| {
+            Refusal::bad_request("BAD_REQUEST", "the `query` parameter is missing")
+        })?,
+        operation_name: get("operationName").filter(|n| !n.is_empty()),
+        variables: json("variables")?,
+        extensions: json("extensions")?,
+    })
+}
+
+/// What the document asks for, as far as HTTP cares.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// Whether the selected operation is a mutation.
+    pub mutation: bool,
+    /// Whether it is a mutation of `recordInteractions` fields only.
+    pub recording_only: bool,
+}
+
+/// Checks the document's size (tokens, aliases, directives) and finds the selected
+/// operation's kind. A document that does not parse is left to the engine, which
+/// reports the syntax error.
+pub fn inspect(
+    query: &str,
+    operation_name: Option<&str>,
+    limits: &Limits,
+) -> Result<Shape, Refusal> {
+    let tree = Parser::new(query)
+        .token_limit(limits.max_tokens)
+        .recursion_limit(limits.max_depth.saturating_mul(4).max(64))
+        .parse();
+    if tree.token_limit().high > limits.max_tokens
+        || tree.errors().any(|e| e.message().contains("token limit"))
+    {
+        return Err(Refusal::bad_request(
+            "TOO_MANY_TOKENS",
+            format!("the query has more than {} tokens", limits.max_tokens),
+        ));
+    }
+    if tree
+        .errors()
+        .any(|e| e.message().contains("recursion limit"))
+    {
+        return Err(Refusal::bad_request(
+            "QUERY_TOO_DEEP",
+            "the query is nested too deeply",
+        ));
+    }
+    let document = tree.document();
+    let (mut aliases, mut directives) = (0usize, 0usize);
+    for node in document.syntax().descendants() {
+        match node.kind() {
+            SyntaxKind::ALIAS => aliases += 1,
+            SyntaxKind::DIRECTIVE => directives += 1,
+            _ => {}
+        }
+    }
+    if aliases > limits.max_aliases {
+        return Err(Refusal::bad_request(
+            "TOO_MANY_ALIASES",
+            format!("the query has more than {} aliases", limits.max_aliases),
+        ));
+    }
+    if directives > limits.max_directives {
+        return Err(Refusal::bad_request(
+            "TOO_MANY_DIRECTIVES",
+            format!(
+                "the query has more than {} directives",
+                limits.max_directives
+            ),
+        ));
+    }
+    let operations: Vec<cst::OperationDefinition> = document
+        .definitions()
+        .filter_map(|d| match d {
+            cst::Definition::OperationDefinition(op) => Some(op),
+            _ => None,
+        })
+        .collect();
+    let selected = match operation_name {
+        Some(name) => operations
+            .into_iter()
+            .find(|op| op.name().is_some_and(|n| n.text() == name)),
+        None if operations.len() == 1 => operations.into_iter().next(),
+        None => None,
+    };
+    let Some(operation) = selected else {
+        return Ok(Shape::default());
+    };
+    let mutation = operation
+        .operation_type()
+        .is_some_and(|t| t.mutation_token().is_some());
+    let recording_only = mutation
+        && operation.selection_set().is_some_and(|set| {
+            set.selections().all(|s| match s {
+                cst::Selection::Field(field) => field
+                    .name()
+                    .is_some_and(|n| n.text() == "recordInteractions"),
+                _ => false,
+            })
+        });
+    Ok(Shape {
+        mutation,
+        recording_only,
+    })
+}
+
+/// The status of an executed response: with `application/graphql-response+json`, a
+/// request that failed before execution (parse, validation, limits) is a 400; the
+/// database being unreachable is a 503 in either media.
+pub fn status_of(response: &async_graphql::Response, media: Media) -> StatusCode {
+    let codes = || {
+        response.errors.iter().filter_map(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .and_then(|c| match c {
+                    async_graphql::Value::String(s) => Some(s.as_str()),
+                    _ => None,
+                })
+        })
+    };
+    let no_data = matches!(response.data, async_graphql::Value::Null);
+    if no_data && codes().any(|c| c == "UNAVAILABLE" || c == "TIMEOUT") {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    if media == Media::GraphqlResponse
+        && no_data
+        && codes().any(|c| {
+            matches!(
+                c,
+                "GRAPHQL_PARSE_FAILED"
+                    | "GRAPHQL_VALIDATION_FAILED"
+                    | "QUERY_TOO_DEEP"
+                    | "QUERY_TOO_COMPLEX"
+                    | "BAD_USER_INPUT"
+            )
+        })
+    {
+        return StatusCode::BAD_REQUEST;
+    }
+    StatusCode::OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn accept_picks_the_preferred_media_or_refuses() {
+        let media = |accept: Option<&str>| {
+            let mut request = TestRequest::default();
+            if let Some(accept) = accept {
+                request = request.insert_header((header::ACCEPT, accept));
+            }
+            negotiate(&request.to_http_request())
+        };
+        assert_eq!(media(None), Ok(Media::Json));
+        assert_eq!(
+            media(Some(
+                "application/graphql-response+json, application/json;q=0.9"
+            )),
+            Ok(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            media(Some(
+                "application/graphql-response+json;q=0.5, application/json"
+            )),
+            Ok(Media::Json)
+        );
+        assert_eq!(media(Some("*/*")), Ok(Media::Json));
+        assert_eq!(
+            media(Some("text/html")).map_err(|r| r.status),
+            Err(StatusCode::NOT_ACCEPTABLE)
+        );
+    }
+
+    #[test]
+    fn bodies_must_be_one_object_with_a_string_query() {
+        assert!(params_from_body(br#"{"query":"{ viewer { subject } }"}"#).is_ok());
+        for (body, code) in [
+            (&b"not json"[..], "BAD_REQUEST"),
+            (&b"\xff\xfe"[..], "BAD_REQUEST"),
+            (br#"[{"query":"{a}"}]"#, "BATCH_NOT_SUPPORTED"),
+            (br#"{"query":1}"#, "BAD_REQUEST"),
+            (br#"{"query":"{a}","variables":[]}"#, "BAD_REQUEST"),
+            (br#"{"query":"{a}","operationName":3}"#, "BAD_REQUEST"),
+        ] {
+            assert_eq!(params_from_body(body).unwrap_err().code, code, "{body:?}");
+        }
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(
+            params_from_body(deep.as_bytes()).unwrap_err().code,
+            "BAD_REQUEST"
+        );
+    }
+
+    #[test]
+    fn document_limits_are_enforced() {
+        let limits = Limits {
+            max_tokens: 50,
+            max_aliases: 2,
+            max_directives: 2,
+            ..Limits::default()
+        };
+        assert!(inspect("{ a b c }", None, &limits).is_ok());
+        let many = format!("{{ {} }}", "a ".repeat(60));
+        assert_eq!(
+            inspect(&many, None, &limits).unwrap_err().code,
+            "TOO_MANY_TOKENS"
+        );
+        assert_eq!(
+            inspect("{ x: a y: a z: a }", None, &limits)
+                .unwrap_err()
+                .code,
+            "TOO_MANY_ALIASES"
+        );
+        assert_eq!(
+            inspect(
+                "{ a @skip(if: true) @skip(if: true) @skip(if: true) }",
+                None,
+                &limits
+            )
+            .unwrap_err()
+            .code,
+            "TOO_MANY_DIRECTIVES"
+        );
+    }
+
+    #[test]
+    fn the_selected_operation_is_classified() {
+        let limits = Limits::default();
+        let shape = |q: &str, name: Option<&str>| inspect(q, name, &limits).unwrap();
+        assert!(!shape("{ viewer { subject } }", None).mutation);
+        assert!(
+            shape(
+                "mutation { recordInteractions(input: []) { recorded } }",
+                None
+            )
+            .recording_only
+        );
+        let both = "query Q { viewer { subject } } mutation M { createFunction(input: {}) { userErrors { code } } }";
+        assert!(!shape(both, Some("Q")).mutation);
+        assert!(shape(both, Some("M")).mutation);
+        assert!(!shape(both, Some("M")).recording_only);
+    }
+}

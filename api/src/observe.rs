@@ -1,0 +1,170 @@
+//! Observability: a request id on every request (taken from `X-Request-Id` when the
+//! caller sends a sane one, else made up) in the logs and echoed in the response, one
+//! structured log line per request, and Prometheus metrics at `GET /metrics`.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+use sea_orm::DatabaseConnection;
+use tracing::Instrument;
+
+/// The header that carries the request id, both ways.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The service's metrics, per process (Prometheus scrapes each replica).
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    errors: IntCounterVec,
+    /// Interactions newly recorded (duplicates not counted).
+    pub recorded: IntCounter,
+    pool: IntGaugeVec,
+}
+
+impl Metrics {
+    pub fn new() -> anyhow::Result<Metrics> {
+        let registry = Registry::new_custom(Some("siloscope".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by route, method and status",
+            ),
+            &["route", "method", "status"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "HTTP request latency by route",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+            ]),
+            &["route"],
+        )?;
+        let errors = IntCounterVec::new(
+            Opts::new("graphql_errors_total", "GraphQL errors by extensions.code"),
+            &["code"],
+        )?;
+        let recorded = IntCounter::new(
+            "interactions_recorded_total",
+            "Interactions recorded (a re-sent one is not counted)",
+        )?;
+        let pool = IntGaugeVec::new(
+            Opts::new("db_pool_connections", "Database pool connections by state"),
+            &["state"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
+        registry.register(Box::new(recorded.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        Ok(Metrics {
+            registry,
+            requests,
+            latency,
+            errors,
+            recorded,
+            pool,
+        })
+    }
+
+    /// Counts the errors of a GraphQL response by code.
+    pub fn count_errors<'a>(&self, codes: impl Iterator<Item = &'a str>) {
+        for code in codes {
+            self.errors.with_label_values(&[code]).inc();
+        }
+    }
+
+    /// The text exposition, with the pool's current figures.
+    pub fn render(&self, db: &DatabaseConnection) -> String {
+        let (size, idle) = pool_figures(db);
+        self.pool.with_label_values(&["open"]).set(size);
+        self.pool.with_label_values(&["idle"]).set(idle);
+        self.pool.with_label_values(&["in_use"]).set(size - idle);
+        let mut buffer = Vec::new();
+        if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
+            tracing::error!(error = %error, "metrics could not be encoded");
+        }
+        String::from_utf8_lossy(&buffer).into_owned()
+    }
+}
+
+fn pool_figures(db: &DatabaseConnection) -> (i64, i64) {
+    match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (i64::from(pool.size()), pool.num_idle() as i64)
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (i64::from(pool.size()), pool.num_idle() as i64)
+        }
+    }
+}
+
+/// A caller's request id is kept when it is 1–128 visible ASCII characters.
+fn request_id(request: &ServiceRequest) -> String {
+    request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            use rand::Rng;
+            format!("{:032x}", rand::rng().random::<u128>())
+        })
+}
+
+/// Middleware: request id, access log line, request metrics.
+pub async fn around(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = request_id(&request);
+    let metrics = request.app_data::<actix_web::web::Data<Metrics>>().cloned();
+    let method = request.method().to_string();
+    let route = match request.path() {
+        "/graphql" | "/livez" | "/readyz" | "/metrics" => request.path().to_owned(),
+        _ => "other".to_owned(),
+    };
+    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
+    let started = Instant::now();
+    let result = next.call(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = match &result {
+        Ok(response) => response.status().as_u16(),
+        Err(error) => error.as_response_error().status_code().as_u16(),
+    };
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+            "request served"
+        )
+    });
+    if let Some(metrics) = metrics {
+        metrics
+            .requests
+            .with_label_values(&[route.as_str(), method.as_str(), &status.to_string()])
+            .inc();
+        metrics
+            .latency
+            .with_label_values(&[route.as_str()])
+            .observe(elapsed.as_secs_f64());
+    }
+    let mut response = result?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(response)
+}
