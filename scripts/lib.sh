@@ -33,8 +33,8 @@ fresh_sqlite() {
 
 # make_org URL SLUG: creates the organization (migrating first).
 make_org() {
-  SILOSCOPE_DATABASE_URL="$1" "$SILOSCOPE_BIN" migrate >/dev/null
-  SILOSCOPE_DATABASE_URL="$1" "$SILOSCOPE_BIN" org create --slug "$2" --name "$2" >/dev/null
+  SILOSCOPE_LOG=warn SILOSCOPE_DATABASE_URL="$1" "$SILOSCOPE_BIN" migrate >/dev/null
+  SILOSCOPE_LOG=warn SILOSCOPE_DATABASE_URL="$1" "$SILOSCOPE_BIN" org create --slug "$2" --name "$2" >/dev/null
 }
 
 # token SLUG ROLE

@@ -79,7 +79,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "16777216",
         "largest body of a request that only records interactions (16 MiB)",
     ),
-    ("SILOSCOPE_MAX_DEPTH", "12", "deepest selection nesting"),
+    (
+        "SILOSCOPE_MAX_DEPTH",
+        "16",
+        "deepest selection nesting (the standard introspection query needs 13)",
+    ),
     (
         "SILOSCOPE_MAX_COMPLEXITY",
         "50000",
@@ -287,7 +291,7 @@ impl Settings {
                 16 << 20,
                 1024..=1 << 30,
             )? as usize,
-            max_depth: number("SILOSCOPE_MAX_DEPTH", 12, 2..=64)? as usize,
+            max_depth: number("SILOSCOPE_MAX_DEPTH", 16, 2..=64)? as usize,
             max_complexity: number("SILOSCOPE_MAX_COMPLEXITY", 50_000, 10..=10_000_000)? as usize,
             max_aliases: number("SILOSCOPE_MAX_ALIASES", 30, 0..=10_000)? as usize,
             max_directives: number("SILOSCOPE_MAX_DIRECTIVES", 50, 0..=10_000)? as usize,

@@ -42,7 +42,7 @@ impl Default for Limits {
             max_tokens: 10_000,
             max_aliases: 30,
             max_directives: 50,
-            max_depth: 12,
+            max_depth: 16,
             max_complexity: 50_000,
             request_timeout: Duration::from_secs(30),
         }
@@ -405,28 +405,24 @@ pub fn inspect(
     })
 }
 
-/// The status of an executed response: with `application/graphql-response+json`, a
-/// request that failed before execution (parse, validation, limits) is a 400; the
-/// database being unreachable is a 503 in either media.
-pub fn status_of(response: &async_graphql::Response, media: Media) -> StatusCode {
-    let codes = || {
-        response.errors.iter().filter_map(|e| {
-            e.extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .and_then(|c| match c {
-                    async_graphql::Value::String(s) => Some(s.as_str()),
-                    _ => None,
-                })
-        })
-    };
-    let no_data = matches!(response.data, async_graphql::Value::Null);
-    if no_data && codes().any(|c| c == "UNAVAILABLE" || c == "TIMEOUT") {
-        return StatusCode::SERVICE_UNAVAILABLE;
-    }
-    if media == Media::GraphqlResponse
-        && no_data
-        && codes().any(|c| {
+/// The `extensions.code` of each error of a response.
+pub fn codes(response: &async_graphql::Response) -> impl Iterator<Item = &str> {
+    response.errors.iter().filter_map(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .and_then(|c| match c {
+                async_graphql::Value::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+    })
+}
+
+/// Whether the response is a request error: the operation was refused before it ran
+/// (parse, validation, limits, variables), so there is no `data` at all.
+pub fn is_request_error(response: &async_graphql::Response) -> bool {
+    matches!(response.data, async_graphql::Value::Null)
+        && codes(response).any(|c| {
             matches!(
                 c,
                 "GRAPHQL_PARSE_FAILED"
@@ -436,7 +432,16 @@ pub fn status_of(response: &async_graphql::Response, media: Media) -> StatusCode
                     | "BAD_USER_INPUT"
             )
         })
-    {
+}
+
+/// The status of an executed response: with `application/graphql-response+json`, a
+/// request error is a 400; the database being unreachable is a 503 in either media.
+pub fn status_of(response: &async_graphql::Response, media: Media) -> StatusCode {
+    let no_data = matches!(response.data, async_graphql::Value::Null);
+    if no_data && codes(response).any(|c| c == "UNAVAILABLE" || c == "TIMEOUT") {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    if media == Media::GraphqlResponse && is_request_error(response) {
         return StatusCode::BAD_REQUEST;
     }
     StatusCode::OK

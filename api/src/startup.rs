@@ -306,19 +306,15 @@ async fn execute(state: &AppState, viewer: Viewer, params: Params, media: Media)
             .response(media);
         }
     };
-    state
-        .metrics
-        .count_errors(response.errors.iter().filter_map(|e| {
-            e.extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .and_then(|c| match c {
-                    async_graphql::Value::String(s) => Some(s.as_str()),
-                    _ => None,
-                })
-        }));
+    state.metrics.count_errors(gql_http::codes(&response));
     let status = gql_http::status_of(&response, media);
-    match serde_json::to_vec(&response) {
+    // A request error has no `data` entry at all (graphql-over-http).
+    let body = if gql_http::is_request_error(&response) {
+        serde_json::to_vec(&serde_json::json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_vec(&response)
+    };
+    match body {
         Ok(body) => HttpResponse::build(status)
             .content_type(media.content_type())
             .body(body),

@@ -1,7 +1,7 @@
 // Runs graphql-http's server audit (the graphql-over-http specification) against a
 // live siloscope. Every request carries the bearer token in TOKEN, since siloscope
 // answers nothing without one. Exits 1 when a MUST fails; SHOULDs are listed.
-import { serverAudit } from 'graphql-http';
+import { auditServer } from 'graphql-http';
 
 const url = process.env.URL;
 const token = process.env.TOKEN;
@@ -11,7 +11,7 @@ const fetchFn = (input, init = {}) => {
   return fetch(input, { ...init, headers });
 };
 
-const results = await serverAudit({ url, fetchFn });
+const results = await auditServer({ url, fetchFn });
 let failed = 0;
 for (const result of results) {
   if (result.status === 'ok') {
