@@ -171,13 +171,16 @@ pub async fn silo_report(
     Ok(report)
 }
 
-/// The handoff network: (from, to, count, silo) and the handover-of-work pair counts
-/// (from, to, pairs), by plain SQL.
+/// The handoff network's edges (from, to, count, silo) and handover-of-work pair
+/// counts (from, to, pairs).
+pub type Network = (Vec<(i64, i64, i64, i64)>, Vec<(i64, i64, i64)>);
+
+/// The handoff network, by plain SQL.
 pub async fn network(
     db: &DatabaseConnection,
     org: i64,
     phrases: &(Vec<String>, Vec<String>),
-) -> anyhow::Result<(Vec<(i64, i64, i64, i64)>, Vec<(i64, i64, i64)>)> {
+) -> anyhow::Result<Network> {
     let backend = db.get_database_backend();
     let cte = flagged(backend, org, &phrases.0, &phrases.1);
     let sql = format!(

@@ -362,11 +362,7 @@ fn weights(data: &Value) -> std::collections::BTreeMap<String, f64> {
         .collect()
 }
 
-fn check_network(
-    data: &Value,
-    floor: &(Vec<(i64, i64, i64, i64)>, Vec<(i64, i64, i64)>),
-    names: &Names,
-) -> anyhow::Result<()> {
+fn check_network(data: &Value, floor: &floor::Network, names: &Names) -> anyhow::Result<()> {
     let mut edges: Vec<(String, String, i64, i64)> = data["handoffNetwork"]["edges"]
         .as_array()
         .into_iter()

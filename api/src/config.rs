@@ -434,4 +434,24 @@ mod tests {
             assert_eq!(error.variable, name);
         }
     }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let settings = Settings::from_vars(vars(&[
+            (
+                "SILOSCOPE_JWT_SECRET",
+                "a-very-secret-value-of-enough-length-123",
+            ),
+            ("SILOSCOPE_METRICS_TOKEN", "metrics-secret-value"),
+            (
+                "SILOSCOPE_DATABASE_URL",
+                "postgres://app:db-password@db/siloscope",
+            ),
+        ]))
+        .unwrap();
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("a-very-secret-value"));
+        assert!(!shown.contains("metrics-secret-value"));
+        assert!(!crate::db::redact(&settings.database_url).contains("db-password"));
+    }
 }

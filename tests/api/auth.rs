@@ -123,3 +123,118 @@ async fn another_organizations_token_can_neither_read_nor_change_our_rows() {
         json!({ "name": "Sales", "archived": false })
     );
 }
+
+/// An identity provider's JWKS endpoint: serves `keys`, counts its fetches.
+struct Jwks {
+    keys: std::sync::Arc<std::sync::Mutex<jsonwebtoken::jwk::JwkSet>>,
+    fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    url: String,
+}
+
+async fn jwks_server() -> Jwks {
+    use actix_web::{web, App, HttpResponse, HttpServer};
+    let keys = std::sync::Arc::new(std::sync::Mutex::new(jsonwebtoken::jwk::JwkSet {
+        keys: Vec::new(),
+    }));
+    let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (served, counted) = (keys.clone(), fetches.clone());
+    let server = HttpServer::new(move || {
+        let (served, counted) = (served.clone(), counted.clone());
+        App::new().route(
+            "/jwks",
+            web::get().to(move || {
+                let (served, counted) = (served.clone(), counted.clone());
+                async move {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let body = serde_json::to_string(&*served.lock().unwrap()).unwrap();
+                    HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(body)
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let url = format!("http://{}/jwks", server.addrs()[0]);
+    tokio::spawn(server.run());
+    Jwks { keys, fetches, url }
+}
+
+#[tokio::test]
+async fn jwks_urls_are_fetched_when_needed_and_again_for_a_new_kid() {
+    use jsonwebtoken::jwk::Jwk;
+    use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+    use std::sync::atomic::Ordering;
+
+    let provider = jwks_server().await;
+    let key = |pem: &str| EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+    let first = key(include_str!("../../api/testdata/jwt/rsa-private.pem"));
+    let second = key(include_str!("../../api/testdata/jwt/other-rsa-private.pem"));
+    let publish = |kids: &[(&str, &EncodingKey)]| {
+        let keys = kids
+            .iter()
+            .map(|(kid, k)| {
+                let mut jwk = Jwk::from_encoding_key(k, Algorithm::RS256).unwrap();
+                jwk.common.key_id = Some((*kid).to_owned());
+                jwk
+            })
+            .collect();
+        *provider.keys.lock().unwrap() = jsonwebtoken::jwk::JwkSet { keys };
+    };
+    publish(&[("k1", &first)]);
+    let url = provider.url.clone();
+    let app = crate::helpers::spawn_app_with(move |settings| {
+        settings.jwt = api::config::JwtSettings {
+            algorithm: Algorithm::RS256,
+            jwks_url: Some(url),
+            roles_claim: "realm_access.roles".into(),
+            ..api::config::JwtSettings::default()
+        };
+    })
+    .await;
+    let sign = |kid: &str, k: &EncodingKey| {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.to_owned());
+        let claims = json!({
+            "sub": "idp-user", "org": "acme", "exp": chrono::Utc::now().timestamp() + 600,
+            "realm_access": { "roles": ["viewer"] }
+        });
+        encode(&header, &claims, k).unwrap()
+    };
+    let ask = |token: String| {
+        let app = &app;
+        async move {
+            app.post(Some(&token), "{ viewer { subject roles } }", json!({}))
+                .await
+        }
+    };
+    let (status, body) = ask(sign("k1", &first)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["viewer"]["roles"], json!(["VIEWER"]));
+    let (status, _) = ask(sign("k1", &first)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        provider.fetches.load(Ordering::SeqCst),
+        1,
+        "the keys are cached"
+    );
+
+    // The provider rotates to k2: a token naming it triggers a refetch, but not
+    // before the minimum interval since the last fetch has passed.
+    publish(&[("k1", &first), ("k2", &second)]);
+    let (status, body) = ask(sign("k2", &second)).await;
+    assert_eq!(status, 401, "refetching at most every 10 s: {body}");
+    tokio::time::sleep(std::time::Duration::from_millis(10_100)).await;
+    let (status, body) = ask(sign("k2", &second)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(provider.fetches.load(Ordering::SeqCst), 2);
+
+    // A token naming an unknown key, or signed with the wrong one, is refused.
+    let (status, body) = ask(sign("k9", &first)).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    let (status, _) = ask(sign("k2", &first)).await;
+    assert_eq!(status, 401);
+}
