@@ -288,57 +288,45 @@ fn check_report(data: &Value, floor: &floor::FloorReport, names: &Names) -> anyh
             bail!("{field} differs: siloscope {got}, floor {expected}");
         }
     }
-    let mut by_function: Vec<(String, i64, i64)> = data["siloReport"]["byFunction"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|r| r["handoffsOut"].as_i64() > Some(0))
-        .map(|r| {
-            (
-                r["function"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                r["handoffsOut"].as_i64().unwrap_or(-1),
-                r["siloHandoffs"].as_i64().unwrap_or(-1),
-            )
-        })
-        .collect();
-    let mut expected: Vec<(String, i64, i64)> = floor
-        .by_function
-        .iter()
-        .map(|(id, n, silo)| (name(names, 'f', *id), *n, *silo))
-        .collect();
-    by_function.sort();
-    expected.sort();
-    if by_function != expected {
-        bail!("byFunction differs: siloscope {by_function:?}, floor {expected:?}");
-    }
-    let mut by_touchpoint: Vec<(String, i64, i64)> = data["siloReport"]["byTouchpoint"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|r| r["handoffs"].as_i64() > Some(0) && r["touchpoint"].is_object())
-        .map(|r| {
-            (
-                r["touchpoint"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                r["handoffs"].as_i64().unwrap_or(-1),
-                r["siloHandoffs"].as_i64().unwrap_or(-1),
-            )
-        })
-        .collect();
-    let mut expected: Vec<(String, i64, i64)> = floor
-        .by_touchpoint
-        .iter()
-        .map(|(id, n, silo)| (name(names, 't', *id), *n, *silo))
-        .collect();
-    by_touchpoint.sort();
-    expected.sort();
-    if by_touchpoint != expected {
-        bail!("byTouchpoint differs: siloscope {by_touchpoint:?}, floor {expected:?}");
+    for (list, entity, kind, count, rows) in [
+        (
+            "byFunction",
+            "function",
+            'f',
+            "handoffsOut",
+            &floor.by_function,
+        ),
+        (
+            "byTouchpoint",
+            "touchpoint",
+            't',
+            "handoffs",
+            &floor.by_touchpoint,
+        ),
+    ] {
+        // Rows with handoffs (the floor has no others), by name.
+        let mut ours: Vec<(String, i64, i64)> = data["siloReport"][list]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r[count].as_i64() > Some(0) && r[entity].is_object())
+            .map(|r| {
+                (
+                    r[entity]["name"].as_str().unwrap_or_default().to_owned(),
+                    r[count].as_i64().unwrap_or(-1),
+                    r["siloHandoffs"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect();
+        let mut expected: Vec<(String, i64, i64)> = rows
+            .iter()
+            .map(|(id, n, silo)| (name(names, kind, *id), *n, *silo))
+            .collect();
+        ours.sort();
+        expected.sort();
+        if ours != expected {
+            bail!("{list} differs: siloscope {ours:?}, floor {expected:?}");
+        }
     }
     Ok(())
 }
@@ -609,7 +597,38 @@ struct Table {
     size: usize,
 }
 
+/// The instants (µs) at `at` of each element of a JSON list.
+fn instants(list: &Value, at: impl Fn(&Value) -> &Value) -> Vec<i64> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|item| micros(at(item)))
+        .collect()
+}
+
 impl Table {
+    /// A sustained-load row.
+    fn load(&mut self, operation: &str, load: &Load, note: String) {
+        self.row(
+            operation,
+            format!("**{:.0} req/s**", load.rps),
+            format!("p50 {:.1} ms, p99 {:.1} ms", load.p50_ms, load.p99_ms),
+            String::new(),
+            note,
+        );
+    }
+
+    /// A timed query's row beside the floor's time for the same figures.
+    fn compared(&mut self, operation: &str, ours: (f64, f64), floor: (f64, f64)) {
+        self.row(
+            operation,
+            format!("{:.1} ms", ours.0),
+            format!("{:.1} ms", ours.1),
+            format!("{:.1} ms", floor.0),
+            format!("{:.2}×", ours.0 / floor.0),
+        );
+    }
+
     fn row(&mut self, operation: &str, figure: String, p95: String, floor: String, ratio: String) {
         let line = format!(
             "| {} | {} | {operation} | {figure} | {p95} | {floor} | {ratio} |",
@@ -689,8 +708,6 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         "from": chrono::DateTime::from_timestamp(month_from, 0).unwrap().to_rfc3339(),
         "to": chrono::DateTime::from_timestamp(month_to, 0).unwrap().to_rfc3339(),
     });
-    let ratio = |ours: f64, floor: f64| format!("{:.2}×", ours / floor);
-    let ms = |(median, p95): (f64, f64)| (format!("{median:.1} ms"), format!("{p95:.1} ms"));
 
     for (label, variables, window) in [
         ("siloReport, whole range", json!({}), None),
@@ -704,14 +721,7 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         let (floor_time, floor) =
             time_floor(args.runs, || floor::silo_report(&db, org, &phrases, window)).await?;
         check_report(&data, &floor, &names).with_context(|| format!("{label} on {kind}"))?;
-        let (median, p95) = ms(ours);
-        table.row(
-            label,
-            median,
-            p95,
-            format!("{:.1} ms", floor_time.0),
-            ratio(ours.0, floor_time.0),
-        );
+        table.compared(label, ours, floor_time);
     }
 
     let (network_time, network) = time_query(&server, args.runs, NETWORK, json!({})).await?;
@@ -719,56 +729,25 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
     let (floor_time, floor_network) =
         time_floor(args.runs, || floor::network(&db, org, &phrases)).await?;
     check_network(&network, &floor_network, &names)?;
-    let (median, p95) = ms(ours);
-    table.row(
-        "handoffNetwork, whole range",
-        median,
-        p95,
-        format!("{:.1} ms", floor_time.0),
-        ratio(ours.0, floor_time.0),
-    );
+    table.compared("handoffNetwork, whole range", ours, floor_time);
 
     let (ours, case) = time_query(&server, args.runs, CASE, json!({ "c": "DEMO-000123" })).await?;
     let (floor_time, floor_case) =
         time_floor(args.runs, || floor::case(&db, org, &phrases, "DEMO-000123")).await?;
-    let case_handoffs: Vec<i64> = case["case"]["handoffs"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|h| micros(&h["at"]))
-        .collect();
+    let case_handoffs = instants(&case["case"]["handoffs"], |h| &h["at"]);
     if case_handoffs != floor_case.iter().map(|r| r[0]).collect::<Vec<_>>() {
         bail!("case(caseRef:) handoffs differ from the floor's");
     }
-    let (median, p95) = ms(ours);
-    table.row(
-        "case(caseRef:)",
-        median,
-        p95,
-        format!("{:.1} ms", floor_time.0),
-        ratio(ours.0, floor_time.0),
-    );
+    table.compared("case(caseRef:)", ours, floor_time);
 
     let (ours, page) = time_query(&server, args.runs, SILO_PAGE, json!({})).await?;
     let (floor_time, floor_page) =
         time_floor(args.runs, || floor::silo_page(&db, org, &phrases, 50)).await?;
-    let page_at: Vec<i64> = page["handoffs"]["edges"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| micros(&e["node"]["at"]))
-        .collect();
+    let page_at = instants(&page["handoffs"]["edges"], |e| &e["node"]["at"]);
     if page_at != floor_page.iter().map(|r| r[0]).collect::<Vec<_>>() {
         bail!("the first page of SILO handoffs differs from the floor's");
     }
-    let (median, p95) = ms(ours);
-    table.row(
-        "handoffs, first 50 SILO",
-        median,
-        p95,
-        format!("{:.1} ms", floor_time.0),
-        ratio(ours.0, floor_time.0),
-    );
+    table.compared("handoffs, first 50 SILO", ours, floor_time);
 
     // Sustained load: the dashboard's report over the last 30 whole days.
     let today = now - now.rem_euclid(86_400);
@@ -776,34 +755,30 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         "from": chrono::DateTime::from_timestamp(today - 30 * 86_400, 0).unwrap().to_rfc3339(),
         "to": chrono::DateTime::from_timestamp(today, 0).unwrap().to_rfc3339(),
     }});
-    server.post(DASHBOARD, dashboard_window.clone()).await?;
-    let load = wrk(
-        &server.url,
-        Some(&server.token),
-        &json!({ "query": DASHBOARD, "variables": dashboard_window }),
-        args.load_seconds,
-    )?;
-    table.row(
-        &format!("dashboard siloReport (30 days, compared), {CLIENTS} clients"),
-        format!("**{:.0} req/s**", load.rps),
-        format!("p50 {:.1} ms, p99 {:.1} ms", load.p50_ms, load.p99_ms),
-        String::new(),
-        String::new(),
-    );
-    server.post(FUNCTION_LIST, json!({})).await?;
-    let ours = wrk(
-        &server.url,
-        Some(&server.token),
-        &json!({ "query": FUNCTION_LIST }),
-        args.load_seconds,
-    )?;
-    table.row(
-        &format!("functions with responsibilities (first 100), {CLIENTS} clients"),
-        format!("**{:.0} req/s**", ours.rps),
-        format!("p50 {:.1} ms, p99 {:.1} ms", ours.p50_ms, ours.p99_ms),
-        String::new(),
-        String::new(),
-    );
+    let mut ours = None;
+    for (label, query, variables) in [
+        (
+            "dashboard siloReport (30 days, compared)",
+            DASHBOARD,
+            dashboard_window,
+        ),
+        (
+            "functions with responsibilities (first 100)",
+            FUNCTION_LIST,
+            json!({}),
+        ),
+    ] {
+        server.post(query, variables.clone()).await?;
+        let load = wrk(
+            &server.url,
+            Some(&server.token),
+            &json!({ "query": query, "variables": variables }),
+            args.load_seconds,
+        )?;
+        table.load(&format!("{label}, {CLIENTS} clients"), &load, String::new());
+        ours = Some(load);
+    }
+    let ours = ours.context("no load run")?;
 
     // Peers.
     if kind == "postgres" {
@@ -816,11 +791,9 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
                     &json!({ "query": POSTGRAPHILE_LIST }),
                     args.load_seconds,
                 )?;
-                table.row(
+                table.load(
                     &format!("PostGraphile 4.14: allFunctions with responsibilities (first 100), {CLIENTS} clients"),
-                    format!("{:.0} req/s", theirs.rps),
-                    format!("p50 {:.1} ms, p99 {:.1} ms", theirs.p50_ms, theirs.p99_ms),
-                    String::new(),
+                    &theirs,
                     format!("siloscope {:.2}× PostGraphile", ours.rps / theirs.rps),
                 );
             }

@@ -82,7 +82,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "SILOSCOPE_MAX_DEPTH",
         "16",
-        "deepest selection nesting (the standard introspection query needs 13)",
+        "deepest selection nesting (the standard introspection query needs more than 12)",
     ),
     (
         "SILOSCOPE_MAX_COMPLEXITY",

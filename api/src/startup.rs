@@ -215,13 +215,7 @@ async fn graphql_post(
         Ok((viewer, params))
     }
     .await;
-    match outcome {
-        Ok((viewer, params)) => execute(&state, viewer, params, media).await,
-        Err(refusal) => {
-            state.metrics.count_errors(std::iter::once(refusal.code));
-            refusal.response(media)
-        }
-    }
+    respond(&state, outcome, media).await
 }
 
 async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -264,8 +258,17 @@ async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
         Ok((viewer, params))
     }
     .await;
+    respond(&state, outcome, media).await
+}
+
+/// Executes an accepted request, or answers its refusal.
+async fn respond(
+    state: &AppState,
+    outcome: Result<(Viewer, Params), Refusal>,
+    media: Media,
+) -> HttpResponse {
     match outcome {
-        Ok((viewer, params)) => execute(&state, viewer, params, media).await,
+        Ok((viewer, params)) => execute(state, viewer, params, media).await,
         Err(refusal) => {
             state.metrics.count_errors(std::iter::once(refusal.code));
             refusal.response(media)
