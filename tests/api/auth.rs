@@ -238,3 +238,145 @@ async fn jwks_urls_are_fetched_when_needed_and_again_for_a_new_kid() {
     let (status, _) = ask(sign("k2", &first)).await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn every_query_and_mutation_refuses_another_organizations_ids() {
+    let app = spawn_app().await;
+    let f = app.create_function("Sales", false).await;
+    let data = app
+        .gql(
+            &format!("mutation {{ createPerson(input: {{name: \"Ana\", email: \"ana@acme.example\", functionId: \"{f}\"}}) {{ person {{ id }} }} createJourney(input: {{name: \"Buying\", stages: [\"Start\"]}}) {{ journey {{ id stages {{ id }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let p = data["createPerson"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let j = data["createJourney"]["journey"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let s = data["createJourney"]["journey"]["stages"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = app.create_touchpoint("Sales call").await;
+    let data = app
+        .gql(
+            &format!("mutation {{ assignResponsibility(input: {{touchpointId: \"{t}\", functionId: \"{f}\", role: ACCOUNTABLE, personId: \"{p}\"}}) {{ responsibility {{ id }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let r = data["assignResponsibility"]["responsibility"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let recorded = app
+        .record(
+            json!([{ "externalId": "a-1", "caseRef": "CASE-A", "occurredAt": "2026-01-01T10:00:00Z",
+            "function": { "id": f }, "touchpoint": { "id": t }, "personId": p }]),
+        )
+        .await;
+    assert_eq!(recorded["recorded"], 1);
+
+    let other = app.token("other", &[AccessRole::Admin]);
+    let ask = |query: String| {
+        let (app, other) = (&app, other.clone());
+        async move {
+            let (status, body) = app.post(Some(&other), &query, json!({})).await;
+            assert_eq!(status, 200, "{query}: {body}");
+            body
+        }
+    };
+
+    // Reads by id, by node, by case reference, and lists: nothing of acme's.
+    let body = ask(format!(
+        "{{ function(id: \"{f}\") {{ id }} person(id: \"{p}\") {{ id }} journey(id: \"{j}\") {{ id }} \
+         touchpoint(id: \"{t}\") {{ id }} responsibility(id: \"{r}\") {{ id }} \
+         nf: node(id: \"{f}\") {{ id }} np: node(id: \"{p}\") {{ id }} nj: node(id: \"{j}\") {{ id }} \
+         ns: node(id: \"{s}\") {{ id }} nt: node(id: \"{t}\") {{ id }} nr: node(id: \"{r}\") {{ id }} \
+         case(caseRef: \"CASE-A\") {{ caseRef }} }}"
+    ))
+    .await;
+    for (field, value) in body["data"].as_object().unwrap() {
+        assert!(value.is_null(), "{field} leaked: {value}");
+    }
+    let body = ask(
+        "{ functions { totalCount } people { totalCount } journeys { totalCount } touchpoints { totalCount } \
+         responsibilities { totalCount } handoffs { edges { cursor } } siloReport { totals { interactions cases } } \
+         handoffNetwork { edges { count } } ownershipFindings { kind } }"
+            .into(),
+    )
+    .await;
+    for list in [
+        "functions",
+        "people",
+        "journeys",
+        "touchpoints",
+        "responsibilities",
+    ] {
+        assert_eq!(body["data"][list]["totalCount"], 0, "{list}: {body}");
+    }
+    assert_eq!(body["data"]["handoffs"]["edges"], json!([]));
+    assert_eq!(body["data"]["siloReport"]["totals"]["interactions"], 0);
+    assert_eq!(body["data"]["handoffNetwork"]["edges"], json!([]));
+    assert_eq!(body["data"]["ownershipFindings"], json!([]));
+
+    // Every mutation that takes an id, given one of acme's: refused, nothing written.
+    let mutations = [
+        format!("updateFunction(id: \"{f}\", input: {{name: \"Hijacked\"}})"),
+        format!("archiveFunction(id: \"{f}\")"),
+        format!("createFunction(input: {{name: \"Child\", isCxTeam: false, parentId: \"{f}\"}})"),
+        format!("createPerson(input: {{name: \"Spy\", email: \"spy@other.example\", functionId: \"{f}\"}})"),
+        format!("updatePerson(id: \"{p}\", input: {{name: \"Hijacked\"}})"),
+        format!("archivePerson(id: \"{p}\")"),
+        format!("updateJourney(id: \"{j}\", input: {{name: \"Hijacked\"}})"),
+        format!("archiveJourney(id: \"{j}\")"),
+        format!("addStage(input: {{journeyId: \"{j}\", name: \"Planted\"}})"),
+        format!("updateStage(id: \"{s}\", input: {{name: \"Hijacked\"}})"),
+        format!("removeStage(id: \"{s}\")"),
+        format!("createTouchpoint(input: {{name: \"Planted\", channel: PHONE, stageId: \"{s}\"}})"),
+        format!("updateTouchpoint(id: \"{t}\", input: {{name: \"Hijacked\"}})"),
+        format!("archiveTouchpoint(id: \"{t}\")"),
+        format!("assignResponsibility(input: {{touchpointId: \"{t}\", functionId: \"{f}\", role: RESPONSIBLE}})"),
+        format!("updateResponsibility(id: \"{r}\", input: {{personId: null}})"),
+        format!("removeResponsibility(id: \"{r}\")"),
+        format!("acknowledgeResponsibility(responsibilityId: \"{r}\", personId: \"{p}\")"),
+        format!("recordInteractions(input: [{{caseRef: \"CASE-A\", occurredAt: \"2026-01-02T10:00:00Z\", function: {{id: \"{f}\"}}}}])"),
+        format!("recordInteractions(input: [{{caseRef: \"X\", occurredAt: \"2026-01-02T10:00:00Z\", function: {{name: \"Sales\"}}, touchpoint: {{id: \"{t}\"}}, personId: \"{p}\"}}])"),
+    ];
+    for mutation in mutations {
+        let body = ask(format!(
+            "mutation {{ m: {mutation} {{ userErrors {{ code }} }} }}"
+        ))
+        .await;
+        let errors = body["data"]["m"]["userErrors"].as_array();
+        assert!(
+            errors.is_some_and(|e| !e.is_empty()),
+            "{mutation} was not refused: {body}"
+        );
+    }
+
+    // acme's rows are as they were.
+    let data = app
+        .gql(
+            &format!("{{ function(id: \"{f}\") {{ name archived }} person(id: \"{p}\") {{ name archived }} \
+             journey(id: \"{j}\") {{ name archived stages {{ name }} }} touchpoint(id: \"{t}\") {{ name archived }} \
+             responsibility(id: \"{r}\") {{ person {{ name }} acknowledgements {{ acknowledgedAt }} }} \
+             siloReport {{ totals {{ interactions }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data,
+        json!({
+            "function": { "name": "Sales", "archived": false },
+            "person": { "name": "Ana", "archived": false },
+            "journey": { "name": "Buying", "archived": false, "stages": [{ "name": "Start" }] },
+            "touchpoint": { "name": "Sales call", "archived": false },
+            "responsibility": { "person": { "name": "Ana" }, "acknowledgements": [] },
+            "siloReport": { "totals": { "interactions": 1 } },
+        })
+    );
+}

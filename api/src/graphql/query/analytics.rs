@@ -120,6 +120,7 @@ impl AnalyticsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Which handoffs; every condition given must hold (all when omitted).")]
         filter: Option<HandoffFilterInput>,
     ) -> ApiResult<Connection<String, Handoff, EmptyFields>> {
         let first = first.unwrap_or(20);

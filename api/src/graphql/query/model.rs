@@ -160,6 +160,7 @@ impl ModelQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<FunctionFilter>,
     ) -> ApiResult<List<Function>> {
         let (first, after) = page_args(first, after.as_deref())?;
@@ -198,6 +199,7 @@ impl ModelQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<PersonFilter>,
     ) -> ApiResult<List<Person>> {
         let (first, after) = page_args(first, after.as_deref())?;
@@ -237,6 +239,7 @@ impl ModelQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<JourneyFilter>,
     ) -> ApiResult<List<Journey>> {
         let (first, after) = page_args(first, after.as_deref())?;
@@ -268,6 +271,7 @@ impl ModelQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<TouchpointFilter>,
     ) -> ApiResult<List<Touchpoint>> {
         let (first, after) = page_args(first, after.as_deref())?;
@@ -320,6 +324,7 @@ impl ModelQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<ResponsibilityFilter>,
     ) -> ApiResult<List<Responsibility>> {
         let (first, after) = page_args(first, after.as_deref())?;
