@@ -89,17 +89,10 @@ impl Application {
             metrics_token: settings.metrics_token.clone(),
         });
         let metrics = web::Data::new(metrics);
-        // Bodies are read up to the larger limit; the smaller one applies unless the
-        // request only records interactions.
-        let payload_limit = settings
-            .limits
-            .max_body_bytes
-            .max(settings.limits.max_recording_body_bytes);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(metrics.clone())
-                .app_data(web::PayloadConfig::new(payload_limit))
                 .wrap(actix_web::middleware::from_fn(crate::observe::around))
                 .service(
                     web::resource("/graphql")
@@ -185,7 +178,7 @@ async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
 async fn graphql_post(
     request: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
     let media = match gql_http::negotiate(&request) {
         Ok(media) => media,
@@ -196,6 +189,29 @@ async fn graphql_post(
         let viewer = authenticate(&request, &state)
             .await
             .map_err(|e| Refusal::from(&e))?;
+        // Read up to the larger limit (only once the caller is known); the smaller one
+        // applies below unless the request only records interactions.
+        let limit = state
+            .limits
+            .max_body_bytes
+            .max(state.limits.max_recording_body_bytes);
+        let body = match payload.to_bytes_limited(limit).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(_)) => {
+                return Err(Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "the body could not be read",
+                ))
+            }
+            Err(_) => {
+                return Err(Refusal::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "REQUEST_TOO_LARGE",
+                    format!("the body is over {limit} bytes"),
+                ))
+            }
+        };
         let params = gql_http::params_from_body(&body)?;
         let shape = gql_http::inspect(
             &params.query,

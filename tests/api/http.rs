@@ -249,6 +249,8 @@ async fn every_limit_is_enforced_with_its_code() {
         .await
         .unwrap();
     assert_eq!(big.status().as_u16(), 413, "over the recording body limit");
+    let body: Value = big.json().await.unwrap();
+    assert_eq!(code(&body), "REQUEST_TOO_LARGE");
 }
 
 #[tokio::test]
