@@ -289,21 +289,30 @@ impl Settings {
                         )
                     }),
             };
+        // Defaults come from `Limits::default()`; each variable overrides one.
+        let d = crate::http::Limits::default();
+        let size = |name: &str, default: usize, range| -> Result<usize, ConfigError> {
+            Ok(number(name, default as u64, range)? as usize)
+        };
         let limits = crate::http::Limits {
-            max_body_bytes: number("SILOSCOPE_MAX_BODY_BYTES", 1 << 20, 1024..=1 << 30)? as usize,
-            max_recording_body_bytes: number(
+            max_body_bytes: size("SILOSCOPE_MAX_BODY_BYTES", d.max_body_bytes, 1024..=1 << 30)?,
+            max_recording_body_bytes: size(
                 "SILOSCOPE_MAX_RECORDING_BODY_BYTES",
-                16 << 20,
+                d.max_recording_body_bytes,
                 1024..=1 << 30,
-            )? as usize,
-            max_depth: number("SILOSCOPE_MAX_DEPTH", 16, 2..=64)? as usize,
-            max_complexity: number("SILOSCOPE_MAX_COMPLEXITY", 50_000, 10..=10_000_000)? as usize,
-            max_aliases: number("SILOSCOPE_MAX_ALIASES", 30, 0..=10_000)? as usize,
-            max_directives: number("SILOSCOPE_MAX_DIRECTIVES", 50, 0..=10_000)? as usize,
-            max_tokens: number("SILOSCOPE_MAX_TOKENS", 10_000, 100..=1_000_000)? as usize,
+            )?,
+            max_depth: size("SILOSCOPE_MAX_DEPTH", d.max_depth, 2..=64)?,
+            max_complexity: size(
+                "SILOSCOPE_MAX_COMPLEXITY",
+                d.max_complexity,
+                10..=10_000_000,
+            )?,
+            max_aliases: size("SILOSCOPE_MAX_ALIASES", d.max_aliases, 0..=10_000)?,
+            max_directives: size("SILOSCOPE_MAX_DIRECTIVES", d.max_directives, 0..=10_000)?,
+            max_tokens: size("SILOSCOPE_MAX_TOKENS", d.max_tokens, 100..=1_000_000)?,
             request_timeout: std::time::Duration::from_secs(number(
                 "SILOSCOPE_REQUEST_TIMEOUT_SECONDS",
-                30,
+                d.request_timeout.as_secs(),
                 1..=3600,
             )?),
         };
@@ -464,5 +473,36 @@ mod tests {
         assert!(!shown.contains("a-very-secret-value"));
         assert!(!shown.contains("metrics-secret-value"));
         assert!(!crate::db::redact(&settings.database_url).contains("db-password"));
+    }
+
+    #[test]
+    fn the_documented_limit_defaults_are_the_ones_applied() {
+        let settings = Settings::from_vars(vars(&[])).unwrap();
+        let documented = |name: &str| -> u64 {
+            VARIABLES
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .and_then(|(_, default, _)| default.parse().ok())
+                .unwrap()
+        };
+        let l = &settings.limits;
+        for (name, applied) in [
+            ("SILOSCOPE_MAX_BODY_BYTES", l.max_body_bytes as u64),
+            (
+                "SILOSCOPE_MAX_RECORDING_BODY_BYTES",
+                l.max_recording_body_bytes as u64,
+            ),
+            ("SILOSCOPE_MAX_DEPTH", l.max_depth as u64),
+            ("SILOSCOPE_MAX_COMPLEXITY", l.max_complexity as u64),
+            ("SILOSCOPE_MAX_ALIASES", l.max_aliases as u64),
+            ("SILOSCOPE_MAX_DIRECTIVES", l.max_directives as u64),
+            ("SILOSCOPE_MAX_TOKENS", l.max_tokens as u64),
+            (
+                "SILOSCOPE_REQUEST_TIMEOUT_SECONDS",
+                l.request_timeout.as_secs(),
+            ),
+        ] {
+            assert_eq!(documented(name), applied, "{name}");
+        }
     }
 }

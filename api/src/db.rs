@@ -13,15 +13,23 @@ use crate::error::ApiResult;
 
 /// Opens a pool on `url` (a SQLite file is created when missing).
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let connected = if url.starts_with("postgres") {
+        connect_postgres(url, max_connections).await
+    } else {
+        connect_sqlite(url, max_connections).await
+    };
+    connected.with_context(|| format!("failed to connect to the database ({})", redact(url)))
+}
+
+async fn connect_sqlite(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
-    if url.starts_with("sqlite:") {
-        options.map_sqlx_sqlite_opts(|opts| {
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
@@ -30,15 +38,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 // A 4 MiB page cache per connection (SQLite's default is 2 MiB); the OS caches the rest.
                 .pragma("cache_size", "-4096")
         });
-    }
-    if url.starts_with("postgres") {
-        return connect_postgres(url, max_connections)
-            .await
-            .with_context(|| format!("failed to connect to the database ({})", redact(url)));
-    }
-    Database::connect(options)
-        .await
-        .with_context(|| format!("failed to connect to the database ({})", redact(url)))
+    Ok(Database::connect(options).await?)
 }
 
 tokio::task_local! {

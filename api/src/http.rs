@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, Header as _};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use apollo_parser::cst::{self, CstNode};
@@ -124,36 +124,25 @@ impl Media {
     }
 }
 
-/// The response media the `Accept` header asks for, by its order of preference;
-/// `application/json` when there is no `Accept` header; 406 when nothing offered fits.
+/// The response media the `Accept` header asks for, by its order of preference (q
+/// factors, then specificity, then the order written); `application/json` when there
+/// is no `Accept` header; 406 when nothing offered fits.
 pub fn negotiate(request: &HttpRequest) -> Result<Media, Refusal> {
-    let values: Vec<&HeaderValue> = request.headers().get_all(header::ACCEPT).collect();
-    if values.is_empty() {
+    // A malformed header is read as no preference.
+    let accept = header::Accept::parse(request).unwrap_or_else(|_| header::Accept(Vec::new()));
+    if accept.is_empty() {
         return Ok(Media::Json);
     }
-    let mut ranges: Vec<(f32, usize, String)> = Vec::new();
-    for value in values {
-        let Ok(text) = value.to_str() else { continue };
-        for part in text.split(',') {
-            let mut pieces = part.split(';');
-            let range = pieces
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
-            let quality = pieces
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if !range.is_empty() && quality > 0.0 {
-                ranges.push((quality, ranges.len(), range));
-            }
+    let refused: Vec<&actix_web::mime::Mime> = accept
+        .iter()
+        .filter(|item| item.quality == header::Quality::ZERO)
+        .map(|item| &item.item)
+        .collect();
+    for range in accept.ranked() {
+        if refused.contains(&&range) {
+            continue;
         }
-    }
-    // Highest quality first; among equals, the order the client wrote.
-    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (_, _, range) in ranges {
-        match range.as_str() {
+        match range.essence_str() {
             "application/graphql-response+json" => return Ok(Media::GraphqlResponse),
             "application/json" | "application/*" | "*/*" => return Ok(Media::Json),
             _ => {}
@@ -169,25 +158,14 @@ pub fn negotiate(request: &HttpRequest) -> Result<Media, Refusal> {
 /// Refuses a POST whose body is not `application/json`: form, multipart and text
 /// bodies are what a cross-site form can send without a preflight (CSRF).
 pub fn require_json_body(request: &HttpRequest) -> Result<(), Refusal> {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if essence == "application/json" {
-        Ok(())
-    } else {
-        Err(Refusal::new(
+    use actix_web::HttpMessage;
+    match request.mime_type() {
+        Ok(Some(media)) if media.essence_str() == "application/json" => Ok(()),
+        _ => Err(Refusal::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
             "the body must be application/json",
-        ))
+        )),
     }
 }
 
