@@ -144,8 +144,8 @@ fn free_port() -> u16 {
 
 /// Creates the demo organization's model, then starts `siloscope serve` on it.
 async fn start(database_url: &str) -> anyhow::Result<Server> {
-    let db = api::db::connect(database_url, 2).await?;
-    api::db::migrate(&db).await?;
+    let db = service::db::connect(database_url, 2).await?;
+    service::db::migrate(&db).await?;
     api::demo::create_model(&db, "bench", 42).await?;
     db.close().await?;
 
@@ -650,7 +650,8 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
     while recorded < size {
         let batch = generator.batch(args.batch.min(size - recorded));
         let batch_started = Instant::now();
-        let data = server.post(record, json!({ "input": batch })).await?;
+        let input: Vec<Value> = batch.iter().map(graphql_input).collect();
+        let data = server.post(record, json!({ "input": input })).await?;
         batch_times.push(batch_started.elapsed());
         if data["recordInteractions"]["userErrors"] != json!([]) {
             bail!(
@@ -682,7 +683,7 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         String::new(),
     );
 
-    let db = api::db::connect(&url, 2).await?;
+    let db = service::db::connect(&url, 2).await?;
     let org: i64 = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
@@ -692,11 +693,11 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         .context("the benchmark organization is missing")?
         .try_get_by_index(0)?;
     let phrases = (
-        api::analysis::flags::DEFAULT_DEFERRAL_PHRASES
+        service::rules::flags::DEFAULT_DEFERRAL_PHRASES
             .iter()
             .map(|p| p.to_string())
             .collect::<Vec<_>>(),
-        api::analysis::flags::DEFAULT_BURDEN_PHRASES
+        service::rules::flags::DEFAULT_BURDEN_PHRASES
             .iter()
             .map(|p| p.to_string())
             .collect::<Vec<_>>(),
@@ -853,4 +854,27 @@ async fn main() -> anyhow::Result<()> {
         std::fs::write(path, format!("{header}{}\n", all.join("\n")))?;
     }
     Ok(())
+}
+
+/// A generated interaction as `recordInteractions` takes it.
+fn graphql_input(item: &service::recording::InteractionInput) -> Value {
+    use service::recording::{FunctionRef, TouchpointRef};
+    let function = match &item.function {
+        FunctionRef::Name(name) => json!({ "name": name }),
+        FunctionRef::ExternalId(external) => json!({ "externalId": external }),
+        FunctionRef::Id(id) => json!({ "id": api::graphql::ids::global_of("Function", *id).0 }),
+    };
+    let touchpoint = item.touchpoint.as_ref().map(|t| match t {
+        TouchpointRef::Name(name) => json!({ "name": name }),
+        TouchpointRef::Id(id) => json!({ "id": api::graphql::ids::global_of("Touchpoint", *id).0 }),
+    });
+    json!({
+        "caseRef": item.case_ref,
+        "occurredAt": item.occurred_at,
+        "function": function,
+        "touchpoint": touchpoint,
+        "note": item.note,
+        "customerActionRequired": item.customer_action_required,
+        "externalId": item.external_id,
+    })
 }

@@ -2,7 +2,7 @@
 
 Prints JSON: seconds to read the log, seconds to discover the network, and the
 weights keyed "From->To". Used by benches/scale.rs; beta = 0 and org:group as the
-resource, as SPEC section 3 defines handover-of-work.
+resource, as docs/rules.md §3.5 defines handover-of-work.
 """
 
 import json

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
+use service::WriteError;
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
 
@@ -116,18 +117,18 @@ pub async fn run() -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            let db = crate::db::connect(&settings.database_url, 1).await?;
-            crate::db::migrate(&db).await?;
-            println!("migrated {}", crate::db::redact(&settings.database_url));
+            let db = service::db::connect(&settings.database_url, 1).await?;
+            service::db::migrate(&db).await?;
+            println!("migrated {}", service::db::redact(&settings.database_url));
         }
         Command::Org {
             command: OrgCommand::Create { slug, name },
         } => {
-            let db = crate::db::connect(&settings.database_url, 1).await?;
-            crate::db::migrate(&db).await?;
-            match crate::service::organization::create(&db, &slug, &name).await? {
+            let db = service::db::connect(&settings.database_url, 1).await?;
+            service::db::migrate(&db).await?;
+            match service::organization::create(&db, &slug, &name).await {
                 Ok(org) => println!("created organization {} ({})", org.slug, org.name),
-                Err(errors) => bail!(
+                Err(WriteError::Invalid(errors)) => bail!(
                     "{}",
                     errors
                         .iter()
@@ -135,6 +136,7 @@ pub async fn run() -> anyhow::Result<()> {
                         .collect::<Vec<_>>()
                         .join("; ")
                 ),
+                Err(WriteError::Fault(fault)) => return Err(fault.into()),
             }
         }
         Command::Token {
@@ -182,8 +184,8 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
         .clone()
         .unwrap_or_else(crate::auth::random_secret);
     settings.jwt.secret = Some(secret);
-    let db = crate::db::connect(&settings.database_url, settings.db_max_connections).await?;
-    crate::db::migrate(&db).await?;
+    let db = service::db::connect(&settings.database_url, settings.db_max_connections).await?;
+    service::db::migrate(&db).await?;
     let summary = crate::demo::create(&db, "demo", 2026, interactions).await?;
     let app = Application::with_database(&settings, db)?;
     let token = TokenKeys::new(&settings.jwt).mint(

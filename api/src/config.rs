@@ -472,7 +472,7 @@ mod tests {
         let shown = format!("{settings:?}");
         assert!(!shown.contains("a-very-secret-value"));
         assert!(!shown.contains("metrics-secret-value"));
-        assert!(!crate::db::redact(&settings.database_url).contains("db-password"));
+        assert!(!service::db::redact(&settings.database_url).contains("db-password"));
     }
 
     #[test]

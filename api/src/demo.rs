@@ -2,20 +2,18 @@
 //! real organization shows, recorded through the same services the API uses.
 
 use anyhow::anyhow;
-use async_graphql::ID;
+use entity::enums::{Channel, Role};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::DatabaseConnection;
-
-use crate::graphql::types::enums::{ChannelEnum, RoleEnum};
-use crate::service::function::CreateFunctionInput;
-use crate::service::interaction::{FunctionRef, InteractionInput, TouchpointRef};
-use crate::service::journey::CreateJourneyInput;
-use crate::service::person::CreatePersonInput;
-use crate::service::responsibility::AssignResponsibilityInput;
-use crate::service::touchpoint::{CreateTouchpointInput, ExperienceElement};
-use crate::service::{
-    function, interaction, journey, organization, person, responsibility, touchpoint, UserError,
+use service::function::NewFunction;
+use service::journey::NewJourney;
+use service::person::NewPerson;
+use service::recording::{self, FunctionRef, InteractionInput, TouchpointRef};
+use service::responsibility::{Acknowledger, NewResponsibility};
+use service::touchpoint::{ExperienceElement, NewTouchpoint};
+use service::{
+    function, journey, organization, person, responsibility, touchpoint, Write, WriteError,
 };
 
 const FUNCTIONS: &[(&str, bool, f64)] = &[
@@ -39,7 +37,7 @@ const JOURNEYS: &[(&str, &[&str])] = &[
 /// name, channel, stage, ACCOUNTABLE, RESPONSIBLE (gaps on purpose).
 type TouchpointSpec = (
     &'static str,
-    ChannelEnum,
+    Channel,
     &'static str,
     &'static [&'static str],
     &'static [&'static str],
@@ -47,96 +45,96 @@ type TouchpointSpec = (
 const TOUCHPOINTS: &[TouchpointSpec] = &[
     (
         "Campaign email",
-        ChannelEnum::Email,
+        Channel::Email,
         "Discover",
         &["Marketing"],
         &["Marketing"],
     ),
     (
         "Product website",
-        ChannelEnum::Web,
+        Channel::Web,
         "Discover",
         &["Marketing"],
         &["Sales"],
     ),
     (
         "Sales call",
-        ChannelEnum::Phone,
+        Channel::Phone,
         "Purchase",
         &["Sales"],
         &["Sales"],
     ),
     (
         "Checkout",
-        ChannelEnum::Web,
+        Channel::Web,
         "Purchase",
         &["Sales"],
         &["Sales"],
     ),
     (
         "Store visit",
-        ChannelEnum::FaceToFace,
+        Channel::FaceToFace,
         "Purchase",
         &[],
         &["Sales"],
     ),
     (
         "Delivery update",
-        ChannelEnum::MobileApp,
+        Channel::MobileApp,
         "Deliver",
         &["Logistics"],
         &["Logistics"],
     ),
     (
         "Welcome call",
-        ChannelEnum::Phone,
+        Channel::Phone,
         "Onboard",
         &["Customer Experience"],
         &["Customer Experience"],
     ),
     (
         "Invoice",
-        ChannelEnum::Email,
+        Channel::Email,
         "Pay",
         &["Billing"],
         &["Billing"],
     ),
     (
         "Payment failure",
-        ChannelEnum::Email,
+        Channel::Email,
         "Pay",
         &["Billing", "Finance"],
         &["Billing"],
     ),
     (
         "Support chat",
-        ChannelEnum::Chat,
+        Channel::Chat,
         "Get help",
         &["Customer Service"],
         &["Customer Service"],
     ),
     (
         "Refund request",
-        ChannelEnum::Email,
+        Channel::Email,
         "Get help",
         &["Finance"],
         &["Customer Service"],
     ),
     (
         "Account review",
-        ChannelEnum::Phone,
+        Channel::Phone,
         "Get help",
         &["Risk"],
         &["Risk"],
     ),
     (
         "Cancellation",
-        ChannelEnum::Phone,
+        Channel::Phone,
         "Cancel",
         &["Customer Service"],
         &["Customer Experience"],
     ),
-    ("Complaint letter", ChannelEnum::Mail, "Get help", &[], &[]),
+    ("Complaint letter", Channel::Mail, "Get help", &[], &[]),
 ];
 
 const DEFERRAL_NOTES: &[&str] = &[
@@ -158,16 +156,17 @@ const PLAIN_NOTES: &[&str] = &[
     "",
 ];
 
-fn expect_ok<T>(result: Result<T, Vec<UserError>>, what: &str) -> anyhow::Result<T> {
-    result.map_err(|errors| {
-        anyhow!(
+fn expect_ok<T>(result: Write<T>, what: &str) -> anyhow::Result<T> {
+    result.map_err(|error| match error {
+        WriteError::Invalid(errors) => anyhow!(
             "{what}: {}",
             errors
                 .iter()
                 .map(|e| e.message.as_str())
                 .collect::<Vec<_>>()
                 .join("; ")
-        )
+        ),
+        WriteError::Fault(fault) => anyhow!("{what}: {fault}"),
     })
 }
 
@@ -183,10 +182,10 @@ pub async fn create(
     let mut log = LogGenerator::new(seed, chrono::Utc::now().timestamp());
     let (mut total, mut silos) = (0, 0);
     while total < interactions {
-        let batch = log.batch(interaction::MAX_BATCH.min(interactions - total).max(1));
+        let batch = log.batch(recording::MAX_BATCH.min(interactions - total).max(1));
         total += batch.len();
         let done = expect_ok(
-            interaction::record(db, org_id, batch).await?,
+            recording::record(db, org_id, batch).await,
             "interactions",
         )?;
         silos += done.new_silo_handoffs;
@@ -202,49 +201,45 @@ pub async fn create(
 /// touchpoints, responsibilities and acknowledgements; returns its id.
 pub async fn create_model(db: &DatabaseConnection, slug: &str, seed: u64) -> anyhow::Result<i64> {
     let org = expect_ok(
-        organization::create(db, slug, "Demo Retail Co.").await?,
+        organization::create(db, slug, "Demo Retail Co.").await,
         "organization",
     )?;
     let org_id = org.id;
     let mut function_ids = Vec::new();
     for (name, is_cx, _) in FUNCTIONS {
-        let input = CreateFunctionInput {
+        let input = NewFunction {
             name: (*name).into(),
             is_cx_team: *is_cx,
             parent_id: None,
             external_id: Some(format!("hr-{}", name.to_lowercase().replace(' ', "-"))),
         };
-        function_ids.push(crate::ids::encode(
-            "Function",
-            expect_ok(function::create(db, org_id, input).await?, name)?.id,
-        ));
+        function_ids.push(expect_ok(function::create(db, org_id, input).await, name)?.id);
     }
-    let function_id = |name: &str| -> anyhow::Result<ID> {
-        let index = FUNCTIONS
+    let function_index = |name: &str| -> anyhow::Result<usize> {
+        FUNCTIONS
             .iter()
             .position(|f| f.0 == name)
-            .ok_or_else(|| anyhow!("unknown function {name}"))?;
-        Ok(function_ids[index].clone())
+            .ok_or_else(|| anyhow!("unknown function {name}"))
     };
     let mut stage_ids = std::collections::HashMap::new();
     for (name, stages) in JOURNEYS {
-        let input = CreateJourneyInput {
+        let input = NewJourney {
             name: (*name).into(),
             stages: stages.iter().map(|s| s.to_string()).collect(),
         };
-        let journey = expect_ok(journey::create(db, org_id, input).await?, name)?;
+        let journey = expect_ok(journey::create(db, org_id, input).await, name)?;
         for stage in journey::stages(db, org_id, journey.id).await? {
-            stage_ids.insert(stage.name.clone(), crate::ids::encode("Stage", stage.id));
+            stage_ids.insert(stage.name.clone(), stage.id);
         }
     }
     let mut people_by_function: Vec<Vec<i64>> = vec![Vec::new(); FUNCTIONS.len()];
     for (index, (name, _, _)) in FUNCTIONS.iter().enumerate() {
         for n in 1..=3 {
-            let input = CreatePersonInput {
+            let input = NewPerson {
                 name: format!("{name} person {n}"),
                 email: format!("{}.{n}@demo.example", name.to_lowercase().replace(' ', "-")),
                 external_id: None,
-                function_id: Some(function_ids[index].clone()),
+                function_id: Some(function_ids[index]),
                 title: Some(if n == 1 {
                     "Lead".into()
                 } else {
@@ -252,57 +247,46 @@ pub async fn create_model(db: &DatabaseConnection, slug: &str, seed: u64) -> any
                 }),
             };
             people_by_function[index]
-                .push(expect_ok(person::create(db, org_id, input).await?, "person")?.id);
+                .push(expect_ok(person::create(db, org_id, input).await, "person")?.id);
         }
     }
-    let admin = crate::auth::Viewer {
-        subject: "demo".into(),
-        organization_id: org_id,
-        organization_slug: slug.into(),
-        roles: [crate::auth::AccessRole::Admin].into_iter().collect(),
-    };
     let mut rng = StdRng::seed_from_u64(seed);
     for (name, channel, stage, accountable, responsible) in TOUCHPOINTS {
-        let input = CreateTouchpointInput {
+        let input = NewTouchpoint {
             name: (*name).into(),
             channel: *channel,
-            stage_id: stage_ids.get(*stage).cloned(),
+            stage_id: stage_ids.get(*stage).copied(),
             experience: vec![
                 ExperienceElement::Prompt,
                 ExperienceElement::SinglePointOfContact,
             ],
         };
-        let tp = expect_ok(touchpoint::create(db, org_id, input).await?, name)?;
-        for (role, owners) in [
-            (RoleEnum::Accountable, accountable),
-            (RoleEnum::Responsible, responsible),
-        ] {
+        let tp = expect_ok(touchpoint::create(db, org_id, input).await, name)?;
+        for (role, owners) in [(Role::Accountable, accountable), (Role::Responsible, responsible)] {
             for owner in owners.iter() {
-                let input = AssignResponsibilityInput {
-                    touchpoint_id: crate::ids::encode("Touchpoint", tp.id),
-                    function_id: function_id(owner)?,
+                let index = function_index(owner)?;
+                let input = NewResponsibility {
+                    touchpoint_id: tp.id,
+                    function_id: function_ids[index],
                     role,
                     person_id: None,
                 };
                 let r = expect_ok(
-                    responsibility::assign(db, org_id, input).await?,
+                    responsibility::assign(db, org_id, input).await,
                     "responsibility",
                 )?;
                 // Most, not all, people acknowledge their function's responsibilities.
-                let index = FUNCTIONS
-                    .iter()
-                    .position(|f| f.0 == *owner)
-                    .unwrap_or_default();
                 for person in &people_by_function[index] {
                     if rng.random_bool(0.7) {
                         expect_ok(
                             responsibility::acknowledge(
                                 db,
-                                &admin,
-                                &crate::ids::encode("Responsibility", r.id),
-                                &crate::ids::encode("Person", *person),
+                                org_id,
+                                Acknowledger::Anyone,
+                                r.id,
+                                *person,
                             )
-                            .await?,
+                            .await,
                             "acknowledgement",
                         )?;
                     }
@@ -383,7 +367,8 @@ impl LogGenerator {
                 };
                 log.push(InteractionInput {
                     case_ref: format!("DEMO-{case:06}"),
-                    occurred_at: crate::graphql::types::window::instant(at * 1_000_000)
+                    occurred_at: chrono::DateTime::from_timestamp(at, 0)
+                        .unwrap_or_default()
                         .to_rfc3339(),
                     function: FunctionRef::Name(FUNCTIONS[current].0.into()),
                     touchpoint: Some(TouchpointRef::Name(tp_name.into())),

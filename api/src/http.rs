@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use apollo_parser::cst::{self, CstNode};
 use apollo_parser::{Parser, SyntaxKind};
 
-use crate::error::ApiError;
+use service::{ApiError, Code};
 
 /// The bounds of one request (see the README's "Running in production").
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,27 +53,34 @@ impl Default for Limits {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
 impl Refusal {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// A refusal with the catalogue's status for `code`.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Refusal {
-            status,
+            status: StatusCode::from_u16(code.http_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             code,
             message: message.into(),
         }
     }
 
-    fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Refusal::new(StatusCode::BAD_REQUEST, code, message)
+    /// The same refusal with another status (a URL too long is a 414).
+    pub fn with_status(self, status: StatusCode) -> Self {
+        Refusal { status, ..self }
+    }
+
+    fn bad_request(code: Code, message: impl Into<String>) -> Self {
+        Refusal::new(code, message)
     }
 
     /// The refusal as a GraphQL-shaped response in `media`.
     pub fn response(&self, media: Media) -> HttpResponse {
         let body = serde_json::json!({
-            "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
+            "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
         });
         let mut response = HttpResponse::build(self.status);
         response.content_type(media.content_type());
@@ -92,17 +99,10 @@ impl Refusal {
 
 impl From<&ApiError> for Refusal {
     fn from(error: &ApiError) -> Self {
-        let status = match error {
-            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(cause) => {
-                tracing::error!(error = format!("{cause:#}"), "request failed");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-            _ => StatusCode::BAD_REQUEST,
-        };
-        Refusal::new(status, error.code(), error.to_string())
+        if let ApiError::Internal(cause) = error {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        Refusal::new(error.code(), error.to_string())
     }
 }
 
@@ -149,8 +149,7 @@ pub fn negotiate(request: &HttpRequest) -> Result<Media, Refusal> {
         }
     }
     Err(Refusal::new(
-        StatusCode::NOT_ACCEPTABLE,
-        "NOT_ACCEPTABLE",
+        Code::NotAcceptable,
         "the response can be application/graphql-response+json or application/json",
     ))
 }
@@ -162,8 +161,7 @@ pub fn require_json_body(request: &HttpRequest) -> Result<(), Refusal> {
     match request.mime_type() {
         Ok(Some(media)) if media.essence_str() == "application/json" => Ok(()),
         _ => Err(Refusal::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            Code::UnsupportedMediaType,
             "the body must be application/json",
         )),
     }
@@ -186,7 +184,7 @@ fn object_or_null(
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(value @ serde_json::Value::Object(_)) => Ok(Some(value)),
         Some(_) => Err(Refusal::bad_request(
-            "BAD_REQUEST",
+            Code::BadRequest,
             format!("`{name}` must be an object"),
         )),
     }
@@ -209,7 +207,7 @@ fn refuse_nul(params: Params) -> Result<Params, Refusal> {
         params.query.contains('\0') || params.query.to_ascii_lowercase().contains("\\u0000");
     if in_query || params.variables.as_ref().is_some_and(has_nul) {
         return Err(Refusal::bad_request(
-            "BAD_USER_INPUT",
+            Code::BadUserInput,
             "text must not contain NUL characters (U+0000)",
         ));
     }
@@ -219,11 +217,11 @@ fn refuse_nul(params: Params) -> Result<Params, Refusal> {
 /// Reads a POST body: one JSON object with a string `query` (batches are refused).
 pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        Refusal::bad_request("BAD_REQUEST", format!("the body is not valid JSON: {e}"))
+        Refusal::bad_request(Code::BadRequest, format!("the body is not valid JSON: {e}"))
     })?;
     let serde_json::Value::Object(mut fields) = value else {
         return Err(Refusal::bad_request(
-            "BATCH_NOT_SUPPORTED",
+            Code::BatchNotSupported,
             "the body must be one JSON object; batches of operations are not accepted",
         ));
     };
@@ -231,7 +229,7 @@ pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
         Some(serde_json::Value::String(query)) => query,
         _ => {
             return Err(Refusal::bad_request(
-                "BAD_REQUEST",
+                Code::BadRequest,
                 "the body needs a string `query`",
             ))
         }
@@ -241,7 +239,7 @@ pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
         Some(serde_json::Value::String(name)) => Some(name),
         Some(_) => {
             return Err(Refusal::bad_request(
-                "BAD_REQUEST",
+                Code::BadRequest,
                 "`operationName` must be a string",
             ))
         }
@@ -258,7 +256,7 @@ pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
 /// JSON text.
 pub fn params_from_url(query_string: &str) -> Result<Params, Refusal> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
-        .map_err(|_| Refusal::bad_request("BAD_REQUEST", "the URL parameters are malformed"))?;
+        .map_err(|_| Refusal::bad_request(Code::BadRequest, "the URL parameters are malformed"))?;
     let get = |name: &str| {
         pairs
             .iter()
@@ -270,7 +268,7 @@ pub fn params_from_url(query_string: &str) -> Result<Params, Refusal> {
             None => Ok(None),
             Some(text) => object_or_null(
                 Some(serde_json::from_str(&text).map_err(|_| {
-                    Refusal::bad_request("BAD_REQUEST", format!("`{name}` is not JSON"))
+                    Refusal::bad_request(Code::BadRequest, format!("`{name}` is not JSON"))
                 })?),
                 name,
             ),
@@ -278,7 +276,7 @@ pub fn params_from_url(query_string: &str) -> Result<Params, Refusal> {
     };
     refuse_nul(Params {
         query: get("query").ok_or_else(|| {
-            Refusal::bad_request("BAD_REQUEST", "the `query` parameter is missing")
+            Refusal::bad_request(Code::BadRequest, "the `query` parameter is missing")
         })?,
         operation_name: get("operationName").filter(|n| !n.is_empty()),
         variables: json("variables")?,
@@ -311,7 +309,7 @@ pub fn inspect(
         || tree.errors().any(|e| e.message().contains("token limit"))
     {
         return Err(Refusal::bad_request(
-            "TOO_MANY_TOKENS",
+            Code::TooManyTokens,
             format!("the query has more than {} tokens", limits.max_tokens),
         ));
     }
@@ -320,7 +318,7 @@ pub fn inspect(
         .any(|e| e.message().contains("recursion limit"))
     {
         return Err(Refusal::bad_request(
-            "QUERY_TOO_DEEP",
+            Code::QueryTooDeep,
             "the query is nested too deeply",
         ));
     }
@@ -335,13 +333,13 @@ pub fn inspect(
     }
     if aliases > limits.max_aliases {
         return Err(Refusal::bad_request(
-            "TOO_MANY_ALIASES",
+            Code::TooManyAliases,
             format!("the query has more than {} aliases", limits.max_aliases),
         ));
     }
     if directives > limits.max_directives {
         return Err(Refusal::bad_request(
-            "TOO_MANY_DIRECTIVES",
+            Code::TooManyDirectives,
             format!(
                 "the query has more than {} directives",
                 limits.max_directives
@@ -401,14 +399,15 @@ pub fn codes(response: &async_graphql::Response) -> impl Iterator<Item = &str> {
 pub fn is_request_error(response: &async_graphql::Response) -> bool {
     matches!(response.data, async_graphql::Value::Null)
         && codes(response).any(|c| {
-            matches!(
-                c,
-                "GRAPHQL_PARSE_FAILED"
-                    | "GRAPHQL_VALIDATION_FAILED"
-                    | "QUERY_TOO_DEEP"
-                    | "QUERY_TOO_COMPLEX"
-                    | "BAD_USER_INPUT"
-            )
+            [
+                Code::GraphqlParseFailed,
+                Code::GraphqlValidationFailed,
+                Code::QueryTooDeep,
+                Code::QueryTooComplex,
+                Code::BadUserInput,
+            ]
+            .iter()
+            .any(|code| code.as_str() == c)
         })
 }
 
@@ -416,7 +415,7 @@ pub fn is_request_error(response: &async_graphql::Response) -> bool {
 /// request error is a 400; the database being unreachable is a 503 in either media.
 pub fn status_of(response: &async_graphql::Response, media: Media) -> StatusCode {
     let no_data = matches!(response.data, async_graphql::Value::Null);
-    if no_data && codes(response).any(|c| c == "UNAVAILABLE" || c == "TIMEOUT") {
+    if no_data && codes(response).any(|c| c == Code::Unavailable.as_str() || c == Code::Timeout.as_str()) {
         return StatusCode::SERVICE_UNAVAILABLE;
     }
     if media == Media::GraphqlResponse && is_request_error(response) {
@@ -470,11 +469,11 @@ mod tests {
             (br#"{"query":"{a}","variables":[]}"#, "BAD_REQUEST"),
             (br#"{"query":"{a}","operationName":3}"#, "BAD_REQUEST"),
         ] {
-            assert_eq!(params_from_body(body).unwrap_err().code, code, "{body:?}");
+            assert_eq!(params_from_body(body).unwrap_err().code.as_str(), code, "{body:?}");
         }
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(
-            params_from_body(deep.as_bytes()).unwrap_err().code,
+            params_from_body(deep.as_bytes()).unwrap_err().code.as_str(),
             "BAD_REQUEST"
         );
     }
@@ -490,13 +489,14 @@ mod tests {
         assert!(inspect("{ a b c }", None, &limits).is_ok());
         let many = format!("{{ {} }}", "a ".repeat(60));
         assert_eq!(
-            inspect(&many, None, &limits).unwrap_err().code,
+            inspect(&many, None, &limits).unwrap_err().code.as_str(),
             "TOO_MANY_TOKENS"
         );
         assert_eq!(
             inspect("{ x: a y: a z: a }", None, &limits)
                 .unwrap_err()
-                .code,
+                .code
+                .as_str(),
             "TOO_MANY_ALIASES"
         );
         assert_eq!(
@@ -506,7 +506,8 @@ mod tests {
                 &limits
             )
             .unwrap_err()
-            .code,
+            .code
+            .as_str(),
             "TOO_MANY_DIRECTIVES"
         );
     }

@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::{TokenKeys, Viewer};
 use crate::config::Settings;
-use crate::error::ApiError;
+use service::{ApiError, Code};
 use crate::graphql::{self, AppSchema};
 use crate::http::{self as gql_http, Limits, Media, Params, Refusal};
 use crate::observe::Metrics;
@@ -61,8 +61,8 @@ impl OrganizationIds {
 impl Application {
     /// Connects to and migrates the configured database, then binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
-        let db = crate::db::connect(&settings.database_url, settings.db_max_connections).await?;
-        crate::db::migrate(&db).await?;
+        let db = service::db::connect(&settings.database_url, settings.db_max_connections).await?;
+        service::db::migrate(&db).await?;
         Application::with_database(settings, db)
     }
 
@@ -146,7 +146,7 @@ async fn authenticate(request: &HttpRequest, state: &AppState) -> Result<Viewer,
     let organization_id = match state.organizations.get(&claims.org) {
         Some(id) => id,
         None => {
-            let organization = crate::service::organization::find_by_slug(&state.db, &claims.org)
+            let organization = service::organization::find_by_slug(&state.db, &claims.org)
                 .await?
                 .ok_or_else(|| {
                     ApiError::Unauthenticated("the token's organization does not exist".into())
@@ -168,8 +168,7 @@ async fn authenticate(request: &HttpRequest, state: &AppState) -> Result<Viewer,
 async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
     let media = gql_http::negotiate(&request).unwrap_or(Media::Json);
     Refusal::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
+        Code::MethodNotAllowed,
         "use POST (or GET for queries)",
     )
     .response(media)
@@ -199,15 +198,13 @@ async fn graphql_post(
             Ok(Ok(body)) => body,
             Ok(Err(_)) => {
                 return Err(Refusal::new(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
+                    Code::BadRequest,
                     "the body could not be read",
                 ))
             }
             Err(_) => {
                 return Err(Refusal::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "REQUEST_TOO_LARGE",
+                    Code::RequestTooLarge,
                     format!("the body is over {limit} bytes"),
                 ))
             }
@@ -220,8 +217,7 @@ async fn graphql_post(
         )?;
         if body.len() > state.limits.max_body_bytes && !shape.recording_only {
             return Err(Refusal::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "REQUEST_TOO_LARGE",
+                Code::RequestTooLarge,
                 format!(
                     "the body is over {} bytes (only recording requests may be larger)",
                     state.limits.max_body_bytes
@@ -252,11 +248,8 @@ async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
             .await
             .map_err(|e| Refusal::from(&e))?;
         if request.query_string().len() > state.limits.max_body_bytes {
-            return Err(Refusal::new(
-                StatusCode::URI_TOO_LONG,
-                "REQUEST_TOO_LARGE",
-                "the URL is too long",
-            ));
+            return Err(Refusal::new(Code::RequestTooLarge, "the URL is too long")
+            .with_status(StatusCode::URI_TOO_LONG));
         }
         let params = gql_http::params_from_url(request.query_string())?;
         let shape = gql_http::inspect(
@@ -266,8 +259,7 @@ async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
         )?;
         if shape.mutation {
             return Err(Refusal::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
+                Code::MethodNotAllowed,
                 "mutations must be sent with POST",
             ));
         }
@@ -286,7 +278,7 @@ async fn respond(
     match outcome {
         Ok((viewer, params)) => execute(state, viewer, params, media).await,
         Err(refusal) => {
-            state.metrics.count_errors(std::iter::once(refusal.code));
+            state.metrics.count_errors(std::iter::once(refusal.code.as_str()));
             refusal.response(media)
         }
     }
@@ -307,16 +299,15 @@ async fn execute(state: &AppState, viewer: Viewer, params: Params, media: Media)
     }
     let response = match tokio::time::timeout(
         state.limits.request_timeout,
-        crate::db::as_tenant(organization_id, state.schema.execute(request)),
+        service::db::as_tenant(organization_id, state.schema.execute(request)),
     )
     .await
     {
         Ok(response) => response,
         Err(_) => {
-            state.metrics.count_errors(std::iter::once("TIMEOUT"));
+            state.metrics.count_errors(std::iter::once(Code::Timeout.as_str()));
             return Refusal::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "TIMEOUT",
+                Code::Timeout,
                 format!(
                     "the request took longer than {} s and was abandoned; nothing it wrote was kept",
                     state.limits.request_timeout.as_secs()

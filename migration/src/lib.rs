@@ -16,7 +16,6 @@ mod m20261122_000009_create_interaction;
 mod m20261122_000010_create_step;
 mod m20261122_000011_create_daily_rollups;
 pub mod m20261122_000012_row_level_security;
-pub mod rollups;
 
 pub struct Migrator;
 

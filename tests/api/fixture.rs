@@ -1,5 +1,5 @@
-//! The backbone: the shared fixture loaded through the public API gives every
-//! expected figure.
+//! The backbone: the fixture in `tests/data/small` loaded through the public API
+//! gives every expected figure.
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp};
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/small");
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/small");
 
 fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{FIXTURE}/{name}"))

@@ -121,12 +121,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         metrics_token: None,
     };
     configure(&mut settings);
-    let db = api::db::connect(&settings.database_url, 5).await.unwrap();
-    api::db::migrate(&db).await.unwrap();
+    let db = service::db::connect(&settings.database_url, 5).await.unwrap();
+    service::db::migrate(&db).await.unwrap();
     for (slug, name) in [("acme", "Acme"), ("other", "Other Org")] {
-        api::service::organization::create(&db, slug, name)
+        service::organization::create(&db, slug, name)
             .await
-            .unwrap()
             .unwrap();
     }
     let app = Application::with_database(&settings, db).unwrap();

@@ -440,7 +440,7 @@ async fn row_level_security_hides_other_organizations() {
     assert_eq!(body["data"]["createFunction"]["userErrors"], json!([]));
 
     use sea_orm::{ConnectionTrait, Statement};
-    let db = api::db::connect(&app.database_url, 2).await.unwrap();
+    let db = service::db::connect(&app.database_url, 2).await.unwrap();
     let backend = db.get_database_backend();
     let ids: Vec<i64> = db
         .query_all_raw(Statement::from_string(
@@ -455,7 +455,7 @@ async fn row_level_security_hides_other_organizations() {
     let (acme, other_id) = (ids[0], ids[1]);
     let names = |organization: i64| {
         let db = db.clone();
-        api::db::as_tenant(organization, async move {
+        service::db::as_tenant(organization, async move {
             db.query_all_raw(Statement::from_string(
                 backend,
                 "SELECT name FROM function ORDER BY name",
@@ -469,7 +469,7 @@ async fn row_level_security_hides_other_organizations() {
     };
     assert_eq!(names(acme).await, vec!["Ours"]);
     assert_eq!(names(other_id).await, vec!["Theirs"]);
-    let write = api::db::as_tenant(acme, async {
+    let write = service::db::as_tenant(acme, async {
         db.execute_unprepared(&format!(
             "UPDATE function SET name = 'Stolen' WHERE organization_id = {other_id}"
         ))
@@ -479,7 +479,7 @@ async fn row_level_security_hides_other_organizations() {
     })
     .await;
     assert_eq!(write, 0);
-    let insert = api::db::as_tenant(acme, async {
+    let insert = service::db::as_tenant(acme, async {
         db.execute_unprepared(&format!(
             "INSERT INTO function (organization_id, name, name_key, is_cx_team, archived, created_at, updated_at) \
              VALUES ({other_id}, 'Planted', 'planted', false, false, 0, 0)"

@@ -3,10 +3,11 @@
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
-use crate::auth::Viewer;
-use crate::error::{ApiError, ApiResult};
-use crate::ids;
-use crate::service::scoped::MAX_PAGE;
+use service::scoped::{PageRequest, MAX_PAGE};
+use service::{ApiError, ApiResult, Write, WriteError};
+
+use crate::auth::{AccessRole, Viewer};
+use crate::graphql::ids;
 
 /// The authenticated caller (every GraphQL request has one; see `startup`).
 pub fn viewer<'a>(ctx: &Context<'a>) -> ApiResult<&'a Viewer> {
@@ -26,25 +27,49 @@ pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::graphql::loader::Re
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no loader in the request data")))
 }
 
-/// Whether the list being resolved was asked for its `totalCount`.
-pub fn wants_total(ctx: &Context<'_>) -> bool {
-    ctx.look_ahead().field("totalCount").exists()
+/// The page a list is asked for: `first` (1 to 100, default 20), the cursor `after`,
+/// and whether the list's `totalCount` is selected (counting costs a second scan).
+pub fn page_request(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> ApiResult<PageRequest> {
+    Ok(PageRequest {
+        first: page_size(first)?,
+        after: after
+            .map(|cursor| {
+                ids::decode_cursor(cursor)
+                    .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))
+            })
+            .transpose()?,
+        with_total: ctx.look_ahead().field("totalCount").exists(),
+    })
 }
 
-/// Checks `first` (1 to 100, default 20) and decodes `after`.
-pub fn page_args(first: Option<i32>, after: Option<&str>) -> ApiResult<(u64, Option<i64>)> {
+/// Checks `first`: 1 to 100, default 20.
+pub fn page_size(first: Option<i32>) -> ApiResult<u64> {
     let first = first.unwrap_or(20);
     if first < 1 || first as u64 > MAX_PAGE {
         return Err(ApiError::bad_input(format!(
             "`first` must be from 1 to {MAX_PAGE}"
         )));
     }
-    let after = match after {
-        Some(cursor) => Some(
-            ids::decode_cursor(cursor)
-                .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))?,
-        ),
-        None => None,
-    };
-    Ok((first as u64, after))
+    Ok(first as u64)
+}
+
+/// The organization of a caller holding one of `roles`; FORBIDDEN otherwise.
+pub fn org_for(ctx: &Context<'_>, roles: &[AccessRole]) -> ApiResult<i64> {
+    let viewer = viewer(ctx)?;
+    viewer.require(roles)?;
+    Ok(viewer.organization_id)
+}
+
+/// A write's result as a payload's: the value or the user errors; a fault fails the
+/// resolver.
+pub fn written<T>(write: Write<T>) -> ApiResult<Result<T, Vec<service::UserError>>> {
+    match write {
+        Ok(value) => Ok(Ok(value)),
+        Err(WriteError::Invalid(errors)) => Ok(Err(errors)),
+        Err(WriteError::Fault(error)) => Err(error),
+    }
 }

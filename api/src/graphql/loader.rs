@@ -8,10 +8,9 @@ use std::marker::PhantomData;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::responsibility;
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter, QueryOrder};
-
-use crate::error::{ApiError, ApiResult};
-use crate::service::scoped::{in_org, OrgScoped};
+use sea_orm::DatabaseConnection;
+use service::scoped::{find_many, OrgScoped};
+use service::{ApiError, ApiResult};
 
 /// Reads rows of one organization in batches.
 pub struct OrgLoader {
@@ -29,7 +28,7 @@ pub fn for_request(db: DatabaseConnection, organization_id: i64) -> RequestLoade
             db,
             organization_id,
         },
-        move |fetch| tokio::spawn(crate::db::as_tenant(organization_id, fetch)),
+        move |fetch| tokio::spawn(service::db::as_tenant(organization_id, fetch)),
     )
     .delay(std::time::Duration::from_micros(LOADER_DELAY_MICROS))
 }
@@ -75,10 +74,7 @@ where
 
     async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, ApiError> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let rows = in_org::<E>(self.organization_id)
-            .filter(E::id_column().is_in(ids))
-            .all(&self.db)
-            .await?;
+        let rows = find_many::<E>(&self.db, self.organization_id, ids).await?;
         Ok(rows
             .into_iter()
             .filter_map(|row| {
@@ -121,27 +117,16 @@ impl Loader<ResponsibilitiesOf> for OrgLoader {
         }
         let mut found: HashMap<ResponsibilitiesOf, Self::Value> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (ids, column) in [
-            (functions, responsibility::Column::FunctionId),
-            (touchpoints, responsibility::Column::TouchpointId),
-        ] {
-            if ids.is_empty() {
-                continue;
-            }
-            let rows = in_org::<responsibility::Entity>(self.organization_id)
-                .filter(column.is_in(ids))
-                .order_by_asc(responsibility::Column::Id)
-                .all(&self.db)
+        let rows =
+            service::responsibility::held(&self.db, self.organization_id, &functions, &touchpoints)
                 .await?;
-            for row in rows {
-                let key = match column {
-                    responsibility::Column::FunctionId => {
-                        ResponsibilitiesOf::Function(row.function_id)
-                    }
-                    _ => ResponsibilitiesOf::Touchpoint(row.touchpoint_id),
-                };
+        for row in rows {
+            for key in [
+                ResponsibilitiesOf::Function(row.function_id),
+                ResponsibilitiesOf::Touchpoint(row.touchpoint_id),
+            ] {
                 if let Some(list) = found.get_mut(&key) {
-                    list.push(row);
+                    list.push(row.clone());
                 }
             }
         }

@@ -1,7 +1,11 @@
-//! The GraphQL schema: queries and mutations merged per domain, output types that
-//! wrap entity models, and the request context.
+//! The GraphQL door: queries and mutations merged per domain, output types that wrap
+//! what the services return, inputs that translate into the services' inputs, the
+//! id codec and the request context. Resolvers check roles, call one service and
+//! wrap its result; they hold no rule and run no query of their own.
 
 pub mod context;
+pub mod errors;
+pub mod ids;
 pub mod loader;
 pub mod mutation;
 pub mod query;
@@ -10,7 +14,7 @@ pub mod types;
 use async_graphql::{EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
 
-use crate::error::ErrorCodes;
+use errors::ErrorCodes;
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 

@@ -1,14 +1,83 @@
 //! Recording the interaction log and changing the organization's settings.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Object, OneofObject, SimpleObject, ID};
+use entity::{function, person, touchpoint};
+use service::recording::{self, record};
+use service::ApiResult;
 
-use super::payload;
+use super::{payload, user_errors, UserError};
 use crate::auth::may;
-use crate::error::ApiResult;
-use crate::graphql::context::{db, viewer};
+use crate::graphql::context::{db, org_for, written};
+use crate::graphql::ids::row;
 use crate::graphql::types::model::Organization;
-use crate::service::interaction::{record, InteractionInput};
-use crate::service::UserError;
+
+/// The function that handled an interaction: exactly one of its id, its HR
+/// `externalId` or its name (case-insensitive).
+#[derive(OneofObject, Clone, Debug)]
+pub enum FunctionRef {
+    /// The function's global id.
+    Id(ID),
+    /// The HR system's id of the function.
+    ExternalId(String),
+    /// The function's name, case-insensitive.
+    Name(String),
+}
+
+/// The touchpoint of an interaction: exactly one of its id or its name (case-insensitive).
+#[derive(OneofObject, Clone, Debug)]
+pub enum TouchpointRef {
+    /// The touchpoint's global id.
+    Id(ID),
+    /// The touchpoint's name, case-insensitive.
+    Name(String),
+}
+
+/// One event of a customer case.
+#[derive(InputObject, Clone, Debug)]
+pub struct InteractionInput {
+    /// The case's reference in the ticketing system (1–200 characters).
+    pub case_ref: String,
+    /// When it happened, RFC 3339 (e.g. `2026-03-01T09:30:00Z`); kept to the microsecond.
+    pub occurred_at: String,
+    /// The function that handled the case.
+    pub function: FunctionRef,
+    /// Where it happened, if known.
+    pub touchpoint: Option<TouchpointRef>,
+    /// The person who handled it, if known.
+    pub person_id: Option<ID>,
+    /// Free text (at most 4,000 characters); matched against the phrase lists.
+    pub note: Option<String>,
+    /// Whether the customer was left with something to do.
+    #[graphql(default)]
+    pub customer_action_required: bool,
+    /// The source system's id of this event, unique in the organization: re-sending it
+    /// is harmless. Also breaks ties between interactions at the same instant.
+    pub external_id: Option<String>,
+}
+
+impl From<InteractionInput> for recording::InteractionInput {
+    fn from(input: InteractionInput) -> Self {
+        recording::InteractionInput {
+            case_ref: input.case_ref,
+            occurred_at: input.occurred_at,
+            function: match input.function {
+                FunctionRef::Id(id) => recording::FunctionRef::Id(row::<function::Entity>(&id)),
+                FunctionRef::ExternalId(e) => recording::FunctionRef::ExternalId(e),
+                FunctionRef::Name(name) => recording::FunctionRef::Name(name),
+            },
+            touchpoint: input.touchpoint.map(|t| match t {
+                TouchpointRef::Id(id) => {
+                    recording::TouchpointRef::Id(row::<touchpoint::Entity>(&id))
+                }
+                TouchpointRef::Name(name) => recording::TouchpointRef::Name(name),
+            }),
+            person_id: input.person_id.map(|id| row::<person::Entity>(&id)),
+            note: input.note,
+            customer_action_required: input.customer_action_required,
+            external_id: input.external_id,
+        }
+    }
+}
 
 /// What `recordInteractions` did.
 #[derive(SimpleObject, Default)]
@@ -53,10 +122,9 @@ impl InteractionMutation {
         ctx: &Context<'_>,
         input: Vec<InteractionInput>,
     ) -> ApiResult<RecordInteractionsPayload> {
-        let viewer = viewer(ctx)?;
-        viewer.require(may::RECORD)?;
-        Ok(
-            match record(db(ctx)?, viewer.organization_id, input).await? {
+        let org = org_for(ctx, may::RECORD)?;
+        let items = input.into_iter().map(Into::into).collect();
+        Ok(match written(record(db(ctx)?, org, items).await)? {
                 Ok(done) => {
                     if let Some(metrics) = ctx.data_opt::<crate::observe::Metrics>() {
                         metrics.recorded.inc_by(done.recorded.max(0) as u64);
@@ -68,12 +136,11 @@ impl InteractionMutation {
                         user_errors: Vec::new(),
                     }
                 }
-                Err(user_errors) => RecordInteractionsPayload {
-                    user_errors,
+                Err(errors) => RecordInteractionsPayload {
+                    user_errors: user_errors(errors),
                     ..Default::default()
                 },
-            },
-        )
+            })
     }
 
     /// Replaces the organization's phrase lists; every report after the change uses
@@ -83,16 +150,16 @@ impl InteractionMutation {
         ctx: &Context<'_>,
         input: UpdateSettingsInput,
     ) -> ApiResult<SettingsPayload> {
-        let viewer = viewer(ctx)?;
-        viewer.require(may::ADMINISTER)?;
-        Ok(crate::service::organization::update_phrases(
-            db(ctx)?,
-            viewer.organization_id,
-            input.deferral_phrases,
-            input.burden_phrases,
+        let org = org_for(ctx, may::ADMINISTER)?;
+        SettingsPayload::from_write(
+            service::organization::update_phrases(
+                db(ctx)?,
+                org,
+                input.deferral_phrases,
+                input.burden_phrases,
+            )
+            .await,
+            Organization,
         )
-        .await?
-        .map(Organization)
-        .into())
     }
 }

@@ -1,23 +1,24 @@
 //! Changing the organization's model.
 
 use async_graphql::{Context, Object, ID};
+use entity::{function as functions, journey as journeys, person as people};
+use entity::{responsibility as responsibilities, stage as stages, touchpoint as touchpoints};
+use service::responsibility::Acknowledger;
+use service::scoped::set_archived;
+use service::{function, journey, person, responsibility, touchpoint, ApiResult};
 
+use super::inputs::{
+    AddStageInput, AssignResponsibilityInput, CreateFunctionInput, CreateJourneyInput,
+    CreatePersonInput, CreateTouchpointInput, UpdateFunctionInput, UpdateJourneyInput,
+    UpdatePersonInput, UpdateResponsibilityInput, UpdateStageInput, UpdateTouchpointInput,
+};
 use super::payload;
 use crate::auth::may;
-use crate::error::ApiResult;
-use crate::graphql::context::{db, viewer};
+use crate::graphql::context::{db, org_for, viewer};
+use crate::graphql::ids::row;
 use crate::graphql::types::model::{
     Acknowledgement, Function, Journey, Person, Responsibility, Stage, Touchpoint,
 };
-use crate::service::function::{CreateFunctionInput, UpdateFunctionInput};
-use crate::service::journey::{
-    AddStageInput, CreateJourneyInput, UpdateJourneyInput, UpdateStageInput,
-};
-use crate::service::person::{CreatePersonInput, UpdatePersonInput};
-use crate::service::responsibility::{AssignResponsibilityInput, UpdateResponsibilityInput};
-use crate::service::scoped::set_archived;
-use crate::service::touchpoint::{CreateTouchpointInput, UpdateTouchpointInput};
-use crate::service::{function, journey, person, responsibility, touchpoint};
 
 payload!(
     /// The result of a function mutation.
@@ -51,13 +52,6 @@ payload!(
 #[derive(Default)]
 pub struct ModelMutation;
 
-/// The organization of a caller holding one of `roles`.
-fn org_for(ctx: &Context<'_>, roles: &[crate::auth::AccessRole]) -> ApiResult<i64> {
-    let viewer = viewer(ctx)?;
-    viewer.require(roles)?;
-    Ok(viewer.organization_id)
-}
-
 #[Object]
 impl ModelMutation {
     /// Creates a function. Roles: EDITOR, INTEGRATION, ADMIN.
@@ -67,10 +61,10 @@ impl ModelMutation {
         input: CreateFunctionInput,
     ) -> ApiResult<FunctionPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
-        Ok(function::create(db(ctx)?, org, input)
-            .await?
-            .map(Function)
-            .into())
+        FunctionPayload::from_write(
+            function::create(db(ctx)?, org, input.into()).await,
+            Function,
+        )
     }
 
     /// Changes a function. Roles: EDITOR, INTEGRATION, ADMIN.
@@ -81,10 +75,10 @@ impl ModelMutation {
         input: UpdateFunctionInput,
     ) -> ApiResult<FunctionPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
-        Ok(function::update(db(ctx)?, org, &id, input)
-            .await?
-            .map(Function)
-            .into())
+        FunctionPayload::from_write(
+            function::update(db(ctx)?, org, row::<functions::Entity>(&id), input.into()).await,
+            Function,
+        )
     }
 
     /// Archives (or, with `archived: false`, restores) a function. Roles: EDITOR, INTEGRATION, ADMIN.
@@ -95,11 +89,9 @@ impl ModelMutation {
         #[graphql(default = true)] archived: bool,
     ) -> ApiResult<FunctionPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
-        Ok(
-            set_archived::<entity::function::Entity>(db(ctx)?, org, &id, archived)
-                .await?
-                .map(Function)
-                .into(),
+        FunctionPayload::from_write(
+            set_archived::<functions::Entity>(db(ctx)?, org, row::<functions::Entity>(&id), archived).await,
+            Function,
         )
     }
 
@@ -110,10 +102,10 @@ impl ModelMutation {
         input: CreatePersonInput,
     ) -> ApiResult<PersonPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
-        Ok(person::create(db(ctx)?, org, input)
-            .await?
-            .map(Person)
-            .into())
+        PersonPayload::from_write(
+            person::create(db(ctx)?, org, input.into()).await,
+            Person,
+        )
     }
 
     /// Changes a person. Roles: EDITOR, INTEGRATION, ADMIN.
@@ -124,10 +116,10 @@ impl ModelMutation {
         input: UpdatePersonInput,
     ) -> ApiResult<PersonPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
-        Ok(person::update(db(ctx)?, org, &id, input)
-            .await?
-            .map(Person)
-            .into())
+        PersonPayload::from_write(
+            person::update(db(ctx)?, org, row::<people::Entity>(&id), input.into()).await,
+            Person,
+        )
     }
 
     /// Archives (or restores) a person. Roles: EDITOR, INTEGRATION, ADMIN.
@@ -138,11 +130,9 @@ impl ModelMutation {
         #[graphql(default = true)] archived: bool,
     ) -> ApiResult<PersonPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
-        Ok(
-            set_archived::<entity::person::Entity>(db(ctx)?, org, &id, archived)
-                .await?
-                .map(Person)
-                .into(),
+        PersonPayload::from_write(
+            set_archived::<people::Entity>(db(ctx)?, org, row::<people::Entity>(&id), archived).await,
+            Person,
         )
     }
 
@@ -153,10 +143,10 @@ impl ModelMutation {
         input: CreateJourneyInput,
     ) -> ApiResult<JourneyPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(journey::create(db(ctx)?, org, input)
-            .await?
-            .map(Journey)
-            .into())
+        JourneyPayload::from_write(
+            journey::create(db(ctx)?, org, input.into()).await,
+            Journey,
+        )
     }
 
     /// Renames a journey. Roles: EDITOR, ADMIN.
@@ -167,10 +157,10 @@ impl ModelMutation {
         input: UpdateJourneyInput,
     ) -> ApiResult<JourneyPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(journey::update(db(ctx)?, org, &id, input)
-            .await?
-            .map(Journey)
-            .into())
+        JourneyPayload::from_write(
+            journey::update(db(ctx)?, org, row::<journeys::Entity>(&id), input.into()).await,
+            Journey,
+        )
     }
 
     /// Archives (or restores) a journey. Roles: EDITOR, ADMIN.
@@ -181,21 +171,19 @@ impl ModelMutation {
         #[graphql(default = true)] archived: bool,
     ) -> ApiResult<JourneyPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(
-            set_archived::<entity::journey::Entity>(db(ctx)?, org, &id, archived)
-                .await?
-                .map(Journey)
-                .into(),
+        JourneyPayload::from_write(
+            set_archived::<journeys::Entity>(db(ctx)?, org, row::<journeys::Entity>(&id), archived).await,
+            Journey,
         )
     }
 
     /// Adds a stage to a journey. Roles: EDITOR, ADMIN.
     async fn add_stage(&self, ctx: &Context<'_>, input: AddStageInput) -> ApiResult<StagePayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(journey::add_stage(db(ctx)?, org, input)
-            .await?
-            .map(Stage)
-            .into())
+        StagePayload::from_write(
+            journey::add_stage(db(ctx)?, org, input.into()).await,
+            Stage,
+        )
     }
 
     /// Renames or moves a stage. Roles: EDITOR, ADMIN.
@@ -206,19 +194,19 @@ impl ModelMutation {
         input: UpdateStageInput,
     ) -> ApiResult<StagePayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(journey::update_stage(db(ctx)?, org, &id, input)
-            .await?
-            .map(Stage)
-            .into())
+        StagePayload::from_write(
+            journey::update_stage(db(ctx)?, org, row::<stages::Entity>(&id), input.into()).await,
+            Stage,
+        )
     }
 
     /// Removes a stage; its touchpoints stay, without a stage. Roles: EDITOR, ADMIN.
     async fn remove_stage(&self, ctx: &Context<'_>, id: ID) -> ApiResult<StagePayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(journey::remove_stage(db(ctx)?, org, &id)
-            .await?
-            .map(Stage)
-            .into())
+        StagePayload::from_write(
+            journey::remove_stage(db(ctx)?, org, row::<stages::Entity>(&id)).await,
+            Stage,
+        )
     }
 
     /// Creates a touchpoint. Roles: EDITOR, ADMIN.
@@ -228,10 +216,10 @@ impl ModelMutation {
         input: CreateTouchpointInput,
     ) -> ApiResult<TouchpointPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(touchpoint::create(db(ctx)?, org, input)
-            .await?
-            .map(Touchpoint)
-            .into())
+        TouchpointPayload::from_write(
+            touchpoint::create(db(ctx)?, org, input.into()).await,
+            Touchpoint,
+        )
     }
 
     /// Changes a touchpoint. Roles: EDITOR, ADMIN.
@@ -242,10 +230,10 @@ impl ModelMutation {
         input: UpdateTouchpointInput,
     ) -> ApiResult<TouchpointPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(touchpoint::update(db(ctx)?, org, &id, input)
-            .await?
-            .map(Touchpoint)
-            .into())
+        TouchpointPayload::from_write(
+            touchpoint::update(db(ctx)?, org, row::<touchpoints::Entity>(&id), input.into()).await,
+            Touchpoint,
+        )
     }
 
     /// Archives (or restores) a touchpoint. Roles: EDITOR, ADMIN.
@@ -256,11 +244,9 @@ impl ModelMutation {
         #[graphql(default = true)] archived: bool,
     ) -> ApiResult<TouchpointPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(
-            set_archived::<entity::touchpoint::Entity>(db(ctx)?, org, &id, archived)
-                .await?
-                .map(Touchpoint)
-                .into(),
+        TouchpointPayload::from_write(
+            set_archived::<touchpoints::Entity>(db(ctx)?, org, row::<touchpoints::Entity>(&id), archived).await,
+            Touchpoint,
         )
     }
 
@@ -271,10 +257,10 @@ impl ModelMutation {
         input: AssignResponsibilityInput,
     ) -> ApiResult<ResponsibilityPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(responsibility::assign(db(ctx)?, org, input)
-            .await?
-            .map(Responsibility)
-            .into())
+        ResponsibilityPayload::from_write(
+            responsibility::assign(db(ctx)?, org, input.into()).await,
+            Responsibility,
+        )
     }
 
     /// Names (or, with `null`, un-names) the person carrying a responsibility. Roles: EDITOR, ADMIN.
@@ -285,10 +271,10 @@ impl ModelMutation {
         input: UpdateResponsibilityInput,
     ) -> ApiResult<ResponsibilityPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(responsibility::update(db(ctx)?, org, &id, input)
-            .await?
-            .map(Responsibility)
-            .into())
+        ResponsibilityPayload::from_write(
+            responsibility::update(db(ctx)?, org, row::<responsibilities::Entity>(&id), input.into()).await,
+            Responsibility,
+        )
     }
 
     /// Removes a responsibility and its acknowledgements. Roles: EDITOR, ADMIN.
@@ -298,10 +284,10 @@ impl ModelMutation {
         id: ID,
     ) -> ApiResult<ResponsibilityPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        Ok(responsibility::remove(db(ctx)?, org, &id)
-            .await?
-            .map(Responsibility)
-            .into())
+        ResponsibilityPayload::from_write(
+            responsibility::remove(db(ctx)?, org, row::<responsibilities::Entity>(&id)).await,
+            Responsibility,
+        )
     }
 
     /// Records that a person knows a responsibility of their function. Any role may
@@ -314,11 +300,21 @@ impl ModelMutation {
         person_id: ID,
     ) -> ApiResult<AcknowledgementPayload> {
         let viewer = viewer(ctx)?;
-        Ok(
-            responsibility::acknowledge(db(ctx)?, viewer, &responsibility_id, &person_id)
-                .await?
-                .map(Acknowledgement)
-                .into(),
+        let by = if may::EDIT.iter().any(|role| viewer.has(*role)) {
+            Acknowledger::Anyone
+        } else {
+            Acknowledger::Only(&viewer.subject)
+        };
+        AcknowledgementPayload::from_write(
+            responsibility::acknowledge(
+                db(ctx)?,
+                viewer.organization_id,
+                by,
+                row::<responsibilities::Entity>(&responsibility_id),
+                row::<people::Entity>(&person_id),
+            )
+            .await,
+            Acknowledgement,
         )
     }
 }

@@ -2,21 +2,19 @@
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, InputObject, Object, ID};
+use entity::{function, touchpoint};
+use service::handoff::{self, HandoffFilter};
+use service::rules::flags::Flag;
+use service::{report, ApiError, ApiResult};
 
-use crate::analysis::chain::Step;
-use crate::analysis::flags::Flag;
-use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{db, viewer};
-use crate::graphql::types::analytics::{
-    Case, Comparison, Handoff, HandoffNetwork, Interaction, Names, OwnershipFinding, SiloReport,
-    TotalsDelta,
-};
+use crate::graphql::context::{db, page_size, viewer};
+use crate::graphql::ids::{self, row};
+use crate::graphql::types::case::{Case, Handoff};
 use crate::graphql::types::enums::{ComparisonPeriod, HandoffFlagEnum};
-use crate::graphql::types::window::{previous_period, year_before, WindowInput};
-use crate::ids;
-use crate::service::interaction::{check_case_ref, handoff_key, org_map};
-use crate::service::report::{case_chain, case_refs, handoffs, report, report_now, HandoffFilter};
-use crate::service::scoped::MAX_PAGE;
+use crate::graphql::types::findings::OwnershipFinding;
+use crate::graphql::types::network::HandoffNetwork;
+use crate::graphql::types::report::SiloReport;
+use crate::graphql::types::window::WindowInput;
 
 #[derive(Default)]
 pub struct AnalyticsQuery;
@@ -37,41 +35,15 @@ pub struct HandoffFilterInput {
     pub flags: Vec<HandoffFlagEnum>,
 }
 
-/// The cursor after a handoff: its instant and its second interaction's id.
-fn handoff_cursor(step: &Step) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("handoff:{}:{}", step.at, step.interaction_id))
-}
-
-fn decode_handoff_cursor(cursor: &str) -> Option<(i64, i64)> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let mut parts = text.strip_prefix("handoff:")?.split(':');
-    let at = parts.next()?.parse().ok()?;
-    let id = parts.next()?.parse().ok()?;
-    Some((at, id))
-}
-
-fn step_of(model: entity::step::Model) -> Step {
-    Step {
-        interaction_id: model.interaction_id,
-        position: model.position,
-        at: model.at,
-        function_id: model.function_id,
-        prev_interaction_id: model.prev_interaction_id,
-        prev_function_id: model.prev_function_id,
-        prev_touchpoint_id: model.prev_touchpoint_id,
-        prev_at: model.prev_at,
-        prev_same_function_at: model.prev_same_function_at,
-        prev_handoff_from_at: model.prev_handoff_from_at,
-        ping_pong: model.ping_pong,
-        customer_burden: model.customer_burden,
-        deferral_language: model.deferral_language,
-        is_last: model.is_last,
+impl HandoffFilterInput {
+    fn into_filter(self) -> ApiResult<HandoffFilter> {
+        Ok(HandoffFilter {
+            window: WindowInput::resolve(self.window)?,
+            from_function: self.from_function_id.as_ref().map(row::<function::Entity>),
+            to_function: self.to_function_id.as_ref().map(row::<function::Entity>),
+            touchpoint: self.touchpoint_id.as_ref().map(row::<touchpoint::Entity>),
+            flags: self.flags.into_iter().map(Flag::from).collect(),
+        })
     }
 }
 
@@ -80,37 +52,10 @@ impl AnalyticsQuery {
     /// A case's chain: its interactions in order and its handoffs with their flags;
     /// `null` when no interaction of it is recorded.
     async fn case(&self, ctx: &Context<'_>, case_ref: String) -> ApiResult<Option<Case>> {
-        check_case_ref(&case_ref)?;
         let org = viewer(ctx)?.organization_id;
-        let db = db(ctx)?;
-        let Some(chain) = case_chain(db, org, &case_ref).await? else {
-            return Ok(None);
-        };
-        let names = Names::load(db, org).await?;
-        let map = org_map(db, org).await?;
-        let handoffs = chain
-            .steps
-            .iter()
-            .filter(|s| s.is_handoff())
-            .map(|s| Handoff {
-                step: s.clone(),
-                case_ref: chain.case.case_ref.clone(),
-                flags: map.classify(&handoff_key(s)),
-                names: names.clone(),
-            })
-            .collect();
-        Ok(Some(Case {
-            case_ref: chain.case.case_ref,
-            interactions: chain
-                .interactions
-                .into_iter()
-                .map(|model| Interaction {
-                    model,
-                    names: names.clone(),
-                })
-                .collect(),
-            handoffs,
-        }))
+        Ok(handoff::case_chain(db(ctx)?, org, &case_ref)
+            .await?
+            .map(Case))
     }
 
     /// Handoffs in time order (then by recording), filtered.
@@ -123,54 +68,21 @@ impl AnalyticsQuery {
         #[graphql(desc = "Which handoffs; every condition given must hold (all when omitted).")]
         filter: Option<HandoffFilterInput>,
     ) -> ApiResult<Connection<String, Handoff, EmptyFields>> {
-        let first = first.unwrap_or(20);
-        if first < 1 || first as u64 > MAX_PAGE {
-            return Err(ApiError::bad_input(format!(
-                "`first` must be from 1 to {MAX_PAGE}"
-            )));
-        }
-        let after = match &after {
-            Some(cursor) => Some(
-                decode_handoff_cursor(cursor)
-                    .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))?,
-            ),
-            None => None,
-        };
-        let input = filter.unwrap_or_default();
-        let unknown = -1;
-        let decode = |id: &Option<ID>, kind: &str| {
-            id.as_ref()
-                .map(|id| ids::decode_kind(kind, id).unwrap_or(unknown))
-        };
-        let filter = HandoffFilter {
-            window: WindowInput::resolve(input.window)?,
-            from_function: decode(&input.from_function_id, "Function"),
-            to_function: decode(&input.to_function_id, "Function"),
-            touchpoint: decode(&input.touchpoint_id, "Touchpoint"),
-            flags: input.flags.iter().map(|f| Flag::from(*f)).collect(),
-        };
+        let first = page_size(first)?;
+        let after = after
+            .map(|cursor| {
+                ids::decode_handoff_cursor(&cursor)
+                    .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))
+            })
+            .transpose()?;
+        let filter = filter.unwrap_or_default().into_filter()?;
         let org = viewer(ctx)?.organization_id;
-        let db = db(ctx)?;
-        let map = org_map(db, org).await?;
-        let (rows, has_next) = handoffs(db, org, &filter, &map, first as u64, after).await?;
-        let names = Names::load(db, org).await?;
-        let case_ids: Vec<i64> = rows.iter().map(|r| r.case_id).collect();
-        let refs = case_refs(db, org, &case_ids).await?;
+        let (handoffs, has_next) = handoff::list(db(ctx)?, org, &filter, first, after).await?;
         let mut connection = Connection::new(after.is_some(), has_next);
-        for row in rows {
-            let case_ref = refs.get(&row.case_id).cloned().unwrap_or_default();
-            let step = step_of(row);
-            let cursor = handoff_cursor(&step);
-            connection.edges.push(Edge::new(
-                cursor,
-                Handoff {
-                    flags: map.classify(&handoff_key(&step)),
-                    step,
-                    case_ref,
-                    names: names.clone(),
-                },
-            ));
-        }
+        connection.edges = handoffs
+            .into_iter()
+            .map(|h| Edge::new(ids::handoff_cursor(handoff::position(&h)), Handoff(h)))
+            .collect();
         Ok(connection)
     }
 
@@ -188,28 +100,11 @@ impl AnalyticsQuery {
     ) -> ApiResult<SiloReport> {
         let window = WindowInput::resolve(window)?;
         let org = viewer(ctx)?.organization_id;
-        let db = db(ctx)?;
-        let (current, map) = report_now(db, org, window).await?;
-        let mut comparisons = Vec::new();
-        for period in compare_to {
-            let earlier = match period {
-                ComparisonPeriod::PreviousPeriod => previous_period(window)?,
-                ComparisonPeriod::SamePeriodLastYear => year_before(window)?,
-            };
-            let totals = report(db, org, earlier, &map).await?.totals;
-            comparisons.push(Comparison {
-                period,
-                window: earlier.into(),
-                delta: TotalsDelta::between(&current.totals, &totals),
-                totals,
-            });
-        }
-        Ok(SiloReport {
-            window: window.into(),
-            report: current,
-            names: Names::load(db, org).await?,
-            comparisons,
-        })
+        let periods: Vec<report::ComparisonPeriod> =
+            compare_to.into_iter().map(Into::into).collect();
+        Ok(SiloReport(
+            report::silo_report(db(ctx)?, org, window, &periods).await?,
+        ))
     }
 
     /// Who hands customers to whom over a window, with handover-of-work weights.
@@ -222,27 +117,19 @@ impl AnalyticsQuery {
     ) -> ApiResult<HandoffNetwork> {
         let window = WindowInput::resolve(window)?;
         let org = viewer(ctx)?.organization_id;
-        let db = db(ctx)?;
-        let (report, _) = report_now(db, org, window).await?;
-        Ok(HandoffNetwork {
-            window: window.into(),
-            report,
-            names: Names::load(db, org).await?,
-        })
+        Ok(HandoffNetwork(
+            report::handoff_network(db(ctx)?, org, window).await?,
+        ))
     }
 
-    /// Gaps in the responsibility map of live touchpoints and functions (SPEC §4).
+    /// Gaps in the responsibility map of live touchpoints and functions (see the
+    /// rules: docs/rules.md, "Ownership findings").
     async fn ownership_findings(&self, ctx: &Context<'_>) -> ApiResult<Vec<OwnershipFinding>> {
         let org = viewer(ctx)?.organization_id;
-        let db = db(ctx)?;
-        let findings = crate::service::ownership::ownership_findings(db, org).await?;
-        let names = Names::load(db, org).await?;
-        Ok(findings
+        Ok(service::ownership::ownership_findings(db(ctx)?, org)
+            .await?
             .into_iter()
-            .map(|finding| OwnershipFinding {
-                finding,
-                names: names.clone(),
-            })
+            .map(OwnershipFinding)
             .collect())
     }
 }

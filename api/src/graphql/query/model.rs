@@ -1,20 +1,19 @@
 //! Reading the organization's model.
 
 use async_graphql::{Context, InputObject, Object, ID};
-use entity::{function, journey, person, responsibility, touchpoint};
-use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, QueryTrait};
+use entity::{function, journey, person, responsibility, stage, touchpoint};
+use service::scoped::{find, OrgScoped};
+use service::ApiResult;
 
-use crate::error::ApiResult;
-use crate::graphql::context::{db, page_args, viewer, wants_total};
-use crate::graphql::types::analytics::{Interaction, Names};
+use crate::graphql::context::{db, page_request, viewer};
+use crate::graphql::ids::{self, row};
+use crate::graphql::types::case::Interaction;
 use crate::graphql::types::connection::{list, List};
 use crate::graphql::types::enums::{ChannelEnum, RoleEnum};
 use crate::graphql::types::model::{
-    Function, Journey, Node, Organization, Person, Responsibility, Stage, Touchpoint, ViewerInfo,
+    Function, Journey, Organization, Person, Responsibility, Stage, Touchpoint, ViewerInfo,
 };
-use crate::ids;
-use crate::service::scoped::{find, in_org, load, page};
+use crate::graphql::types::node::Node;
 
 #[derive(Default)]
 pub struct ModelQuery;
@@ -78,9 +77,14 @@ pub struct ResponsibilityFilter {
     pub role: Option<RoleEnum>,
 }
 
-/// A row id from a filter's global id; an id of the wrong kind matches nothing.
-fn filter_id<E: crate::service::scoped::OrgScoped>(id: &ID) -> i64 {
-    ids::decode::<E>(id).unwrap_or(-1)
+/// The row of entity `E` a global id names, in the caller's organization.
+async fn by_id<E: OrgScoped>(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<E::Model>> {
+    find::<E>(db(ctx)?, viewer(ctx)?.organization_id, row::<E>(id)).await
+}
+
+/// A filter's reference: an id of the wrong kind matches nothing.
+fn filter_id<E: OrgScoped>(id: &Option<ID>) -> Option<i64> {
+    id.as_ref().map(row::<E>)
 }
 
 #[Object]
@@ -89,7 +93,7 @@ impl ModelQuery {
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<ViewerInfo> {
         let viewer = viewer(ctx)?;
         let organization =
-            crate::service::organization::get(db(ctx)?, viewer.organization_id).await?;
+            service::organization::get(db(ctx)?, viewer.organization_id).await?;
         let mut roles: Vec<_> = viewer.roles.iter().copied().collect();
         roles.sort_by_key(|r| format!("{r:?}"));
         Ok(ViewerInfo {
@@ -103,7 +107,7 @@ impl ModelQuery {
     async fn organization(&self, ctx: &Context<'_>) -> ApiResult<Organization> {
         let viewer = viewer(ctx)?;
         Ok(Organization(
-            crate::service::organization::get(db(ctx)?, viewer.organization_id).await?,
+            service::organization::get(db(ctx)?, viewer.organization_id).await?,
         ))
     }
 
@@ -111,7 +115,7 @@ impl ModelQuery {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Node>> {
         let org = viewer(ctx)?.organization_id;
         let db = db(ctx)?;
-        let Some((kind, row)) = ids::decode_any(&id) else {
+        let Some((kind, row)) = ids::node(&id) else {
             return Ok(None);
         };
         Ok(match kind.as_str() {
@@ -124,7 +128,7 @@ impl ModelQuery {
             "Journey" => find::<journey::Entity>(db, org, row)
                 .await?
                 .map(|m| Node::Journey(Journey(m))),
-            "Stage" => find::<entity::stage::Entity>(db, org, row)
+            "Stage" => find::<stage::Entity>(db, org, row)
                 .await?
                 .map(|m| Node::Stage(Stage(m))),
             "Touchpoint" => find::<touchpoint::Entity>(db, org, row)
@@ -133,24 +137,16 @@ impl ModelQuery {
             "Responsibility" => find::<responsibility::Entity>(db, org, row)
                 .await?
                 .map(|m| Node::Responsibility(Responsibility(m))),
-            "Interaction" => match find::<entity::interaction::Entity>(db, org, row).await? {
-                Some(model) => Some(Node::Interaction(Interaction {
-                    model,
-                    names: Names::load(db, org).await?,
-                })),
-                None => None,
-            },
+            "Interaction" => service::handoff::interaction(db, org, row)
+                .await?
+                .map(|i| Node::Interaction(Interaction(i))),
             _ => None,
         })
     }
 
     /// A function by id; `null` when it does not exist in the organization.
     async fn function(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Function>> {
-        Ok(
-            load::<function::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
-                .await?
-                .map(Function),
-        )
+        Ok(by_id::<function::Entity>(ctx, &id).await?.map(Function))
     }
 
     /// The organization's functions, by creation.
@@ -163,33 +159,22 @@ impl ModelQuery {
         #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<FunctionFilter>,
     ) -> ApiResult<List<Function>> {
-        let (first, after) = page_args(first, after.as_deref())?;
+        let request = page_request(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let mut select = in_org::<function::Entity>(viewer(ctx)?.organization_id);
-        if let Some(name) = &filter.name {
-            select = select.filter(function::Column::NameKey.contains(name.trim().to_lowercase()));
-        }
-        if let Some(archived) = filter.archived {
-            select = select.filter(function::Column::Archived.eq(archived));
-        }
-        if let Some(is_cx) = filter.is_cx_team {
-            select = select.filter(function::Column::IsCxTeam.eq(is_cx));
-        }
-        if let Some(parent) = &filter.parent_id {
-            select =
-                select.filter(function::Column::ParentId.eq(filter_id::<function::Entity>(parent)));
-        }
-        let page = page(db(ctx)?, select, first, after, wants_total(ctx)).await?;
-        Ok(list(page, |m| m.id, Function, after.is_some()))
+        let filter = service::function::FunctionFilter {
+            name: filter.name,
+            archived: filter.archived,
+            is_cx_team: filter.is_cx_team,
+            parent_id: filter_id::<function::Entity>(&filter.parent_id),
+        };
+        let org = viewer(ctx)?.organization_id;
+        let page = service::function::list(db(ctx)?, org, &filter, request).await?;
+        Ok(list(page, |m| m.id, Function, request.after.is_some()))
     }
 
     /// A person by id; `null` when they do not exist in the organization.
     async fn person(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Person>> {
-        Ok(
-            load::<person::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
-                .await?
-                .map(Person),
-        )
+        Ok(by_id::<person::Entity>(ctx, &id).await?.map(Person))
     }
 
     /// The organization's people, by creation.
@@ -202,34 +187,21 @@ impl ModelQuery {
         #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<PersonFilter>,
     ) -> ApiResult<List<Person>> {
-        let (first, after) = page_args(first, after.as_deref())?;
+        let request = page_request(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let mut select = in_org::<person::Entity>(viewer(ctx)?.organization_id);
-        if let Some(name) = &filter.name {
-            select = select.filter(
-                person::Column::Name
-                    .contains(name.trim())
-                    .or(person::Column::EmailKey.contains(name.trim().to_lowercase())),
-            );
-        }
-        if let Some(archived) = filter.archived {
-            select = select.filter(person::Column::Archived.eq(archived));
-        }
-        if let Some(function_id) = &filter.function_id {
-            select = select
-                .filter(person::Column::FunctionId.eq(filter_id::<function::Entity>(function_id)));
-        }
-        let page = page(db(ctx)?, select, first, after, wants_total(ctx)).await?;
-        Ok(list(page, |m| m.id, Person, after.is_some()))
+        let filter = service::person::PersonFilter {
+            name: filter.name,
+            archived: filter.archived,
+            function_id: filter_id::<function::Entity>(&filter.function_id),
+        };
+        let org = viewer(ctx)?.organization_id;
+        let page = service::person::list(db(ctx)?, org, &filter, request).await?;
+        Ok(list(page, |m| m.id, Person, request.after.is_some()))
     }
 
     /// A journey by id; `null` when it does not exist in the organization.
     async fn journey(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Journey>> {
-        Ok(
-            load::<journey::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
-                .await?
-                .map(Journey),
-        )
+        Ok(by_id::<journey::Entity>(ctx, &id).await?.map(Journey))
     }
 
     /// The organization's journeys, by creation.
@@ -242,26 +214,20 @@ impl ModelQuery {
         #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<JourneyFilter>,
     ) -> ApiResult<List<Journey>> {
-        let (first, after) = page_args(first, after.as_deref())?;
+        let request = page_request(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let mut select = in_org::<journey::Entity>(viewer(ctx)?.organization_id);
-        if let Some(name) = &filter.name {
-            select = select.filter(journey::Column::NameKey.contains(name.trim().to_lowercase()));
-        }
-        if let Some(archived) = filter.archived {
-            select = select.filter(journey::Column::Archived.eq(archived));
-        }
-        let page = page(db(ctx)?, select, first, after, wants_total(ctx)).await?;
-        Ok(list(page, |m| m.id, Journey, after.is_some()))
+        let filter = service::journey::JourneyFilter {
+            name: filter.name,
+            archived: filter.archived,
+        };
+        let org = viewer(ctx)?.organization_id;
+        let page = service::journey::list(db(ctx)?, org, &filter, request).await?;
+        Ok(list(page, |m| m.id, Journey, request.after.is_some()))
     }
 
     /// A touchpoint by id; `null` when it does not exist in the organization.
     async fn touchpoint(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Touchpoint>> {
-        Ok(
-            load::<touchpoint::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
-                .await?
-                .map(Touchpoint),
-        )
+        Ok(by_id::<touchpoint::Entity>(ctx, &id).await?.map(Touchpoint))
     }
 
     /// The organization's touchpoints, by creation.
@@ -274,47 +240,23 @@ impl ModelQuery {
         #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<TouchpointFilter>,
     ) -> ApiResult<List<Touchpoint>> {
-        let (first, after) = page_args(first, after.as_deref())?;
+        let request = page_request(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
+        let filter = service::touchpoint::TouchpointFilter {
+            name: filter.name,
+            archived: filter.archived,
+            channel: filter.channel.map(Into::into),
+            stage_id: filter_id::<stage::Entity>(&filter.stage_id),
+            function_id: filter_id::<function::Entity>(&filter.function_id),
+        };
         let org = viewer(ctx)?.organization_id;
-        let mut select = in_org::<touchpoint::Entity>(org);
-        if let Some(name) = &filter.name {
-            select =
-                select.filter(touchpoint::Column::NameKey.contains(name.trim().to_lowercase()));
-        }
-        if let Some(archived) = filter.archived {
-            select = select.filter(touchpoint::Column::Archived.eq(archived));
-        }
-        if let Some(channel) = filter.channel {
-            select = select
-                .filter(touchpoint::Column::Channel.eq(entity::enums::Channel::from(channel)));
-        }
-        if let Some(stage) = &filter.stage_id {
-            select = select
-                .filter(touchpoint::Column::StageId.eq(filter_id::<entity::stage::Entity>(stage)));
-        }
-        if let Some(function_id) = &filter.function_id {
-            let with_role = in_org::<responsibility::Entity>(org)
-                .filter(
-                    responsibility::Column::FunctionId
-                        .eq(filter_id::<function::Entity>(function_id)),
-                )
-                .select_only()
-                .column(responsibility::Column::TouchpointId)
-                .into_query();
-            select = select.filter(touchpoint::Column::Id.in_subquery(with_role));
-        }
-        let page = page(db(ctx)?, select, first, after, wants_total(ctx)).await?;
-        Ok(list(page, |m| m.id, Touchpoint, after.is_some()))
+        let page = service::touchpoint::list(db(ctx)?, org, &filter, request).await?;
+        Ok(list(page, |m| m.id, Touchpoint, request.after.is_some()))
     }
 
     /// A responsibility by id; `null` when it does not exist in the organization.
     async fn responsibility(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Responsibility>> {
-        Ok(
-            load::<responsibility::Entity>(db(ctx)?, viewer(ctx)?.organization_id, &id)
-                .await?
-                .map(Responsibility),
-        )
+        Ok(by_id::<responsibility::Entity>(ctx, &id).await?.map(Responsibility))
     }
 
     /// The organization's responsibilities, by creation.
@@ -327,28 +269,15 @@ impl ModelQuery {
         #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<ResponsibilityFilter>,
     ) -> ApiResult<List<Responsibility>> {
-        let (first, after) = page_args(first, after.as_deref())?;
+        let request = page_request(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let mut select = in_org::<responsibility::Entity>(viewer(ctx)?.organization_id);
-        if let Some(touchpoint_id) = &filter.touchpoint_id {
-            select = select.filter(responsibility::Column::TouchpointId.eq(filter_id::<
-                touchpoint::Entity,
-            >(
-                touchpoint_id
-            )));
-        }
-        if let Some(function_id) = &filter.function_id {
-            select = select.filter(responsibility::Column::FunctionId.eq(filter_id::<
-                function::Entity,
-            >(
-                function_id
-            )));
-        }
-        if let Some(role) = filter.role {
-            select =
-                select.filter(responsibility::Column::Role.eq(entity::enums::Role::from(role)));
-        }
-        let page = page(db(ctx)?, select, first, after, wants_total(ctx)).await?;
-        Ok(list(page, |m| m.id, Responsibility, after.is_some()))
+        let filter = service::responsibility::ResponsibilityFilter {
+            touchpoint_id: filter_id::<touchpoint::Entity>(&filter.touchpoint_id),
+            function_id: filter_id::<function::Entity>(&filter.function_id),
+            role: filter.role.map(Into::into),
+        };
+        let org = viewer(ctx)?.organization_id;
+        let page = service::responsibility::list(db(ctx)?, org, &filter, request).await?;
+        Ok(list(page, |m| m.id, Responsibility, request.after.is_some()))
     }
 }

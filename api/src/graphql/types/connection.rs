@@ -3,8 +3,9 @@
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{OutputType, SimpleObject};
 
-use crate::ids;
-use crate::service::scoped::Page;
+use service::scoped::Page;
+
+use crate::graphql::ids;
 
 /// Fields every list has beside its edges.
 #[derive(SimpleObject, Clone, Copy, Debug, Default)]

@@ -1,9 +1,8 @@
 //! Enums of the API, mirrored from the entity and analysis enums.
 
 use async_graphql::Enum;
-
-use crate::analysis::flags::Flag;
-use crate::analysis::ownership::{FindingKind, Severity};
+use service::rules::flags::Flag;
+use service::rules::ownership::{FindingKind, Severity};
 
 /// The channel through which a touchpoint meets the customer.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,10 +113,59 @@ pub enum SeverityEnum {
 
 /// Which earlier period a report is compared with.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+#[graphql(
+    remote = "service::report::ComparisonPeriod",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
 pub enum ComparisonPeriod {
     /// The period of equal length that ends where the window starts.
     PreviousPeriod,
     /// The same window one calendar year earlier.
     SamePeriodLastYear,
+}
+
+/// An element of the experience a touchpoint should give the customer.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[graphql(
+    name = "ExperienceElement",
+    remote = "service::touchpoint::ExperienceElement",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
+pub enum ExperienceElementEnum {
+    /// The customer is treated as who they are.
+    Personalized,
+    /// Whoever they meet knows the answer.
+    Knowledgeable,
+    /// Their situation is understood.
+    Empathetic,
+    /// No waiting.
+    Prompt,
+    /// Right the first time.
+    Accurate,
+    /// One contact owns the moment; no passing on.
+    SinglePointOfContact,
+    /// They can reach the business when they need to.
+    ReliableAccess,
+}
+
+/// What a caller can fix about a mutation's input.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(
+    name = "UserErrorCode",
+    remote = "service::UserErrorCode",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
+pub enum UserErrorCodeEnum {
+    /// A value is malformed or out of range.
+    Invalid,
+    /// A value must be given.
+    Required,
+    /// A name, email or external id is already taken in the organization.
+    Duplicate,
+    /// A referenced record does not exist in the organization.
+    NotFound,
+    /// The input contradicts what is recorded (e.g. an externalId recorded with other content).
+    Conflict,
+    /// Too many items in one request.
+    TooMany,
 }

@@ -1,7 +1,12 @@
-//! Output types. Model types wrap entity models; analytics types wrap analysis results.
+//! Output types. Model types wrap entity models; report, network, case and findings
+//! types wrap what the report services return.
 
-pub mod analytics;
+pub mod case;
 pub mod connection;
 pub mod enums;
+pub mod findings;
 pub mod model;
+pub mod network;
+pub mod node;
+pub mod report;
 pub mod window;

@@ -1,41 +1,19 @@
 //! The organization's model: functions, people, journeys, touchpoints, responsibilities.
 
-use async_graphql::{Context, Interface, Object, ID};
+use async_graphql::{Context, Object, ID};
 use entity::{
     acknowledgement, function, journey, organization, person, responsibility, stage, touchpoint,
 };
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+use service::scoped::OrgScoped;
+use service::touchpoint::ExperienceElement;
+use service::ApiResult;
 
-use super::enums::{ChannelEnum, RoleEnum};
+use super::enums::{ChannelEnum, ExperienceElementEnum, RoleEnum};
 use super::window::instant;
 use crate::auth::AccessRole;
-use crate::error::ApiResult;
 use crate::graphql::context::{self, db};
+use crate::graphql::ids::global;
 use crate::graphql::loader::{self, ResponsibilitiesOf};
-use crate::ids;
-use crate::service::scoped::{in_org, OrgScoped};
-use crate::service::touchpoint::ExperienceElement;
-
-/// Anything with a global id.
-#[derive(Interface)]
-#[graphql(field(
-    name = "id",
-    ty = "ID",
-    desc = "The global id, opaque; pass it to `node(id:)`."
-))]
-pub enum Node {
-    Function(Function),
-    Person(Person),
-    Journey(Journey),
-    Stage(Stage),
-    Touchpoint(Touchpoint),
-    Responsibility(Responsibility),
-    Interaction(super::analytics::Interaction),
-}
-
-fn global<E: OrgScoped>(id: i64) -> ID {
-    ids::encode(E::TYPE, id)
-}
 
 /// The tenant: every record belongs to one organization.
 pub struct Organization(pub organization::Model);
@@ -53,14 +31,14 @@ impl Organization {
     }
     /// Phrases that mark a note as deferral language (lower-case substrings).
     async fn deferral_phrases(&self) -> ApiResult<Vec<String>> {
-        Ok(crate::service::organization::phrases(&self.0)?
+        Ok(service::organization::phrases(&self.0)?
             .0
             .as_slice()
             .to_vec())
     }
     /// Phrases that mark a note as a burden left to the customer (lower-case substrings).
     async fn burden_phrases(&self) -> ApiResult<Vec<String>> {
-        Ok(crate::service::organization::phrases(&self.0)?
+        Ok(service::organization::phrases(&self.0)?
             .1
             .as_slice()
             .to_vec())
@@ -124,7 +102,7 @@ pub struct Function(pub function::Model);
 #[Object]
 impl Function {
     /// The global id, opaque; pass it to `node(id:)`.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global::<function::Entity>(self.0.id)
     }
     /// Unique in the organization, case-insensitively.
@@ -166,7 +144,7 @@ pub struct Person(pub person::Model);
 #[Object]
 impl Person {
     /// The global id, opaque; pass it to `node(id:)`.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global::<person::Entity>(self.0.id)
     }
     /// Full name.
@@ -207,7 +185,7 @@ pub struct Journey(pub journey::Model);
 #[Object]
 impl Journey {
     /// The global id, opaque; pass it to `node(id:)`.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global::<journey::Entity>(self.0.id)
     }
     /// Unique in the organization, case-insensitively.
@@ -222,7 +200,7 @@ impl Journey {
     #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn stages(&self, ctx: &Context<'_>) -> ApiResult<Vec<Stage>> {
         Ok(
-            crate::service::journey::stages(db(ctx)?, self.0.organization_id, self.0.id)
+            service::journey::stages(db(ctx)?, self.0.organization_id, self.0.id)
                 .await?
                 .into_iter()
                 .map(Stage)
@@ -239,7 +217,7 @@ pub struct Stage(pub stage::Model);
 #[Object]
 impl Stage {
     /// The global id, opaque; pass it to `node(id:)`.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global::<stage::Entity>(self.0.id)
     }
     /// The stage's name (two journeys may have stages of the same name).
@@ -261,14 +239,13 @@ impl Stage {
     /// The touchpoints of this stage.
     #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn touchpoints(&self, ctx: &Context<'_>) -> ApiResult<Vec<Touchpoint>> {
-        Ok(in_org::<touchpoint::Entity>(self.0.organization_id)
-            .filter(touchpoint::Column::StageId.eq(self.0.id))
-            .order_by_asc(touchpoint::Column::Id)
-            .all(db(ctx)?)
-            .await?
-            .into_iter()
-            .map(Touchpoint)
-            .collect())
+        Ok(
+            service::touchpoint::of_stage(db(ctx)?, self.0.organization_id, self.0.id)
+                .await?
+                .into_iter()
+                .map(Touchpoint)
+                .collect(),
+        )
     }
 }
 
@@ -280,7 +257,7 @@ pub struct Touchpoint(pub touchpoint::Model);
 #[Object]
 impl Touchpoint {
     /// The global id, opaque; pass it to `node(id:)`.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global::<touchpoint::Entity>(self.0.id)
     }
     /// Unique in the organization, case-insensitively.
@@ -292,8 +269,11 @@ impl Touchpoint {
         self.0.channel.into()
     }
     /// The experience the customer should have here.
-    async fn experience(&self) -> Vec<ExperienceElement> {
+    async fn experience(&self) -> Vec<ExperienceElementEnum> {
         ExperienceElement::load(&self.0.experience)
+            .into_iter()
+            .map(Into::into)
+            .collect()
     }
     /// Archived touchpoints are left out of ownership findings; their history stays in reports.
     async fn archived(&self) -> bool {
@@ -322,7 +302,7 @@ pub struct Responsibility(pub responsibility::Model);
 #[Object]
 impl Responsibility {
     /// The global id, opaque; pass it to `node(id:)`.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global::<responsibility::Entity>(self.0.id)
     }
     /// The RACI role.
@@ -356,14 +336,13 @@ impl Responsibility {
     /// Who has confirmed they know this responsibility.
     #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn acknowledgements(&self, ctx: &Context<'_>) -> ApiResult<Vec<Acknowledgement>> {
-        Ok(in_org::<acknowledgement::Entity>(self.0.organization_id)
-            .filter(acknowledgement::Column::ResponsibilityId.eq(self.0.id))
-            .order_by_asc(acknowledgement::Column::Id)
-            .all(db(ctx)?)
-            .await?
-            .into_iter()
-            .map(Acknowledgement)
-            .collect())
+        Ok(
+            service::responsibility::acknowledgements(db(ctx)?, self.0.organization_id, self.0.id)
+                .await?
+                .into_iter()
+                .map(Acknowledgement)
+                .collect(),
+        )
     }
 }
 

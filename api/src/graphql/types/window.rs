@@ -1,10 +1,9 @@
 //! Time windows as the API takes and returns them.
 
 use async_graphql::{InputObject, SimpleObject};
-use chrono::{DateTime, Months, Utc};
-
-use crate::analysis::Window;
-use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use service::rules::Window;
+use service::{ApiError, ApiResult};
 
 /// A half-open window `[from, to)`; either end may be left open.
 #[derive(InputObject, Clone, Copy, Debug, Default)]
@@ -56,38 +55,4 @@ impl From<Window> for WindowOutput {
             to: window.to.map(instant),
         }
     }
-}
-
-/// The period of equal length that ends where `window` starts.
-pub fn previous_period(window: Window) -> ApiResult<Window> {
-    let (Some(from), Some(to)) = (window.from, window.to) else {
-        return Err(ApiError::bad_input(
-            "a comparison needs a window with both `from` and `to`",
-        ));
-    };
-    Ok(Window {
-        from: Some(from - (to - from)),
-        to: Some(from),
-    })
-}
-
-/// The same window one calendar year earlier (29 February maps to 28 February).
-pub fn year_before(window: Window) -> ApiResult<Window> {
-    let (Some(from), Some(to)) = (window.from, window.to) else {
-        return Err(ApiError::bad_input(
-            "a comparison needs a window with both `from` and `to`",
-        ));
-    };
-    let shift = |micros: i64| -> ApiResult<i64> {
-        instant(micros)
-            .checked_sub_months(Months::new(12))
-            .map(|t| t.timestamp_micros())
-            .ok_or_else(|| {
-                ApiError::bad_input("the window is too early to compare with a year before")
-            })
-    };
-    Ok(Window {
-        from: Some(shift(from)?),
-        to: Some(shift(to)?),
-    })
 }

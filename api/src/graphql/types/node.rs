@@ -1,0 +1,23 @@
+//! The `Node` interface: anything with a global id.
+
+use async_graphql::{Interface, ID};
+
+use super::case::Interaction;
+use super::model::{Function, Journey, Person, Responsibility, Stage, Touchpoint};
+
+/// Anything with a global id.
+#[derive(Interface)]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "The global id, opaque; pass it to `node(id:)`."
+))]
+pub enum Node {
+    Function(Function),
+    Person(Person),
+    Journey(Journey),
+    Stage(Stage),
+    Touchpoint(Touchpoint),
+    Responsibility(Responsibility),
+    Interaction(Interaction),
+}

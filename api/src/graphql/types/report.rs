@@ -1,0 +1,311 @@
+//! The silo report: totals, per-function and per-touchpoint rows, comparisons.
+
+use async_graphql::{Object, SimpleObject};
+use service::report::{self as reports, FunctionRow, TouchpointRow};
+use service::rules::flags::FlagCounts;
+use service::rules::report::{Totals, TotalsDelta};
+
+use super::enums::ComparisonPeriod;
+use super::model::{Function, Touchpoint};
+use super::window::WindowOutput;
+
+/// Counts of handoffs by flag.
+#[derive(SimpleObject, Clone, Copy, Debug, Default)]
+pub struct FlagFigures {
+    /// Handoffs (pairs of consecutive interactions whose functions differ).
+    pub handoffs: i64,
+    /// Handoffs to a CX team from a function that is not one.
+    pub deferrals_to_cx: i64,
+    /// Deferrals to CX where CX was not the designed owner: the silo handoffs.
+    pub silo_handoffs: i64,
+    /// Deferrals to CX by a function that owns the touchpoint.
+    pub owned_deferrals: i64,
+    /// Handoffs that bounced the customer back (A→B→A).
+    pub ping_pongs: i64,
+    /// Handoffs after which the customer was left with something to do.
+    pub customer_burden: i64,
+    /// Handoffs whose first note uses deferral language.
+    pub deferral_language: i64,
+}
+
+impl From<FlagCounts> for FlagFigures {
+    fn from(c: FlagCounts) -> Self {
+        FlagFigures {
+            handoffs: c.handoffs,
+            deferrals_to_cx: c.deferrals_to_cx,
+            silo_handoffs: c.silo_handoffs,
+            owned_deferrals: c.owned_deferrals,
+            ping_pongs: c.ping_pongs,
+            customer_burden: c.customer_burden,
+            deferral_language: c.deferral_language,
+        }
+    }
+}
+
+/// The totals of a window.
+pub struct TotalsFigures(pub Totals);
+
+/// The totals of a window.
+#[Object(name = "Totals")]
+impl TotalsFigures {
+    /// Cases with at least one interaction in the window.
+    async fn cases(&self) -> i64 {
+        self.0.cases
+    }
+    /// Interactions in the window.
+    async fn interactions(&self) -> i64 {
+        self.0.interactions
+    }
+    /// Handoffs whose second interaction is in the window.
+    async fn handoffs(&self) -> i64 {
+        self.0.flags.handoffs
+    }
+    /// SILO handoffs: deferrals to CX where CX was not the designed owner.
+    async fn silo_handoffs(&self) -> i64 {
+        self.0.flags.silo_handoffs
+    }
+    /// DEFERRAL_TO_CX handoffs.
+    async fn deferrals_to_cx(&self) -> i64 {
+        self.0.flags.deferrals_to_cx
+    }
+    /// OWNED_DEFERRAL handoffs.
+    async fn owned_deferrals(&self) -> i64 {
+        self.0.flags.owned_deferrals
+    }
+    /// PING_PONG handoffs.
+    async fn ping_pongs(&self) -> i64 {
+        self.0.flags.ping_pongs
+    }
+    /// CUSTOMER_BURDEN handoffs.
+    async fn customer_burden(&self) -> i64 {
+        self.0.flags.customer_burden
+    }
+    /// DEFERRAL_LANGUAGE handoffs.
+    async fn deferral_language(&self) -> i64 {
+        self.0.flags.deferral_language
+    }
+    /// Cases whose last interaction is in the window and handled by a CX team.
+    async fn cases_ending_at_cx(&self) -> i64 {
+        self.0.cases_ending_at_cx
+    }
+    /// Share of the window's cases whose window interactions all have one function;
+    /// `null` when the window has no case.
+    async fn single_point_of_contact_rate(&self) -> Option<f64> {
+        self.0.single_point_of_contact_rate
+    }
+    /// Mean number of distinct functions per window case ("group stations");
+    /// `null` when the window has no case.
+    async fn mean_functions_per_case(&self) -> Option<f64> {
+        self.0.mean_functions_per_case
+    }
+}
+
+/// Current minus earlier totals.
+pub struct Delta(TotalsDelta);
+
+/// Current minus earlier totals.
+#[Object(name = "TotalsDelta")]
+impl Delta {
+    /// Current minus earlier.
+    async fn cases(&self) -> i64 {
+        self.0.cases
+    }
+    /// Current minus earlier.
+    async fn interactions(&self) -> i64 {
+        self.0.interactions
+    }
+    /// Current minus earlier.
+    async fn handoffs(&self) -> i64 {
+        self.0.flags.handoffs
+    }
+    /// Current minus earlier.
+    async fn silo_handoffs(&self) -> i64 {
+        self.0.flags.silo_handoffs
+    }
+    /// Current minus earlier.
+    async fn deferrals_to_cx(&self) -> i64 {
+        self.0.flags.deferrals_to_cx
+    }
+    /// Current minus earlier.
+    async fn owned_deferrals(&self) -> i64 {
+        self.0.flags.owned_deferrals
+    }
+    /// Current minus earlier.
+    async fn ping_pongs(&self) -> i64 {
+        self.0.flags.ping_pongs
+    }
+    /// Current minus earlier.
+    async fn customer_burden(&self) -> i64 {
+        self.0.flags.customer_burden
+    }
+    /// Current minus earlier.
+    async fn deferral_language(&self) -> i64 {
+        self.0.flags.deferral_language
+    }
+    /// Current minus earlier.
+    async fn cases_ending_at_cx(&self) -> i64 {
+        self.0.cases_ending_at_cx
+    }
+    /// `null` when either period has no case.
+    async fn single_point_of_contact_rate(&self) -> Option<f64> {
+        self.0.single_point_of_contact_rate
+    }
+    /// `null` when either period has no case.
+    async fn mean_functions_per_case(&self) -> Option<f64> {
+        self.0.mean_functions_per_case
+    }
+}
+
+/// A report compared with an earlier period.
+pub struct Comparison(reports::Comparison);
+
+/// A report compared with an earlier period.
+#[Object]
+impl Comparison {
+    /// Which earlier period this is.
+    async fn period(&self) -> ComparisonPeriod {
+        self.0.period.into()
+    }
+    /// The earlier window.
+    async fn window(&self) -> WindowOutput {
+        self.0.window.into()
+    }
+    /// The earlier window's totals.
+    async fn totals(&self) -> TotalsFigures {
+        TotalsFigures(self.0.totals.clone())
+    }
+    /// The report's totals minus the earlier ones.
+    async fn delta(&self) -> Delta {
+        Delta(self.0.delta.clone())
+    }
+}
+
+/// Figures attributed to one function.
+pub struct FunctionReport(FunctionRow);
+
+/// Figures attributed to one function.
+#[Object]
+impl FunctionReport {
+    /// The function (`null` only if it was deleted from the database by hand).
+    async fn function(&self) -> Option<Function> {
+        self.0.function.clone().map(Function)
+    }
+    /// Handoffs from this function.
+    async fn handoffs_out(&self) -> i64 {
+        self.0.figures.out.handoffs
+    }
+    /// Handoffs to this function.
+    async fn handoffs_in(&self) -> i64 {
+        self.0.figures.handoffs_in
+    }
+    /// Flag counts of the handoffs from this function.
+    async fn out(&self) -> FlagFigures {
+        self.0.figures.out.into()
+    }
+    /// DEFERRAL_TO_CX handoffs from this function.
+    async fn deferrals_to_cx(&self) -> i64 {
+        self.0.figures.out.deferrals_to_cx
+    }
+    /// SILO handoffs from this function.
+    async fn silo_handoffs(&self) -> i64 {
+        self.0.figures.out.silo_handoffs
+    }
+    /// OWNED_DEFERRAL handoffs from this function.
+    async fn owned_deferrals(&self) -> i64 {
+        self.0.figures.out.owned_deferrals
+    }
+    /// PING_PONG handoffs from this function.
+    async fn ping_pongs(&self) -> i64 {
+        self.0.figures.out.ping_pongs
+    }
+    /// CUSTOMER_BURDEN handoffs from this function.
+    async fn customer_burden(&self) -> i64 {
+        self.0.figures.out.customer_burden
+    }
+    /// DEFERRAL_LANGUAGE handoffs from this function.
+    async fn deferral_language(&self) -> i64 {
+        self.0.figures.out.deferral_language
+    }
+    /// Window cases with an interaction of this function in the window.
+    async fn cases_touched(&self) -> i64 {
+        self.0.figures.cases_touched
+    }
+    /// deferralsToCx / handoffsOut; `null` when there is no handoff out.
+    async fn deferral_rate(&self) -> Option<f64> {
+        self.0.figures.deferral_rate()
+    }
+}
+
+/// Figures attributed to one touchpoint (the touchpoint of a handoff's first interaction).
+pub struct TouchpointReport(TouchpointRow);
+
+/// Figures attributed to one touchpoint (the touchpoint of a handoff's first interaction).
+#[Object]
+impl TouchpointReport {
+    /// The touchpoint; `null` for handoffs whose first interaction had none.
+    async fn touchpoint(&self) -> Option<Touchpoint> {
+        self.0.touchpoint.clone().map(Touchpoint)
+    }
+    /// Handoffs whose first interaction was at this touchpoint.
+    async fn handoffs(&self) -> i64 {
+        self.0.figures.handoffs
+    }
+    /// DEFERRAL_TO_CX handoffs here.
+    async fn deferrals_to_cx(&self) -> i64 {
+        self.0.figures.deferrals_to_cx
+    }
+    /// SILO handoffs here.
+    async fn silo_handoffs(&self) -> i64 {
+        self.0.figures.silo_handoffs
+    }
+    /// OWNED_DEFERRAL handoffs here.
+    async fn owned_deferrals(&self) -> i64 {
+        self.0.figures.owned_deferrals
+    }
+    /// PING_PONG handoffs here.
+    async fn ping_pongs(&self) -> i64 {
+        self.0.figures.ping_pongs
+    }
+    /// CUSTOMER_BURDEN handoffs here.
+    async fn customer_burden(&self) -> i64 {
+        self.0.figures.customer_burden
+    }
+    /// DEFERRAL_LANGUAGE handoffs here.
+    async fn deferral_language(&self) -> i64 {
+        self.0.figures.deferral_language
+    }
+}
+
+/// Silo handoffs and their context over a window.
+pub struct SiloReport(pub reports::SiloReport);
+
+/// Silo handoffs and their context over a window.
+#[Object]
+impl SiloReport {
+    /// The window reported on.
+    async fn window(&self) -> WindowOutput {
+        self.0.window.into()
+    }
+    /// Totals over the window.
+    async fn totals(&self) -> TotalsFigures {
+        TotalsFigures(self.0.totals.clone())
+    }
+    /// One row per function that handed off, received or touched a case in the window.
+    async fn by_function(&self) -> Vec<FunctionReport> {
+        self.0.by_function.iter().cloned().map(FunctionReport).collect()
+    }
+    /// One row per touchpoint with handoffs in the window (and one with `touchpoint: null`
+    /// for handoffs without one).
+    async fn by_touchpoint(&self) -> Vec<TouchpointReport> {
+        self.0
+            .by_touchpoint
+            .iter()
+            .cloned()
+            .map(TouchpointReport)
+            .collect()
+    }
+    /// The same totals over the earlier periods asked for in `compareTo`.
+    async fn comparisons(&self) -> Vec<Comparison> {
+        self.0.comparisons.iter().cloned().map(Comparison).collect()
+    }
+}

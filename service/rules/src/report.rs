@@ -1,0 +1,299 @@
+//! Folding grouped step counts into the figures of docs/rules.md, "Reports".
+//!
+//! The database groups a window's steps by everything a flag depends on, and counts
+//! the window's first step of each case, of each (case, function) and of each case's
+//! first handoff inside the window (see `service::report`: from the steps, or from the
+//! daily rollups for whole days). What is left is small and folded here against the
+//! organization's current map.
+
+use std::collections::BTreeMap;
+
+use super::flags::{FlagCounts, HandoffKey, OrgMap};
+
+/// One group of a window's steps sharing every column a flag depends on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepGroup {
+    /// The previous interaction's function; `None` for a case's first interaction.
+    pub from: Option<i64>,
+    pub to: i64,
+    pub touchpoint: Option<i64>,
+    pub ping_pong: bool,
+    pub customer_burden: bool,
+    pub deferral_language: bool,
+    /// Steps (interactions) in the group.
+    pub count: i64,
+    /// Steps that are their case's last interaction.
+    pub case_ends: i64,
+}
+
+/// The window-dependent counts of a window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entries {
+    /// Steps that are their case's first interaction in the window: the window's cases.
+    pub cases: i64,
+    /// Per function, steps that are the first in the window of their (case, function).
+    pub function_entries: BTreeMap<i64, i64>,
+    /// Handoffs that are their case's first handoff with both ends in the window.
+    pub first_inner_handoffs: i64,
+}
+
+/// Totals of a report.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Totals {
+    pub cases: i64,
+    pub interactions: i64,
+    pub flags: FlagCounts,
+    pub cases_ending_at_cx: i64,
+    /// Share of the window's cases whose window interactions all have one function.
+    pub single_point_of_contact_rate: Option<f64>,
+    /// Mean number of distinct functions over the window's cases.
+    pub mean_functions_per_case: Option<f64>,
+}
+
+/// Figures attributed to one function.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FunctionFigures {
+    /// Handoffs from this function, with their flags.
+    pub out: FlagCounts,
+    pub handoffs_in: i64,
+    pub cases_touched: i64,
+}
+
+impl FunctionFigures {
+    /// deferralsToCx / handoffsOut, `None` when there is no handoff out.
+    pub fn deferral_rate(&self) -> Option<f64> {
+        ratio(self.out.deferrals_to_cx, self.out.handoffs)
+    }
+}
+
+/// A report over a window.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    pub totals: Totals,
+    pub by_function: BTreeMap<i64, FunctionFigures>,
+    /// Keyed by touchpoint; `None` for handoffs without one.
+    pub by_touchpoint: BTreeMap<Option<i64>, FlagCounts>,
+    /// Handoffs per (from, to).
+    pub edges: BTreeMap<(i64, i64), FlagCounts>,
+    /// Consecutive pairs (same-function pairs included) per (from, to).
+    pub pairs: BTreeMap<(i64, i64), i64>,
+}
+
+impl Report {
+    /// Handover-of-work weights: each pair's count over all pairs in the window.
+    pub fn handover_of_work(&self) -> BTreeMap<(i64, i64), f64> {
+        let total: i64 = self.pairs.values().sum();
+        self.pairs
+            .iter()
+            .filter_map(|(edge, count)| ratio(*count, total).map(|w| (*edge, w)))
+            .collect()
+    }
+}
+
+/// Current minus earlier totals, figure by figure.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TotalsDelta {
+    pub cases: i64,
+    pub interactions: i64,
+    pub flags: FlagCounts,
+    pub cases_ending_at_cx: i64,
+    /// `None` when either period has no case.
+    pub single_point_of_contact_rate: Option<f64>,
+    /// `None` when either period has no case.
+    pub mean_functions_per_case: Option<f64>,
+}
+
+impl TotalsDelta {
+    /// `now` minus `then`.
+    pub fn between(now: &Totals, then: &Totals) -> Self {
+        let minus = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a - b);
+        let (a, b) = (&now.flags, &then.flags);
+        TotalsDelta {
+            cases: now.cases - then.cases,
+            interactions: now.interactions - then.interactions,
+            flags: FlagCounts {
+                handoffs: a.handoffs - b.handoffs,
+                deferrals_to_cx: a.deferrals_to_cx - b.deferrals_to_cx,
+                silo_handoffs: a.silo_handoffs - b.silo_handoffs,
+                owned_deferrals: a.owned_deferrals - b.owned_deferrals,
+                ping_pongs: a.ping_pongs - b.ping_pongs,
+                customer_burden: a.customer_burden - b.customer_burden,
+                deferral_language: a.deferral_language - b.deferral_language,
+            },
+            cases_ending_at_cx: now.cases_ending_at_cx - then.cases_ending_at_cx,
+            single_point_of_contact_rate: minus(
+                now.single_point_of_contact_rate,
+                then.single_point_of_contact_rate,
+            ),
+            mean_functions_per_case: minus(
+                now.mean_functions_per_case,
+                then.mean_functions_per_case,
+            ),
+        }
+    }
+}
+
+fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
+    (denominator != 0).then(|| numerator as f64 / denominator as f64)
+}
+
+/// Folds the groups and entries of a window into a report.
+pub fn fold(groups: &[StepGroup], entries: &Entries, map: &OrgMap) -> Report {
+    let mut report = Report::default();
+    for (function, count) in &entries.function_entries {
+        if *count != 0 {
+            report
+                .by_function
+                .entry(*function)
+                .or_default()
+                .cases_touched += count;
+        }
+    }
+    for group in groups {
+        let totals = &mut report.totals;
+        totals.interactions += group.count;
+        if map.is_cx(group.to) {
+            totals.cases_ending_at_cx += group.case_ends;
+        }
+        let Some(from) = group.from else { continue };
+        *report.pairs.entry((from, group.to)).or_default() += group.count;
+        if from == group.to {
+            continue;
+        }
+        let flags = map.classify(&HandoffKey {
+            from,
+            to: group.to,
+            touchpoint: group.touchpoint,
+            ping_pong: group.ping_pong,
+            customer_burden: group.customer_burden,
+            deferral_language: group.deferral_language,
+        });
+        report.totals.flags.add(flags, group.count);
+        report
+            .by_function
+            .entry(from)
+            .or_default()
+            .out
+            .add(flags, group.count);
+        report.by_function.entry(group.to).or_default().handoffs_in += group.count;
+        report
+            .by_touchpoint
+            .entry(group.touchpoint)
+            .or_default()
+            .add(flags, group.count);
+        report
+            .edges
+            .entry((from, group.to))
+            .or_default()
+            .add(flags, group.count);
+    }
+    let totals = &mut report.totals;
+    totals.cases = entries.cases;
+    totals.single_point_of_contact_rate =
+        ratio(totals.cases - entries.first_inner_handoffs, totals.cases);
+    totals.mean_functions_per_case = ratio(entries.function_entries.values().sum(), totals.cases);
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::{derive, Event};
+    use crate::Window;
+
+    /// Groups steps the way the database does, for a window.
+    fn group(steps: &[crate::chain::Step], window: Window) -> (Vec<StepGroup>, Entries) {
+        let from = window.lower();
+        let mut entries = Entries::default();
+        let groups = steps
+            .iter()
+            .filter(|s| window.contains(s.at))
+            .map(|s| {
+                entries.cases += i64::from(s.prev_at.is_none_or(|at| at < from));
+                *entries.function_entries.entry(s.function_id).or_default() +=
+                    i64::from(s.prev_same_function_at.is_none_or(|at| at < from));
+                entries.first_inner_handoffs += i64::from(
+                    s.is_handoff()
+                        && s.prev_at.is_some_and(|at| at >= from)
+                        && s.prev_handoff_from_at.is_none_or(|at| at < from),
+                );
+                StepGroup {
+                    from: s.prev_function_id,
+                    to: s.function_id,
+                    touchpoint: s.prev_touchpoint_id,
+                    ping_pong: s.ping_pong,
+                    customer_burden: s.customer_burden,
+                    deferral_language: s.deferral_language,
+                    count: 1,
+                    case_ends: i64::from(s.is_last),
+                }
+            })
+            .collect();
+        (groups, entries)
+    }
+
+    fn case(id_base: i64, functions: &[(i64, i64)]) -> Vec<crate::chain::Step> {
+        let mut events: Vec<Event> = functions
+            .iter()
+            .enumerate()
+            .map(|(i, (at, function_id))| Event {
+                id: id_base + i as i64,
+                at: *at,
+                external_id: None,
+                function_id: *function_id,
+                touchpoint_id: None,
+                burden: false,
+                deferral_language: false,
+            })
+            .collect();
+        derive(&mut events)
+    }
+
+    #[test]
+    fn a_window_counts_cases_functions_and_single_points_of_contact() {
+        // Case A: 1@0 2@10 2@20 1@30; case B: 3@15 3@25. CX is 2.
+        let mut steps = case(0, &[(0, 1), (10, 2), (20, 2), (30, 1)]);
+        steps.extend(case(10, &[(15, 3), (25, 3)]));
+        let map = OrgMap::new([2], []);
+
+        let (g, e) = group(&steps, Window::ALL);
+        let whole = fold(&g, &e, &map);
+        assert_eq!(whole.totals.cases, 2);
+        assert_eq!(whole.totals.interactions, 6);
+        assert_eq!(whole.totals.flags.handoffs, 2);
+        assert_eq!(whole.totals.flags.deferrals_to_cx, 1);
+        assert_eq!(whole.totals.single_point_of_contact_rate, Some(0.5));
+        assert_eq!(whole.totals.mean_functions_per_case, Some(1.5));
+        assert_eq!(whole.totals.cases_ending_at_cx, 0);
+
+        // [12, 30): A has only 2@20 inside (one function), B has both.
+        let window = Window {
+            from: Some(12),
+            to: Some(30),
+        };
+        let (g, e) = group(&steps, window);
+        let inner = fold(&g, &e, &map);
+        assert_eq!(inner.totals.cases, 2);
+        assert_eq!(inner.totals.interactions, 3);
+        assert_eq!(inner.totals.flags.handoffs, 0);
+        assert_eq!(inner.totals.single_point_of_contact_rate, Some(1.0));
+        assert_eq!(inner.by_function[&2].cases_touched, 1);
+        assert_eq!(inner.totals.cases_ending_at_cx, 0);
+
+        // [5, 31): A's 2@10..1@30 has a handoff with both ends inside.
+        let window = Window {
+            from: Some(5),
+            to: Some(31),
+        };
+        let (g, e) = group(&steps, window);
+        let late = fold(&g, &e, &map);
+        assert_eq!(late.totals.single_point_of_contact_rate, Some(0.5));
+        assert_eq!(late.totals.flags.handoffs, 2);
+        assert_eq!(late.pairs.values().sum::<i64>(), 4);
+
+        let empty = fold(&[], &Entries::default(), &map);
+        assert_eq!(empty.totals.single_point_of_contact_rate, None);
+        assert_eq!(empty.totals.mean_functions_per_case, None);
+        assert!(empty.handover_of_work().is_empty());
+    }
+}

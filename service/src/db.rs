@@ -1,0 +1,206 @@
+//! Connecting to the database, migrating it, and starting write transactions.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::error::ApiResult;
+
+/// Opens a pool on `url` (a SQLite file is created when missing).
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let connected = if url.starts_with("postgres") {
+        connect_postgres(url, max_connections).await
+    } else {
+        connect_sqlite(url, max_connections).await
+    };
+    connected.with_context(|| format!("failed to connect to the database ({})", redact(url)))
+}
+
+async fn connect_sqlite(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+                .create_if_missing(true)
+                // A 4 MiB page cache per connection (SQLite's default is 2 MiB); the OS caches the rest.
+                .pragma("cache_size", "-4096")
+        });
+    Ok(Database::connect(options).await?)
+}
+
+tokio::task_local! {
+    /// The organization the running request acts for.
+    static TENANT: i64;
+}
+
+/// Runs `future` on behalf of organization `organization_id`. On PostgreSQL, every
+/// connection it takes from the pool runs as the role `siloscope_tenant` with
+/// `siloscope.organization_id` set, so row-level security hides every other
+/// organization's rows even from a query that forgot to filter. Outside such a scope
+/// connections run as the owner (authentication, migrations, statistics).
+pub async fn as_tenant<F: std::future::Future>(organization_id: i64, future: F) -> F::Output {
+    TENANT.scope(organization_id, future).await
+}
+
+/// The organization of the enclosing [`as_tenant`] scope.
+pub fn current_tenant() -> Option<i64> {
+    TENANT.try_with(|id| *id).ok()
+}
+
+/// Switches a pooled PostgreSQL connection to the current tenant (or back to the owner).
+async fn switch_tenant(
+    connection: &mut sea_orm::sqlx::PgConnection,
+) -> Result<(), sea_orm::sqlx::Error> {
+    let (role, organization) = match current_tenant() {
+        Some(id) => (
+            migration::m20261122_000012_row_level_security::TENANT_ROLE,
+            id.to_string(),
+        ),
+        None => ("none", String::new()),
+    };
+    sea_orm::sqlx::query(
+        "SELECT set_config('role', $1, false), set_config('siloscope.organization_id', $2, false)",
+    )
+    .bind(role)
+    .bind(organization)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+async fn connect_postgres(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+    use sea_orm::sqlx::ConnectOptions as _;
+    let options: PgConnectOptions = url.parse::<PgConnectOptions>()?.disable_statement_logging();
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|connection, _| Box::pin(switch_tenant(connection)))
+        .before_acquire(|connection, _| {
+            Box::pin(async move { switch_tenant(connection).await.map(|()| true) })
+        })
+        .connect_with(options)
+        .await?;
+    Ok(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
+        pool,
+    ))
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("failed to migrate the database")
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Begins a transaction that will write: on SQLite it takes the write lock at once
+/// (BEGIN IMMEDIATE), so that two writers queue instead of failing half-way.
+pub async fn begin_write(db: &DatabaseConnection) -> ApiResult<DatabaseTransaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// Keeps PostgreSQL's planner statistics fresh while a log is bulk-loaded: once the
+/// interactions changed since the last ANALYZE pass a fifth of the table (and 5,000),
+/// the tables recording touches are analyzed, so lookups by case and externalId keep
+/// using their indexes. Autovacuum does the same, but only after up to a minute.
+/// Best effort: a failure is logged, never returned.
+pub async fn refresh_statistics(db: &impl ConnectionTrait) {
+    if !is_postgres(db) {
+        return;
+    }
+    let stale = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT n_mod_since_analyze > GREATEST(5000, n_live_tup / 5) AS stale \
+             FROM pg_stat_user_tables WHERE relname = 'interaction'",
+        ))
+        .await
+        .and_then(|row| row.map(|r| r.try_get::<bool>("", "stale")).transpose());
+    match stale {
+        Ok(Some(true)) => {
+            if let Err(error) = db
+                .execute_unprepared("ANALYZE interaction, step, customer_case")
+                .await
+            {
+                tracing::warn!(error = %error, "ANALYZE after recording failed");
+            }
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(error = %error, "reading table statistics failed"),
+    }
+}
+
+/// Whether the backend is PostgreSQL.
+pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}
+
+/// The current instant in microseconds since the Unix epoch.
+pub fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// Runs a multi-row insert of numbers and booleans only (derived rows) with its values
+/// written into the SQL: one simple-protocol round trip instead of preparing a
+/// statement and binding thousands of parameters. Only for values that cannot carry
+/// text from a client.
+pub async fn insert_numbers(
+    db: &impl ConnectionTrait,
+    statement: &sea_orm::sea_query::InsertStatement,
+) -> Result<(), sea_orm::DbErr> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => statement.to_string(sea_orm::sea_query::PostgresQueryBuilder),
+        DbBackend::Sqlite => statement.to_string(sea_orm::sea_query::SqliteQueryBuilder),
+        _ => statement.to_string(sea_orm::sea_query::MysqlQueryBuilder),
+    };
+    db.execute_unprepared(&sql).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

@@ -1,0 +1,214 @@
+//! The rows siloscope derives from the interaction log and keeps in line with it:
+//! one `step` row per interaction (its place in its case's chain), the daily rollups
+//! of the steps ([`rollup`]), and the phrase marks of the interactions ([`phrases`]).
+//! Whoever changes a case's interactions re-derives the case here, in the same
+//! transaction.
+
+pub mod phrases;
+pub mod rollup;
+
+use std::collections::HashMap;
+
+use entity::{function, interaction, responsibility, step};
+use rules::chain::{derive, Event, Step};
+use rules::flags::OrgMap;
+use rules::rollup::RollupDelta;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set,
+};
+
+use crate::error::ApiResult;
+use crate::scoped::in_org;
+
+/// Ids per `IN` list, and step rows per insert.
+const CHUNK: usize = 1_000;
+
+/// The organization's map as it is now: CX teams and touchpoint owners.
+pub async fn org_map(db: &impl ConnectionTrait, organization_id: i64) -> ApiResult<OrgMap> {
+    let cx: Vec<i64> = in_org::<function::Entity>(organization_id)
+        .filter(function::Column::IsCxTeam.eq(true))
+        .select_only()
+        .column(function::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let owners: Vec<(i64, i64)> = in_org::<responsibility::Entity>(organization_id)
+        .filter(responsibility::Column::Role.is_in([
+            entity::enums::Role::Accountable,
+            entity::enums::Role::Responsible,
+        ]))
+        .select_only()
+        .column(responsibility::Column::TouchpointId)
+        .column(responsibility::Column::FunctionId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(OrgMap::new(cx, owners))
+}
+
+/// What the chain needs of an interaction.
+#[derive(Debug, FromQueryResult)]
+struct EventRow {
+    id: i64,
+    case_id: i64,
+    occurred_at: i64,
+    external_id: Option<String>,
+    function_id: i64,
+    touchpoint_id: Option<i64>,
+    customer_action_required: bool,
+    burden_match: bool,
+    deferral_match: bool,
+}
+
+impl From<EventRow> for Event {
+    fn from(row: EventRow) -> Event {
+        Event {
+            id: row.id,
+            at: row.occurred_at,
+            external_id: row.external_id,
+            function_id: row.function_id,
+            touchpoint_id: row.touchpoint_id,
+            burden: row.customer_action_required || row.burden_match,
+            deferral_language: row.deferral_match,
+        }
+    }
+}
+
+/// The chain's view of a recorded interaction.
+pub fn event_of(row: &interaction::Model) -> Event {
+    Event {
+        id: row.id,
+        at: row.occurred_at,
+        external_id: row.external_id.clone(),
+        function_id: row.function_id,
+        touchpoint_id: row.touchpoint_id,
+        burden: row.customer_action_required || row.burden_match,
+        deferral_language: row.deferral_match,
+    }
+}
+
+/// The events of the given cases, grouped by case.
+pub async fn load_events(
+    db: &impl ConnectionTrait,
+    case_ids: &[i64],
+) -> ApiResult<HashMap<i64, Vec<Event>>> {
+    use interaction::Column as I;
+    let mut by_case: HashMap<i64, Vec<Event>> = HashMap::new();
+    for chunk in case_ids.chunks(CHUNK) {
+        let rows = interaction::Entity::find()
+            .select_only()
+            .columns([
+                I::Id,
+                I::CaseId,
+                I::OccurredAt,
+                I::ExternalId,
+                I::FunctionId,
+                I::TouchpointId,
+                I::CustomerActionRequired,
+                I::BurdenMatch,
+                I::DeferralMatch,
+            ])
+            .filter(I::CaseId.is_in(chunk.iter().copied()))
+            .order_by_asc(I::Id)
+            .into_model::<EventRow>()
+            .all(db)
+            .await?;
+        for row in rows {
+            by_case.entry(row.case_id).or_default().push(row.into());
+        }
+    }
+    Ok(by_case)
+}
+
+/// Cases about to change, with their interactions as they were: read once, before
+/// the change, so that the old steps can be taken out of the rollups.
+pub struct Cases {
+    ids: Vec<i64>,
+    before: HashMap<i64, Vec<Event>>,
+}
+
+impl Cases {
+    /// Reads the cases' interactions as they are now.
+    pub async fn load(txn: &DatabaseTransaction, mut ids: Vec<i64>) -> ApiResult<Cases> {
+        ids.sort_unstable();
+        ids.dedup();
+        let before = load_events(txn, &ids).await?;
+        Ok(Cases { ids, before })
+    }
+
+    /// Re-derives the cases after `added` interactions were written to them: replaces
+    /// their steps and adjusts the rollups. Returns how many more SILO handoffs the
+    /// cases have than before.
+    pub async fn rederive(
+        self,
+        txn: &DatabaseTransaction,
+        organization_id: i64,
+        added: &[interaction::Model],
+    ) -> ApiResult<i64> {
+        let map = org_map(txn, organization_id).await?;
+        let mut after = self.before.clone();
+        for row in added {
+            after.entry(row.case_id).or_default().push(event_of(row));
+        }
+        let mut delta = RollupDelta::default();
+        let mut silos = 0;
+        for mut events in self.before.into_values() {
+            let old = derive(&mut events);
+            silos -= map.silo_count(&old);
+            delta.add(&old, -1);
+        }
+        let mut steps = Vec::new();
+        for (case_id, mut events) in after {
+            let derived = derive(&mut events);
+            silos += map.silo_count(&derived);
+            delta.add(&derived, 1);
+            steps.extend(derived.iter().map(|s| step_row(organization_id, case_id, s)));
+        }
+        delta.compact();
+        rollup::apply(txn, organization_id, &delta).await?;
+        replace_steps(txn, &self.ids, steps).await?;
+        Ok(silos)
+    }
+}
+
+fn step_row(organization_id: i64, case_id: i64, s: &Step) -> step::ActiveModel {
+    step::ActiveModel {
+        interaction_id: Set(s.interaction_id),
+        organization_id: Set(organization_id),
+        case_id: Set(case_id),
+        position: Set(s.position),
+        at: Set(s.at),
+        function_id: Set(s.function_id),
+        prev_interaction_id: Set(s.prev_interaction_id),
+        prev_function_id: Set(s.prev_function_id),
+        prev_touchpoint_id: Set(s.prev_touchpoint_id),
+        prev_at: Set(s.prev_at),
+        prev_same_function_at: Set(s.prev_same_function_at),
+        prev_handoff_from_at: Set(s.prev_handoff_from_at),
+        ping_pong: Set(s.ping_pong),
+        customer_burden: Set(s.customer_burden),
+        deferral_language: Set(s.deferral_language),
+        is_last: Set(s.is_last),
+    }
+}
+
+/// Replaces the steps of the given cases.
+async fn replace_steps(
+    txn: &DatabaseTransaction,
+    case_ids: &[i64],
+    steps: Vec<step::ActiveModel>,
+) -> ApiResult<()> {
+    for chunk in case_ids.chunks(CHUNK) {
+        step::Entity::delete_many()
+            .filter(step::Column::CaseId.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    // Steps are numbers only: written inline, in one simple-protocol round trip each.
+    for chunk in steps.chunks(CHUNK) {
+        let insert = step::Entity::insert_many(chunk.to_vec()).into_query();
+        crate::db::insert_numbers(txn, &insert).await?;
+    }
+    Ok(())
+}

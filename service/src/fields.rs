@@ -1,0 +1,163 @@
+//! Cleaning and checking the fields of a write's input: names, optional values,
+//! references to other rows and uniqueness. Each check adds a [`UserError`] on the
+//! field's path instead of failing, so a write reports every problem at once.
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+
+use crate::error::{unique_violation, ApiResult, UserError, UserErrorCode, Write, WriteError};
+use crate::scoped::{self, OrgScoped};
+
+/// Longest name, title or reference accepted.
+pub const MAX_NAME: usize = 200;
+
+/// Trims a required name and checks its length.
+pub fn clean_name(value: &str, path: &[&str], errors: &mut Vec<UserError>) -> String {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        errors.push(UserError::new(
+            UserErrorCode::Required,
+            path,
+            "must not be empty",
+        ));
+    } else if trimmed.chars().count() > MAX_NAME || trimmed.contains('\0') {
+        errors.push(UserError::new(
+            UserErrorCode::Invalid,
+            path,
+            format!("must be at most {MAX_NAME} characters, without NUL"),
+        ));
+    }
+    trimmed.to_owned()
+}
+
+/// Trims an optional value; empty means absent.
+pub fn clean_optional(
+    value: Option<&str>,
+    path: &[&str],
+    errors: &mut Vec<UserError>,
+) -> Option<String> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    Some(clean_name(value, path, errors))
+}
+
+/// A change to an optional value: `None` leaves it, `Some(None)` or an empty value
+/// clears it, `Some(Some(v))` sets it (cleaned as [`clean_optional`]).
+pub fn clean_change(
+    value: Option<Option<&str>>,
+    path: &[&str],
+    errors: &mut Vec<UserError>,
+) -> Option<Option<String>> {
+    value.map(|v| clean_optional(v, path, errors))
+}
+
+/// The case-insensitive key of a name.
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+/// The row `id` if it exists in the organization, or a NOT_FOUND user error on `path`.
+pub async fn reference<E: OrgScoped>(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    id: i64,
+    path: &[&str],
+    errors: &mut Vec<UserError>,
+) -> ApiResult<Option<i64>> {
+    if scoped::exists::<E>(db, organization_id, id).await? {
+        return Ok(Some(id));
+    }
+    errors.push(UserError::new(
+        UserErrorCode::NotFound,
+        path,
+        format!("no {} with this id", E::TYPE.to_lowercase()),
+    ));
+    Ok(None)
+}
+
+/// The row id of an optional reference (see [`reference`]).
+pub async fn optional_reference<E: OrgScoped>(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    id: Option<i64>,
+    path: &[&str],
+    errors: &mut Vec<UserError>,
+) -> ApiResult<Option<i64>> {
+    match id {
+        Some(id) => reference::<E>(db, organization_id, id, path, errors).await,
+        None => Ok(None),
+    }
+}
+
+/// A change to a nullable reference: `None` leaves it, `Some(None)` clears it,
+/// `Some(Some(id))` sets it (a missing row is a NOT_FOUND user error on `path`).
+pub async fn reference_change<E: OrgScoped>(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    id: Option<Option<i64>>,
+    path: &[&str],
+    errors: &mut Vec<UserError>,
+) -> ApiResult<Option<Option<i64>>> {
+    Ok(match id {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(id)) => Some(reference::<E>(db, organization_id, id, path, errors).await?),
+    })
+}
+
+/// Adds a DUPLICATE user error on `["input", field]` when another row (not `this`) of
+/// the organization has `key` in `column`.
+pub struct Unique<'a, E: OrgScoped> {
+    pub column: E::Column,
+    /// The stored, comparable form (e.g. lower-cased).
+    pub key: &'a str,
+    /// The input field's name.
+    pub field: &'a str,
+    /// The value as the caller wrote it.
+    pub shown: &'a str,
+}
+
+impl<E: OrgScoped> Unique<'_, E> {
+    /// Checks the value is free in the organization (except on the row `this`).
+    pub async fn check(
+        &self,
+        db: &impl ConnectionTrait,
+        organization_id: i64,
+        this: Option<i64>,
+        errors: &mut Vec<UserError>,
+    ) -> ApiResult<()> {
+        if scoped::taken::<E>(db, organization_id, this, self.column, self.key).await? {
+            errors.push(UserError::new(
+                UserErrorCode::Duplicate,
+                &["input", self.field],
+                format!(
+                    "another {} has the {} `{}`",
+                    E::TYPE.to_lowercase(),
+                    self.field,
+                    self.shown
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The NOT_FOUND user error of a write's `id` argument.
+pub fn no_such(what: &str) -> WriteError {
+    UserError::new(UserErrorCode::NotFound, &["id"], format!("no such {what}")).into()
+}
+
+/// Commits a written row, or turns a unique-constraint violation (a concurrent
+/// writer won the race) into a DUPLICATE user error on `path`.
+pub async fn finish<M>(
+    txn: DatabaseTransaction,
+    written: Result<M, DbErr>,
+    path: &[&str],
+    what: &str,
+) -> Write<M> {
+    match written {
+        Ok(model) => {
+            txn.commit().await?;
+            Ok(model)
+        }
+        Err(e) => Err(unique_violation(e, path, what)),
+    }
+}

@@ -1,0 +1,319 @@
+//! Handoffs one by one: the filtered list, and a case's chain with its flags. What
+//! every figure of a report can be traced back to.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use entity::{customer_case, function, interaction, step, touchpoint};
+use rules::chain::{derive, Step};
+use rules::flags::{Flag, Flags, OrgMap};
+use rules::Window;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::derived::{load_events, org_map};
+use crate::error::{ApiError, ApiResult};
+use crate::fields::MAX_NAME;
+use crate::names::Names;
+use crate::scoped::{find, in_org};
+
+/// A derived handoff: a case passed from one function to another, with its flags as
+/// the organization's map and phrase lists are now.
+#[derive(Clone, Debug)]
+pub struct Handoff {
+    /// The step of the handoff's second interaction.
+    pub step: Step,
+    pub case_ref: String,
+    pub flags: Flags,
+    names: Arc<Names>,
+}
+
+impl Handoff {
+    /// The function of the first interaction.
+    pub fn from(&self) -> Option<&function::Model> {
+        self.step
+            .prev_function_id
+            .and_then(|id| self.names.function(id))
+    }
+
+    /// The function of the second interaction.
+    pub fn to(&self) -> Option<&function::Model> {
+        self.names.function(self.step.function_id)
+    }
+
+    /// The touchpoint of the first interaction; `None` when it had none.
+    pub fn touchpoint(&self) -> Option<&touchpoint::Model> {
+        self.names.touchpoint(self.step.prev_touchpoint_id)
+    }
+}
+
+/// A recorded interaction with its function and touchpoint at hand.
+#[derive(Clone, Debug)]
+pub struct Interaction {
+    pub model: interaction::Model,
+    names: Arc<Names>,
+}
+
+impl Interaction {
+    pub fn function(&self) -> Option<&function::Model> {
+        self.names.function(self.model.function_id)
+    }
+
+    pub fn touchpoint(&self) -> Option<&touchpoint::Model> {
+        self.names.touchpoint(self.model.touchpoint_id)
+    }
+}
+
+/// The interaction `id` of the organization.
+pub async fn interaction(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    id: i64,
+) -> ApiResult<Option<Interaction>> {
+    let Some(model) = find::<interaction::Entity>(db, organization_id, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Interaction {
+        model,
+        names: Names::load(db, organization_id).await?,
+    }))
+}
+
+/// A page of handoffs matching `filter`, in (at, id) order after `after` (the cursor
+/// of the last handoff of the previous page), and whether more follow.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    filter: &HandoffFilter,
+    first: u64,
+    after: Option<(i64, i64)>,
+) -> ApiResult<(Vec<Handoff>, bool)> {
+    let map = org_map(db, organization_id).await?;
+    let (rows, has_next) = handoff_steps(db, organization_id, filter, &map, first, after).await?;
+    let names = Names::load(db, organization_id).await?;
+    let case_ids: Vec<i64> = rows.iter().map(|r| r.case_id).collect();
+    let refs = case_refs(db, organization_id, &case_ids).await?;
+    let handoffs = rows
+        .into_iter()
+        .map(|row| {
+            let case_ref = refs.get(&row.case_id).cloned().unwrap_or_default();
+            let step = step_of(row);
+            Handoff {
+                flags: map.flags_of(&step),
+                step,
+                case_ref,
+                names: names.clone(),
+            }
+        })
+        .collect();
+    Ok((handoffs, has_next))
+}
+
+/// The place of a handoff in the list's order: its instant and its second interaction.
+pub fn position(handoff: &Handoff) -> (i64, i64) {
+    (handoff.step.at, handoff.step.interaction_id)
+}
+
+fn step_of(model: step::Model) -> Step {
+    Step {
+        interaction_id: model.interaction_id,
+        position: model.position,
+        at: model.at,
+        function_id: model.function_id,
+        prev_interaction_id: model.prev_interaction_id,
+        prev_function_id: model.prev_function_id,
+        prev_touchpoint_id: model.prev_touchpoint_id,
+        prev_at: model.prev_at,
+        prev_same_function_at: model.prev_same_function_at,
+        prev_handoff_from_at: model.prev_handoff_from_at,
+        ping_pong: model.ping_pong,
+        customer_burden: model.customer_burden,
+        deferral_language: model.deferral_language,
+        is_last: model.is_last,
+    }
+}
+
+/// Filters of the handoff list.
+#[derive(Clone, Debug, Default)]
+pub struct HandoffFilter {
+    pub window: Window,
+    pub from_function: Option<i64>,
+    pub to_function: Option<i64>,
+    pub touchpoint: Option<i64>,
+    /// Flags that must all hold.
+    pub flags: Vec<Flag>,
+}
+
+/// A condition that holds exactly when `flag` holds, given the map.
+fn flag_condition(flag: Flag, map: &OrgMap) -> Condition {
+    let cx: Vec<i64> = map.cx_teams().iter().copied().collect();
+    let deferral = Condition::all()
+        .add(step::Column::FunctionId.is_in(cx.clone()))
+        .add(step::Column::PrevFunctionId.is_not_in(cx));
+    match flag {
+        Flag::DeferralToCx => deferral,
+        Flag::Silo => deferral.add(
+            Condition::any()
+                .add(step::Column::PrevTouchpointId.is_null())
+                .add(
+                    step::Column::PrevTouchpointId
+                        .is_not_in(map.cx_owned_touchpoints().iter().copied()),
+                ),
+        ),
+        Flag::OwnedDeferral => {
+            let mut by_touchpoint: HashMap<i64, Vec<i64>> = HashMap::new();
+            for (touchpoint, function) in map.owners() {
+                by_touchpoint
+                    .entry(*touchpoint)
+                    .or_default()
+                    .push(*function);
+            }
+            let mut owned = Condition::any().add(Expr::value(false));
+            for (touchpoint, functions) in by_touchpoint {
+                owned = owned.add(
+                    Condition::all()
+                        .add(step::Column::PrevTouchpointId.eq(touchpoint))
+                        .add(step::Column::PrevFunctionId.is_in(functions)),
+                );
+            }
+            deferral.add(owned)
+        }
+        Flag::PingPong => Condition::all().add(step::Column::PingPong.eq(true)),
+        Flag::CustomerBurden => Condition::all().add(step::Column::CustomerBurden.eq(true)),
+        Flag::DeferralLanguage => Condition::all().add(step::Column::DeferralLanguage.eq(true)),
+    }
+}
+
+/// The handoff steps matching `filter`, in (at, id) order after `after`: at most
+/// `first` of them, and whether more follow.
+async fn handoff_steps(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    filter: &HandoffFilter,
+    map: &OrgMap,
+    first: u64,
+    after: Option<(i64, i64)>,
+) -> ApiResult<(Vec<step::Model>, bool)> {
+    let mut select = step::Entity::find()
+        .filter(step::Column::OrganizationId.eq(organization_id))
+        .filter(step::Column::PrevFunctionId.is_not_null())
+        .filter(Expr::col(step::Column::PrevFunctionId).ne(Expr::col(step::Column::FunctionId)));
+    if let Some(from) = filter.window.from {
+        select = select.filter(step::Column::At.gte(from));
+    }
+    if let Some(to) = filter.window.to {
+        select = select.filter(step::Column::At.lt(to));
+    }
+    if let Some(function) = filter.from_function {
+        select = select.filter(step::Column::PrevFunctionId.eq(function));
+    }
+    if let Some(function) = filter.to_function {
+        select = select.filter(step::Column::FunctionId.eq(function));
+    }
+    if let Some(touchpoint) = filter.touchpoint {
+        select = select.filter(step::Column::PrevTouchpointId.eq(touchpoint));
+    }
+    for flag in &filter.flags {
+        select = select.filter(flag_condition(*flag, map));
+    }
+    if let Some((at, id)) = after {
+        select = select.filter(
+            Condition::any().add(step::Column::At.gt(at)).add(
+                Condition::all()
+                    .add(step::Column::At.eq(at))
+                    .add(step::Column::InteractionId.gt(id)),
+            ),
+        );
+    }
+    let mut rows = select
+        .order_by_asc(step::Column::At)
+        .order_by_asc(step::Column::InteractionId)
+        .limit(first + 1)
+        .all(db)
+        .await?;
+    let has_next = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    Ok((rows, has_next))
+}
+
+/// The case references of the given case ids.
+async fn case_refs(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    case_ids: &[i64],
+) -> ApiResult<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = in_org::<customer_case::Entity>(organization_id)
+        .filter(customer_case::Column::Id.is_in(case_ids.iter().copied()))
+        .select_only()
+        .columns([customer_case::Column::Id, customer_case::Column::CaseRef])
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A case with its interactions in chain order and its handoffs with their flags.
+#[derive(Clone, Debug)]
+pub struct CaseChain {
+    pub case_ref: String,
+    pub interactions: Vec<Interaction>,
+    pub handoffs: Vec<Handoff>,
+}
+
+/// The chain of the case `case_ref`, derived afresh from its interactions; `None`
+/// when no interaction of it is recorded.
+pub async fn case_chain(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    case_ref: &str,
+) -> ApiResult<Option<CaseChain>> {
+    if case_ref.trim().is_empty() || case_ref.chars().count() > MAX_NAME {
+        return Err(ApiError::bad_input(
+            "caseRef must have 1 to 200 characters",
+        ));
+    }
+    let Some(case) = in_org::<customer_case::Entity>(organization_id)
+        .filter(customer_case::Column::CaseRef.eq(case_ref.trim()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut events = load_events(db, &[case.id])
+        .await?
+        .remove(&case.id)
+        .unwrap_or_default();
+    let steps = derive(&mut events);
+    let mut by_id: HashMap<i64, interaction::Model> = interaction::Entity::find()
+        .filter(interaction::Column::CaseId.eq(case.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    let names = Names::load(db, organization_id).await?;
+    let map = org_map(db, organization_id).await?;
+    let interactions = steps
+        .iter()
+        .filter_map(|s| by_id.remove(&s.interaction_id))
+        .map(|model| Interaction {
+            model,
+            names: names.clone(),
+        })
+        .collect();
+    let handoffs = steps
+        .into_iter()
+        .filter(Step::is_handoff)
+        .map(|step| Handoff {
+            flags: map.flags_of(&step),
+            step,
+            case_ref: case.case_ref.clone(),
+            names: names.clone(),
+        })
+        .collect();
+    Ok(Some(CaseChain {
+        case_ref: case.case_ref,
+        interactions,
+        handoffs,
+    }))
+}

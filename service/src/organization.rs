@@ -1,0 +1,148 @@
+//! Organizations and their settings.
+
+use entity::organization;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+
+use rules::flags::{Phrases, DEFAULT_BURDEN_PHRASES, DEFAULT_DEFERRAL_PHRASES};
+
+use crate::db::{begin_write, now_micros};
+use crate::error::{check, ApiError, ApiResult, UserError, UserErrorCode, Write, WriteError};
+
+/// Whether `slug` is 1–64 characters of a–z, 0–9 and `-`, not starting with `-`.
+pub fn valid_slug(slug: &str) -> bool {
+    (1..=64).contains(&slug.len())
+        && !slug.starts_with('-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn to_json(phrases: &[&str]) -> ApiResult<String> {
+    serde_json::to_string(phrases).map_err(ApiError::internal)
+}
+
+/// Creates an organization with the default phrase lists.
+pub async fn create(db: &DatabaseConnection, slug: &str, name: &str) -> Write<organization::Model> {
+    if !valid_slug(slug) {
+        return Err(WriteError::Invalid(vec![UserError::new(
+            UserErrorCode::Invalid,
+            &["slug"],
+            "a slug is 1 to 64 characters of a-z, 0-9 and -",
+        )]));
+    }
+    let mut errors = Vec::new();
+    let name = crate::fields::clean_name(name, &["name"], &mut errors);
+    check(errors)?;
+    let txn = begin_write(db).await?;
+    if find_by_slug(&txn, slug).await?.is_some() {
+        return Err(WriteError::Invalid(vec![UserError::new(
+            UserErrorCode::Duplicate,
+            &["slug"],
+            format!("an organization `{slug}` exists already"),
+        )]));
+    }
+    let now = now_micros();
+    let model = organization::ActiveModel {
+        slug: Set(slug.to_owned()),
+        name: Set(name),
+        deferral_phrases: Set(to_json(DEFAULT_DEFERRAL_PHRASES)?),
+        burden_phrases: Set(to_json(DEFAULT_BURDEN_PHRASES)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+pub async fn find_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> ApiResult<Option<organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Slug.eq(slug))
+        .one(db)
+        .await?)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> ApiResult<organization::Model> {
+    organization::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))
+}
+
+/// The organization's phrase lists: (deferral, burden).
+pub fn phrases(org: &organization::Model) -> ApiResult<(Phrases, Phrases)> {
+    let parse = |json: &str| -> ApiResult<Phrases> {
+        let list: Vec<String> = serde_json::from_str(json).map_err(ApiError::internal)?;
+        Ok(Phrases::new(list))
+    };
+    Ok((parse(&org.deferral_phrases)?, parse(&org.burden_phrases)?))
+}
+
+/// Most phrases in one list, and longest phrase.
+pub const MAX_PHRASES: usize = 200;
+pub const MAX_PHRASE_CHARS: usize = 200;
+
+/// Checks a phrase list: trimmed, lower-cased, non-empty phrases, bounded.
+pub fn clean_phrases(list: &[String], field: &str, errors: &mut Vec<UserError>) -> Vec<String> {
+    if list.len() > MAX_PHRASES {
+        errors.push(UserError::new(
+            UserErrorCode::TooMany,
+            &["input", field],
+            format!("at most {MAX_PHRASES} phrases"),
+        ));
+    }
+    let mut cleaned = Vec::new();
+    for (i, phrase) in list.iter().enumerate() {
+        let index = i.to_string();
+        let phrase = phrase.trim().to_lowercase();
+        if phrase.is_empty() || phrase.chars().count() > MAX_PHRASE_CHARS || phrase.contains('\0') {
+            errors.push(UserError::new(
+                UserErrorCode::Invalid,
+                &["input", field, &index],
+                format!("a phrase has 1 to {MAX_PHRASE_CHARS} characters"),
+            ));
+        } else if !cleaned.contains(&phrase) {
+            cleaned.push(phrase);
+        }
+    }
+    cleaned
+}
+
+/// Replaces the phrase lists (either may be left as is) and re-marks every recorded
+/// interaction against them, in one transaction.
+pub async fn update_phrases(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    deferral: Option<Vec<String>>,
+    burden: Option<Vec<String>>,
+) -> Write<organization::Model> {
+    let mut errors = Vec::new();
+    let deferral = deferral.map(|l| clean_phrases(&l, "deferralPhrases", &mut errors));
+    let burden = burden.map(|l| clean_phrases(&l, "burdenPhrases", &mut errors));
+    check(errors)?;
+    let txn = begin_write(db).await?;
+    crate::recording::lock_organization(&txn, organization_id).await?;
+    let org = get(&txn, organization_id).await?;
+    let mut active: organization::ActiveModel = org.into();
+    if let Some(deferral) = deferral {
+        active.deferral_phrases =
+            Set(serde_json::to_string(&deferral).map_err(ApiError::internal)?);
+    }
+    if let Some(burden) = burden {
+        active.burden_phrases = Set(serde_json::to_string(&burden).map_err(ApiError::internal)?);
+    }
+    active.updated_at = Set(now_micros());
+    let org = active.update(&txn).await?;
+    let (deferral, burden) = phrases(&org)?;
+    crate::derived::phrases::remark(&txn, organization_id, &deferral, &burden).await?;
+    txn.commit().await?;
+    Ok(org)
+}

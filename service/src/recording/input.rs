@@ -1,0 +1,332 @@
+//! What a door hands over to be recorded, and the checks each item passes before
+//! anything is written: references resolved against the organization, values in range,
+//! and externalIds that do not contradict each other within the batch.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::DateTime;
+use entity::{function, person, touchpoint};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
+
+use crate::error::{check, ApiResult, UserError, UserErrorCode, Write};
+use crate::fields::{name_key, MAX_NAME};
+use crate::scoped::in_org;
+
+/// Most interactions in one call.
+pub const MAX_BATCH: usize = 10_000;
+/// Longest note accepted, in characters.
+pub const MAX_NOTE: usize = 4_000;
+/// Ids per `IN` list.
+const CHUNK: usize = 1_000;
+
+/// The function that handled an interaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FunctionRef {
+    /// Its row id.
+    Id(i64),
+    /// The HR system's id of the function.
+    ExternalId(String),
+    /// Its name, case-insensitive.
+    Name(String),
+}
+
+/// The touchpoint of an interaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TouchpointRef {
+    /// Its row id.
+    Id(i64),
+    /// Its name, case-insensitive.
+    Name(String),
+}
+
+/// One event of a customer case, as a door received it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InteractionInput {
+    /// The case's reference in the ticketing system (1–200 characters).
+    pub case_ref: String,
+    /// RFC 3339 with an offset; kept to the microsecond.
+    pub occurred_at: String,
+    pub function: FunctionRef,
+    pub touchpoint: Option<TouchpointRef>,
+    pub person_id: Option<i64>,
+    /// At most [`MAX_NOTE`] characters; matched against the phrase lists.
+    pub note: Option<String>,
+    pub customer_action_required: bool,
+    /// The source system's id, unique in the organization: re-sending is harmless.
+    pub external_id: Option<String>,
+}
+
+/// A checked interaction, ready to be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewInteraction {
+    pub case_ref: String,
+    pub at: i64,
+    pub function_id: i64,
+    pub touchpoint_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub note: Option<String>,
+    pub customer_action_required: bool,
+    pub external_id: Option<String>,
+}
+
+/// A checked batch: the interactions to write, and where each externalId stands.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub fresh: Vec<NewInteraction>,
+    /// externalId → (its place in `fresh`, its index in the input).
+    pub by_external: HashMap<String, (usize, usize)>,
+    /// Items that repeat an earlier item of the batch exactly.
+    pub duplicates: i64,
+}
+
+/// Parses an RFC 3339 instant to microseconds since the epoch.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    let parsed = DateTime::parse_from_rfc3339(text.trim()).ok()?;
+    let micros = parsed.timestamp_micros();
+    // Years 0001–9999 only, so every recorded instant prints back as RFC 3339.
+    (-62_135_596_800_000_000..=253_402_300_799_999_999)
+        .contains(&micros)
+        .then_some(micros)
+}
+
+/// Refuses a batch larger than [`MAX_BATCH`].
+pub fn check_size(items: &[InteractionInput]) -> Write<()> {
+    if items.len() > MAX_BATCH {
+        return Err(UserError::new(
+            UserErrorCode::TooMany,
+            &["input"],
+            format!(
+                "at most {MAX_BATCH} interactions a call; this one has {}",
+                items.len()
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Names and external ids of the organization's functions and touchpoints, and the
+/// people the batch names.
+pub struct Lookup {
+    function_ids: HashSet<i64>,
+    function_by_name: HashMap<String, i64>,
+    function_by_external: HashMap<String, i64>,
+    touchpoint_ids: HashSet<i64>,
+    touchpoint_by_name: HashMap<String, i64>,
+    person_ids: HashSet<i64>,
+}
+
+impl Lookup {
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        organization_id: i64,
+        items: &[InteractionInput],
+    ) -> ApiResult<Lookup> {
+        let functions: Vec<(i64, String, Option<String>)> =
+            in_org::<function::Entity>(organization_id)
+                .select_only()
+                .columns([
+                    function::Column::Id,
+                    function::Column::NameKey,
+                    function::Column::ExternalId,
+                ])
+                .into_tuple()
+                .all(db)
+                .await?;
+        let touchpoints: Vec<(i64, String)> = in_org::<touchpoint::Entity>(organization_id)
+            .select_only()
+            .columns([touchpoint::Column::Id, touchpoint::Column::NameKey])
+            .into_tuple()
+            .all(db)
+            .await?;
+        let wanted_people: Vec<i64> = items
+            .iter()
+            .filter_map(|i| i.person_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut person_ids = HashSet::new();
+        for chunk in wanted_people.chunks(CHUNK) {
+            let found: Vec<i64> = in_org::<person::Entity>(organization_id)
+                .filter(person::Column::Id.is_in(chunk.iter().copied()))
+                .select_only()
+                .column(person::Column::Id)
+                .into_tuple()
+                .all(db)
+                .await?;
+            person_ids.extend(found);
+        }
+        Ok(Lookup {
+            function_ids: functions.iter().map(|f| f.0).collect(),
+            function_by_name: functions.iter().map(|f| (f.1.clone(), f.0)).collect(),
+            function_by_external: functions
+                .iter()
+                .filter_map(|f| f.2.clone().map(|e| (e, f.0)))
+                .collect(),
+            touchpoint_ids: touchpoints.iter().map(|t| t.0).collect(),
+            touchpoint_by_name: touchpoints.into_iter().map(|t| (t.1, t.0)).collect(),
+            person_ids,
+        })
+    }
+
+    fn function(&self, reference: &FunctionRef) -> Option<i64> {
+        match reference {
+            FunctionRef::Id(id) => Some(*id).filter(|id| self.function_ids.contains(id)),
+            FunctionRef::ExternalId(external) => {
+                self.function_by_external.get(external.trim()).copied()
+            }
+            FunctionRef::Name(name) => self.function_by_name.get(&name_key(name)).copied(),
+        }
+    }
+
+    fn touchpoint(&self, reference: &TouchpointRef) -> Option<i64> {
+        match reference {
+            TouchpointRef::Id(id) => Some(*id).filter(|id| self.touchpoint_ids.contains(id)),
+            TouchpointRef::Name(name) => self.touchpoint_by_name.get(&name_key(name)).copied(),
+        }
+    }
+}
+
+/// Checks every item; every bad one is reported by its index, and an externalId
+/// repeated with other content is a CONFLICT. Nothing is returned unless all pass.
+pub fn check_batch(items: &[InteractionInput], lookup: &Lookup) -> Write<Batch> {
+    let mut errors = Vec::new();
+    let mut batch = Batch {
+        fresh: Vec::with_capacity(items.len()),
+        ..Batch::default()
+    };
+    for (index, item) in items.iter().enumerate() {
+        let Some(new) = check_item(index, item, lookup, &mut errors) else {
+            continue;
+        };
+        if let Some(external_id) = &new.external_id {
+            if let Some(&(earlier, _)) = batch.by_external.get(external_id) {
+                if batch.fresh[earlier] == new {
+                    batch.duplicates += 1;
+                } else {
+                    errors.push(UserError::new(
+                        UserErrorCode::Conflict,
+                        &["input", &index.to_string(), "externalId"],
+                        format!("externalId `{external_id}` appears earlier in this batch with other content"),
+                    ));
+                }
+                continue;
+            }
+            batch
+                .by_external
+                .insert(external_id.clone(), (batch.fresh.len(), index));
+        }
+        batch.fresh.push(new);
+    }
+    check(errors)?;
+    Ok(batch)
+}
+
+fn check_item(
+    index: usize,
+    item: &InteractionInput,
+    lookup: &Lookup,
+    errors: &mut Vec<UserError>,
+) -> Option<NewInteraction> {
+    let index = index.to_string();
+    let before = errors.len();
+    let mut error = |field: &str, code, message: &str| {
+        errors.push(UserError::new(code, &["input", &index, field], message));
+    };
+    let case_ref = item.case_ref.trim().to_owned();
+    if case_ref.is_empty() {
+        error(
+            "caseRef",
+            UserErrorCode::Required,
+            "a caseRef must not be empty",
+        );
+    } else if case_ref.chars().count() > MAX_NAME || case_ref.contains('\0') {
+        error(
+            "caseRef",
+            UserErrorCode::Invalid,
+            "a caseRef has at most 200 characters, without NUL",
+        );
+    }
+    let at = parse_instant(&item.occurred_at);
+    if at.is_none() {
+        error(
+            "occurredAt",
+            UserErrorCode::Invalid,
+            "not an RFC 3339 instant between years 1 and 9999, like 2026-03-01T09:30:00Z",
+        );
+    }
+    let function_id = lookup.function(&item.function);
+    if function_id.is_none() {
+        error(
+            "function",
+            UserErrorCode::NotFound,
+            "no such function in the organization",
+        );
+    }
+    let touchpoint_id = item.touchpoint.as_ref().and_then(|reference| {
+        let found = lookup.touchpoint(reference);
+        if found.is_none() {
+            error(
+                "touchpoint",
+                UserErrorCode::NotFound,
+                "no such touchpoint in the organization",
+            );
+        }
+        found
+    });
+    let person_id = item.person_id.and_then(|id| {
+        let found = Some(id).filter(|id| lookup.person_ids.contains(id));
+        if found.is_none() {
+            error(
+                "personId",
+                UserErrorCode::NotFound,
+                "no such person in the organization",
+            );
+        }
+        found
+    });
+    let note = item
+        .note
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE || n.contains('\0'))
+    {
+        error(
+            "note",
+            UserErrorCode::Invalid,
+            "a note has at most 4,000 characters, without NUL",
+        );
+    }
+    let external_id = item
+        .external_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned);
+    if external_id
+        .as_ref()
+        .is_some_and(|e| e.chars().count() > MAX_NAME || e.contains('\0'))
+    {
+        error(
+            "externalId",
+            UserErrorCode::Invalid,
+            "an externalId has at most 200 characters, without NUL",
+        );
+    }
+    if errors.len() > before {
+        return None;
+    }
+    Some(NewInteraction {
+        case_ref,
+        at: at?,
+        function_id: function_id?,
+        touchpoint_id,
+        person_id,
+        note,
+        customer_action_required: item.customer_action_required,
+        external_id,
+    })
+}

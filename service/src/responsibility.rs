@@ -1,0 +1,275 @@
+//! Responsibilities (a function's RACI role on a touchpoint) and their acknowledgements.
+
+use entity::enums::Role;
+use entity::{acknowledgement, function, person, responsibility, touchpoint};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
+    QueryFilter, QueryOrder, Set,
+};
+
+use crate::db::{begin_write, now_micros};
+use crate::error::{check, ApiError, ApiResult, UserError, UserErrorCode, Write, WriteError};
+use crate::fields::{finish, no_such, optional_reference, reference, reference_change};
+use crate::scoped::{find, in_org, page, Page, PageRequest};
+
+/// A function's role on a touchpoint.
+#[derive(Clone, Debug)]
+pub struct NewResponsibility {
+    pub touchpoint_id: i64,
+    pub function_id: i64,
+    /// Unique per (touchpoint, function, role).
+    pub role: Role,
+    /// The person who carries the role for the function, if named.
+    pub person_id: Option<i64>,
+}
+
+/// Changes to a responsibility: `Some(None)` un-names the person.
+#[derive(Clone, Debug, Default)]
+pub struct ResponsibilityChanges {
+    pub person_id: Option<Option<i64>>,
+}
+
+/// Who may record an acknowledgement: the API layer decides from the caller's roles.
+#[derive(Clone, Copy, Debug)]
+pub enum Acknowledger<'a> {
+    /// May acknowledge for anyone.
+    Anyone,
+    /// Only for the person whose email or externalId is this subject.
+    Only(&'a str),
+}
+
+pub async fn assign(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    input: NewResponsibility,
+) -> Write<responsibility::Model> {
+    let mut errors = Vec::new();
+    let txn = begin_write(db).await?;
+    let touchpoint_id = reference::<touchpoint::Entity>(
+        &txn,
+        organization_id,
+        input.touchpoint_id,
+        &["input", "touchpointId"],
+        &mut errors,
+    )
+    .await?;
+    let function_id = reference::<function::Entity>(
+        &txn,
+        organization_id,
+        input.function_id,
+        &["input", "functionId"],
+        &mut errors,
+    )
+    .await?;
+    let person_id = optional_reference::<person::Entity>(
+        &txn,
+        organization_id,
+        input.person_id,
+        &["input", "personId"],
+        &mut errors,
+    )
+    .await?;
+    let (Some(touchpoint_id), Some(function_id)) = (touchpoint_id, function_id) else {
+        return Err(errors.into());
+    };
+    let role = input.role;
+    let existing = in_org::<responsibility::Entity>(organization_id)
+        .filter(responsibility::Column::TouchpointId.eq(touchpoint_id))
+        .filter(responsibility::Column::FunctionId.eq(function_id))
+        .filter(responsibility::Column::Role.eq(role))
+        .one(&txn)
+        .await?;
+    if existing.is_some() {
+        errors.push(UserError::new(
+            UserErrorCode::Duplicate,
+            &["input", "role"],
+            "the function has this role on the touchpoint already",
+        ));
+    }
+    check(errors)?;
+    let now = now_micros();
+    let inserted = responsibility::ActiveModel {
+        organization_id: Set(organization_id),
+        touchpoint_id: Set(touchpoint_id),
+        function_id: Set(function_id),
+        role: Set(role),
+        person_id: Set(person_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    finish(txn, inserted, &["input", "role"], "this role").await
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: i64,
+    input: ResponsibilityChanges,
+) -> Write<responsibility::Model> {
+    let txn = begin_write(db).await?;
+    let current = find::<responsibility::Entity>(&txn, organization_id, id)
+        .await?
+        .ok_or_else(|| no_such("responsibility"))?;
+    let mut errors = Vec::new();
+    let person_id = reference_change::<person::Entity>(
+        &txn,
+        organization_id,
+        input.person_id,
+        &["input", "personId"],
+        &mut errors,
+    )
+    .await?;
+    check(errors)?;
+    let mut active: responsibility::ActiveModel = current.into();
+    if let Some(person_id) = person_id {
+        active.person_id = Set(person_id);
+    }
+    active.updated_at = Set(now_micros());
+    let updated = active.update(&txn).await;
+    finish(txn, updated, &["id"], "the responsibility").await
+}
+
+/// Removes a responsibility with its acknowledgements.
+pub async fn remove(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: i64,
+) -> Write<responsibility::Model> {
+    let txn = begin_write(db).await?;
+    let current = find::<responsibility::Entity>(&txn, organization_id, id)
+        .await?
+        .ok_or_else(|| no_such("responsibility"))?;
+    acknowledgement::Entity::delete_many()
+        .filter(acknowledgement::Column::ResponsibilityId.eq(current.id))
+        .exec(&txn)
+        .await?;
+    current.clone().delete(&txn).await?;
+    txn.commit().await?;
+    Ok(current)
+}
+
+/// A person confirms they know a responsibility of their function; acknowledging
+/// twice keeps the first. `by` says for whom the caller may do so.
+pub async fn acknowledge(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    by: Acknowledger<'_>,
+    responsibility_id: i64,
+    person_id: i64,
+) -> Write<acknowledgement::Model> {
+    let txn = begin_write(db).await?;
+    let not_found = |field: &str, what: &str| {
+        WriteError::from(UserError::new(
+            UserErrorCode::NotFound,
+            &[field],
+            format!("no such {what}"),
+        ))
+    };
+    let responsibility = find::<responsibility::Entity>(&txn, organization_id, responsibility_id)
+        .await?
+        .ok_or_else(|| not_found("responsibilityId", "responsibility"))?;
+    let person = find::<person::Entity>(&txn, organization_id, person_id)
+        .await?
+        .ok_or_else(|| not_found("personId", "person"))?;
+    if let Acknowledger::Only(subject) = by {
+        let is_self = person.email_key == subject.to_lowercase()
+            || person.external_id.as_deref() == Some(subject);
+        if !is_self {
+            return Err(ApiError::forbidden(
+                "this needs one of the roles EDITOR, ADMIN (or acknowledging for yourself)",
+            )
+            .into());
+        }
+    }
+    if person.function_id != Some(responsibility.function_id) {
+        return Err(UserError::new(
+            UserErrorCode::Invalid,
+            &["personId"],
+            "the person does not work in the function that holds this responsibility",
+        )
+        .into());
+    }
+    if let Some(existing) = acknowledgement::Entity::find()
+        .filter(acknowledgement::Column::PersonId.eq(person.id))
+        .filter(acknowledgement::Column::ResponsibilityId.eq(responsibility.id))
+        .one(&txn)
+        .await?
+    {
+        return Ok(existing);
+    }
+    let inserted = acknowledgement::ActiveModel {
+        organization_id: Set(organization_id),
+        person_id: Set(person.id),
+        responsibility_id: Set(responsibility.id),
+        acknowledged_at: Set(now_micros()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    finish(txn, inserted, &["personId"], "the acknowledgement").await
+}
+
+/// Which responsibilities a list holds; every condition given must hold.
+#[derive(Clone, Debug, Default)]
+pub struct ResponsibilityFilter {
+    pub touchpoint_id: Option<i64>,
+    pub function_id: Option<i64>,
+    pub role: Option<Role>,
+}
+
+/// A page of the organization's responsibilities, by creation.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    filter: &ResponsibilityFilter,
+    request: PageRequest,
+) -> ApiResult<Page<responsibility::Model>> {
+    let mut select = in_org::<responsibility::Entity>(organization_id);
+    if let Some(touchpoint_id) = filter.touchpoint_id {
+        select = select.filter(responsibility::Column::TouchpointId.eq(touchpoint_id));
+    }
+    if let Some(function_id) = filter.function_id {
+        select = select.filter(responsibility::Column::FunctionId.eq(function_id));
+    }
+    if let Some(role) = filter.role {
+        select = select.filter(responsibility::Column::Role.eq(role));
+    }
+    page(db, select, request).await
+}
+
+/// The responsibilities held by the given functions or on the given touchpoints, by
+/// creation.
+pub async fn held(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    by_functions: &[i64],
+    on_touchpoints: &[i64],
+) -> ApiResult<Vec<responsibility::Model>> {
+    use responsibility::Column;
+    Ok(in_org::<responsibility::Entity>(organization_id)
+        .filter(
+            Column::FunctionId
+                .is_in(by_functions.iter().copied())
+                .or(Column::TouchpointId.is_in(on_touchpoints.iter().copied())),
+        )
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Who has acknowledged a responsibility, in the order they did.
+pub async fn acknowledgements(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    responsibility_id: i64,
+) -> ApiResult<Vec<acknowledgement::Model>> {
+    Ok(in_org::<acknowledgement::Entity>(organization_id)
+        .filter(acknowledgement::Column::ResponsibilityId.eq(responsibility_id))
+        .order_by_asc(acknowledgement::Column::Id)
+        .all(db)
+        .await?)
+}

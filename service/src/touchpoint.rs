@@ -1,0 +1,253 @@
+//! Touchpoints: where the business meets the customer.
+
+use entity::enums::Channel;
+use entity::{responsibility, stage, touchpoint};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set,
+};
+
+use crate::db::{begin_write, now_micros};
+use crate::error::{check, ApiResult, UserError, Write};
+use crate::fields::{
+    clean_name, finish, name_key, no_such, optional_reference, reference_change, Unique,
+};
+use crate::scoped::{find, in_org, page, Page, PageRequest};
+
+/// An element of the experience a touchpoint should give the customer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExperienceElement {
+    /// The customer is treated as who they are.
+    Personalized,
+    /// Whoever they meet knows the answer.
+    Knowledgeable,
+    /// Their situation is understood.
+    Empathetic,
+    /// No waiting.
+    Prompt,
+    /// Right the first time.
+    Accurate,
+    /// One contact owns the moment; no passing on.
+    SinglePointOfContact,
+    /// They can reach the business when they need to.
+    ReliableAccess,
+}
+
+impl ExperienceElement {
+    pub const ALL: [ExperienceElement; 7] = [
+        ExperienceElement::Personalized,
+        ExperienceElement::Knowledgeable,
+        ExperienceElement::Empathetic,
+        ExperienceElement::Prompt,
+        ExperienceElement::Accurate,
+        ExperienceElement::SinglePointOfContact,
+        ExperienceElement::ReliableAccess,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            ExperienceElement::Personalized => "PERSONALIZED",
+            ExperienceElement::Knowledgeable => "KNOWLEDGEABLE",
+            ExperienceElement::Empathetic => "EMPATHETIC",
+            ExperienceElement::Prompt => "PROMPT",
+            ExperienceElement::Accurate => "ACCURATE",
+            ExperienceElement::SinglePointOfContact => "SINGLE_POINT_OF_CONTACT",
+            ExperienceElement::ReliableAccess => "RELIABLE_ACCESS",
+        }
+    }
+
+    /// The stored form of a set of elements: names in declaration order, comma-separated.
+    pub fn store(elements: &[ExperienceElement]) -> String {
+        Self::ALL
+            .iter()
+            .filter(|e| elements.contains(e))
+            .map(|e| e.name())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The elements of a stored set.
+    pub fn load(stored: &str) -> Vec<ExperienceElement> {
+        Self::ALL
+            .into_iter()
+            .filter(|e| stored.split(',').any(|s| s == e.name()))
+            .collect()
+    }
+}
+
+/// A new touchpoint.
+#[derive(Clone, Debug)]
+pub struct NewTouchpoint {
+    /// Unique in the organization, compared case-insensitively.
+    pub name: String,
+    pub channel: Channel,
+    pub stage_id: Option<i64>,
+    /// The experience the customer should have here.
+    pub experience: Vec<ExperienceElement>,
+}
+
+/// Changes to a touchpoint: `None` leaves a field as it is; `Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct TouchpointChanges {
+    pub name: Option<String>,
+    pub channel: Option<Channel>,
+    pub stage_id: Option<Option<i64>>,
+    /// The new set of experience elements (replaces the old one).
+    pub experience: Option<Vec<ExperienceElement>>,
+}
+
+/// Checks that the name is free (except on `this`).
+async fn name_taken(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    this: Option<i64>,
+    name: &str,
+    errors: &mut Vec<UserError>,
+) -> ApiResult<()> {
+    Unique::<touchpoint::Entity> {
+        column: touchpoint::Column::NameKey,
+        key: &name_key(name),
+        field: "name",
+        shown: name,
+    }
+    .check(db, organization_id, this, errors)
+    .await
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    input: NewTouchpoint,
+) -> Write<touchpoint::Model> {
+    let mut errors = Vec::new();
+    let name = clean_name(&input.name, &["input", "name"], &mut errors);
+    let txn = begin_write(db).await?;
+    name_taken(&txn, organization_id, None, &name, &mut errors).await?;
+    let stage_id = optional_reference::<stage::Entity>(
+        &txn,
+        organization_id,
+        input.stage_id,
+        &["input", "stageId"],
+        &mut errors,
+    )
+    .await?;
+    check(errors)?;
+    let now = now_micros();
+    let inserted = touchpoint::ActiveModel {
+        organization_id: Set(organization_id),
+        name_key: Set(name_key(&name)),
+        name: Set(name),
+        channel: Set(input.channel),
+        stage_id: Set(stage_id),
+        experience: Set(ExperienceElement::store(&input.experience)),
+        archived: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    finish(txn, inserted, &["input", "name"], "the name").await
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: i64,
+    input: TouchpointChanges,
+) -> Write<touchpoint::Model> {
+    let txn = begin_write(db).await?;
+    let current = find::<touchpoint::Entity>(&txn, organization_id, id)
+        .await?
+        .ok_or_else(|| no_such("touchpoint"))?;
+    let mut errors = Vec::new();
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| clean_name(n, &["input", "name"], &mut errors));
+    if let Some(name) = &name {
+        name_taken(&txn, organization_id, Some(current.id), name, &mut errors).await?;
+    }
+    let stage_id = reference_change::<stage::Entity>(
+        &txn,
+        organization_id,
+        input.stage_id,
+        &["input", "stageId"],
+        &mut errors,
+    )
+    .await?;
+    check(errors)?;
+    let mut active: touchpoint::ActiveModel = current.into();
+    if let Some(name) = name {
+        active.name_key = Set(name_key(&name));
+        active.name = Set(name);
+    }
+    if let Some(channel) = input.channel {
+        active.channel = Set(channel);
+    }
+    if let Some(stage_id) = stage_id {
+        active.stage_id = Set(stage_id);
+    }
+    if let Some(experience) = &input.experience {
+        active.experience = Set(ExperienceElement::store(experience));
+    }
+    active.updated_at = Set(now_micros());
+    let updated = active.update(&txn).await;
+    finish(txn, updated, &["input", "name"], "the name").await
+}
+
+/// Which touchpoints a list holds; every condition given must hold.
+#[derive(Clone, Debug, Default)]
+pub struct TouchpointFilter {
+    /// Name contains this, case-insensitively.
+    pub name: Option<String>,
+    pub archived: Option<bool>,
+    pub channel: Option<Channel>,
+    pub stage_id: Option<i64>,
+    /// Touchpoints on which this function has any role.
+    pub function_id: Option<i64>,
+}
+
+/// A page of the organization's touchpoints, by creation.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    filter: &TouchpointFilter,
+    request: PageRequest,
+) -> ApiResult<Page<touchpoint::Model>> {
+    let mut select = in_org::<touchpoint::Entity>(organization_id);
+    if let Some(name) = &filter.name {
+        select = select.filter(touchpoint::Column::NameKey.contains(name_key(name)));
+    }
+    if let Some(archived) = filter.archived {
+        select = select.filter(touchpoint::Column::Archived.eq(archived));
+    }
+    if let Some(channel) = filter.channel {
+        select = select.filter(touchpoint::Column::Channel.eq(channel));
+    }
+    if let Some(stage) = filter.stage_id {
+        select = select.filter(touchpoint::Column::StageId.eq(stage));
+    }
+    if let Some(function_id) = filter.function_id {
+        let with_role = in_org::<responsibility::Entity>(organization_id)
+            .filter(responsibility::Column::FunctionId.eq(function_id))
+            .select_only()
+            .column(responsibility::Column::TouchpointId)
+            .into_query();
+        select = select.filter(touchpoint::Column::Id.in_subquery(with_role));
+    }
+    page(db, select, request).await
+}
+
+/// The touchpoints of a journey stage, by creation.
+pub async fn of_stage(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    stage_id: i64,
+) -> ApiResult<Vec<touchpoint::Model>> {
+    Ok(in_org::<touchpoint::Entity>(organization_id)
+        .filter(touchpoint::Column::StageId.eq(stage_id))
+        .order_by_asc(touchpoint::Column::Id)
+        .all(db)
+        .await?)
+}
