@@ -1,121 +1,124 @@
 //! Typed configuration from `SILOSCOPE_*` environment variables.
+//!
+//! [`VARIABLES`] is the one place a variable's name, default, accepted range and meaning
+//! are written: [`Settings::from_vars`] reads through it, `Limits::default()` and
+//! `JwtSettings::default()` are its defaults, and the README's table is
+//! [`markdown_table`]'s output.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 
 use secrecy::SecretString;
 
-/// Every variable the service reads, with its default and meaning (the README's table).
-pub const VARIABLES: &[(&str, &str, &str)] = &[
-    (
-        "SILOSCOPE_DATABASE_URL",
-        "sqlite://siloscope.db?mode=rwc",
-        "SQLite file (created and migrated on first start) or postgres://… URL",
-    ),
-    (
-        "SILOSCOPE_LISTEN",
-        "127.0.0.1:8080",
-        "address and port to listen on",
-    ),
-    (
-        "SILOSCOPE_JWT_ALGORITHM",
-        "HS256",
-        "the only algorithm tokens may use: HS256, RS256 or ES256",
-    ),
-    (
-        "SILOSCOPE_JWT_SECRET",
-        "(none)",
-        "HS256 secret, at least 32 bytes (HS256 needs it)",
-    ),
-    (
-        "SILOSCOPE_JWT_PUBLIC_KEY_FILE",
-        "(none)",
-        "RS256/ES256: the identity provider's public key, PEM",
-    ),
-    (
-        "SILOSCOPE_JWT_JWKS_FILE",
-        "(none)",
-        "RS256/ES256: a JSON Web Key Set file",
-    ),
-    (
-        "SILOSCOPE_JWT_JWKS_URL",
-        "(none)",
-        "RS256/ES256: a JWKS URL, fetched when needed and again on an unknown `kid`",
-    ),
-    (
-        "SILOSCOPE_JWT_ORG_CLAIM",
-        "org",
-        "dotted path of the claim holding the organization's slug",
-    ),
-    (
-        "SILOSCOPE_JWT_ROLES_CLAIM",
-        "roles",
-        "dotted path of the roles claim (e.g. `realm_access.roles` for Keycloak)",
-    ),
-    (
-        "SILOSCOPE_JWT_ISSUER",
-        "(none)",
-        "when set, tokens must carry this `iss`",
-    ),
-    (
-        "SILOSCOPE_JWT_AUDIENCE",
-        "(none)",
-        "when set, tokens must carry this `aud`",
-    ),
-    (
-        "SILOSCOPE_LOG",
-        "info",
-        "log filter (tracing EnvFilter syntax)",
-    ),
-    ("SILOSCOPE_LOG_FORMAT", "text", "`text` or `json`"),
-    ("SILOSCOPE_DB_MAX_CONNECTIONS", "10", "database pool size"),
-    (
-        "SILOSCOPE_MAX_BODY_BYTES",
-        "1048576",
-        "largest request body (1 MiB)",
-    ),
-    (
-        "SILOSCOPE_MAX_RECORDING_BODY_BYTES",
-        "16777216",
-        "largest body of a request that only records interactions (16 MiB)",
-    ),
-    (
-        "SILOSCOPE_MAX_DEPTH",
-        "16",
-        "deepest selection nesting (the standard introspection query needs more than 12)",
-    ),
-    (
-        "SILOSCOPE_MAX_COMPLEXITY",
-        "50000",
-        "highest query cost (a field costs 1; a list multiplies by its `first`)",
-    ),
-    ("SILOSCOPE_MAX_ALIASES", "30", "most aliases in a query"),
-    (
-        "SILOSCOPE_MAX_DIRECTIVES",
-        "50",
-        "most directives in a query",
-    ),
-    (
-        "SILOSCOPE_MAX_TOKENS",
-        "10000",
-        "most lexical tokens in a query",
-    ),
-    (
-        "SILOSCOPE_REQUEST_TIMEOUT_SECONDS",
-        "30",
-        "longest a request may run; its writes are rolled back",
-    ),
-    (
-        "SILOSCOPE_SHUTDOWN_GRACE_SECONDS",
-        "30",
-        "on SIGTERM, how long in-flight requests may take to finish",
-    ),
-    (
-        "SILOSCOPE_METRICS_TOKEN",
-        "(none)",
-        "when set, GET /metrics needs `Authorization: Bearer <this>`",
-    ),
-];
+/// One `SILOSCOPE_*` variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variable {
+    pub name: &'static str,
+    /// The value used when the variable is unset or empty.
+    pub default: Option<&'static str>,
+    /// For a number, the values accepted.
+    pub range: Option<RangeInclusive<u64>>,
+    pub meaning: &'static str,
+}
+
+impl Variable {
+    /// The default of a number; a malformed one (a unit test proves there is none) is
+    /// replaced by the strictest value the range allows.
+    fn default_number(&self) -> u64 {
+        let range = self.range.clone().unwrap_or(0..=0);
+        self.default
+            .and_then(|d| d.parse().ok())
+            .filter(|n| range.contains(n))
+            .unwrap_or(*range.start())
+    }
+}
+
+/// Declares each variable as a constant in [`var`] and lists them, in order, in
+/// [`VARIABLES`].
+macro_rules! variables {
+    ($($id:ident = $name:literal, $default:expr, $range:expr, $meaning:literal;)*) => {
+        /// Every variable the service reads, by name.
+        pub mod var {
+            use super::Variable;
+            $(
+                pub const $id: Variable = Variable {
+                    name: $name,
+                    default: $default,
+                    range: $range,
+                    meaning: $meaning,
+                };
+            )*
+        }
+
+        /// Every variable the service reads, with its default and meaning (the
+        /// README's table).
+        pub const VARIABLES: &[Variable] = &[$(var::$id),*];
+    };
+}
+
+variables! {
+    DATABASE_URL = "SILOSCOPE_DATABASE_URL", Some("sqlite://siloscope.db?mode=rwc"), None,
+        "SQLite file (created and migrated on first start) or postgres://… URL";
+    LISTEN = "SILOSCOPE_LISTEN", Some("127.0.0.1:8080"), None,
+        "address and port to listen on";
+    JWT_ALGORITHM = "SILOSCOPE_JWT_ALGORITHM", Some("HS256"), None,
+        "the only algorithm tokens may use: HS256, RS256 or ES256";
+    JWT_SECRET = "SILOSCOPE_JWT_SECRET", None, None,
+        "HS256 secret, at least 32 bytes (HS256 needs it)";
+    JWT_PUBLIC_KEY_FILE = "SILOSCOPE_JWT_PUBLIC_KEY_FILE", None, None,
+        "RS256/ES256: the identity provider's public key, PEM";
+    JWT_JWKS_FILE = "SILOSCOPE_JWT_JWKS_FILE", None, None,
+        "RS256/ES256: a JSON Web Key Set file";
+    JWT_JWKS_URL = "SILOSCOPE_JWT_JWKS_URL", None, None,
+        "RS256/ES256: a JWKS URL, fetched when needed and again on an unknown `kid`";
+    JWT_ORG_CLAIM = "SILOSCOPE_JWT_ORG_CLAIM", Some("org"), None,
+        "dotted path of the claim holding the organization's slug";
+    JWT_ROLES_CLAIM = "SILOSCOPE_JWT_ROLES_CLAIM", Some("roles"), None,
+        "dotted path of the roles claim (e.g. `realm_access.roles` for Keycloak)";
+    JWT_ISSUER = "SILOSCOPE_JWT_ISSUER", None, None,
+        "when set, tokens must carry this `iss`";
+    JWT_AUDIENCE = "SILOSCOPE_JWT_AUDIENCE", None, None,
+        "when set, tokens must carry this `aud`";
+    LOG = "SILOSCOPE_LOG", Some("info"), None,
+        "log filter (tracing EnvFilter syntax)";
+    LOG_FORMAT = "SILOSCOPE_LOG_FORMAT", Some("text"), None,
+        "`text` or `json`";
+    DB_MAX_CONNECTIONS = "SILOSCOPE_DB_MAX_CONNECTIONS", Some("10"), Some(1..=1000),
+        "database pool size";
+    MAX_BODY_BYTES = "SILOSCOPE_MAX_BODY_BYTES", Some("1048576"), Some(1024..=1 << 30),
+        "largest request body (1 MiB)";
+    MAX_RECORDING_BODY_BYTES = "SILOSCOPE_MAX_RECORDING_BODY_BYTES", Some("16777216"),
+        Some(1024..=1 << 30),
+        "largest body of a request that only records interactions (16 MiB)";
+    MAX_DEPTH = "SILOSCOPE_MAX_DEPTH", Some("16"), Some(2..=64),
+        "deepest selection nesting (the standard introspection query needs more than 12)";
+    MAX_COMPLEXITY = "SILOSCOPE_MAX_COMPLEXITY", Some("50000"), Some(10..=10_000_000),
+        "highest query cost (a field costs 1; a list multiplies by its `first`)";
+    MAX_ALIASES = "SILOSCOPE_MAX_ALIASES", Some("30"), Some(0..=10_000),
+        "most aliases in a query";
+    MAX_DIRECTIVES = "SILOSCOPE_MAX_DIRECTIVES", Some("50"), Some(0..=10_000),
+        "most directives in a query";
+    MAX_TOKENS = "SILOSCOPE_MAX_TOKENS", Some("10000"), Some(100..=1_000_000),
+        "most lexical tokens in a query";
+    REQUEST_TIMEOUT_SECONDS = "SILOSCOPE_REQUEST_TIMEOUT_SECONDS", Some("30"), Some(1..=3600),
+        "longest a request may run; its writes are rolled back";
+    SHUTDOWN_GRACE_SECONDS = "SILOSCOPE_SHUTDOWN_GRACE_SECONDS", Some("30"), Some(0..=3600),
+        "on SIGTERM, how long in-flight requests may take to finish";
+    METRICS_TOKEN = "SILOSCOPE_METRICS_TOKEN", None, None,
+        "when set, GET /metrics needs `Authorization: Bearer <this>`";
+}
+
+/// [`VARIABLES`] as the README's markdown table (variable | default | meaning).
+pub fn markdown_table() -> String {
+    let mut table = String::from("| variable | default | meaning |\n|---|---|---|\n");
+    for v in VARIABLES {
+        let default = v.default.map_or("(none)".to_owned(), |d| format!("`{d}`"));
+        table.push_str(&format!("| `{}` | {default} | {} |\n", v.name, v.meaning));
+    }
+    table
+}
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -148,17 +151,21 @@ pub struct JwtSettings {
 }
 
 impl Default for JwtSettings {
+    /// The table's defaults.
     fn default() -> Self {
         JwtSettings {
-            algorithm: jsonwebtoken::Algorithm::HS256,
+            algorithm: var::JWT_ALGORITHM
+                .default
+                .and_then(algorithm)
+                .unwrap_or_default(),
             secret: None,
             public_key_pem: None,
             jwks_json: None,
             jwks_url: None,
             issuer: None,
             audience: None,
-            org_claim: "org".into(),
-            roles_claim: "roles".into(),
+            org_claim: var::JWT_ORG_CLAIM.default.unwrap_or_default().into(),
+            roles_claim: var::JWT_ROLES_CLAIM.default.unwrap_or_default().into(),
         }
     }
 }
@@ -194,6 +201,72 @@ const TOOLING_PREFIXES: &[&str] = &["SILOSCOPE_TEST_", "SILOSCOPE_BENCH_", "SILO
 /// The minimum length of an HS256 secret.
 pub const MIN_SECRET_BYTES: usize = 32;
 
+/// The variables given, read through the table.
+struct Lookup<'a>(&'a HashMap<String, String>);
+
+impl<'a> Lookup<'a> {
+    /// The value given, if not empty.
+    fn given(&self, v: &Variable) -> Option<&'a str> {
+        self.0
+            .get(v.name)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The value given, else the table's default.
+    fn get(&self, v: &Variable) -> Option<&'a str> {
+        self.given(v).or(v.default)
+    }
+
+    /// The value of a variable that has a default.
+    fn text(&self, v: &Variable) -> &'a str {
+        self.get(v).unwrap_or_default()
+    }
+
+    /// A number within the variable's range, else its default.
+    fn number(&self, v: &Variable) -> Result<u64, ConfigError> {
+        let Some(given) = self.given(v) else {
+            return Ok(v.default_number());
+        };
+        let range = v.range.clone().unwrap_or(0..=u64::MAX);
+        given
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                problem(
+                    v.name,
+                    format!(
+                        "`{given}` is not a number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                )
+            })
+    }
+}
+
+/// The limits, each read by `number` (the ranges bound them, so the casts are exact).
+fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<crate::http::Limits, E> {
+    let size = |v: &Variable| number(v).map(|n| n as usize);
+    Ok(crate::http::Limits {
+        max_body_bytes: size(&var::MAX_BODY_BYTES)?,
+        max_recording_body_bytes: size(&var::MAX_RECORDING_BODY_BYTES)?,
+        max_depth: size(&var::MAX_DEPTH)?,
+        max_complexity: size(&var::MAX_COMPLEXITY)?,
+        max_aliases: size(&var::MAX_ALIASES)?,
+        max_directives: size(&var::MAX_DIRECTIVES)?,
+        max_tokens: size(&var::MAX_TOKENS)?,
+        request_timeout: std::time::Duration::from_secs(number(&var::REQUEST_TIMEOUT_SECONDS)?),
+    })
+}
+
+/// `Limits::default()`: the table's defaults.
+pub(crate) fn default_limits() -> crate::http::Limits {
+    let Ok(limits) = limits(|v| Ok::<_, Infallible>(v.default_number()));
+    limits
+}
+
 impl Settings {
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Settings, ConfigError> {
@@ -208,124 +281,72 @@ impl Settings {
             .filter(|k| k.starts_with("SILOSCOPE_"))
             // The test suite's, the benchmark's and CI's own variables.
             .filter(|k| !TOOLING_PREFIXES.iter().any(|p| k.starts_with(p)))
-            .find(|k| !VARIABLES.iter().any(|(name, _, _)| name == k))
+            .find(|k| !VARIABLES.iter().any(|v| v.name == k.as_str()))
         {
             return Err(problem(
                 unknown,
                 "unknown variable (see the README's configuration table)",
             ));
         }
-        let get = |name: &str| vars.get(name).map(String::as_str).filter(|v| !v.is_empty());
-        let listen = get("SILOSCOPE_LISTEN").unwrap_or("127.0.0.1:8080");
+        let vars = Lookup(&vars);
+        let listen = vars.text(&var::LISTEN);
         let listen = listen.parse().map_err(|_| {
             problem(
-                "SILOSCOPE_LISTEN",
-                format!("`{listen}` is not an address like 127.0.0.1:8080"),
+                var::LISTEN.name,
+                format!(
+                    "`{listen}` is not an address like {}",
+                    var::LISTEN.default.unwrap_or_default()
+                ),
             )
         })?;
-        let secret = match get("SILOSCOPE_JWT_SECRET") {
+        let secret = match vars.get(&var::JWT_SECRET) {
             Some(s) if s.len() < MIN_SECRET_BYTES => {
                 return Err(problem(
-                    "SILOSCOPE_JWT_SECRET",
+                    var::JWT_SECRET.name,
                     format!("must be at least {MIN_SECRET_BYTES} bytes"),
                 ))
             }
             Some(s) => Some(SecretString::from(s.to_owned())),
             None => None,
         };
-        let log_json = match get("SILOSCOPE_LOG_FORMAT").unwrap_or("text") {
+        let log_json = match vars.text(&var::LOG_FORMAT) {
             "text" => false,
             "json" => true,
             other => {
                 return Err(problem(
-                    "SILOSCOPE_LOG_FORMAT",
+                    var::LOG_FORMAT.name,
                     format!("`{other}` is neither `text` nor `json`"),
                 ))
             }
         };
-        let db_max_connections = match get("SILOSCOPE_DB_MAX_CONNECTIONS") {
-            None => 10,
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| {
-                    problem(
-                        "SILOSCOPE_DB_MAX_CONNECTIONS",
-                        format!("`{v}` is not a number from 1 to 1000"),
-                    )
-                })?,
-        };
-        let database_url = get("SILOSCOPE_DATABASE_URL")
-            .unwrap_or("sqlite://siloscope.db?mode=rwc")
-            .to_owned();
+        // The range is 1 to 1000, so the cast is exact.
+        let db_max_connections = vars.number(&var::DB_MAX_CONNECTIONS)? as u32;
+        let database_url = vars.text(&var::DATABASE_URL).to_owned();
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
         {
             return Err(problem(
-                "SILOSCOPE_DATABASE_URL",
+                var::DATABASE_URL.name,
                 "must start with sqlite:, postgres:// or postgresql://",
             ));
         }
-        let log = get("SILOSCOPE_LOG").unwrap_or("info").to_owned();
+        let log = vars.text(&var::LOG).to_owned();
         tracing_subscriber::EnvFilter::try_new(&log)
-            .map_err(|e| problem("SILOSCOPE_LOG", format!("not a log filter: {e}")))?;
-        let number =
-            |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| match get(name) {
-                None => Ok(default),
-                Some(v) => v
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| range.contains(n))
-                    .ok_or_else(|| {
-                        problem(
-                            name,
-                            format!(
-                                "`{v}` is not a number from {} to {}",
-                                range.start(),
-                                range.end()
-                            ),
-                        )
-                    }),
-            };
-        // Defaults come from `Limits::default()`; each variable overrides one.
-        let d = crate::http::Limits::default();
-        let size = |name: &str, default: usize, range| -> Result<usize, ConfigError> {
-            Ok(number(name, default as u64, range)? as usize)
-        };
-        let limits = crate::http::Limits {
-            max_body_bytes: size("SILOSCOPE_MAX_BODY_BYTES", d.max_body_bytes, 1024..=1 << 30)?,
-            max_recording_body_bytes: size(
-                "SILOSCOPE_MAX_RECORDING_BODY_BYTES",
-                d.max_recording_body_bytes,
-                1024..=1 << 30,
-            )?,
-            max_depth: size("SILOSCOPE_MAX_DEPTH", d.max_depth, 2..=64)?,
-            max_complexity: size(
-                "SILOSCOPE_MAX_COMPLEXITY",
-                d.max_complexity,
-                10..=10_000_000,
-            )?,
-            max_aliases: size("SILOSCOPE_MAX_ALIASES", d.max_aliases, 0..=10_000)?,
-            max_directives: size("SILOSCOPE_MAX_DIRECTIVES", d.max_directives, 0..=10_000)?,
-            max_tokens: size("SILOSCOPE_MAX_TOKENS", d.max_tokens, 100..=1_000_000)?,
-            request_timeout: std::time::Duration::from_secs(number(
-                "SILOSCOPE_REQUEST_TIMEOUT_SECONDS",
-                d.request_timeout.as_secs(),
-                1..=3600,
-            )?),
-        };
+            .map_err(|e| problem(var::LOG.name, format!("not a log filter: {e}")))?;
+        let limits = limits(|v| vars.number(v))?;
         Ok(Settings {
             database_url,
             listen,
-            jwt: jwt_settings(&get, secret)?,
+            jwt: jwt_settings(&vars, secret)?,
             log,
             log_json,
             db_max_connections,
             limits,
-            shutdown_grace_seconds: number("SILOSCOPE_SHUTDOWN_GRACE_SECONDS", 30, 0..=3600)?,
-            metrics_token: get("SILOSCOPE_METRICS_TOKEN").map(|t| SecretString::from(t.to_owned())),
+            shutdown_grace_seconds: vars.number(&var::SHUTDOWN_GRACE_SECONDS)?,
+            metrics_token: vars
+                .get(&var::METRICS_TOKEN)
+                .map(|t| SecretString::from(t.to_owned())),
         })
     }
 }
@@ -335,32 +356,33 @@ fn read_file(variable: &str, path: &str) -> Result<String, ConfigError> {
         .map_err(|e| problem(variable, format!("cannot read `{path}`: {e}")))
 }
 
-fn jwt_settings<'a>(
-    get: &impl Fn(&str) -> Option<&'a str>,
-    secret: Option<SecretString>,
-) -> Result<JwtSettings, ConfigError> {
+/// The algorithm a SILOSCOPE_JWT_ALGORITHM value names.
+fn algorithm(name: &str) -> Option<jsonwebtoken::Algorithm> {
     use jsonwebtoken::Algorithm;
-    let algorithm = match get("SILOSCOPE_JWT_ALGORITHM").unwrap_or("HS256") {
-        "HS256" => Algorithm::HS256,
-        "RS256" => Algorithm::RS256,
-        "ES256" => Algorithm::ES256,
-        other => {
-            return Err(problem(
-                "SILOSCOPE_JWT_ALGORITHM",
-                format!("`{other}` is not HS256, RS256 or ES256"),
-            ))
-        }
-    };
-    let public_key_pem = get("SILOSCOPE_JWT_PUBLIC_KEY_FILE")
-        .map(|path| read_file("SILOSCOPE_JWT_PUBLIC_KEY_FILE", path))
-        .transpose()?;
-    let jwks_json = get("SILOSCOPE_JWT_JWKS_FILE")
-        .map(|path| read_file("SILOSCOPE_JWT_JWKS_FILE", path))
-        .transpose()?;
-    let jwks_url = get("SILOSCOPE_JWT_JWKS_URL").map(str::to_owned);
+    match name {
+        "HS256" => Some(Algorithm::HS256),
+        "RS256" => Some(Algorithm::RS256),
+        "ES256" => Some(Algorithm::ES256),
+        _ => None,
+    }
+}
+
+fn jwt_settings(vars: &Lookup, secret: Option<SecretString>) -> Result<JwtSettings, ConfigError> {
+    use jsonwebtoken::Algorithm;
+    let name = vars.text(&var::JWT_ALGORITHM);
+    let algorithm = algorithm(name).ok_or_else(|| {
+        problem(
+            var::JWT_ALGORITHM.name,
+            format!("`{name}` is not HS256, RS256 or ES256"),
+        )
+    })?;
+    let file = |v: &Variable| vars.get(v).map(|path| read_file(v.name, path)).transpose();
+    let public_key_pem = file(&var::JWT_PUBLIC_KEY_FILE)?;
+    let jwks_json = file(&var::JWT_JWKS_FILE)?;
+    let jwks_url = vars.get(&var::JWT_JWKS_URL).map(str::to_owned);
     if let Some(url) = &jwks_url {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(problem("SILOSCOPE_JWT_JWKS_URL", "must be an http(s) URL"));
+            return Err(problem(var::JWT_JWKS_URL.name, "must be an http(s) URL"));
         }
     }
     let public_sources = [
@@ -374,14 +396,14 @@ fn jwt_settings<'a>(
     match algorithm {
         Algorithm::HS256 if public_sources > 0 => {
             return Err(problem(
-                "SILOSCOPE_JWT_ALGORITHM",
+                var::JWT_ALGORITHM.name,
                 "HS256 uses SILOSCOPE_JWT_SECRET; set RS256 or ES256 to use a public key or JWKS",
             ))
         }
         Algorithm::HS256 => {}
         _ if public_sources != 1 => {
             return Err(problem(
-                "SILOSCOPE_JWT_ALGORITHM",
+                var::JWT_ALGORITHM.name,
                 "RS256 and ES256 need exactly one of SILOSCOPE_JWT_PUBLIC_KEY_FILE, \
                  SILOSCOPE_JWT_JWKS_FILE and SILOSCOPE_JWT_JWKS_URL",
             ))
@@ -394,12 +416,10 @@ fn jwt_settings<'a>(
         public_key_pem,
         jwks_json,
         jwks_url,
-        issuer: get("SILOSCOPE_JWT_ISSUER").map(str::to_owned),
-        audience: get("SILOSCOPE_JWT_AUDIENCE").map(str::to_owned),
-        org_claim: get("SILOSCOPE_JWT_ORG_CLAIM").unwrap_or("org").to_owned(),
-        roles_claim: get("SILOSCOPE_JWT_ROLES_CLAIM")
-            .unwrap_or("roles")
-            .to_owned(),
+        issuer: vars.get(&var::JWT_ISSUER).map(str::to_owned),
+        audience: vars.get(&var::JWT_AUDIENCE).map(str::to_owned),
+        org_claim: vars.text(&var::JWT_ORG_CLAIM).to_owned(),
+        roles_claim: vars.text(&var::JWT_ROLES_CLAIM).to_owned(),
     })
 }
 
@@ -481,8 +501,8 @@ mod tests {
         let documented = |name: &str| -> u64 {
             VARIABLES
                 .iter()
-                .find(|(n, _, _)| *n == name)
-                .and_then(|(_, default, _)| default.parse().ok())
+                .find(|v| v.name == name)
+                .and_then(|v| v.default?.parse().ok())
                 .unwrap()
         };
         let l = &settings.limits;
@@ -504,5 +524,46 @@ mod tests {
         ] {
             assert_eq!(documented(name), applied, "{name}");
         }
+    }
+
+    #[test]
+    fn every_default_in_the_table_is_accepted() {
+        for v in VARIABLES {
+            if let Some(range) = &v.range {
+                let default = v.default.and_then(|d| d.parse::<u64>().ok());
+                assert!(
+                    default.is_some_and(|d| range.contains(&d)),
+                    "{}: the default is not a number in its range",
+                    v.name
+                );
+            }
+            // Giving every default explicitly changes nothing.
+            if let Some(default) = v.default {
+                let given = Settings::from_vars(vars(&[(v.name, default)])).unwrap();
+                let implied = Settings::from_vars(vars(&[])).unwrap();
+                assert_eq!(format!("{given:?}"), format!("{implied:?}"), "{}", v.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_defaults_of_limits_and_jwt_settings_are_the_tables() {
+        let settings = Settings::from_vars(vars(&[])).unwrap();
+        assert_eq!(settings.limits, crate::http::Limits::default());
+        assert_eq!(
+            format!("{:?}", settings.jwt),
+            format!("{:?}", JwtSettings::default())
+        );
+    }
+
+    #[test]
+    fn the_readme_table_is_the_one_rendered_from_the_table() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+        assert!(
+            readme.contains(&markdown_table()),
+            "README.md's configuration table differs from config::VARIABLES; replace it with \
+             the output of api::config::markdown_table():\n\n{}",
+            markdown_table()
+        );
     }
 }

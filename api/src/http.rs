@@ -35,17 +35,9 @@ pub struct Limits {
 }
 
 impl Default for Limits {
+    /// The defaults of the configuration table (`crate::config::VARIABLES`).
     fn default() -> Self {
-        Limits {
-            max_body_bytes: 1024 * 1024,
-            max_recording_body_bytes: 16 * 1024 * 1024,
-            max_tokens: 10_000,
-            max_aliases: 30,
-            max_directives: 50,
-            max_depth: 16,
-            max_complexity: 50_000,
-            request_timeout: Duration::from_secs(30),
-        }
+        crate::config::default_limits()
     }
 }
 
