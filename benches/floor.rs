@@ -5,7 +5,7 @@
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 
 /// The interactions of one organization with each one's predecessor in its case, the
-/// handoffs among them and their flags (SPEC §2), as common table expressions.
+/// handoffs among them and their flags (docs/rules.md §2), as common table expressions.
 /// `window` limits which handoffs and interactions count (`at >= from AND at < to`).
 fn flagged(backend: DatabaseBackend, org: i64, deferral: &[String], burden: &[String]) -> String {
     let like_any = |phrases: &[String]| -> String {

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use service::WriteError;
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
+use service::WriteError;
 
 use crate::auth::{AccessRole, TokenKeys};
 use crate::config::Settings;

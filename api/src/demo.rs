@@ -64,13 +64,7 @@ const TOUCHPOINTS: &[TouchpointSpec] = &[
         &["Sales"],
         &["Sales"],
     ),
-    (
-        "Checkout",
-        Channel::Web,
-        "Purchase",
-        &["Sales"],
-        &["Sales"],
-    ),
+    ("Checkout", Channel::Web, "Purchase", &["Sales"], &["Sales"]),
     (
         "Store visit",
         Channel::FaceToFace,
@@ -92,13 +86,7 @@ const TOUCHPOINTS: &[TouchpointSpec] = &[
         &["Customer Experience"],
         &["Customer Experience"],
     ),
-    (
-        "Invoice",
-        Channel::Email,
-        "Pay",
-        &["Billing"],
-        &["Billing"],
-    ),
+    ("Invoice", Channel::Email, "Pay", &["Billing"], &["Billing"]),
     (
         "Payment failure",
         Channel::Email,
@@ -184,10 +172,7 @@ pub async fn create(
     while total < interactions {
         let batch = log.batch(recording::MAX_BATCH.min(interactions - total).max(1));
         total += batch.len();
-        let done = expect_ok(
-            recording::record(db, org_id, batch).await,
-            "interactions",
-        )?;
+        let done = expect_ok(recording::record(db, org_id, batch).await, "interactions")?;
         silos += done.new_silo_handoffs;
     }
     Ok(format!(
@@ -262,7 +247,10 @@ pub async fn create_model(db: &DatabaseConnection, slug: &str, seed: u64) -> any
             ],
         };
         let tp = expect_ok(touchpoint::create(db, org_id, input).await, name)?;
-        for (role, owners) in [(Role::Accountable, accountable), (Role::Responsible, responsible)] {
+        for (role, owners) in [
+            (Role::Accountable, accountable),
+            (Role::Responsible, responsible),
+        ] {
             for owner in owners.iter() {
                 let index = function_index(owner)?;
                 let input = NewResponsibility {

@@ -407,7 +407,9 @@ pub fn is_request_error(response: &async_graphql::Response) -> bool {
 /// request error is a 400; the database being unreachable is a 503 in either media.
 pub fn status_of(response: &async_graphql::Response, media: Media) -> StatusCode {
     let no_data = matches!(response.data, async_graphql::Value::Null);
-    if no_data && codes(response).any(|c| c == Code::Unavailable.as_str() || c == Code::Timeout.as_str()) {
+    if no_data
+        && codes(response).any(|c| c == Code::Unavailable.as_str() || c == Code::Timeout.as_str())
+    {
         return StatusCode::SERVICE_UNAVAILABLE;
     }
     if media == Media::GraphqlResponse && is_request_error(response) {
@@ -461,7 +463,11 @@ mod tests {
             (br#"{"query":"{a}","variables":[]}"#, "BAD_REQUEST"),
             (br#"{"query":"{a}","operationName":3}"#, "BAD_REQUEST"),
         ] {
-            assert_eq!(params_from_body(body).unwrap_err().code.as_str(), code, "{body:?}");
+            assert_eq!(
+                params_from_body(body).unwrap_err().code.as_str(),
+                code,
+                "{body:?}"
+            );
         }
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(

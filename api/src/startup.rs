@@ -14,10 +14,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::{TokenKeys, Viewer};
 use crate::config::Settings;
-use service::{ApiError, Code};
 use crate::graphql::{self, AppSchema};
 use crate::http::{self as gql_http, Limits, Media, Params, Refusal};
 use crate::observe::Metrics;
+use service::{ApiError, Code};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -167,11 +167,7 @@ async fn authenticate(request: &HttpRequest, state: &AppState) -> Result<Viewer,
 
 async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
     let media = gql_http::negotiate(&request).unwrap_or(Media::Json);
-    Refusal::new(
-        Code::MethodNotAllowed,
-        "use POST (or GET for queries)",
-    )
-    .response(media)
+    Refusal::new(Code::MethodNotAllowed, "use POST (or GET for queries)").response(media)
 }
 
 async fn graphql_post(
@@ -196,12 +192,7 @@ async fn graphql_post(
             .max(state.limits.max_recording_body_bytes);
         let body = match payload.to_bytes_limited(limit).await {
             Ok(Ok(body)) => body,
-            Ok(Err(_)) => {
-                return Err(Refusal::new(
-                    Code::BadRequest,
-                    "the body could not be read",
-                ))
-            }
+            Ok(Err(_)) => return Err(Refusal::new(Code::BadRequest, "the body could not be read")),
             Err(_) => {
                 return Err(Refusal::new(
                     Code::RequestTooLarge,
@@ -249,7 +240,7 @@ async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
             .map_err(|e| Refusal::from(&e))?;
         if request.query_string().len() > state.limits.max_body_bytes {
             return Err(Refusal::new(Code::RequestTooLarge, "the URL is too long")
-            .with_status(StatusCode::URI_TOO_LONG));
+                .with_status(StatusCode::URI_TOO_LONG));
         }
         let params = gql_http::params_from_url(request.query_string())?;
         let shape = gql_http::inspect(
@@ -278,7 +269,9 @@ async fn respond(
     match outcome {
         Ok((viewer, params)) => execute(state, viewer, params, media).await,
         Err(refusal) => {
-            state.metrics.count_errors(std::iter::once(refusal.code.as_str()));
+            state
+                .metrics
+                .count_errors(std::iter::once(refusal.code.as_str()));
             refusal.response(media)
         }
     }
@@ -305,7 +298,9 @@ async fn execute(state: &AppState, viewer: Viewer, params: Params, media: Media)
     {
         Ok(response) => response,
         Err(_) => {
-            state.metrics.count_errors(std::iter::once(Code::Timeout.as_str()));
+            state
+                .metrics
+                .count_errors(std::iter::once(Code::Timeout.as_str()));
             return Refusal::new(
                 Code::Timeout,
                 format!(

@@ -10,15 +10,7 @@ use sea_orm::{DbErr, SqlErr};
 /// Every code a client of siloscope can see, in `extensions.code`, in an HTTP
 /// refusal's body or in a `userErrors` entry. Shown in SCREAMING_SNAKE_CASE.
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::Display, strum::EnumIter,
 )]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Code {

@@ -1,7 +1,9 @@
 //! Functions: departments and teams.
 
 use entity::function;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
+};
 
 use crate::db::{begin_write, now_micros};
 use crate::error::{check, ApiResult, UserError, UserErrorCode, Write};
@@ -179,9 +181,9 @@ pub async fn update(
     )
     .await?;
     let parent_id = match input.parent_id {
-        Some(Some(parent)) => Some(
-            check_parent(&txn, organization_id, Some(current.id), parent, &mut errors).await?,
-        ),
+        Some(Some(parent)) => {
+            Some(check_parent(&txn, organization_id, Some(current.id), parent, &mut errors).await?)
+        }
         Some(None) => Some(None),
         None => None,
     };

@@ -268,9 +268,7 @@ pub async fn case_chain(
     case_ref: &str,
 ) -> ApiResult<Option<CaseChain>> {
     if case_ref.trim().is_empty() || case_ref.chars().count() > MAX_NAME {
-        return Err(ApiError::bad_input(
-            "caseRef must have 1 to 200 characters",
-        ));
+        return Err(ApiError::bad_input("caseRef must have 1 to 200 characters"));
     }
     let Some(case) = in_org::<customer_case::Entity>(organization_id)
         .filter(customer_case::Column::CaseRef.eq(case_ref.trim()))

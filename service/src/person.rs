@@ -2,7 +2,9 @@
 
 use entity::{function, person};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
+};
 
 use crate::db::{begin_write, now_micros};
 use crate::error::{check, ApiResult, UserError, UserErrorCode, Write};

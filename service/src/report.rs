@@ -1,7 +1,6 @@
 //! Reports over a window: the silo report with its comparisons and the handoff
 //! network, as finished values (figures folded by the rules, rows named and ordered).
 
-
 use chrono::{DateTime, Months};
 use entity::{function, step, touchpoint};
 use rules::flags::{FlagCounts, OrgMap};
@@ -334,4 +333,3 @@ async fn report(
     };
     Ok(fold(&groups, &entries, map))
 }
-

@@ -121,7 +121,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         metrics_token: None,
     };
     configure(&mut settings);
-    let db = service::db::connect(&settings.database_url, 5).await.unwrap();
+    let db = service::db::connect(&settings.database_url, 5)
+        .await
+        .unwrap();
     service::db::migrate(&db).await.unwrap();
     for (slug, name) in [("acme", "Acme"), ("other", "Other Org")] {
         service::organization::create(&db, slug, name)

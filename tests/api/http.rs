@@ -256,20 +256,37 @@ async fn every_limit_is_enforced_with_its_code() {
 #[tokio::test]
 async fn the_request_timeout_abandons_the_request_and_keeps_nothing() {
     let app = spawn_app_with(|settings| {
-        settings.limits.request_timeout = Duration::from_nanos(1);
+        settings.limits.request_timeout = Duration::from_millis(300);
     })
     .await;
+    app.create_function("Sales", false).await;
+    // Another writer holds the organization's write lock (SQLite's BEGIN IMMEDIATE,
+    // PostgreSQL's row lock), so the recording below cannot finish in time.
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let db = service::db::connect(&app.database_url, 1).await.unwrap();
+    let blocker = service::db::begin_write(&db).await.unwrap();
+    blocker
+        .execute_unprepared("UPDATE organization SET updated_at = updated_at WHERE slug = 'acme'")
+        .await
+        .unwrap();
     let items: Vec<Value> = (0..3000)
         .map(|i| json!({ "caseRef": format!("C{i}"), "occurredAt": "2026-01-01T10:00:00Z", "function": { "name": "Sales" } }))
         .collect();
+    let record =
+        "mutation($i: [InteractionInput!]!) { recordInteractions(input: $i) { recorded } }";
     let (status, body) = app
+        .post(Some(&app.admin()), record, json!({ "i": items }))
+        .await;
+    assert_eq!((status, code(&body)), (503, "TIMEOUT"), "{body}");
+    blocker.rollback().await.unwrap();
+    let (_, body) = app
         .post(
             Some(&app.admin()),
-            "mutation($i: [InteractionInput!]!) { recordInteractions(input: $i) { recorded } }",
-            json!({ "i": items }),
+            "{ siloReport { totals { interactions } } }",
+            json!({}),
         )
         .await;
-    assert_eq!((status, code(&body)), (503, "TIMEOUT"));
+    assert_eq!(body["data"]["siloReport"]["totals"]["interactions"], 0);
 }
 
 #[tokio::test]

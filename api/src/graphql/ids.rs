@@ -94,7 +94,10 @@ mod tests {
         let id = global::<entity::function::Entity>(42);
         assert_eq!(row::<entity::function::Entity>(&id), 42);
         assert_eq!(row::<entity::person::Entity>(&id), NO_ROW);
-        assert_eq!(row::<entity::function::Entity>(&ID("not base64!".into())), NO_ROW);
+        assert_eq!(
+            row::<entity::function::Entity>(&ID("not base64!".into())),
+            NO_ROW
+        );
         assert_eq!(node(&id), Some(("Function".into(), 42)));
         assert_eq!(decode_cursor(&cursor(7)), Some(7));
         assert_eq!(decode_cursor(&handoff_cursor((5, 7))), None);
@@ -107,7 +110,10 @@ mod tests {
     #[test]
     fn the_wire_format_is_unchanged() {
         // Ids and cursors handed out before stay valid.
-        assert_eq!(global_of("Function", 1).0, URL_SAFE_NO_PAD.encode("Function:1"));
+        assert_eq!(
+            global_of("Function", 1).0,
+            URL_SAFE_NO_PAD.encode("Function:1")
+        );
         assert_eq!(cursor(3), URL_SAFE_NO_PAD.encode("after:3"));
         assert_eq!(
             handoff_cursor((10, 3)),

@@ -163,7 +163,11 @@ impl Cases {
             let derived = derive(&mut events);
             silos += map.silo_count(&derived);
             delta.add(&derived, 1);
-            steps.extend(derived.iter().map(|s| step_row(organization_id, case_id, s)));
+            steps.extend(
+                derived
+                    .iter()
+                    .map(|s| step_row(organization_id, case_id, s)),
+            );
         }
         delta.compact();
         rollup::apply(txn, organization_id, &delta).await?;

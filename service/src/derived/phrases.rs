@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use entity::{interaction, step};
 use rules::flags::Phrases;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::error::ApiResult;
 use crate::scoped::in_org;

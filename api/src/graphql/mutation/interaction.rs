@@ -125,22 +125,22 @@ impl InteractionMutation {
         let org = org_for(ctx, may::RECORD)?;
         let items = input.into_iter().map(Into::into).collect();
         Ok(match written(record(db(ctx)?, org, items).await)? {
-                Ok(done) => {
-                    if let Some(metrics) = ctx.data_opt::<crate::observe::Metrics>() {
-                        metrics.recorded.inc_by(done.recorded.max(0) as u64);
-                    }
-                    RecordInteractionsPayload {
-                        recorded: done.recorded,
-                        duplicates: done.duplicates,
-                        new_silo_handoffs: done.new_silo_handoffs,
-                        user_errors: Vec::new(),
-                    }
+            Ok(done) => {
+                if let Some(metrics) = ctx.data_opt::<crate::observe::Metrics>() {
+                    metrics.recorded.inc_by(done.recorded.max(0) as u64);
                 }
-                Err(errors) => RecordInteractionsPayload {
-                    user_errors: user_errors(errors),
-                    ..Default::default()
-                },
-            })
+                RecordInteractionsPayload {
+                    recorded: done.recorded,
+                    duplicates: done.duplicates,
+                    new_silo_handoffs: done.new_silo_handoffs,
+                    user_errors: Vec::new(),
+                }
+            }
+            Err(errors) => RecordInteractionsPayload {
+                user_errors: user_errors(errors),
+                ..Default::default()
+            },
+        })
     }
 
     /// Replaces the organization's phrase lists; every report after the change uses

@@ -90,7 +90,13 @@ impl ModelMutation {
     ) -> ApiResult<FunctionPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
         FunctionPayload::from_write(
-            set_archived::<functions::Entity>(db(ctx)?, org, row::<functions::Entity>(&id), archived).await,
+            set_archived::<functions::Entity>(
+                db(ctx)?,
+                org,
+                row::<functions::Entity>(&id),
+                archived,
+            )
+            .await,
             Function,
         )
     }
@@ -102,10 +108,7 @@ impl ModelMutation {
         input: CreatePersonInput,
     ) -> ApiResult<PersonPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
-        PersonPayload::from_write(
-            person::create(db(ctx)?, org, input.into()).await,
-            Person,
-        )
+        PersonPayload::from_write(person::create(db(ctx)?, org, input.into()).await, Person)
     }
 
     /// Changes a person. Roles: EDITOR, INTEGRATION, ADMIN.
@@ -131,7 +134,8 @@ impl ModelMutation {
     ) -> ApiResult<PersonPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
         PersonPayload::from_write(
-            set_archived::<people::Entity>(db(ctx)?, org, row::<people::Entity>(&id), archived).await,
+            set_archived::<people::Entity>(db(ctx)?, org, row::<people::Entity>(&id), archived)
+                .await,
             Person,
         )
     }
@@ -143,10 +147,7 @@ impl ModelMutation {
         input: CreateJourneyInput,
     ) -> ApiResult<JourneyPayload> {
         let org = org_for(ctx, may::EDIT)?;
-        JourneyPayload::from_write(
-            journey::create(db(ctx)?, org, input.into()).await,
-            Journey,
-        )
+        JourneyPayload::from_write(journey::create(db(ctx)?, org, input.into()).await, Journey)
     }
 
     /// Renames a journey. Roles: EDITOR, ADMIN.
@@ -172,7 +173,8 @@ impl ModelMutation {
     ) -> ApiResult<JourneyPayload> {
         let org = org_for(ctx, may::EDIT)?;
         JourneyPayload::from_write(
-            set_archived::<journeys::Entity>(db(ctx)?, org, row::<journeys::Entity>(&id), archived).await,
+            set_archived::<journeys::Entity>(db(ctx)?, org, row::<journeys::Entity>(&id), archived)
+                .await,
             Journey,
         )
     }
@@ -180,10 +182,7 @@ impl ModelMutation {
     /// Adds a stage to a journey. Roles: EDITOR, ADMIN.
     async fn add_stage(&self, ctx: &Context<'_>, input: AddStageInput) -> ApiResult<StagePayload> {
         let org = org_for(ctx, may::EDIT)?;
-        StagePayload::from_write(
-            journey::add_stage(db(ctx)?, org, input.into()).await,
-            Stage,
-        )
+        StagePayload::from_write(journey::add_stage(db(ctx)?, org, input.into()).await, Stage)
     }
 
     /// Renames or moves a stage. Roles: EDITOR, ADMIN.
@@ -245,7 +244,13 @@ impl ModelMutation {
     ) -> ApiResult<TouchpointPayload> {
         let org = org_for(ctx, may::EDIT)?;
         TouchpointPayload::from_write(
-            set_archived::<touchpoints::Entity>(db(ctx)?, org, row::<touchpoints::Entity>(&id), archived).await,
+            set_archived::<touchpoints::Entity>(
+                db(ctx)?,
+                org,
+                row::<touchpoints::Entity>(&id),
+                archived,
+            )
+            .await,
             Touchpoint,
         )
     }
@@ -272,7 +277,13 @@ impl ModelMutation {
     ) -> ApiResult<ResponsibilityPayload> {
         let org = org_for(ctx, may::EDIT)?;
         ResponsibilityPayload::from_write(
-            responsibility::update(db(ctx)?, org, row::<responsibilities::Entity>(&id), input.into()).await,
+            responsibility::update(
+                db(ctx)?,
+                org,
+                row::<responsibilities::Entity>(&id),
+                input.into(),
+            )
+            .await,
             Responsibility,
         )
     }

@@ -92,8 +92,7 @@ impl ModelQuery {
     /// Who the token says the caller is.
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<ViewerInfo> {
         let viewer = viewer(ctx)?;
-        let organization =
-            service::organization::get(db(ctx)?, viewer.organization_id).await?;
+        let organization = service::organization::get(db(ctx)?, viewer.organization_id).await?;
         let mut roles: Vec<_> = viewer.roles.iter().copied().collect();
         roles.sort_by_key(|r| format!("{r:?}"));
         Ok(ViewerInfo {
@@ -256,7 +255,9 @@ impl ModelQuery {
 
     /// A responsibility by id; `null` when it does not exist in the organization.
     async fn responsibility(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Responsibility>> {
-        Ok(by_id::<responsibility::Entity>(ctx, &id).await?.map(Responsibility))
+        Ok(by_id::<responsibility::Entity>(ctx, &id)
+            .await?
+            .map(Responsibility))
     }
 
     /// The organization's responsibilities, by creation.
@@ -278,6 +279,11 @@ impl ModelQuery {
         };
         let org = viewer(ctx)?.organization_id;
         let page = service::responsibility::list(db(ctx)?, org, &filter, request).await?;
-        Ok(list(page, |m| m.id, Responsibility, request.after.is_some()))
+        Ok(list(
+            page,
+            |m| m.id,
+            Responsibility,
+            request.after.is_some(),
+        ))
     }
 }

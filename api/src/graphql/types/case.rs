@@ -124,7 +124,12 @@ impl Case {
     }
     /// In chain order: by occurredAt, then externalId byte-wise, then recording order.
     async fn interactions(&self) -> Vec<Interaction> {
-        self.0.interactions.iter().cloned().map(Interaction).collect()
+        self.0
+            .interactions
+            .iter()
+            .cloned()
+            .map(Interaction)
+            .collect()
     }
     /// Consecutive interactions whose functions differ, with their flags.
     async fn handoffs(&self) -> Vec<Handoff> {

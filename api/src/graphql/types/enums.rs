@@ -52,7 +52,7 @@ pub enum RoleEnum {
     Informed,
 }
 
-/// A flag of a handoff (SPEC §2); several can hold at once.
+/// A flag of a handoff (docs/rules.md §2.3); several can hold at once.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(
     name = "HandoffFlag",

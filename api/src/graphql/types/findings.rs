@@ -27,7 +27,12 @@ impl OwnershipFinding {
     /// The functions involved: the accountable ones for MULTIPLE_ACCOUNTABLE, the CX
     /// owners for CX_ONLY_OWNERSHIP, the function concerned for UNACKNOWLEDGED.
     async fn functions(&self) -> Vec<Function> {
-        self.0.functions().into_iter().cloned().map(Function).collect()
+        self.0
+            .functions()
+            .into_iter()
+            .cloned()
+            .map(Function)
+            .collect()
     }
     /// For UNACKNOWLEDGED: people of the function who acknowledged; `null` otherwise.
     async fn acknowledged(&self) -> Option<i64> {

@@ -292,7 +292,12 @@ impl SiloReport {
     }
     /// One row per function that handed off, received or touched a case in the window.
     async fn by_function(&self) -> Vec<FunctionReport> {
-        self.0.by_function.iter().cloned().map(FunctionReport).collect()
+        self.0
+            .by_function
+            .iter()
+            .cloned()
+            .map(FunctionReport)
+            .collect()
     }
     /// One row per touchpoint with handoffs in the window (and one with `touchpoint: null`
     /// for handoffs without one).
