@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 
 use secrecy::SecretString;
+use std::time::Duration;
 
 /// One `SILOSCOPE_*` variable.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,6 +121,34 @@ pub fn markdown_table() -> String {
     table
 }
 
+/// The bounds of one request (see the README's "Running in production").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest body of a request (default 1 MiB).
+    pub max_body_bytes: usize,
+    /// Largest body of a request whose only operation is `recordInteractions`.
+    pub max_recording_body_bytes: usize,
+    /// Most lexical tokens in a query document.
+    pub max_tokens: usize,
+    /// Most aliased fields in a query document.
+    pub max_aliases: usize,
+    /// Most directives in a query document.
+    pub max_directives: usize,
+    /// Deepest nesting of selection sets.
+    pub max_depth: usize,
+    /// Highest complexity (each field 1; lists multiply by their `first`).
+    pub max_complexity: usize,
+    /// Longest a request may run before it is abandoned (its writes rolled back).
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    /// The defaults of the configuration table ([`VARIABLES`]).
+    fn default() -> Self {
+        default_limits()
+    }
+}
+
 /// The service's settings.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -129,7 +158,7 @@ pub struct Settings {
     pub log: String,
     pub log_json: bool,
     pub db_max_connections: u32,
-    pub limits: crate::http::Limits,
+    pub limits: Limits,
     pub shutdown_grace_seconds: u64,
     pub metrics_token: Option<SecretString>,
 }
@@ -247,9 +276,9 @@ impl<'a> Lookup<'a> {
 }
 
 /// The limits, each read by `number` (the ranges bound them, so the casts are exact).
-fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<crate::http::Limits, E> {
+fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<Limits, E> {
     let size = |v: &Variable| number(v).map(|n| n as usize);
-    Ok(crate::http::Limits {
+    Ok(Limits {
         max_body_bytes: size(&var::MAX_BODY_BYTES)?,
         max_recording_body_bytes: size(&var::MAX_RECORDING_BODY_BYTES)?,
         max_depth: size(&var::MAX_DEPTH)?,
@@ -262,7 +291,7 @@ fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<crate::http
 }
 
 /// `Limits::default()`: the table's defaults.
-pub(crate) fn default_limits() -> crate::http::Limits {
+pub(crate) fn default_limits() -> Limits {
     let Ok(limits) = limits(|v| Ok::<_, Infallible>(v.default_number()));
     limits
 }
@@ -549,7 +578,7 @@ mod tests {
     #[test]
     fn the_defaults_of_limits_and_jwt_settings_are_the_tables() {
         let settings = Settings::from_vars(vars(&[])).unwrap();
-        assert_eq!(settings.limits, crate::http::Limits::default());
+        assert_eq!(settings.limits, Limits::default());
         assert_eq!(
             format!("{:?}", settings.jwt),
             format!("{:?}", JwtSettings::default())

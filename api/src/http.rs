@@ -3,8 +3,6 @@
 //! only, and the response's media type and status chosen by the `Accept` header.
 //! Everything a client controls is bounded here before the engine sees it.
 
-use std::time::Duration;
-
 use actix_web::http::header::{self, Header as _};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -13,33 +11,7 @@ use apollo_parser::{Parser, SyntaxKind};
 
 use service::{ApiError, Code};
 
-/// The bounds of one request (see the README's "Running in production").
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Largest body of a request (default 1 MiB).
-    pub max_body_bytes: usize,
-    /// Largest body of a request whose only operation is `recordInteractions`.
-    pub max_recording_body_bytes: usize,
-    /// Most lexical tokens in a query document.
-    pub max_tokens: usize,
-    /// Most aliased fields in a query document.
-    pub max_aliases: usize,
-    /// Most directives in a query document.
-    pub max_directives: usize,
-    /// Deepest nesting of selection sets.
-    pub max_depth: usize,
-    /// Highest complexity (each field 1; lists multiply by their `first`).
-    pub max_complexity: usize,
-    /// Longest a request may run before it is abandoned (its writes rolled back).
-    pub request_timeout: Duration,
-}
-
-impl Default for Limits {
-    /// The defaults of the configuration table (`crate::config::VARIABLES`).
-    fn default() -> Self {
-        crate::config::default_limits()
-    }
-}
+use crate::config::Limits;
 
 /// A request refused before execution: its status, code and message.
 #[derive(Debug, Clone, PartialEq, Eq)]

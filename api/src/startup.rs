@@ -13,9 +13,10 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::{TokenKeys, Viewer};
+use crate::config::Limits;
 use crate::config::Settings;
 use crate::graphql::{self, AppSchema};
-use crate::http::{self as gql_http, Limits, Media, Params, Refusal};
+use crate::http::{self as gql_http, Media, Params, Refusal};
 use crate::observe::Metrics;
 use service::{ApiError, Code};
 

@@ -279,6 +279,11 @@ pub fn check(errors: Vec<UserError>) -> Result<(), WriteError> {
     }
 }
 
+/// The NOT_FOUND user error of a write's `id` argument.
+pub fn no_such(what: &str) -> WriteError {
+    UserError::new(UserErrorCode::NotFound, &["id"], format!("no such {what}")).into()
+}
+
 /// A unique-constraint violation (a concurrent writer won the race) as a DUPLICATE
 /// user error on `path`; anything else is a fault.
 pub fn unique_violation(error: DbErr, path: &[&str], what: &str) -> WriteError {

@@ -4,7 +4,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
-use crate::error::{unique_violation, ApiResult, UserError, UserErrorCode, Write, WriteError};
+use crate::error::{unique_violation, ApiResult, UserError, UserErrorCode, Write};
 use crate::scoped::{self, OrgScoped};
 
 /// Longest name, title or reference accepted.
@@ -138,11 +138,6 @@ impl<E: OrgScoped> Unique<'_, E> {
         }
         Ok(())
     }
-}
-
-/// The NOT_FOUND user error of a write's `id` argument.
-pub fn no_such(what: &str) -> WriteError {
-    UserError::new(UserErrorCode::NotFound, &["id"], format!("no such {what}")).into()
 }
 
 /// Commits a written row, or turns a unique-constraint violation (a concurrent

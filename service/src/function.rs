@@ -6,8 +6,8 @@ use sea_orm::{
 };
 
 use crate::db::{begin_write, now_micros};
-use crate::error::{check, ApiResult, UserError, UserErrorCode, Write};
-use crate::fields::{clean_change, clean_name, clean_optional, finish, name_key, no_such, Unique};
+use crate::error::{check, no_such, ApiResult, UserError, UserErrorCode, Write};
+use crate::fields::{clean_change, clean_name, clean_optional, finish, name_key, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
 /// A new function.

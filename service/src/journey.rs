@@ -7,8 +7,8 @@ use sea_orm::{
 };
 
 use crate::db::{begin_write, now_micros};
-use crate::error::{check, ApiResult, UserError, UserErrorCode, Write, WriteError};
-use crate::fields::{clean_name, finish, name_key, no_such, reference, Unique};
+use crate::error::{check, no_such, ApiResult, UserError, UserErrorCode, Write, WriteError};
+use crate::fields::{clean_name, finish, name_key, reference, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
 /// Most stages in one journey.

@@ -1,9 +1,10 @@
 //! Organizations and their settings.
 
 use entity::organization;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, Set,
 };
 
 use rules::flags::{Phrases, DEFAULT_BURDEN_PHRASES, DEFAULT_DEFERRAL_PHRASES};
@@ -129,7 +130,7 @@ pub async fn update_phrases(
     let burden = burden.map(|l| clean_phrases(&l, "burdenPhrases", &mut errors));
     check(errors)?;
     let txn = begin_write(db).await?;
-    crate::recording::lock_organization(&txn, organization_id).await?;
+    lock(&txn, organization_id).await?;
     let org = get(&txn, organization_id).await?;
     let mut active: organization::ActiveModel = org.into();
     if let Some(deferral) = deferral {
@@ -145,4 +146,16 @@ pub async fn update_phrases(
     crate::derived::phrases::remark(&txn, organization_id, &deferral, &burden).await?;
     txn.commit().await?;
     Ok(org)
+}
+
+/// Serializes writers of one organization's log and settings: on PostgreSQL a row lock on the
+/// organization, on SQLite the write transaction is exclusive already.
+pub async fn lock(txn: &DatabaseTransaction, organization_id: i64) -> ApiResult<()> {
+    use organization::{Column, Entity};
+    Entity::update_many()
+        .col_expr(Column::UpdatedAt, Expr::col(Column::UpdatedAt))
+        .filter(Column::Id.eq(organization_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }

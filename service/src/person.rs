@@ -7,10 +7,9 @@ use sea_orm::{
 };
 
 use crate::db::{begin_write, now_micros};
-use crate::error::{check, ApiResult, UserError, UserErrorCode, Write};
+use crate::error::{check, no_such, ApiResult, UserError, UserErrorCode, Write};
 use crate::fields::{
-    clean_change, clean_name, clean_optional, finish, no_such, optional_reference,
-    reference_change, Unique,
+    clean_change, clean_name, clean_optional, finish, optional_reference, reference_change, Unique,
 };
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 

@@ -9,8 +9,10 @@ use sea_orm::{
 };
 
 use crate::db::{begin_write, now_micros};
-use crate::error::{check, ApiError, ApiResult, UserError, UserErrorCode, Write, WriteError};
-use crate::fields::{finish, no_such, optional_reference, reference, reference_change};
+use crate::error::{
+    check, no_such, ApiError, ApiResult, UserError, UserErrorCode, Write, WriteError,
+};
+use crate::fields::{finish, optional_reference, reference, reference_change};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
 /// A function's role on a touchpoint.

@@ -8,8 +8,7 @@ use sea_orm::{
 };
 
 use crate::db::{begin_write, now_micros};
-use crate::error::{ApiResult, Write};
-use crate::fields::no_such;
+use crate::error::{no_such, ApiResult, Write};
 
 /// An entity whose rows each belong to one organization.
 pub trait OrgScoped: EntityTrait {

@@ -8,10 +8,8 @@ use sea_orm::{
 };
 
 use crate::db::{begin_write, now_micros};
-use crate::error::{check, ApiResult, UserError, Write};
-use crate::fields::{
-    clean_name, finish, name_key, no_such, optional_reference, reference_change, Unique,
-};
+use crate::error::{check, no_such, ApiResult, UserError, Write};
+use crate::fields::{clean_name, finish, name_key, optional_reference, reference_change, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
 /// An element of the experience a touchpoint should give the customer.

@@ -116,7 +116,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         log: "warn".into(),
         log_json: false,
         db_max_connections: 5,
-        limits: api::http::Limits::default(),
+        limits: api::config::Limits::default(),
         shutdown_grace_seconds: 5,
         metrics_token: None,
     };

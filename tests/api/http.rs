@@ -262,7 +262,7 @@ async fn the_request_timeout_abandons_the_request_and_keeps_nothing() {
     app.create_function("Sales", false).await;
     // Another writer holds the organization's write lock (SQLite's BEGIN IMMEDIATE,
     // PostgreSQL's row lock), so the recording below cannot finish in time.
-    use sea_orm::{ConnectionTrait, TransactionTrait};
+    use sea_orm::ConnectionTrait;
     let db = service::db::connect(&app.database_url, 1).await.unwrap();
     let blocker = service::db::begin_write(&db).await.unwrap();
     blocker

@@ -32,7 +32,7 @@ pub const NESTED_LIST_COST: usize = 10;
 /// depth and complexity limits.
 pub fn build(
     db: DatabaseConnection,
-    limits: &crate::http::Limits,
+    limits: &crate::config::Limits,
     metrics: crate::observe::Metrics,
 ) -> AppSchema {
     Schema::build(

@@ -37,18 +37,6 @@ pub struct Recorded {
     pub new_silo_handoffs: i64,
 }
 
-/// Serializes writers of one organization's log: on PostgreSQL a row lock on the
-/// organization, on SQLite the write transaction is exclusive already.
-pub async fn lock_organization(txn: &DatabaseTransaction, organization_id: i64) -> ApiResult<()> {
-    use entity::organization::{Column, Entity};
-    Entity::update_many()
-        .col_expr(Column::UpdatedAt, Expr::col(Column::UpdatedAt))
-        .filter(Column::Id.eq(organization_id))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
 /// Records a batch of interactions atomically: when any item is invalid or conflicts
 /// with what is recorded nothing is written. Re-sent items (same externalId and
 /// content) are counted as duplicates and left alone.
@@ -65,7 +53,7 @@ pub async fn record(
     let batch = input::check_batch(&items, &lookup)?;
 
     let txn = begin_write(db).await?;
-    lock_organization(&txn, organization_id).await?;
+    crate::organization::lock(&txn, organization_id).await?;
     let (fresh, duplicates) = drop_recorded(&txn, organization_id, batch).await?;
     if fresh.is_empty() {
         txn.commit().await?;

@@ -44,7 +44,7 @@ impl Handoff {
         self.0
             .step
             .prev_interaction_id
-            .map(|id| ids::global::<entity::interaction::Entity>(id))
+            .map(ids::global::<entity::interaction::Entity>)
     }
     /// The global id of the second interaction.
     async fn to_interaction_id(&self) -> ID {
@@ -88,7 +88,7 @@ impl Interaction {
         self.0
             .model
             .person_id
-            .map(|id| ids::global::<entity::person::Entity>(id))
+            .map(ids::global::<entity::person::Entity>)
     }
     /// `null` when recorded without one.
     async fn note(&self) -> Option<&str> {
