@@ -103,19 +103,39 @@ pub async fn reference_change<E: OrgScoped>(
     })
 }
 
-/// Adds a DUPLICATE user error on `["input", field]` when another row (not `this`) of
-/// the organization has `key` in `column`.
+/// A value that must be unique in the organization: [`Unique::check`] adds a DUPLICATE
+/// user error on `["input", field]` when another row has it.
 pub struct Unique<'a, E: OrgScoped> {
     pub column: E::Column,
     /// The stored, comparable form (e.g. lower-cased).
-    pub key: &'a str,
+    pub key: String,
     /// The input field's name.
     pub field: &'a str,
     /// The value as the caller wrote it.
     pub shown: &'a str,
 }
 
-impl<E: OrgScoped> Unique<'_, E> {
+impl<'a, E: OrgScoped> Unique<'a, E> {
+    /// A name, compared case-insensitively through its key `column`.
+    pub fn name(column: E::Column, name: &'a str) -> Self {
+        Unique {
+            column,
+            key: name_key(name),
+            field: "name",
+            shown: name,
+        }
+    }
+
+    /// An HR system's id, compared as it is.
+    pub fn external_id(column: E::Column, external_id: &'a str) -> Self {
+        Unique {
+            column,
+            key: external_id.to_owned(),
+            field: "externalId",
+            shown: external_id,
+        }
+    }
+
     /// Checks the value is free in the organization (except on the row `this`).
     pub async fn check(
         &self,
@@ -124,7 +144,7 @@ impl<E: OrgScoped> Unique<'_, E> {
         this: Option<i64>,
         errors: &mut Vec<UserError>,
     ) -> ApiResult<()> {
-        if scoped::taken::<E>(db, organization_id, this, self.column, self.key).await? {
+        if scoped::taken::<E>(db, organization_id, this, self.column, &self.key).await? {
             errors.push(UserError::new(
                 UserErrorCode::Duplicate,
                 &["input", self.field],

@@ -43,24 +43,14 @@ async fn check_unique(
 ) -> ApiResult<()> {
     use function::{Column, Entity};
     if let Some(name) = name {
-        Unique::<Entity> {
-            column: Column::NameKey,
-            key: &name_key(name),
-            field: "name",
-            shown: name,
-        }
-        .check(db, organization_id, this, errors)
-        .await?;
+        Unique::<Entity>::name(Column::NameKey, name)
+            .check(db, organization_id, this, errors)
+            .await?;
     }
     if let Some(external) = external_id {
-        Unique::<Entity> {
-            column: Column::ExternalId,
-            key: external,
-            field: "externalId",
-            shown: external,
-        }
-        .check(db, organization_id, this, errors)
-        .await?;
+        Unique::<Entity>::external_id(Column::ExternalId, external)
+            .check(db, organization_id, this, errors)
+            .await?;
     }
     Ok(())
 }

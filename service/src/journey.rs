@@ -46,24 +46,6 @@ pub struct StageChanges {
     pub position: Option<i32>,
 }
 
-/// Checks that the name is free (except on `this`).
-async fn name_taken(
-    db: &impl ConnectionTrait,
-    organization_id: i64,
-    this: Option<i64>,
-    name: &str,
-    errors: &mut Vec<UserError>,
-) -> ApiResult<()> {
-    Unique::<journey::Entity> {
-        column: journey::Column::NameKey,
-        key: &name_key(name),
-        field: "name",
-        shown: name,
-    }
-    .check(db, organization_id, this, errors)
-    .await
-}
-
 pub async fn create(
     db: &DatabaseConnection,
     organization_id: i64,
@@ -85,7 +67,9 @@ pub async fn create(
         .map(|(i, s)| clean_name(s, &["input", "stages", &i.to_string()], &mut errors))
         .collect();
     let txn = begin_write(db).await?;
-    name_taken(&txn, organization_id, None, &name, &mut errors).await?;
+    Unique::<journey::Entity>::name(journey::Column::NameKey, &name)
+        .check(&txn, organization_id, None, &mut errors)
+        .await?;
     check(errors)?;
     let now = now_micros();
     let inserted = journey::ActiveModel {
@@ -136,7 +120,9 @@ pub async fn update(
         .as_deref()
         .map(|n| clean_name(n, &["input", "name"], &mut errors));
     if let Some(name) = &name {
-        name_taken(&txn, organization_id, Some(current.id), name, &mut errors).await?;
+        Unique::<journey::Entity>::name(journey::Column::NameKey, &name)
+            .check(&txn, organization_id, Some(current.id), &mut errors)
+            .await?;
     }
     check(errors)?;
     let mut active: journey::ActiveModel = current.into();

@@ -65,7 +65,7 @@ async fn check_unique(
     if let Some(email) = email {
         Unique::<Entity> {
             column: Column::EmailKey,
-            key: &email.to_lowercase(),
+            key: email.to_lowercase(),
             field: "email",
             shown: email,
         }
@@ -73,14 +73,9 @@ async fn check_unique(
         .await?;
     }
     if let Some(external) = external_id {
-        Unique::<Entity> {
-            column: Column::ExternalId,
-            key: external,
-            field: "externalId",
-            shown: external,
-        }
-        .check(db, organization_id, this, errors)
-        .await?;
+        Unique::<Entity>::external_id(Column::ExternalId, external)
+            .check(db, organization_id, this, errors)
+            .await?;
     }
     Ok(())
 }

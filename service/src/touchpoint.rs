@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::db::{begin_write, now_micros};
-use crate::error::{check, no_such, ApiResult, UserError, Write};
+use crate::error::{check, no_such, ApiResult, Write};
 use crate::fields::{clean_name, finish, name_key, optional_reference, reference_change, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
@@ -94,24 +94,6 @@ pub struct TouchpointChanges {
     pub experience: Option<Vec<ExperienceElement>>,
 }
 
-/// Checks that the name is free (except on `this`).
-async fn name_taken(
-    db: &impl ConnectionTrait,
-    organization_id: i64,
-    this: Option<i64>,
-    name: &str,
-    errors: &mut Vec<UserError>,
-) -> ApiResult<()> {
-    Unique::<touchpoint::Entity> {
-        column: touchpoint::Column::NameKey,
-        key: &name_key(name),
-        field: "name",
-        shown: name,
-    }
-    .check(db, organization_id, this, errors)
-    .await
-}
-
 pub async fn create(
     db: &DatabaseConnection,
     organization_id: i64,
@@ -120,7 +102,9 @@ pub async fn create(
     let mut errors = Vec::new();
     let name = clean_name(&input.name, &["input", "name"], &mut errors);
     let txn = begin_write(db).await?;
-    name_taken(&txn, organization_id, None, &name, &mut errors).await?;
+    Unique::<touchpoint::Entity>::name(touchpoint::Column::NameKey, &name)
+        .check(&txn, organization_id, None, &mut errors)
+        .await?;
     let stage_id = optional_reference::<stage::Entity>(
         &txn,
         organization_id,
@@ -164,7 +148,9 @@ pub async fn update(
         .as_deref()
         .map(|n| clean_name(n, &["input", "name"], &mut errors));
     if let Some(name) = &name {
-        name_taken(&txn, organization_id, Some(current.id), name, &mut errors).await?;
+        Unique::<touchpoint::Entity>::name(touchpoint::Column::NameKey, &name)
+            .check(&txn, organization_id, Some(current.id), &mut errors)
+            .await?;
     }
     let stage_id = reference_change::<stage::Entity>(
         &txn,

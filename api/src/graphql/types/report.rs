@@ -3,7 +3,7 @@
 use async_graphql::{Object, SimpleObject};
 use service::report::{self as reports, FunctionRow, TouchpointRow};
 use service::rules::flags::FlagCounts;
-use service::rules::report::{Totals, TotalsDelta};
+use service::rules::report::{Totals, TotalsDelta as Delta};
 
 use super::enums::ComparisonPeriod;
 use super::model::{Function, Touchpoint};
@@ -101,58 +101,59 @@ impl TotalsFigures {
 }
 
 /// Current minus earlier totals.
-pub struct Delta(TotalsDelta);
+#[derive(SimpleObject, Clone, Debug, Default)]
+pub struct TotalsDelta {
+    /// Current minus earlier.
+    pub cases: i64,
+    /// Current minus earlier.
+    pub interactions: i64,
+    /// Current minus earlier.
+    pub handoffs: i64,
+    /// Current minus earlier.
+    pub silo_handoffs: i64,
+    /// Current minus earlier.
+    pub deferrals_to_cx: i64,
+    /// Current minus earlier.
+    pub owned_deferrals: i64,
+    /// Current minus earlier.
+    pub ping_pongs: i64,
+    /// Current minus earlier.
+    pub customer_burden: i64,
+    /// Current minus earlier.
+    pub deferral_language: i64,
+    /// Current minus earlier.
+    pub cases_ending_at_cx: i64,
+    /// `null` when either period has no case.
+    pub single_point_of_contact_rate: Option<f64>,
+    /// `null` when either period has no case.
+    pub mean_functions_per_case: Option<f64>,
+}
 
-/// Current minus earlier totals.
-#[Object(name = "TotalsDelta")]
-impl Delta {
-    /// Current minus earlier.
-    async fn cases(&self) -> i64 {
-        self.0.cases
-    }
-    /// Current minus earlier.
-    async fn interactions(&self) -> i64 {
-        self.0.interactions
-    }
-    /// Current minus earlier.
-    async fn handoffs(&self) -> i64 {
-        self.0.flags.handoffs
-    }
-    /// Current minus earlier.
-    async fn silo_handoffs(&self) -> i64 {
-        self.0.flags.silo_handoffs
-    }
-    /// Current minus earlier.
-    async fn deferrals_to_cx(&self) -> i64 {
-        self.0.flags.deferrals_to_cx
-    }
-    /// Current minus earlier.
-    async fn owned_deferrals(&self) -> i64 {
-        self.0.flags.owned_deferrals
-    }
-    /// Current minus earlier.
-    async fn ping_pongs(&self) -> i64 {
-        self.0.flags.ping_pongs
-    }
-    /// Current minus earlier.
-    async fn customer_burden(&self) -> i64 {
-        self.0.flags.customer_burden
-    }
-    /// Current minus earlier.
-    async fn deferral_language(&self) -> i64 {
-        self.0.flags.deferral_language
-    }
-    /// Current minus earlier.
-    async fn cases_ending_at_cx(&self) -> i64 {
-        self.0.cases_ending_at_cx
-    }
-    /// `null` when either period has no case.
-    async fn single_point_of_contact_rate(&self) -> Option<f64> {
-        self.0.single_point_of_contact_rate
-    }
-    /// `null` when either period has no case.
-    async fn mean_functions_per_case(&self) -> Option<f64> {
-        self.0.mean_functions_per_case
+impl From<&Delta> for TotalsDelta {
+    fn from(d: &Delta) -> Self {
+        let FlagFigures {
+            handoffs,
+            deferrals_to_cx,
+            silo_handoffs,
+            owned_deferrals,
+            ping_pongs,
+            customer_burden,
+            deferral_language,
+        } = d.flags.into();
+        TotalsDelta {
+            cases: d.cases,
+            interactions: d.interactions,
+            handoffs,
+            silo_handoffs,
+            deferrals_to_cx,
+            owned_deferrals,
+            ping_pongs,
+            customer_burden,
+            deferral_language,
+            cases_ending_at_cx: d.cases_ending_at_cx,
+            single_point_of_contact_rate: d.single_point_of_contact_rate,
+            mean_functions_per_case: d.mean_functions_per_case,
+        }
     }
 }
 
@@ -175,8 +176,8 @@ impl Comparison {
         TotalsFigures(self.0.totals.clone())
     }
     /// The report's totals minus the earlier ones.
-    async fn delta(&self) -> Delta {
-        Delta(self.0.delta.clone())
+    async fn delta(&self) -> TotalsDelta {
+        (&self.0.delta).into()
     }
 }
 
