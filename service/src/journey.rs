@@ -120,7 +120,7 @@ pub async fn update(
         .as_deref()
         .map(|n| clean_name(n, &["input", "name"], &mut errors));
     if let Some(name) = &name {
-        Unique::<journey::Entity>::name(journey::Column::NameKey, &name)
+        Unique::<journey::Entity>::name(journey::Column::NameKey, name)
             .check(&txn, organization_id, Some(current.id), &mut errors)
             .await?;
     }

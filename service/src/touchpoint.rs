@@ -148,7 +148,7 @@ pub async fn update(
         .as_deref()
         .map(|n| clean_name(n, &["input", "name"], &mut errors));
     if let Some(name) = &name {
-        Unique::<touchpoint::Entity>::name(touchpoint::Column::NameKey, &name)
+        Unique::<touchpoint::Entity>::name(touchpoint::Column::NameKey, name)
             .check(&txn, organization_id, Some(current.id), &mut errors)
             .await?;
     }
