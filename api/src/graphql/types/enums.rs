@@ -1,4 +1,4 @@
-//! Enums of the API, mirrored from the entity and analysis enums.
+//! Enums of the API, mirrored from the entity, service and rules enums.
 
 use async_graphql::Enum;
 use service::rules::flags::Flag;
