@@ -13,6 +13,7 @@ use entity::{function, interaction, responsibility, step};
 use rules::chain::{derive, Event, Step};
 use rules::flags::OrgMap;
 use rules::rollup::RollupDelta;
+use sea_orm::sea_query::{InsertStatement, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Set,
@@ -75,17 +76,33 @@ impl From<EventRow> for Event {
     }
 }
 
-/// The chain's view of a recorded interaction.
-pub fn event_of(row: &interaction::Model) -> Event {
-    Event {
-        id: row.id,
-        at: row.occurred_at,
-        external_id: row.external_id.clone(),
-        function_id: row.function_id,
-        touchpoint_id: row.touchpoint_id,
-        burden: row.customer_action_required || row.burden_match,
-        deferral_language: row.deferral_match,
-    }
+/// The columns [`EventRow`] reads.
+const EVENT_COLUMNS: [interaction::Column; 9] = [
+    interaction::Column::Id,
+    interaction::Column::CaseId,
+    interaction::Column::OccurredAt,
+    interaction::Column::ExternalId,
+    interaction::Column::FunctionId,
+    interaction::Column::TouchpointId,
+    interaction::Column::CustomerActionRequired,
+    interaction::Column::BurdenMatch,
+    interaction::Column::DeferralMatch,
+];
+
+/// Runs an insert of interactions and returns, per written row, its case and what
+/// the chain needs of it (so the rows need not be read back).
+pub async fn insert_events(
+    txn: &DatabaseTransaction,
+    mut insert: InsertStatement,
+) -> ApiResult<Vec<(i64, Event)>> {
+    insert.returning(Query::returning().columns(EVENT_COLUMNS));
+    let statement = txn.get_database_backend().build(&insert);
+    Ok(EventRow::find_by_statement(statement)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| (row.case_id, row.into()))
+        .collect())
 }
 
 /// The events of the given cases, grouped by case.
@@ -98,17 +115,7 @@ pub async fn load_events(
     for chunk in case_ids.chunks(CHUNK) {
         let rows = interaction::Entity::find()
             .select_only()
-            .columns([
-                I::Id,
-                I::CaseId,
-                I::OccurredAt,
-                I::ExternalId,
-                I::FunctionId,
-                I::TouchpointId,
-                I::CustomerActionRequired,
-                I::BurdenMatch,
-                I::DeferralMatch,
-            ])
+            .columns(EVENT_COLUMNS)
             .filter(I::CaseId.is_in(chunk.iter().copied()))
             .order_by_asc(I::Id)
             .into_model::<EventRow>()
@@ -137,41 +144,38 @@ impl Cases {
         Ok(Cases { ids, before })
     }
 
-    /// Re-derives the cases after `added` interactions were written to them: replaces
-    /// their steps and adjusts the rollups. Returns how many more SILO handoffs the
-    /// cases have than before.
+    /// Re-derives the cases after the `added` interactions (case, event) were written
+    /// to them: replaces their steps and adjusts the rollups. Returns how many more
+    /// SILO handoffs the cases have than before.
     pub async fn rederive(
         self,
         txn: &DatabaseTransaction,
         organization_id: i64,
-        added: &[interaction::Model],
+        added: Vec<(i64, Event)>,
     ) -> ApiResult<i64> {
         let map = org_map(txn, organization_id).await?;
-        let mut after = self.before.clone();
-        for row in added {
-            after.entry(row.case_id).or_default().push(event_of(row));
+        let mut added_by_case: HashMap<i64, Vec<Event>> = HashMap::new();
+        for (case_id, event) in added {
+            added_by_case.entry(case_id).or_default().push(event);
         }
+        let Cases { ids, mut before } = self;
         let mut delta = RollupDelta::default();
         let mut silos = 0;
-        for mut events in self.before.into_values() {
+        let mut steps = Vec::new();
+        for &case_id in &ids {
+            let mut events = before.remove(&case_id).unwrap_or_default();
             let old = derive(&mut events);
             silos -= map.silo_count(&old);
             delta.add(&old, -1);
-        }
-        let mut steps = Vec::new();
-        for (case_id, mut events) in after {
-            let derived = derive(&mut events);
-            silos += map.silo_count(&derived);
-            delta.add(&derived, 1);
-            steps.extend(
-                derived
-                    .iter()
-                    .map(|s| step_row(organization_id, case_id, s)),
-            );
+            events.extend(added_by_case.remove(&case_id).unwrap_or_default());
+            let new = derive(&mut events);
+            silos += map.silo_count(&new);
+            delta.add(&new, 1);
+            steps.extend(new.iter().map(|s| step_row(organization_id, case_id, s)));
         }
         delta.compact();
         rollup::apply(txn, organization_id, &delta).await?;
-        replace_steps(txn, &self.ids, steps).await?;
+        replace_steps(txn, &ids, steps).await?;
         Ok(silos)
     }
 }

@@ -9,7 +9,7 @@ use entity::{customer_case, interaction};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, Set,
+    FromQueryResult, QueryFilter, QuerySelect, QueryTrait, Set,
 };
 
 use input::{Batch, Lookup, NewInteraction};
@@ -19,6 +19,7 @@ use crate::db::{begin_write, now_micros};
 use crate::derived::Cases;
 use crate::error::{check, ApiResult, UserError, UserErrorCode, Write};
 use crate::scoped::in_org;
+use rules::chain::Event;
 
 /// Ids or references per `IN` list and case rows per insert.
 const CHUNK: usize = 1_000;
@@ -65,7 +66,8 @@ pub async fn record(
     let case_ids = ensure_cases(&txn, organization_id, &fresh).await?;
     let cases = Cases::load(&txn, case_ids.values().copied().collect()).await?;
     let written = write(&txn, organization_id, &case_ids, &fresh).await?;
-    let new_silo_handoffs = cases.rederive(&txn, organization_id, &written).await?;
+    let recorded = written.len() as i64;
+    let new_silo_handoffs = cases.rederive(&txn, organization_id, written).await?;
     txn.commit().await?;
 
     // As the owner, outside the request's tenant scope (a spawned task has none), and
@@ -73,7 +75,7 @@ pub async fn record(
     let owner = db.clone();
     tokio::spawn(async move { crate::db::refresh_statistics(&owner).await });
     Ok(Recorded {
-        recorded: written.len() as i64,
+        recorded,
         duplicates,
         new_silo_handoffs,
     })
@@ -234,13 +236,13 @@ async fn find_cases(
 }
 
 /// Writes the interactions, marked against the organization's phrase lists; returns
-/// the rows as written (with their ids).
+/// each written row's case and event (with its id).
 async fn write(
     txn: &DatabaseTransaction,
     organization_id: i64,
     case_ids: &HashMap<String, i64>,
     fresh: &[NewInteraction],
-) -> ApiResult<Vec<interaction::Model>> {
+) -> ApiResult<Vec<(i64, Event)>> {
     let org = crate::organization::get(txn, organization_id).await?;
     let (deferral, burden) = crate::organization::phrases(&org)?;
     let now = now_micros();
@@ -261,11 +263,8 @@ async fn write(
             recorded_at: Set(now),
             ..Default::default()
         });
-        written.extend(
-            interaction::Entity::insert_many(rows)
-                .exec_with_returning(txn)
-                .await?,
-        );
+        let insert = interaction::Entity::insert_many(rows).into_query();
+        written.extend(crate::derived::insert_events(txn, insert).await?);
     }
     Ok(written)
 }
