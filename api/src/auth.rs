@@ -92,6 +92,10 @@ impl Viewer {
     }
 }
 
+/// How far `exp` and `nbf` may be off the server's clock: a token stays valid this
+/// long after it expires (README, "Authentication and roles").
+pub const CLOCK_SKEW_SECONDS: u64 = 30;
+
 /// Checks bearer tokens as configured: the algorithm is fixed by configuration (never
 /// taken from the token), the key is the HS256 secret, a PEM public key, or the key of
 /// a JWKS (a file, or a URL fetched when needed and again when a token names an
@@ -272,7 +276,7 @@ impl TokenKeys {
             (None, None) => return Err(refuse("no token key is configured")),
         };
         let mut validation = Validation::new(algorithm);
-        validation.leeway = 30;
+        validation.leeway = CLOCK_SKEW_SECONDS;
         validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "sub"]);
         if let Some(issuer) = &self.settings.issuer {
@@ -432,6 +436,24 @@ mod tests {
             Err(ApiError::Unauthenticated(why)) => why,
             other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_accepted_only_within_the_documented_clock_skew() {
+        let keys = TokenKeys::new(&JwtSettings::hs256(SECRET));
+        let hs = EncodingKey::from_secret(SECRET.as_bytes());
+        let skew = CLOCK_SKEW_SECONDS as i64;
+        let mut within = claims();
+        within["exp"] = json!(now() - skew / 2);
+        assert!(keys
+            .verify(&sign(Algorithm::HS256, None, &hs, &within))
+            .await
+            .is_ok());
+        let mut beyond = claims();
+        beyond["exp"] = json!(now() - skew - 5);
+        assert!(refusal(&keys, &sign(Algorithm::HS256, None, &hs, &beyond))
+            .await
+            .contains("expired"));
     }
 
     #[tokio::test]

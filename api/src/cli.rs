@@ -11,11 +11,18 @@ use crate::auth::{AccessRole, TokenKeys};
 use crate::config::Settings;
 use crate::startup::Application;
 
+/// What every command that opens the database reads.
+const DATABASE_VARIABLES: &str =
+    "Reads SILOSCOPE_DATABASE_URL (default sqlite://siloscope.db?mode=rwc), \
+SILOSCOPE_DB_MAX_CONNECTIONS, SILOSCOPE_LOG and SILOSCOPE_LOG_FORMAT.";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "siloscope",
     version,
-    about = "Maps who owns every customer touchpoint and detects silo handoffs."
+    about = "Maps who owns every customer touchpoint and detects silo handoffs.",
+    after_help = "Configuration comes from SILOSCOPE_* environment variables; each command's \
+--help names the ones it reads, and the README's configuration table lists them all."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -24,21 +31,32 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve the GraphQL API (needs SILOSCOPE_JWT_SECRET).
+    /// Serve the GraphQL API, migrating the database first.
+    #[command(
+        after_help = "Reads every SILOSCOPE_* variable of the README's configuration \
+table: SILOSCOPE_DATABASE_URL, SILOSCOPE_LISTEN, SILOSCOPE_JWT_* (HS256 needs \
+SILOSCOPE_JWT_SECRET), SILOSCOPE_MAX_*, SILOSCOPE_REQUEST_TIMEOUT_SECONDS, SILOSCOPE_LOG…"
+    )]
     Serve,
     /// Apply pending database migrations and exit.
+    #[command(after_help = DATABASE_VARIABLES)]
     Migrate,
     /// Manage organizations.
     Org {
         #[command(subcommand)]
         command: OrgCommand,
     },
-    /// Mint a signed token (needs SILOSCOPE_JWT_SECRET).
+    /// Mint a signed token for an organization of the configured database.
+    #[command(
+        after_help = "Reads SILOSCOPE_JWT_SECRET (the HS256 secret the server \
+checks tokens with) and SILOSCOPE_DATABASE_URL (the organization must exist there; \
+nothing is created)."
+    )]
     Token {
         /// The organization's slug.
         #[arg(long)]
         org: String,
-        /// Who the token is for.
+        /// Who the token is for (its `sub` claim).
         #[arg(long, default_value = "cli")]
         sub: String,
         /// Roles: VIEWER, EDITOR, INTEGRATION, ADMIN (repeatable).
@@ -49,12 +67,20 @@ enum Command {
         ttl: i64,
     },
     /// Print the GraphQL schema (SDL), or write it to a file.
+    #[command(after_help = "Reads no configuration.")]
     ExportSchema {
+        /// Write the schema to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Create a demo organization on a fresh SQLite file, serve it, and print the
-    /// GraphiQL URL and an admin token.
+    /// GraphiQL URL and a token for every role.
+    #[command(
+        after_help = "Reads SILOSCOPE_LISTEN (default 127.0.0.1:8080) and, when set, \
+SILOSCOPE_JWT_SECRET; without it a random secret is made. The secret and the database \
+go to an env file beside the SQLite file, so that `siloscope token` can mint more \
+tokens for the demo. A second demo refuses to start while the first one runs."
+    )]
     Demo {
         /// The SQLite file, recreated on every run.
         #[arg(long, default_value = "siloscope-demo.db")]
@@ -67,13 +93,19 @@ enum Command {
 
 #[derive(Subcommand, Debug)]
 enum OrgCommand {
-    /// Create an organization.
+    /// Create an organization (migrating the database first).
+    #[command(after_help = DATABASE_VARIABLES)]
     Create {
+        /// The slug tokens name in their `org` claim: 1 to 64 of a-z, 0-9 and -.
         #[arg(long)]
         slug: String,
+        /// The display name.
         #[arg(long)]
         name: String,
     },
+    /// List the organizations of the configured database.
+    #[command(after_help = DATABASE_VARIABLES)]
+    List,
 }
 
 fn parse_role(text: &str) -> Result<AccessRole, String> {
@@ -89,9 +121,18 @@ fn parse_role(text: &str) -> Result<AccessRole, String> {
 }
 
 fn init_tracing(settings: &Settings) {
-    let filter = tracing_subscriber::EnvFilter::new(&settings.log);
+    use std::io::IsTerminal;
+    // sea-orm-migration logs every step; `db::migrate` logs one line instead, unless
+    // the filter asks for the migrator's own lines.
+    let directives = if settings.log.contains("sea_orm_migration") {
+        settings.log.clone()
+    } else {
+        format!("{},sea_orm_migration=warn", settings.log)
+    };
+    let filter = tracing_subscriber::EnvFilter::new(directives);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = if settings.log_json {
         builder.json().try_init()
@@ -103,6 +144,9 @@ fn init_tracing(settings: &Settings) {
 /// Runs the command line.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::ExportSchema { out } = &cli.command {
+        return export_schema(out.as_deref());
+    }
     let settings = Settings::from_env()?;
     init_tracing(&settings);
     match cli.command {
@@ -127,7 +171,12 @@ pub async fn run() -> anyhow::Result<()> {
             let db = service::db::connect(&settings.database_url, 1).await?;
             service::db::migrate(&db).await?;
             match service::organization::create(&db, &slug, &name).await {
-                Ok(org) => println!("created organization {} ({})", org.slug, org.name),
+                Ok(org) => println!(
+                    "created organization {} ({}) in {}",
+                    org.slug,
+                    org.name,
+                    service::db::redact(&settings.database_url)
+                ),
                 Err(WriteError::Invalid(errors)) => bail!(
                     "{}",
                     errors
@@ -137,6 +186,14 @@ pub async fn run() -> anyhow::Result<()> {
                         .join("; ")
                 ),
                 Err(WriteError::Fault(fault)) => return Err(fault.into()),
+            }
+        }
+        Command::Org {
+            command: OrgCommand::List,
+        } => {
+            let db = open_existing(&settings).await?;
+            for org in service::organization::list(&db).await? {
+                println!("{}\t{}", org.slug, org.name);
             }
         }
         Command::Token {
@@ -151,25 +208,84 @@ pub async fn run() -> anyhow::Result<()> {
             if ttl <= 0 {
                 bail!("--ttl must be positive");
             }
+            let db = open_existing(&settings).await?;
+            if service::organization::find_by_slug(&db, &org)
+                .await?
+                .is_none()
+            {
+                bail!(
+                    "no organization `{org}` in {} (SILOSCOPE_DATABASE_URL); `siloscope org list` shows those there are",
+                    service::db::redact(&settings.database_url)
+                );
+            }
             println!(
                 "{}",
                 TokenKeys::new(&settings.jwt).mint(&sub, &org, &roles, ttl)?
             );
         }
-        Command::ExportSchema { out } => {
-            let sdl = crate::graphql::sdl();
-            match out {
-                Some(path) => std::fs::write(&path, sdl)
-                    .with_context(|| format!("failed to write {}", path.display()))?,
-                None => print!("{sdl}"),
-            }
-        }
+        Command::ExportSchema { out } => export_schema(out.as_deref())?,
         Command::Demo { file, interactions } => demo(settings, file, interactions).await?,
     }
     Ok(())
 }
 
+fn export_schema(out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let sdl = crate::graphql::sdl();
+    match out {
+        Some(path) => {
+            std::fs::write(path, sdl).with_context(|| format!("failed to write {}", path.display()))
+        }
+        None => {
+            print!("{sdl}");
+            Ok(())
+        }
+    }
+}
+
+/// The configured database, which must exist already: a command that only reads
+/// never creates an empty SQLite file by mistake.
+async fn open_existing(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let url = &settings.database_url;
+    if let Some(path) = sqlite_path(url) {
+        if !path.exists() {
+            bail!(
+                "no database at {} (SILOSCOPE_DATABASE_URL); `siloscope migrate` or `siloscope org create` makes one",
+                path.display()
+            );
+        }
+    }
+    service::db::connect(url, 1).await
+}
+
+/// The file of a SQLite URL (`sqlite://file.db?mode=rwc`, `sqlite:file.db`).
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let file = rest.split('?').next().unwrap_or(rest);
+    (!file.is_empty() && file != ":memory:").then(|| PathBuf::from(file))
+}
+
 async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> anyhow::Result<()> {
+    // One demo per file: the lock is held until the process ends, so a second demo
+    // never deletes the database under a running one.
+    let lock_path = PathBuf::from(format!("{}.lock", file.display()));
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("failed to create {}", lock_path.display()))?;
+    if lock.try_lock().is_err() {
+        bail!(
+            "another siloscope demo is running on {}; stop it first, or pass --file for another one",
+            file.display()
+        );
+    }
+    // Bind before touching the file, so a port in use fails before anything is lost.
+    let listener = std::net::TcpListener::bind(settings.listen).with_context(|| {
+        format!(
+            "failed to listen on {} (SILOSCOPE_LISTEN); is another siloscope running there?",
+            settings.listen
+        )
+    })?;
+    settings.listen = listener.local_addr()?;
+    drop(listener);
     for suffix in ["", "-wal", "-shm"] {
         let path = PathBuf::from(format!("{}{suffix}", file.display()));
         if path.exists() {
@@ -177,7 +293,9 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
                 .with_context(|| format!("failed to remove {}", path.display()))?;
         }
     }
-    settings.database_url = format!("sqlite://{}?mode=rwc", file.display());
+    let absolute = std::path::absolute(&file)
+        .with_context(|| format!("failed to resolve {}", file.display()))?;
+    settings.database_url = format!("sqlite://{}?mode=rwc", absolute.display());
     let secret: SecretString = settings
         .jwt
         .secret
@@ -188,17 +306,34 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
     service::db::migrate(&db).await?;
     let summary = crate::demo::create(&db, "demo", 2026, interactions).await?;
     let app = Application::with_database(&settings, db)?;
-    let token = TokenKeys::new(&settings.jwt).mint(
-        "demo-admin",
-        "demo",
-        &[AccessRole::Admin],
-        24 * 3600,
-    )?;
+    let keys = TokenKeys::new(&settings.jwt);
+    let token = keys.mint("demo-admin", "demo", &[AccessRole::Admin], 24 * 3600)?;
+    let env_file = write_demo_env(&settings, &file)?;
     let url = format!("http://{}:{}/graphql", settings.listen.ip(), app.port());
     println!("siloscope demo: {summary}");
     println!();
     println!("GraphiQL:  {url}");
     println!("Token:     {token}");
+    println!();
+    println!("Tokens for the other roles (24 h):");
+    for (name, role) in [
+        ("VIEWER", AccessRole::Viewer),
+        ("EDITOR", AccessRole::Editor),
+        ("INTEGRATION", AccessRole::Integration),
+    ] {
+        let other = keys.mint(
+            &format!("demo-{}", name.to_lowercase()),
+            "demo",
+            &[role],
+            24 * 3600,
+        )?;
+        println!("  {name:<12} {other}");
+    }
+    println!();
+    println!(
+        "More tokens: set -a; . {}; set +a; target/release/siloscope token --org demo --role VIEWER",
+        env_file.display()
+    );
     println!();
     println!("In GraphiQL, add the header {{\"Authorization\": \"Bearer <token>\"}}, then try:");
     println!("  {{ siloReport {{ totals {{ cases handoffs siloHandoffs deferralsToCx }} byFunction {{ function {{ name }} siloHandoffs deferralRate }} }} }}");
@@ -209,4 +344,31 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
     println!("  -d '{{\"query\":\"{{ functions(first: 20) {{ edges {{ node {{ name isCxTeam }} }} }} }}\"}}'");
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// Writes the demo's database URL and secret to an env file beside the SQLite file
+/// (readable by its owner only), for `siloscope token` to mint more tokens.
+fn write_demo_env(settings: &Settings, file: &std::path::Path) -> anyhow::Result<PathBuf> {
+    use secrecy::ExposeSecret;
+    let path = PathBuf::from(format!("{}.env", file.display()));
+    let secret = settings
+        .jwt
+        .secret
+        .as_ref()
+        .map(|s| s.expose_secret().to_owned())
+        .unwrap_or_default();
+    let text = format!(
+        "# The running siloscope demo's settings: `set -a; . {}; set +a`, then `siloscope token`.\n\
+         SILOSCOPE_DATABASE_URL='{}'\nSILOSCOPE_JWT_SECRET='{}'\n",
+        path.display(),
+        settings.database_url,
+        secret
+    );
+    std::fs::write(&path, text).with_context(|| format!("failed to write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(path)
 }

@@ -102,9 +102,19 @@ async fn connect_postgres(url: &str, max_connections: u32) -> anyhow::Result<Dat
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .context("failed to read the database's migrations")?
+        .len();
     Migrator::up(db, None)
         .await
-        .context("failed to migrate the database")
+        .context("failed to migrate the database")?;
+    if pending == 0 {
+        tracing::info!("the database schema is up to date");
+    } else {
+        tracing::info!(applied = pending, "migrated the database");
+    }
+    Ok(())
 }
 
 /// The URL without its password, for messages.

@@ -61,6 +61,16 @@ pub async fn create(db: &DatabaseConnection, slug: &str, name: &str) -> Write<or
     Ok(model)
 }
 
+/// Every organization of the database, by slug (for the command line, which acts as
+/// the database's owner).
+pub async fn list(db: &impl ConnectionTrait) -> ApiResult<Vec<organization::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(organization::Entity::find()
+        .order_by_asc(organization::Column::Slug)
+        .all(db)
+        .await?)
+}
+
 pub async fn find_by_slug(
     db: &impl ConnectionTrait,
     slug: &str,
