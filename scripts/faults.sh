@@ -30,7 +30,7 @@ trap cleanup EXIT
 pg_up || { pg start; pg_up; }
 psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS siloscope_faults WITH (FORCE)" -c "CREATE DATABASE siloscope_faults" >/dev/null
 make_org "$PG_URL" faults
-TOKEN=$(token faults ADMIN)
+TOKEN=$(token "$PG_URL" faults ADMIN)
 port=$(free_port)
 base="http://127.0.0.1:$port"
 

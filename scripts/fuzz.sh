@@ -23,7 +23,7 @@ trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
 
 status=0
 target/tools/venv/bin/schemathesis run "http://127.0.0.1:$port/graphql" \
-  -H "Authorization: Bearer $(token fuzz ADMIN)" \
+  -H "Authorization: Bearer $(token "$url" fuzz ADMIN)" \
   --checks not_a_server_error --max-time "$seconds" --workers 1 \
   --request-timeout 30 --continue-on-failure || status=$?
 kill -0 "$SERVER_PID" 2>/dev/null || { echo "siloscope crashed during fuzzing (see $SERVER_LOG)"; exit 1; }

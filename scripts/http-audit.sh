@@ -15,5 +15,5 @@ make_org "$url" audit
 port=$(free_port)
 start_server "$url" "$port"
 trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
-URL="http://127.0.0.1:$port/graphql" TOKEN=$(token audit VIEWER) \
+URL="http://127.0.0.1:$port/graphql" TOKEN=$(token "$url" audit VIEWER) \
   node target/tools/audit.mjs 2>&1 | tee target/http-audit.log

@@ -37,7 +37,7 @@ make_org() {
   SILOSCOPE_LOG=warn SILOSCOPE_DATABASE_URL="$1" "$SILOSCOPE_BIN" org create --slug "$2" --name "$2" >/dev/null
 }
 
-# token SLUG ROLE
+# token URL SLUG ROLE: a token for an organization of the database at URL.
 token() {
-  "$SILOSCOPE_BIN" token --org "$1" --role "$2" --ttl 3600
+  SILOSCOPE_LOG=warn SILOSCOPE_DATABASE_URL="$1" "$SILOSCOPE_BIN" token --org "$2" --role "$3" --ttl 3600
 }
