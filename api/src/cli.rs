@@ -357,18 +357,31 @@ fn write_demo_env(settings: &Settings, file: &std::path::Path) -> anyhow::Result
         .as_ref()
         .map(|s| s.expose_secret().to_owned())
         .unwrap_or_default();
+    // Single-quoted for the shell, with any quote inside closed and reopened.
+    let quote = |value: &str| format!("'{}'", value.replace('\'', "'\\''"));
     let text = format!(
         "# The running siloscope demo's settings: `set -a; . {}; set +a`, then `siloscope token`.\n\
-         SILOSCOPE_DATABASE_URL='{}'\nSILOSCOPE_JWT_SECRET='{}'\n",
+         SILOSCOPE_DATABASE_URL={}\nSILOSCOPE_JWT_SECRET={}\n",
         path.display(),
-        settings.database_url,
-        secret
+        quote(&settings.database_url),
+        quote(&secret)
     );
-    std::fs::write(&path, text).with_context(|| format!("failed to write {}", path.display()))?;
+    // Readable by its owner only from the moment it exists: it holds the signing secret.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        // An older file keeps its mode on open; narrow it first.
+        if path.exists() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
     }
+    use std::io::Write as _;
+    options
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("failed to write {}", path.display()))?;
     Ok(path)
 }

@@ -37,10 +37,6 @@ impl Refusal {
         Refusal { status, ..self }
     }
 
-    fn bad_request(code: Code, message: impl Into<String>) -> Self {
-        Refusal::new(code, message)
-    }
-
     /// The refusal as a GraphQL-shaped response in `media`.
     pub fn response(&self, media: Media) -> HttpResponse {
         let body = serde_json::json!({
@@ -147,7 +143,7 @@ fn object_or_null(
     match value {
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(value @ serde_json::Value::Object(_)) => Ok(Some(value)),
-        Some(_) => Err(Refusal::bad_request(
+        Some(_) => Err(Refusal::new(
             Code::BadRequest,
             format!("`{name}` must be an object"),
         )),
@@ -170,7 +166,7 @@ fn refuse_nul(params: Params) -> Result<Params, Refusal> {
     let in_query =
         params.query.contains('\0') || params.query.to_ascii_lowercase().contains("\\u0000");
     if in_query || params.variables.as_ref().is_some_and(has_nul) {
-        return Err(Refusal::bad_request(
+        return Err(Refusal::new(
             Code::BadUserInput,
             "text must not contain NUL characters (U+0000)",
         ));
@@ -180,11 +176,10 @@ fn refuse_nul(params: Params) -> Result<Params, Refusal> {
 
 /// Reads a POST body: one JSON object with a string `query` (batches are refused).
 pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        Refusal::bad_request(Code::BadRequest, format!("the body is not valid JSON: {e}"))
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Refusal::new(Code::BadRequest, format!("the body is not valid JSON: {e}")))?;
     let serde_json::Value::Object(mut fields) = value else {
-        return Err(Refusal::bad_request(
+        return Err(Refusal::new(
             Code::BatchNotSupported,
             "the body must be one JSON object; batches of operations are not accepted",
         ));
@@ -192,7 +187,7 @@ pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
     let query = match fields.remove("query") {
         Some(serde_json::Value::String(query)) => query,
         _ => {
-            return Err(Refusal::bad_request(
+            return Err(Refusal::new(
                 Code::BadRequest,
                 "the body needs a string `query`",
             ))
@@ -202,7 +197,7 @@ pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(name)) => Some(name),
         Some(_) => {
-            return Err(Refusal::bad_request(
+            return Err(Refusal::new(
                 Code::BadRequest,
                 "`operationName` must be a string",
             ))
@@ -220,7 +215,7 @@ pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
 /// JSON text.
 pub fn params_from_url(query_string: &str) -> Result<Params, Refusal> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
-        .map_err(|_| Refusal::bad_request(Code::BadRequest, "the URL parameters are malformed"))?;
+        .map_err(|_| Refusal::new(Code::BadRequest, "the URL parameters are malformed"))?;
     let get = |name: &str| {
         pairs
             .iter()
@@ -232,16 +227,15 @@ pub fn params_from_url(query_string: &str) -> Result<Params, Refusal> {
             None => Ok(None),
             Some(text) => object_or_null(
                 Some(serde_json::from_str(&text).map_err(|_| {
-                    Refusal::bad_request(Code::BadRequest, format!("`{name}` is not JSON"))
+                    Refusal::new(Code::BadRequest, format!("`{name}` is not JSON"))
                 })?),
                 name,
             ),
         }
     };
     refuse_nul(Params {
-        query: get("query").ok_or_else(|| {
-            Refusal::bad_request(Code::BadRequest, "the `query` parameter is missing")
-        })?,
+        query: get("query")
+            .ok_or_else(|| Refusal::new(Code::BadRequest, "the `query` parameter is missing"))?,
         operation_name: get("operationName").filter(|n| !n.is_empty()),
         variables: json("variables")?,
         extensions: json("extensions")?,
@@ -272,7 +266,7 @@ pub fn inspect(
     if tree.token_limit().high > limits.max_tokens
         || tree.errors().any(|e| e.message().contains("token limit"))
     {
-        return Err(Refusal::bad_request(
+        return Err(Refusal::new(
             Code::TooManyTokens,
             format!("the query has more than {} tokens", limits.max_tokens),
         ));
@@ -281,7 +275,7 @@ pub fn inspect(
         .errors()
         .any(|e| e.message().contains("recursion limit"))
     {
-        return Err(Refusal::bad_request(
+        return Err(Refusal::new(
             Code::QueryTooDeep,
             "the query is nested too deeply",
         ));
@@ -296,13 +290,13 @@ pub fn inspect(
         }
     }
     if aliases > limits.max_aliases {
-        return Err(Refusal::bad_request(
+        return Err(Refusal::new(
             Code::TooManyAliases,
             format!("the query has more than {} aliases", limits.max_aliases),
         ));
     }
     if directives > limits.max_directives {
-        return Err(Refusal::bad_request(
+        return Err(Refusal::new(
             Code::TooManyDirectives,
             format!(
                 "the query has more than {} directives",
