@@ -312,7 +312,8 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
     let url = format!("http://{}:{}/graphql", settings.listen.ip(), app.port());
     println!("siloscope demo: {summary}");
     println!();
-    println!("GraphiQL:  {url}");
+    println!("GraphiQL:  {url}#token={token}");
+    println!("           (the link signs you in as ADMIN; the page keeps the token nowhere)");
     println!("Token:     {token}");
     println!();
     println!("Tokens for the other roles (24 h):");
@@ -335,8 +336,7 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
         env_file.display()
     );
     println!();
-    println!("In GraphiQL, add the header {{\"Authorization\": \"Bearer <token>\"}}, then try:");
-    println!("  {{ siloReport {{ totals {{ cases handoffs siloHandoffs deferralsToCx }} byFunction {{ function {{ name }} siloHandoffs deferralRate }} }} }}");
+    println!("Opened without the link, GraphiQL needs the header {{\"Authorization\": \"Bearer <token>\"}}.");
     println!();
     println!(
         "curl -s {url} -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\"

@@ -277,7 +277,10 @@ pub fn inspect(
     {
         return Err(Refusal::new(
             Code::QueryTooDeep,
-            "the query is nested too deeply",
+            format!(
+                "the query is nested more than {} levels deep (SILOSCOPE_MAX_DEPTH)",
+                limits.max_depth
+            ),
         ));
     }
     let document = tree.document();

@@ -1,5 +1,6 @@
 //! The HTTP application: `/graphql` (POST for every operation, GET for queries and,
-//! from a browser, GraphiQL), `/livez`, `/readyz` and `/metrics`.
+//! from a browser, GraphiQL, whose files are under `/graphiql/`), `/livez`, `/readyz`
+//! and `/metrics`.
 
 use std::net::TcpListener;
 
@@ -8,7 +9,6 @@ use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context as _;
-use async_graphql::http::GraphiQLSource;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -101,6 +101,7 @@ impl Application {
                         .route(web::get().to(graphql_get))
                         .default_service(web::to(method_not_allowed)),
                 )
+                .route("/graphiql/{file}", web::get().to(crate::graphiql::asset))
                 .route("/livez", web::get().to(livez))
                 .route("/readyz", web::get().to(readyz))
                 .route("/metrics", web::get().to(metrics_text))
@@ -229,7 +230,7 @@ async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     if wants_html && !request.query_string().contains("query=") {
-        return graphiql();
+        return crate::graphiql::page();
     }
     let media = match gql_http::negotiate(&request) {
         Ok(media) => media,
@@ -326,17 +327,6 @@ async fn execute(state: &AppState, viewer: Viewer, params: Params, media: Media)
             .body(body),
         Err(error) => Refusal::from(&ApiError::internal(error)).response(media),
     }
-}
-
-fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("siloscope")
-                .finish(),
-        )
 }
 
 async fn metrics_text(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {

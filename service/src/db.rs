@@ -84,7 +84,29 @@ async fn switch_tenant(
 async fn connect_postgres(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
     use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
     use sea_orm::sqlx::ConnectOptions as _;
+    use sea_orm::sqlx::Connection as _;
     let options: PgConnectOptions = url.parse::<PgConnectOptions>()?.disable_statement_logging();
+    // One direct connection first, so that an unreachable server is reported at once
+    // and by its cause, not as a pool that timed out.
+    let place = format!("{}:{}", options.get_host(), options.get_port());
+    match tokio::time::timeout(
+        Duration::from_secs(10),
+        sea_orm::sqlx::PgConnection::connect_with(&options),
+    )
+    .await
+    {
+        Err(_) => anyhow::bail!("PostgreSQL at {place} did not answer within 10 s"),
+        Ok(Err(sea_orm::sqlx::Error::Io(error)))
+            if error.kind() == std::io::ErrorKind::ConnectionRefused =>
+        {
+            anyhow::bail!("connection refused at {place}: is PostgreSQL running there?")
+        }
+        Ok(Err(error)) => {
+            return Err(anyhow::Error::new(error)
+                .context(format!("could not connect to PostgreSQL at {place}")))
+        }
+        Ok(Ok(connection)) => connection.close().await?,
+    }
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(1)
@@ -185,6 +207,13 @@ pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
 /// The current instant in microseconds since the Unix epoch.
 pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
+}
+
+/// Microseconds since the epoch as RFC 3339 in UTC, to the second (for messages).
+pub fn format_instant(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
 }
 
 /// Runs a multi-row insert of numbers and booleans only (derived rows) with its values

@@ -13,17 +13,19 @@ pub const MAX_NAME: usize = 200;
 /// Trims a required name and checks its length.
 pub fn clean_name(value: &str, path: &[&str], errors: &mut Vec<UserError>) -> String {
     let trimmed = value.trim();
+    // The message names the field, for doors that show it without its path.
+    let field = path.last().copied().unwrap_or("the value");
     if trimmed.is_empty() {
         errors.push(UserError::new(
             UserErrorCode::Required,
             path,
-            "must not be empty",
+            format!("`{field}` must not be empty"),
         ));
     } else if trimmed.chars().count() > MAX_NAME || trimmed.contains('\0') {
         errors.push(UserError::new(
             UserErrorCode::Invalid,
             path,
-            format!("must be at most {MAX_NAME} characters, without NUL"),
+            format!("`{field}` must be at most {MAX_NAME} characters, without NUL"),
         ));
     }
     trimmed.to_owned()

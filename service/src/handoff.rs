@@ -9,13 +9,16 @@ use rules::chain::{derive, Step};
 use rules::flags::{Flag, Flags, OrgMap};
 use rules::Window;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
 
 use crate::derived::{load_events, org_map};
 use crate::error::{ApiError, ApiResult};
 use crate::fields::MAX_NAME;
 use crate::names::Names;
-use crate::scoped::{find, in_org};
+use crate::scoped::{find, in_org, Page};
 
 /// A derived handoff: a case passed from one function to another, with its flags as
 /// the organization's map and phrase lists are now.
@@ -51,6 +54,8 @@ impl Handoff {
 #[derive(Clone, Debug)]
 pub struct Interaction {
     pub model: interaction::Model,
+    /// The reference of its case.
+    pub case_ref: String,
     names: Arc<Names>,
 }
 
@@ -73,8 +78,13 @@ pub async fn interaction(
     let Some(model) = find::<interaction::Entity>(db, organization_id, id).await? else {
         return Ok(None);
     };
+    let case_ref = find::<customer_case::Entity>(db, organization_id, model.case_id)
+        .await?
+        .map(|case| case.case_ref)
+        .unwrap_or_default();
     Ok(Some(Interaction {
         model,
+        case_ref,
         names: Names::load(db, organization_id).await?,
     }))
 }
@@ -85,11 +95,54 @@ pub async fn list(
     db: &impl ConnectionTrait,
     organization_id: i64,
     filter: &HandoffFilter,
-    first: u64,
-    after: Option<(i64, i64)>,
-) -> ApiResult<(Vec<Handoff>, bool)> {
+    request: HandoffPageRequest,
+) -> ApiResult<Page<Handoff>> {
     let map = org_map(db, organization_id).await?;
-    let (rows, has_next) = handoff_steps(db, organization_id, filter, &map, first, after).await?;
+    let select = filtered(organization_id, filter, &map);
+    let total = if request.with_total {
+        select.clone().count(db).await?
+    } else {
+        0
+    };
+    let (rows, has_next) = handoff_steps(db, select, request.first, request.after).await?;
+    let items = handoffs_of(db, organization_id, &map, rows).await?;
+    Ok(Page {
+        items,
+        has_next,
+        total,
+    })
+}
+
+/// Which page of handoffs: at most `first`, after the one at `after` (see [`position`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandoffPageRequest {
+    pub first: u64,
+    pub after: Option<(i64, i64)>,
+    /// Whether to count the handoffs of all pages (a second scan).
+    pub with_total: bool,
+}
+
+/// The handoff into the interaction `interaction_id` (its second interaction), if that
+/// interaction is one of the organization's and its case changed function there.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    interaction_id: i64,
+) -> ApiResult<Option<Handoff>> {
+    let map = org_map(db, organization_id).await?;
+    let select = filtered(organization_id, &HandoffFilter::default(), &map)
+        .filter(step::Column::InteractionId.eq(interaction_id));
+    let (rows, _) = handoff_steps(db, select, 1, None).await?;
+    Ok(handoffs_of(db, organization_id, &map, rows).await?.pop())
+}
+
+/// The handoffs of step rows, with their case references, flags and names.
+async fn handoffs_of(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    map: &OrgMap,
+    rows: Vec<step::Model>,
+) -> ApiResult<Vec<Handoff>> {
     let names = Names::load(db, organization_id).await?;
     let case_ids: Vec<i64> = rows.iter().map(|r| r.case_id).collect();
     let refs = case_refs(db, organization_id, &case_ids).await?;
@@ -106,7 +159,7 @@ pub async fn list(
             }
         })
         .collect();
-    Ok((handoffs, has_next))
+    Ok(handoffs)
 }
 
 /// The place of a handoff in the list's order: its instant and its second interaction.
@@ -184,16 +237,8 @@ fn flag_condition(flag: Flag, map: &OrgMap) -> Condition {
     }
 }
 
-/// The handoff steps matching `filter`, in (at, id) order after `after`: at most
-/// `first` of them, and whether more follow.
-async fn handoff_steps(
-    db: &impl ConnectionTrait,
-    organization_id: i64,
-    filter: &HandoffFilter,
-    map: &OrgMap,
-    first: u64,
-    after: Option<(i64, i64)>,
-) -> ApiResult<(Vec<step::Model>, bool)> {
+/// The organization's handoff steps matching `filter`.
+fn filtered(organization_id: i64, filter: &HandoffFilter, map: &OrgMap) -> Select<step::Entity> {
     let mut select = step::Entity::find()
         .filter(step::Column::OrganizationId.eq(organization_id))
         .filter(step::Column::PrevFunctionId.is_not_null())
@@ -216,6 +261,17 @@ async fn handoff_steps(
     for flag in &filter.flags {
         select = select.filter(flag_condition(*flag, map));
     }
+    select
+}
+
+/// The steps of `select` in (at, id) order after `after`: at most `first` of them, and
+/// whether more follow.
+async fn handoff_steps(
+    db: &impl ConnectionTrait,
+    mut select: Select<step::Entity>,
+    first: u64,
+    after: Option<(i64, i64)>,
+) -> ApiResult<(Vec<step::Model>, bool)> {
     if let Some((at, id)) = after {
         select = select.filter(
             Condition::any().add(step::Column::At.gt(at)).add(
@@ -296,6 +352,7 @@ pub async fn case_chain(
         .filter_map(|s| by_id.remove(&s.interaction_id))
         .map(|model| Interaction {
             model,
+            case_ref: case.case_ref.clone(),
             names: names.clone(),
         })
         .collect();

@@ -34,20 +34,37 @@ impl OwnershipFinding {
             .collect()
     }
 
-    /// A sentence for a human.
+    /// A sentence for a human, naming the touchpoint and the functions.
     pub fn message(&self) -> String {
+        let touchpoint = self.touchpoint().map_or_else(
+            || "a deleted touchpoint".to_owned(),
+            |t| format!("`{}`", t.name),
+        );
+        let functions = self
+            .functions()
+            .iter()
+            .map(|f| format!("`{}`", f.name))
+            .collect::<Vec<_>>()
+            .join(", ");
         match self.finding.kind {
-            FindingKind::NoAccountable => "no function is accountable for this touchpoint".into(),
+            FindingKind::NoAccountable => {
+                format!("no function is accountable for touchpoint {touchpoint}")
+            }
             FindingKind::MultipleAccountable => {
-                "more than one function is accountable for this touchpoint".into()
+                format!("{functions} are all accountable for touchpoint {touchpoint}")
             }
-            FindingKind::NoResponsible => "no function is responsible for this touchpoint".into(),
-            FindingKind::CxOnlyOwnership => {
-                "only CX teams own this touchpoint: CX has become a silo of its own".into()
+            FindingKind::NoResponsible => {
+                format!("no function is responsible for touchpoint {touchpoint}")
             }
+            FindingKind::CxOnlyOwnership => format!(
+                "only CX teams ({functions}) own touchpoint {touchpoint}: CX has become a silo of its own"
+            ),
             FindingKind::Unacknowledged => {
                 let (done, all) = self.finding.coverage.unwrap_or_default();
-                format!("{done} of {all} people of the function acknowledged this responsibility")
+                let role = self.finding.role.map_or("its", |r| r.name());
+                format!(
+                    "{done} of {all} people of {functions} acknowledged the {role} responsibility for touchpoint {touchpoint}"
+                )
             }
         }
     }

@@ -212,3 +212,38 @@ fn a_running_demo_is_never_replaced_and_its_env_file_mints_tokens() {
     drop(first);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Errors name what they are about: the empty field, the server that refused.
+#[test]
+fn errors_name_the_field_and_the_server() {
+    let dir = std::env::temp_dir().join(format!("siloscope_cli_names_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("names.db").display());
+    let output = siloscope(
+        &["org", "create", "--slug", "acme", "--name", " "],
+        &[("SILOSCOPE_DATABASE_URL", url.as_str())],
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("`name` must not be empty"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Nothing listens on port 1: refused at once, and said so, not "pool timed out".
+    let started = std::time::Instant::now();
+    let output = siloscope(
+        &["migrate"],
+        &[(
+            "SILOSCOPE_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/postgres",
+        )],
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("connection refused at 127.0.0.1:1"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+}

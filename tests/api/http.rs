@@ -104,7 +104,47 @@ async fn get_serves_queries_and_refuses_mutations() {
         .await
         .unwrap();
     assert_eq!(page.status().as_u16(), 200);
-    assert!(page.text().await.unwrap().contains("graphiql"));
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("graphiql"));
+    // Every script and stylesheet comes from the binary, none from elsewhere.
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    for file in [
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+        "start.js",
+        "THIRD-PARTY-LICENSES.txt",
+    ] {
+        assert!(
+            file.ends_with(".txt") || html.contains(&format!("/graphiql/{file}")),
+            "{file}"
+        );
+        let asset = app
+            .client
+            .get(format!("{}/graphiql/{file}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asset.status().as_u16(), 200, "{file}");
+        let body = asset.text().await.unwrap();
+        assert!(body.len() > 100, "{file}");
+    }
+    let missing = app
+        .client
+        .get(format!("{}/graphiql/nope.js", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
     // Nothing else is answered without one.
     let anonymous = app
         .client
@@ -208,6 +248,8 @@ async fn every_limit_is_enforced_with_its_code() {
         post("{ functions { nodes { parent { parent { parent { parent { name } } } } } } }".into())
             .await;
     assert_eq!(code(&body), "QUERY_TOO_DEEP");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("more than 5 levels deep"), "{message}");
 
     // Cost grows with `first`: the same selection passes with a small page only.
     let list = |first: u32| {

@@ -9,5 +9,6 @@ mod fixture;
 mod helpers;
 mod http;
 mod model;
+mod readme;
 mod recording;
 mod schema;

@@ -1,6 +1,6 @@
 //! CRUD of the organization's model, pagination and user errors.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::spawn_app;
 
@@ -191,4 +191,61 @@ async fn people_journeys_touchpoints_and_responsibilities_round_trip() {
         data["removeResponsibility"]["responsibility"]["role"],
         "ACCOUNTABLE"
     );
+}
+
+/// A function both ACCOUNTABLE and RESPONSIBLE whose person acknowledged neither gets
+/// one UNACKNOWLEDGED finding per role, and every message names the touchpoint and the
+/// functions.
+#[tokio::test]
+async fn findings_name_the_touchpoint_the_functions_and_the_role() {
+    let app = spawn_app().await;
+    let billing = app.create_function("Billing", false).await;
+    let invoice = app.create_touchpoint("Invoice").await;
+    app.create_touchpoint("Refund").await;
+    app.assign(&invoice, &billing, "ACCOUNTABLE").await;
+    app.assign(&invoice, &billing, "RESPONSIBLE").await;
+    app.gql(
+        "mutation($f: ID!) { createPerson(input: { name: \"Bo\", email: \"bo@example.com\", functionId: $f }) { person { id } } }",
+        json!({ "f": billing }),
+    )
+    .await;
+    let findings = app
+        .gql(
+            "{ ownershipFindings { kind role touchpoint { name } functions { name } message } }",
+            json!({}),
+        )
+        .await["ownershipFindings"]
+        .clone();
+    let invoice_findings: Vec<&Value> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["touchpoint"]["name"] == "Invoice")
+        .collect();
+    assert_eq!(invoice_findings.len(), 2, "{findings}");
+    let roles: Vec<&Value> = invoice_findings.iter().map(|f| &f["role"]).collect();
+    assert_eq!(roles, [&json!("RESPONSIBLE"), &json!("ACCOUNTABLE")]);
+    for finding in &invoice_findings {
+        assert_eq!(finding["kind"], "UNACKNOWLEDGED");
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            message.contains("`Billing`") && message.contains("`Invoice`"),
+            "{message}"
+        );
+        assert!(
+            message.contains(finding["role"].as_str().unwrap()),
+            "{message}"
+        );
+    }
+    let refund: Vec<&Value> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["touchpoint"]["name"] == "Refund")
+        .collect();
+    assert!(!refund.is_empty());
+    for finding in refund {
+        assert_eq!(finding["role"], Value::Null);
+        assert!(finding["message"].as_str().unwrap().contains("`Refund`"));
+    }
 }

@@ -22,6 +22,106 @@ async fn totals(app: &TestApp, window: Value) -> Value {
         .clone()
 }
 
+/// Nonsense is refused with a userError that says why (docs/rules.md, "What is
+/// recorded"): instants before 1970 or more than a day ahead, and functions that are
+/// archived. A timestamp without an offset is not a `DateTime` at all.
+#[tokio::test]
+async fn nonsense_is_refused_and_said_why() {
+    let app = spawn_app().await;
+    small_org(&app).await;
+    let billing = app
+        .gql(
+            "{ functions(filter: { name: \"Billing\" }) { nodes { id } } }",
+            json!({}),
+        )
+        .await["functions"]["nodes"][0]["id"]
+        .clone();
+    let archived = app
+        .gql(
+            "mutation($id: ID!) { archiveFunction(id: $id) { userErrors { code } } }",
+            json!({ "id": billing }),
+        )
+        .await;
+    assert_eq!(archived["archiveFunction"]["userErrors"], json!([]));
+    let tomorrow_and_more = (chrono::Utc::now() + chrono::Duration::hours(25)).to_rfc3339();
+    let payload = app
+        .record(json!([
+            item("n1", "c1", "9999-12-31T23:59:59Z", "Sales", None, None),
+            item("n2", "c1", "1969-12-31T23:59:59Z", "Sales", None, None),
+            item("n3", "c1", &tomorrow_and_more, "Sales", None, None),
+            item("n4", "c1", "2026-01-01T10:00:00Z", "Billing", None, None),
+            item("n5", "c1", "2026-01-01T10:00:00+09:00", "Sales", None, None),
+        ]))
+        .await;
+    let errors: Vec<(String, String, String)> = payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap().to_owned(),
+                e["path"][1].as_str().unwrap().to_owned(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(errors.len(), 4, "{payload}");
+    assert_eq!(errors[0].0, "INVALID");
+    assert_eq!(errors[0].1, "0");
+    assert!(errors[0].2.contains("a day after"), "{errors:?}");
+    assert_eq!(errors[1].1, "1");
+    assert!(errors[1].2.contains("1970"), "{errors:?}");
+    assert_eq!(errors[2].1, "2");
+    assert_eq!(
+        (errors[3].0.as_str(), errors[3].1.as_str()),
+        ("INVALID", "3")
+    );
+    assert!(errors[3].2.contains("`Billing` is archived"), "{errors:?}");
+    assert_eq!(payload["recorded"], 0);
+
+    // Without an offset the value is refused, by its index, not guessed.
+    let payload = app
+        .record(json!([
+            item("n6", "c1", "2026-01-01T10:00:00Z", "Sales", None, None),
+            item("n7", "c1", "2026-01-01T10:00:00", "Sales", None, None),
+        ]))
+        .await;
+    assert_eq!(
+        payload["userErrors"][0]["path"],
+        json!(["input", "1", "occurredAt"])
+    );
+    assert!(
+        payload["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("offset"),
+        "{payload}"
+    );
+
+    // With an offset, the instant is kept: 10:00 in Tokyo is 01:00 UTC.
+    let recorded = app
+        .record(json!([item(
+            "n7",
+            "c1",
+            "2026-01-01T10:00:00+09:00",
+            "Sales",
+            None,
+            None
+        )]))
+        .await;
+    assert_eq!(recorded["recorded"], 1, "{recorded}");
+    let case = app
+        .gql(
+            "{ case(caseRef: \"c1\") { interactions { occurredAt caseRef person { name } } } }",
+            json!({}),
+        )
+        .await;
+    let interaction = &case["case"]["interactions"][0];
+    assert_eq!(interaction["occurredAt"], "2026-01-01T01:00:00+00:00");
+    assert_eq!(interaction["caseRef"], "c1");
+    assert_eq!(interaction["person"], Value::Null);
+}
+
 #[tokio::test]
 async fn bad_items_are_all_reported_by_index_and_nothing_is_written() {
     let app = spawn_app().await;
@@ -37,7 +137,7 @@ async fn bad_items_are_all_reported_by_index_and_nothing_is_written() {
                 None
             ),
             item("e2", "c1", "2026-01-01T11:00:00Z", "Nobody", None, None),
-            item("e3", "c1", "yesterday", "Sales", None, None),
+            item("e3", "c1", "0001-01-01T00:00:00Z", "Sales", None, None),
             item("e4", "", "2026-01-01T12:00:00Z", "Sales", None, None),
             item("e1", "c1", "2026-01-01T10:00:00Z", "Billing", None, None),
             item(
@@ -79,6 +179,15 @@ async fn bad_items_are_all_reported_by_index_and_nothing_is_written() {
     );
     assert_eq!(payload["recorded"], 0);
     assert_eq!(totals(&app, Value::Null).await["interactions"], 0);
+    // Each message names the thing that was not found.
+    let messages: Vec<&str> = payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[0].contains("`Nobody`"), "{messages:?}");
+    assert!(messages[4].contains("`Nowhere`"), "{messages:?}");
 
     let too_many: Vec<Value> = (0..10_001)
         .map(|i| {

@@ -3,7 +3,7 @@
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
-use service::scoped::{PageRequest, MAX_PAGE};
+use service::scoped::{OrgScoped, PageRequest, MAX_PAGE};
 use service::{ApiError, ApiResult, Write, WriteError};
 
 use crate::auth::{AccessRole, Viewer};
@@ -29,7 +29,7 @@ pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::graphql::loader::Re
 
 /// The page a list is asked for: `first` (1 to 100, default 20), the cursor `after`,
 /// and whether the list's `totalCount` is selected (counting costs a second scan).
-pub fn page_request(
+pub fn page_request<E: OrgScoped>(
     ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<&str>,
@@ -38,7 +38,7 @@ pub fn page_request(
         first: page_size(first)?,
         after: after
             .map(|cursor| {
-                ids::decode_cursor(cursor)
+                ids::decode_cursor::<E>(cursor)
                     .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))
             })
             .transpose()?,

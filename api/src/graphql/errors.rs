@@ -28,15 +28,25 @@ pub fn to_server_error(error: &ApiError, mut server_error: ServerError) -> Serve
 /// Gives every error of a response its `extensions.code`: the code of an [`ApiError`],
 /// `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, `BAD_USER_INPUT` for values
 /// the engine refused, and `INTERNAL` (with the message hidden) for anything else.
-pub struct ErrorCodes;
+/// The engine's depth and complexity limits are named in their messages.
+pub struct ErrorCodes {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
 
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
+        Arc::new(ErrorCodesExtension {
+            max_depth: self.max_depth,
+            max_complexity: self.max_complexity,
+        })
     }
 }
 
-struct ErrorCodesExtension;
+struct ErrorCodesExtension {
+    max_depth: usize,
+    max_complexity: usize,
+}
 
 fn with_code(mut error: ServerError, code: Code) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(Default::default);
@@ -92,11 +102,26 @@ impl Extension for ErrorCodesExtension {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|e| {
-                    // The engine's own limits get codes of their own.
+                .map(|mut e| {
+                    // The engine's own limits get codes of their own, and messages
+                    // that say what the limit is.
                     let code = match e.message.as_str() {
-                        "Query is nested too deep." => Code::QueryTooDeep,
-                        "Query is too complex." => Code::QueryTooComplex,
+                        "Query is nested too deep." => {
+                            e.message = format!(
+                                "the query is nested more than {} levels deep \
+                                 (SILOSCOPE_MAX_DEPTH)",
+                                self.max_depth
+                            );
+                            Code::QueryTooDeep
+                        }
+                        "Query is too complex." => {
+                            e.message = format!(
+                                "the query costs more than {} (SILOSCOPE_MAX_COMPLEXITY; \
+                                 a list's cost is its page size times its fields)",
+                                self.max_complexity
+                            );
+                            Code::QueryTooComplex
+                        }
                         _ => Code::GraphqlValidationFailed,
                     };
                     with_code(e, code)

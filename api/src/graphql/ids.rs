@@ -65,24 +65,30 @@ pub fn row<E: OrgScoped>(id: &ID) -> i64 {
         .map_or(NO_ROW, |(_, row)| row)
 }
 
-/// The cursor after row `id` of a list ordered by id.
-pub fn cursor(id: i64) -> String {
-    encode("after", &[id])
+/// The kind of the cursors of the list of `E`: a cursor of one list is refused by
+/// every other.
+fn cursor_kind<E: OrgScoped>() -> String {
+    format!("{}Cursor", E::TYPE)
 }
 
-/// The row id a list cursor points after.
-pub fn decode_cursor(cursor: &str) -> Option<i64> {
-    decode("after", 1, cursor).map(|parts| parts[0])
+/// The cursor after row `id` of the list of `E` (ordered by id).
+pub fn cursor<E: OrgScoped>(id: i64) -> String {
+    encode(&cursor_kind::<E>(), &[id])
+}
+
+/// The row id a cursor of the list of `E` points after.
+pub fn decode_cursor<E: OrgScoped>(cursor: &str) -> Option<i64> {
+    decode(&cursor_kind::<E>(), 1, cursor).map(|parts| parts[0])
 }
 
 /// The cursor after the handoff at `(at, interaction id)`.
 pub fn handoff_cursor((at, id): (i64, i64)) -> String {
-    encode("handoff", &[at, id])
+    encode("HandoffCursor", &[at, id])
 }
 
 /// The `(at, interaction id)` a handoff cursor points after.
 pub fn decode_handoff_cursor(cursor: &str) -> Option<(i64, i64)> {
-    decode("handoff", 2, cursor).map(|parts| (parts[0], parts[1]))
+    decode("HandoffCursor", 2, cursor).map(|parts| (parts[0], parts[1]))
 }
 
 #[cfg(test)]
@@ -99,8 +105,20 @@ mod tests {
             NO_ROW
         );
         assert_eq!(node(&id), Some(("Function".into(), 42)));
-        assert_eq!(decode_cursor(&cursor(7)), Some(7));
-        assert_eq!(decode_cursor(&handoff_cursor((5, 7))), None);
+        let functions = cursor::<entity::function::Entity>(7);
+        assert_eq!(
+            decode_cursor::<entity::function::Entity>(&functions),
+            Some(7)
+        );
+        // A cursor of one list is refused by every other.
+        assert_eq!(decode_cursor::<entity::person::Entity>(&functions), None);
+        assert_eq!(decode_handoff_cursor(&functions), None);
+        assert_eq!(
+            decode_cursor::<entity::function::Entity>(&handoff_cursor((5, 7))),
+            None
+        );
+        // A global id is not a cursor.
+        assert_eq!(decode_cursor::<entity::function::Entity>(&id), None);
         assert_eq!(
             decode_handoff_cursor(&handoff_cursor((-5, 7))),
             Some((-5, 7))
@@ -109,15 +127,19 @@ mod tests {
 
     #[test]
     fn the_wire_format_is_unchanged() {
-        // Ids and cursors handed out before stay valid.
+        // Ids handed out before stay valid (cursors are short-lived and changed kind
+        // with the 2026-11 schema; see CHANGELOG.md).
         assert_eq!(
             global_of("Function", 1).0,
             URL_SAFE_NO_PAD.encode("Function:1")
         );
-        assert_eq!(cursor(3), URL_SAFE_NO_PAD.encode("after:3"));
+        assert_eq!(
+            cursor::<entity::person::Entity>(3),
+            URL_SAFE_NO_PAD.encode("PersonCursor:3")
+        );
         assert_eq!(
             handoff_cursor((10, 3)),
-            URL_SAFE_NO_PAD.encode("handoff:10:3")
+            URL_SAFE_NO_PAD.encode("HandoffCursor:10:3")
         );
     }
 }

@@ -42,7 +42,10 @@ pub fn build(
     )
     .data(db)
     .data(metrics)
-    .extension(ErrorCodes)
+    .extension(ErrorCodes {
+        max_depth: limits.max_depth,
+        max_complexity: limits.max_complexity,
+    })
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .finish()

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 /// A RACI role, as the findings see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     Responsible,
     Accountable,
@@ -12,6 +12,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role's name as the API spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Responsible => "RESPONSIBLE",
+            Role::Accountable => "ACCOUNTABLE",
+            Role::Consulted => "CONSULTED",
+            Role::Informed => "INFORMED",
+        }
+    }
+
     /// ACCOUNTABLE and RESPONSIBLE are the roles that own a touchpoint.
     pub fn owns(self) -> bool {
         matches!(self, Role::Accountable | Role::Responsible)
@@ -56,6 +66,9 @@ pub struct Finding {
     pub function_ids: Vec<i64>,
     /// For UNACKNOWLEDGED: (people who acknowledged, people of the function).
     pub coverage: Option<(i64, i64)>,
+    /// For UNACKNOWLEDGED: the role not acknowledged (a function both ACCOUNTABLE and
+    /// RESPONSIBLE for a touchpoint can have a finding for each).
+    pub role: Option<Role>,
 }
 
 /// One responsibility as the findings see it.
@@ -110,6 +123,7 @@ pub fn findings(input: &OwnershipInput) -> Vec<Finding> {
             touchpoint_id,
             function_ids,
             coverage: None,
+            role: None,
         };
         let accountable = with_role(Role::Accountable);
         match accountable.len() {
@@ -144,12 +158,18 @@ pub fn findings(input: &OwnershipInput) -> Vec<Finding> {
                     touchpoint_id,
                     function_ids: vec![r.function_id],
                     coverage: Some((acknowledged as i64, people.len() as i64)),
+                    role: Some(r.role),
                 });
             }
         }
     }
     out.sort_by(|a, b| {
-        (a.touchpoint_id, a.kind, &a.function_ids).cmp(&(b.touchpoint_id, b.kind, &b.function_ids))
+        (a.touchpoint_id, a.kind, &a.function_ids, a.role).cmp(&(
+            b.touchpoint_id,
+            b.kind,
+            &b.function_ids,
+            b.role,
+        ))
     });
     out
 }

@@ -79,14 +79,29 @@ pub struct Batch {
     pub duplicates: i64,
 }
 
-/// Parses an RFC 3339 instant to microseconds since the epoch.
+/// How far after the server's clock an interaction may be dated: enough for clocks a
+/// little apart, not for a wrong year.
+pub const FUTURE_LEEWAY_MICROS: i64 = 24 * 3600 * 1_000_000;
+
+/// Parses an RFC 3339 instant (with its offset) to microseconds since the epoch.
 pub fn parse_instant(text: &str) -> Option<i64> {
     let parsed = DateTime::parse_from_rfc3339(text.trim()).ok()?;
-    let micros = parsed.timestamp_micros();
-    // Years 0001–9999 only, so every recorded instant prints back as RFC 3339.
-    (-62_135_596_800_000_000..=253_402_300_799_999_999)
-        .contains(&micros)
-        .then_some(micros)
+    Some(parsed.timestamp_micros())
+}
+
+/// Why an interaction's instant is refused, if it is: interactions happen between
+/// 1970-01-01T00:00:00Z and one day after the server's clock (`now`, microseconds).
+pub fn check_instant(at: i64, now: i64) -> Option<String> {
+    if at < 0 {
+        Some("an interaction cannot be dated before 1970-01-01T00:00:00Z".to_owned())
+    } else if at > now.saturating_add(FUTURE_LEEWAY_MICROS) {
+        Some(format!(
+            "an interaction cannot be dated more than a day after the server's clock ({})",
+            crate::db::format_instant(now)
+        ))
+    } else {
+        None
+    }
 }
 
 /// Refuses a batch larger than [`MAX_BATCH`].
@@ -108,7 +123,11 @@ pub fn check_size(items: &[InteractionInput]) -> Write<()> {
 /// Names and external ids of the organization's functions and touchpoints, and the
 /// people the batch names.
 pub struct Lookup {
+    /// The server's clock when the batch arrived, in microseconds.
+    now: i64,
     function_ids: HashSet<i64>,
+    /// Archived functions by id, with their names.
+    archived_functions: HashMap<i64, String>,
     function_by_name: HashMap<String, i64>,
     function_by_external: HashMap<String, i64>,
     touchpoint_ids: HashSet<i64>,
@@ -122,13 +141,15 @@ impl Lookup {
         organization_id: i64,
         items: &[InteractionInput],
     ) -> ApiResult<Lookup> {
-        let functions: Vec<(i64, String, Option<String>)> =
+        let functions: Vec<(i64, String, Option<String>, bool, String)> =
             in_org::<function::Entity>(organization_id)
                 .select_only()
                 .columns([
                     function::Column::Id,
                     function::Column::NameKey,
                     function::Column::ExternalId,
+                    function::Column::Archived,
+                    function::Column::Name,
                 ])
                 .into_tuple()
                 .all(db)
@@ -157,7 +178,13 @@ impl Lookup {
             person_ids.extend(found);
         }
         Ok(Lookup {
+            now: crate::db::now_micros(),
             function_ids: functions.iter().map(|f| f.0).collect(),
+            archived_functions: functions
+                .iter()
+                .filter(|f| f.3)
+                .map(|f| (f.0, f.4.clone()))
+                .collect(),
             function_by_name: functions.iter().map(|f| (f.1.clone(), f.0)).collect(),
             function_by_external: functions
                 .iter()
@@ -247,30 +274,62 @@ fn check_item(
             "a caseRef has at most 200 characters, without NUL",
         );
     }
-    let at = parse_instant(&item.occurred_at);
-    if at.is_none() {
-        error(
-            "occurredAt",
-            UserErrorCode::Invalid,
-            "not an RFC 3339 instant between years 1 and 9999, like 2026-03-01T09:30:00Z",
-        );
-    }
-    let function_id = lookup.function(&item.function);
-    if function_id.is_none() {
-        error(
-            "function",
-            UserErrorCode::NotFound,
-            "no such function in the organization",
-        );
-    }
+    let at = match parse_instant(&item.occurred_at) {
+        None => {
+            error(
+                "occurredAt",
+                UserErrorCode::Invalid,
+                "not an RFC 3339 instant with an offset, like 2026-03-01T09:30:00Z",
+            );
+            None
+        }
+        Some(at) => match check_instant(at, lookup.now) {
+            Some(reason) => {
+                error("occurredAt", UserErrorCode::Invalid, &reason);
+                None
+            }
+            None => Some(at),
+        },
+    };
+    let function_id = match lookup.function(&item.function) {
+        None => {
+            let message = match &item.function {
+                FunctionRef::Id(_) => "no function with this id in the organization".to_owned(),
+                FunctionRef::ExternalId(external) => format!(
+                    "no function with externalId `{}` in the organization",
+                    external.trim()
+                ),
+                FunctionRef::Name(name) => {
+                    format!("no function named `{}` in the organization", name.trim())
+                }
+            };
+            error("function", UserErrorCode::NotFound, &message);
+            None
+        }
+        Some(id) => match lookup.archived_functions.get(&id) {
+            Some(name) => {
+                error(
+                    "function",
+                    UserErrorCode::Invalid,
+                    &format!(
+                        "function `{name}` is archived: unarchive it to record interactions it handled"
+                    ),
+                );
+                None
+            }
+            None => Some(id),
+        },
+    };
     let touchpoint_id = item.touchpoint.as_ref().and_then(|reference| {
         let found = lookup.touchpoint(reference);
         if found.is_none() {
-            error(
-                "touchpoint",
-                UserErrorCode::NotFound,
-                "no such touchpoint in the organization",
-            );
+            let message = match reference {
+                TouchpointRef::Id(_) => "no touchpoint with this id in the organization".to_owned(),
+                TouchpointRef::Name(name) => {
+                    format!("no touchpoint named `{}` in the organization", name.trim())
+                }
+            };
+            error("touchpoint", UserErrorCode::NotFound, &message);
         }
         found
     });
@@ -280,7 +339,7 @@ fn check_item(
             error(
                 "personId",
                 UserErrorCode::NotFound,
-                "no such person in the organization",
+                "no person with this id in the organization",
             );
         }
         found

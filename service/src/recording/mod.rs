@@ -12,8 +12,8 @@ use sea_orm::{
     FromQueryResult, QueryFilter, QuerySelect, QueryTrait, Set,
 };
 
+pub use input::{parse_instant, FunctionRef, InteractionInput, TouchpointRef, MAX_BATCH, MAX_NOTE};
 use input::{Batch, Lookup, NewInteraction};
-pub use input::{FunctionRef, InteractionInput, TouchpointRef, MAX_BATCH, MAX_NOTE};
 
 use crate::db::{begin_write, now_micros};
 use crate::derived::Cases;

@@ -8,7 +8,7 @@ use service::{function as functions, journey as journeys, person as people};
 use service::{responsibility as responsibilities, touchpoint as touchpoints};
 
 use crate::graphql::ids::row;
-use crate::graphql::types::enums::{ChannelEnum, ExperienceElementEnum, RoleEnum};
+use crate::graphql::types::enums::{ChannelEnum, ExperienceElementEnum, RaciRole};
 
 /// A reference that may be left as it is, cleared (`null`) or set.
 fn change<E: OrgScoped>(id: MaybeUndefined<ID>) -> Option<Option<i64>> {
@@ -248,7 +248,7 @@ pub struct AssignResponsibilityInput {
     /// The function that holds the role.
     pub function_id: ID,
     /// The RACI role; unique per (touchpoint, function, role).
-    pub role: RoleEnum,
+    pub role: RaciRole,
     /// The person who carries the role for the function, if named.
     pub person_id: Option<ID>,
 }

@@ -10,6 +10,7 @@ use crate::auth::may;
 use crate::graphql::context::{db, org_for, written};
 use crate::graphql::ids::row;
 use crate::graphql::types::model::Organization;
+use crate::graphql::types::window::Instant;
 
 /// The function that handled an interaction: exactly one of its id, its HR
 /// `externalId` or its name (case-insensitive).
@@ -37,8 +38,11 @@ pub enum TouchpointRef {
 pub struct InteractionInput {
     /// The case's reference in the ticketing system (1–200 characters).
     pub case_ref: String,
-    /// When it happened, RFC 3339 (e.g. `2026-03-01T09:30:00Z`); kept to the microsecond.
-    pub occurred_at: String,
+    /// When it happened: RFC 3339 with an offset, like `2026-03-01T09:30:00Z` or
+    /// `2026-03-01T10:30:00+01:00` (a time without an offset is refused with a userError,
+    /// never guessed); kept to the microsecond. From 1970-01-01T00:00:00Z to one day
+    /// after the server's clock.
+    pub occurred_at: Instant,
     /// The function that handled the case.
     pub function: FunctionRef,
     /// Where it happened, if known.
@@ -59,7 +63,7 @@ impl From<InteractionInput> for recording::InteractionInput {
     fn from(input: InteractionInput) -> Self {
         recording::InteractionInput {
             case_ref: input.case_ref,
-            occurred_at: input.occurred_at,
+            occurred_at: input.occurred_at.into_text(),
             function: match input.function {
                 FunctionRef::Id(id) => recording::FunctionRef::Id(row::<function::Entity>(&id)),
                 FunctionRef::ExternalId(e) => recording::FunctionRef::ExternalId(e),
@@ -120,7 +124,9 @@ impl InteractionMutation {
     async fn record_interactions(
         &self,
         ctx: &Context<'_>,
-        input: Vec<InteractionInput>,
+        #[graphql(desc = "The interactions, 1 to 10,000; all are recorded or none.")] input: Vec<
+            InteractionInput,
+        >,
     ) -> ApiResult<RecordInteractionsPayload> {
         let org = org_for(ctx, may::RECORD)?;
         let items = input.into_iter().map(Into::into).collect();
@@ -148,6 +154,7 @@ impl InteractionMutation {
     async fn update_settings(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The settings to change; omitted ones keep their values.")]
         input: UpdateSettingsInput,
     ) -> ApiResult<SettingsPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;

@@ -9,6 +9,8 @@ use async_graphql::{MergedObject, Object};
 
 use crate::graphql::types::enums::UserErrorCodeEnum;
 
+/// Every change: the organization's model, the interaction log and the settings. Each
+/// mutation is atomic and reports what the caller can fix in `userErrors`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(model::ModelMutation, interaction::InteractionMutation);
 

@@ -58,7 +58,7 @@ impl ModelMutation {
     async fn create_function(
         &self,
         ctx: &Context<'_>,
-        input: CreateFunctionInput,
+        #[graphql(desc = "The new function.")] input: CreateFunctionInput,
     ) -> ApiResult<FunctionPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
         FunctionPayload::from_write(
@@ -71,7 +71,8 @@ impl ModelMutation {
     async fn update_function(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The global id of the function to change.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted fields keep their values.")]
         input: UpdateFunctionInput,
     ) -> ApiResult<FunctionPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
@@ -85,8 +86,12 @@ impl ModelMutation {
     async fn archive_function(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default = true)] archived: bool,
+        #[graphql(desc = "The global id of the function to archive or bring back.")] id: ID,
+        #[graphql(
+            default = true,
+            desc = "`true` (the default) archives it; `false` brings it back."
+        )]
+        archived: bool,
     ) -> ApiResult<FunctionPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
         FunctionPayload::from_write(
@@ -105,7 +110,7 @@ impl ModelMutation {
     async fn create_person(
         &self,
         ctx: &Context<'_>,
-        input: CreatePersonInput,
+        #[graphql(desc = "The new person.")] input: CreatePersonInput,
     ) -> ApiResult<PersonPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
         PersonPayload::from_write(person::create(db(ctx)?, org, input.into()).await, Person)
@@ -115,7 +120,8 @@ impl ModelMutation {
     async fn update_person(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The global id of the person to change.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted fields keep their values.")]
         input: UpdatePersonInput,
     ) -> ApiResult<PersonPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
@@ -129,8 +135,12 @@ impl ModelMutation {
     async fn archive_person(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default = true)] archived: bool,
+        #[graphql(desc = "The global id of the person to archive or bring back.")] id: ID,
+        #[graphql(
+            default = true,
+            desc = "`true` (the default) archives it; `false` brings it back."
+        )]
+        archived: bool,
     ) -> ApiResult<PersonPayload> {
         let org = org_for(ctx, may::SYNC_PEOPLE)?;
         PersonPayload::from_write(
@@ -144,7 +154,7 @@ impl ModelMutation {
     async fn create_journey(
         &self,
         ctx: &Context<'_>,
-        input: CreateJourneyInput,
+        #[graphql(desc = "The new journey.")] input: CreateJourneyInput,
     ) -> ApiResult<JourneyPayload> {
         let org = org_for(ctx, may::EDIT)?;
         JourneyPayload::from_write(journey::create(db(ctx)?, org, input.into()).await, Journey)
@@ -154,7 +164,8 @@ impl ModelMutation {
     async fn update_journey(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The global id of the journey to change.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted fields keep their values.")]
         input: UpdateJourneyInput,
     ) -> ApiResult<JourneyPayload> {
         let org = org_for(ctx, may::EDIT)?;
@@ -168,8 +179,12 @@ impl ModelMutation {
     async fn archive_journey(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default = true)] archived: bool,
+        #[graphql(desc = "The global id of the journey to archive or bring back.")] id: ID,
+        #[graphql(
+            default = true,
+            desc = "`true` (the default) archives it; `false` brings it back."
+        )]
+        archived: bool,
     ) -> ApiResult<JourneyPayload> {
         let org = org_for(ctx, may::EDIT)?;
         JourneyPayload::from_write(
@@ -180,7 +195,11 @@ impl ModelMutation {
     }
 
     /// Adds a stage to a journey. Roles: EDITOR, ADMIN.
-    async fn add_stage(&self, ctx: &Context<'_>, input: AddStageInput) -> ApiResult<StagePayload> {
+    async fn add_stage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new stage.")] input: AddStageInput,
+    ) -> ApiResult<StagePayload> {
         let org = org_for(ctx, may::EDIT)?;
         StagePayload::from_write(journey::add_stage(db(ctx)?, org, input.into()).await, Stage)
     }
@@ -189,7 +208,8 @@ impl ModelMutation {
     async fn update_stage(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The global id of the stage to change.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted fields keep their values.")]
         input: UpdateStageInput,
     ) -> ApiResult<StagePayload> {
         let org = org_for(ctx, may::EDIT)?;
@@ -200,7 +220,11 @@ impl ModelMutation {
     }
 
     /// Removes a stage; its touchpoints stay, without a stage. Roles: EDITOR, ADMIN.
-    async fn remove_stage(&self, ctx: &Context<'_>, id: ID) -> ApiResult<StagePayload> {
+    async fn remove_stage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the stage to remove.")] id: ID,
+    ) -> ApiResult<StagePayload> {
         let org = org_for(ctx, may::EDIT)?;
         StagePayload::from_write(
             journey::remove_stage(db(ctx)?, org, row::<stages::Entity>(&id)).await,
@@ -212,7 +236,7 @@ impl ModelMutation {
     async fn create_touchpoint(
         &self,
         ctx: &Context<'_>,
-        input: CreateTouchpointInput,
+        #[graphql(desc = "The new touchpoint.")] input: CreateTouchpointInput,
     ) -> ApiResult<TouchpointPayload> {
         let org = org_for(ctx, may::EDIT)?;
         TouchpointPayload::from_write(
@@ -225,7 +249,8 @@ impl ModelMutation {
     async fn update_touchpoint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The global id of the touchpoint to change.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted fields keep their values.")]
         input: UpdateTouchpointInput,
     ) -> ApiResult<TouchpointPayload> {
         let org = org_for(ctx, may::EDIT)?;
@@ -239,8 +264,12 @@ impl ModelMutation {
     async fn archive_touchpoint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default = true)] archived: bool,
+        #[graphql(desc = "The global id of the touchpoint to archive or bring back.")] id: ID,
+        #[graphql(
+            default = true,
+            desc = "`true` (the default) archives it; `false` brings it back."
+        )]
+        archived: bool,
     ) -> ApiResult<TouchpointPayload> {
         let org = org_for(ctx, may::EDIT)?;
         TouchpointPayload::from_write(
@@ -259,6 +288,7 @@ impl ModelMutation {
     async fn assign_responsibility(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The touchpoint, the function and the role.")]
         input: AssignResponsibilityInput,
     ) -> ApiResult<ResponsibilityPayload> {
         let org = org_for(ctx, may::EDIT)?;
@@ -272,7 +302,8 @@ impl ModelMutation {
     async fn update_responsibility(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The global id of the responsibility to change.")] id: ID,
+        #[graphql(desc = "The fields to change; omitted fields keep their values.")]
         input: UpdateResponsibilityInput,
     ) -> ApiResult<ResponsibilityPayload> {
         let org = org_for(ctx, may::EDIT)?;
@@ -292,7 +323,7 @@ impl ModelMutation {
     async fn remove_responsibility(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The global id of the responsibility to remove.")] id: ID,
     ) -> ApiResult<ResponsibilityPayload> {
         let org = org_for(ctx, may::EDIT)?;
         ResponsibilityPayload::from_write(
@@ -307,7 +338,10 @@ impl ModelMutation {
     async fn acknowledge_responsibility(
         &self,
         ctx: &Context<'_>,
-        responsibility_id: ID,
+        #[graphql(desc = "The global id of the responsibility.")] responsibility_id: ID,
+        #[graphql(
+            desc = "The global id of the person acknowledging it (a VIEWER may only name themselves)."
+        )]
         person_id: ID,
     ) -> ApiResult<AcknowledgementPayload> {
         let viewer = viewer(ctx)?;

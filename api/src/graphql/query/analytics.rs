@@ -1,6 +1,5 @@
 //! Reading the silo analytics.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, InputObject, Object, ID};
 use entity::{function, touchpoint};
 use service::handoff::{self, HandoffFilter};
@@ -10,6 +9,7 @@ use service::{report, ApiError, ApiResult};
 use crate::graphql::context::{db, page_size, viewer};
 use crate::graphql::ids::{self, row};
 use crate::graphql::types::case::{Case, Handoff};
+use crate::graphql::types::connection::{Connection as _, HandoffConnection};
 use crate::graphql::types::enums::{ComparisonPeriod, HandoffFlagEnum};
 use crate::graphql::types::findings::OwnershipFinding;
 use crate::graphql::types::network::HandoffNetwork;
@@ -51,7 +51,11 @@ impl HandoffFilterInput {
 impl AnalyticsQuery {
     /// A case's chain: its interactions in order and its handoffs with their flags;
     /// `null` when no interaction of it is recorded.
-    async fn case(&self, ctx: &Context<'_>, case_ref: String) -> ApiResult<Option<Case>> {
+    async fn case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The case's reference in the ticketing system.")] case_ref: String,
+    ) -> ApiResult<Option<Case>> {
         let org = viewer(ctx)?.organization_id;
         Ok(handoff::case_chain(db(ctx)?, org, &case_ref)
             .await?
@@ -67,7 +71,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Which handoffs; every condition given must hold (all when omitted).")]
         filter: Option<HandoffFilterInput>,
-    ) -> ApiResult<Connection<String, Handoff, EmptyFields>> {
+    ) -> ApiResult<HandoffConnection> {
         let first = page_size(first)?;
         let after = after
             .map(|cursor| {
@@ -77,13 +81,18 @@ impl AnalyticsQuery {
             .transpose()?;
         let filter = filter.unwrap_or_default().into_filter()?;
         let org = viewer(ctx)?.organization_id;
-        let (handoffs, has_next) = handoff::list(db(ctx)?, org, &filter, first, after).await?;
-        let mut connection = Connection::new(after.is_some(), has_next);
-        connection.edges = handoffs
+        let request = handoff::HandoffPageRequest {
+            first,
+            after,
+            with_total: ctx.look_ahead().field("totalCount").exists(),
+        };
+        let page = handoff::list(db(ctx)?, org, &filter, request).await?;
+        let items = page
+            .items
             .into_iter()
-            .map(|h| Edge::new(ids::handoff_cursor(handoff::position(&h)), Handoff(h)))
+            .map(|h| (ids::handoff_cursor(handoff::position(&h)), Handoff(h)))
             .collect();
-        Ok(connection)
+        Ok(HandoffConnection::new(items, page.has_next, page.total))
     }
 
     /// Silo handoffs per function and touchpoint over a window, optionally compared

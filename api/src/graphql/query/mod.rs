@@ -5,5 +5,8 @@ mod model;
 
 use async_graphql::MergedObject;
 
+/// Everything that can be read: the organization's model (functions, people, journeys,
+/// touchpoints, responsibilities), its interaction log and the silo analytics. Every
+/// field is scoped to the token's organization.
 #[derive(MergedObject, Default)]
 pub struct Query(model::ModelQuery, analytics::AnalyticsQuery);

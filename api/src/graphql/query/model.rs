@@ -7,9 +7,12 @@ use service::ApiResult;
 
 use crate::graphql::context::{db, page_request, viewer};
 use crate::graphql::ids::{self, row};
-use crate::graphql::types::case::Interaction;
-use crate::graphql::types::connection::{list, List};
-use crate::graphql::types::enums::{ChannelEnum, RoleEnum};
+use crate::graphql::types::case::{Handoff, Interaction};
+use crate::graphql::types::connection::{
+    list, FunctionConnection, JourneyConnection, PersonConnection, ResponsibilityConnection,
+    TouchpointConnection,
+};
+use crate::graphql::types::enums::{ChannelEnum, RaciRole};
 use crate::graphql::types::model::{
     Function, Journey, Organization, Person, Responsibility, Stage, Touchpoint, ViewerInfo,
 };
@@ -74,7 +77,7 @@ pub struct ResponsibilityFilter {
     /// Roles of this function.
     pub function_id: Option<ID>,
     /// Roles of this kind.
-    pub role: Option<RoleEnum>,
+    pub role: Option<RaciRole>,
 }
 
 /// The row of entity `E` a global id names, in the caller's organization.
@@ -111,7 +114,11 @@ impl ModelQuery {
     }
 
     /// Any record by its global id; `null` when it does not exist in the organization.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as any `id` field gives it.")] id: ID,
+    ) -> ApiResult<Option<Node>> {
         let org = viewer(ctx)?.organization_id;
         let db = db(ctx)?;
         let Some((kind, row)) = ids::node(&id) else {
@@ -139,12 +146,19 @@ impl ModelQuery {
             "Interaction" => service::handoff::interaction(db, org, row)
                 .await?
                 .map(|i| Node::Interaction(Interaction(i))),
+            "Handoff" => service::handoff::get(db, org, row)
+                .await?
+                .map(|h| Node::Handoff(Handoff(h))),
             _ => None,
         })
     }
 
     /// A function by id; `null` when it does not exist in the organization.
-    async fn function(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Function>> {
+    async fn function(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The function's global id.")] id: ID,
+    ) -> ApiResult<Option<Function>> {
         Ok(by_id::<function::Entity>(ctx, &id).await?.map(Function))
     }
 
@@ -157,8 +171,8 @@ impl ModelQuery {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<FunctionFilter>,
-    ) -> ApiResult<List<Function>> {
-        let request = page_request(ctx, first, after.as_deref())?;
+    ) -> ApiResult<FunctionConnection> {
+        let request = page_request::<function::Entity>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = service::function::FunctionFilter {
             name: filter.name,
@@ -168,11 +182,15 @@ impl ModelQuery {
         };
         let org = viewer(ctx)?.organization_id;
         let page = service::function::list(db(ctx)?, org, &filter, request).await?;
-        Ok(list(page, |m| m.id, Function, request.after.is_some()))
+        Ok(list::<function::Entity, _, _>(page, |m| m.id, Function))
     }
 
     /// A person by id; `null` when they do not exist in the organization.
-    async fn person(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Person>> {
+    async fn person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person's global id.")] id: ID,
+    ) -> ApiResult<Option<Person>> {
         Ok(by_id::<person::Entity>(ctx, &id).await?.map(Person))
     }
 
@@ -185,8 +203,8 @@ impl ModelQuery {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<PersonFilter>,
-    ) -> ApiResult<List<Person>> {
-        let request = page_request(ctx, first, after.as_deref())?;
+    ) -> ApiResult<PersonConnection> {
+        let request = page_request::<person::Entity>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = service::person::PersonFilter {
             name: filter.name,
@@ -195,11 +213,15 @@ impl ModelQuery {
         };
         let org = viewer(ctx)?.organization_id;
         let page = service::person::list(db(ctx)?, org, &filter, request).await?;
-        Ok(list(page, |m| m.id, Person, request.after.is_some()))
+        Ok(list::<person::Entity, _, _>(page, |m| m.id, Person))
     }
 
     /// A journey by id; `null` when it does not exist in the organization.
-    async fn journey(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Journey>> {
+    async fn journey(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The journey's global id.")] id: ID,
+    ) -> ApiResult<Option<Journey>> {
         Ok(by_id::<journey::Entity>(ctx, &id).await?.map(Journey))
     }
 
@@ -212,8 +234,8 @@ impl ModelQuery {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<JourneyFilter>,
-    ) -> ApiResult<List<Journey>> {
-        let request = page_request(ctx, first, after.as_deref())?;
+    ) -> ApiResult<JourneyConnection> {
+        let request = page_request::<journey::Entity>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = service::journey::JourneyFilter {
             name: filter.name,
@@ -221,11 +243,15 @@ impl ModelQuery {
         };
         let org = viewer(ctx)?.organization_id;
         let page = service::journey::list(db(ctx)?, org, &filter, request).await?;
-        Ok(list(page, |m| m.id, Journey, request.after.is_some()))
+        Ok(list::<journey::Entity, _, _>(page, |m| m.id, Journey))
     }
 
     /// A touchpoint by id; `null` when it does not exist in the organization.
-    async fn touchpoint(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Touchpoint>> {
+    async fn touchpoint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The touchpoint's global id.")] id: ID,
+    ) -> ApiResult<Option<Touchpoint>> {
         Ok(by_id::<touchpoint::Entity>(ctx, &id).await?.map(Touchpoint))
     }
 
@@ -238,8 +264,8 @@ impl ModelQuery {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<TouchpointFilter>,
-    ) -> ApiResult<List<Touchpoint>> {
-        let request = page_request(ctx, first, after.as_deref())?;
+    ) -> ApiResult<TouchpointConnection> {
+        let request = page_request::<touchpoint::Entity>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = service::touchpoint::TouchpointFilter {
             name: filter.name,
@@ -250,11 +276,15 @@ impl ModelQuery {
         };
         let org = viewer(ctx)?.organization_id;
         let page = service::touchpoint::list(db(ctx)?, org, &filter, request).await?;
-        Ok(list(page, |m| m.id, Touchpoint, request.after.is_some()))
+        Ok(list::<touchpoint::Entity, _, _>(page, |m| m.id, Touchpoint))
     }
 
     /// A responsibility by id; `null` when it does not exist in the organization.
-    async fn responsibility(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Responsibility>> {
+    async fn responsibility(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The responsibility's global id.")] id: ID,
+    ) -> ApiResult<Option<Responsibility>> {
         Ok(by_id::<responsibility::Entity>(ctx, &id)
             .await?
             .map(Responsibility))
@@ -269,8 +299,8 @@ impl ModelQuery {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Which rows; every condition given must hold (all when omitted).")]
         filter: Option<ResponsibilityFilter>,
-    ) -> ApiResult<List<Responsibility>> {
-        let request = page_request(ctx, first, after.as_deref())?;
+    ) -> ApiResult<ResponsibilityConnection> {
+        let request = page_request::<responsibility::Entity>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = service::responsibility::ResponsibilityFilter {
             touchpoint_id: filter_id::<touchpoint::Entity>(&filter.touchpoint_id),
@@ -279,11 +309,10 @@ impl ModelQuery {
         };
         let org = viewer(ctx)?.organization_id;
         let page = service::responsibility::list(db(ctx)?, org, &filter, request).await?;
-        Ok(list(
+        Ok(list::<responsibility::Entity, _, _>(
             page,
             |m| m.id,
             Responsibility,
-            request.after.is_some(),
         ))
     }
 }

@@ -1,22 +1,22 @@
 //! A case's chain: its interactions in order and its handoffs with their flags.
 
-use async_graphql::{Object, ID};
-use chrono::{DateTime, Utc};
-use service::handoff;
+use async_graphql::{Context, Object, ID};
+use service::{handoff, ApiResult};
 
 use super::enums::HandoffFlagEnum;
-use super::model::{Function, Touchpoint};
-use super::window::instant;
-use crate::graphql::ids;
+use super::model::{Function, Person, Touchpoint};
+use super::window::{instant, Instant};
+use crate::graphql::{context, ids, loader};
 
 /// A derived handoff: a case passed from one function to another.
+#[derive(Clone)]
 pub struct Handoff(pub handoff::Handoff);
 
 /// A derived handoff: a case passed from one function to another.
 #[Object]
 impl Handoff {
-    /// Opaque; the id of the handoff's second interaction's place in its case.
-    async fn id(&self) -> ID {
+    /// The global id, opaque; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
         ids::global_of("Handoff", self.0.step.interaction_id)
     }
     /// The case the handoff belongs to; `case(caseRef:)` shows its whole chain.
@@ -36,7 +36,7 @@ impl Handoff {
         self.0.touchpoint().cloned().map(Touchpoint)
     }
     /// When the second interaction happened.
-    async fn at(&self) -> DateTime<Utc> {
+    async fn at(&self) -> Instant {
         instant(self.0.step.at)
     }
     /// The global id of the first interaction.
@@ -62,6 +62,7 @@ impl Handoff {
 }
 
 /// One recorded event of a case.
+#[derive(Clone)]
 pub struct Interaction(pub handoff::Interaction);
 
 /// One recorded event of a case.
@@ -72,7 +73,7 @@ impl Interaction {
         ids::global::<entity::interaction::Entity>(self.0.model.id)
     }
     /// When it happened.
-    async fn occurred_at(&self) -> DateTime<Utc> {
+    async fn occurred_at(&self) -> Instant {
         instant(self.0.model.occurred_at)
     }
     /// The function that handled the case.
@@ -82,6 +83,18 @@ impl Interaction {
     /// `null` when recorded without one.
     async fn touchpoint(&self) -> Option<Touchpoint> {
         self.0.touchpoint().cloned().map(Touchpoint)
+    }
+    /// The case's reference in the ticketing system; `case(caseRef:)` shows its chain.
+    async fn case_ref(&self) -> &str {
+        &self.0.case_ref
+    }
+    /// The person who handled it; `null` when recorded without one.
+    async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
+        Ok(
+            loader::one::<entity::person::Entity>(context::loader(ctx)?, self.0.model.person_id)
+                .await?
+                .map(Person),
+        )
     }
     /// The person's global id; `null` when recorded without one.
     async fn person_id(&self) -> Option<ID> {

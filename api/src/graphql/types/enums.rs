@@ -34,14 +34,15 @@ pub enum ChannelEnum {
     Other,
 }
 
-/// A RACI role.
+/// A function's part in a touchpoint, in a RACI matrix (not an access role: those are
+/// `AccessRole`).
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(
-    name = "Role",
+    name = "RaciRole",
     remote = "entity::enums::Role",
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
-pub enum RoleEnum {
+pub enum RaciRole {
     /// Does the work at the touchpoint.
     Responsible,
     /// Owns the outcome; every touchpoint should have exactly one.

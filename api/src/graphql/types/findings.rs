@@ -3,7 +3,7 @@
 use async_graphql::Object;
 use service::ownership;
 
-use super::enums::{FindingKindEnum, SeverityEnum};
+use super::enums::{FindingKindEnum, RaciRole, SeverityEnum};
 use super::model::{Function, Touchpoint};
 
 /// A gap in the responsibility map.
@@ -42,7 +42,17 @@ impl OwnershipFinding {
     async fn people(&self) -> Option<i64> {
         self.0.finding.coverage.map(|c| c.1)
     }
-    /// A sentence for a human.
+    /// For UNACKNOWLEDGED: the role not acknowledged by all (a function that is both
+    /// ACCOUNTABLE and RESPONSIBLE can have a finding for each); `null` otherwise.
+    async fn role(&self) -> Option<RaciRole> {
+        self.0.finding.role.map(|role| match role {
+            service::rules::ownership::Role::Responsible => RaciRole::Responsible,
+            service::rules::ownership::Role::Accountable => RaciRole::Accountable,
+            service::rules::ownership::Role::Consulted => RaciRole::Consulted,
+            service::rules::ownership::Role::Informed => RaciRole::Informed,
+        })
+    }
+    /// A sentence for a human, naming the touchpoint and the functions.
     async fn message(&self) -> String {
         self.0.message()
     }

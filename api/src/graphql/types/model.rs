@@ -8,8 +8,8 @@ use service::scoped::OrgScoped;
 use service::touchpoint::ExperienceElement;
 use service::ApiResult;
 
-use super::enums::{ChannelEnum, ExperienceElementEnum, RoleEnum};
-use super::window::instant;
+use super::enums::{ChannelEnum, ExperienceElementEnum, RaciRole};
+use super::window::{instant, Instant};
 use crate::auth::AccessRole;
 use crate::graphql::context::{self, db};
 use crate::graphql::ids::global;
@@ -306,7 +306,7 @@ impl Responsibility {
         global::<responsibility::Entity>(self.0.id)
     }
     /// The RACI role.
-    async fn role(&self) -> RoleEnum {
+    async fn role(&self) -> RaciRole {
         self.0.role.into()
     }
     /// The touchpoint the role is on.
@@ -372,7 +372,7 @@ impl Acknowledgement {
         .map(Responsibility))
     }
     /// When.
-    async fn acknowledged_at(&self) -> chrono::DateTime<chrono::Utc> {
+    async fn acknowledged_at(&self) -> Instant {
         instant(self.0.acknowledged_at)
     }
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Interface, ID};
 
-use super::case::Interaction;
+use super::case::{Handoff, Interaction};
 use super::model::{Function, Journey, Person, Responsibility, Stage, Touchpoint};
 
 /// Anything with a global id.
@@ -20,4 +20,5 @@ pub enum Node {
     Touchpoint(Touchpoint),
     Responsibility(Responsibility),
     Interaction(Interaction),
+    Handoff(Handoff),
 }

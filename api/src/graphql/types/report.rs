@@ -199,10 +199,6 @@ impl FunctionReport {
     async fn handoffs_in(&self) -> i64 {
         self.0.figures.handoffs_in
     }
-    /// Flag counts of the handoffs from this function.
-    async fn out(&self) -> FlagFigures {
-        self.0.figures.out.into()
-    }
     /// DEFERRAL_TO_CX handoffs from this function.
     async fn deferrals_to_cx(&self) -> i64 {
         self.0.figures.out.deferrals_to_cx
@@ -291,7 +287,8 @@ impl SiloReport {
     async fn totals(&self) -> TotalsFigures {
         TotalsFigures(self.0.totals.clone())
     }
-    /// One row per function that handed off, received or touched a case in the window.
+    /// One row per function that handed off, received or touched a case in the window;
+    /// most silo handoffs (out) first, ties in the order the functions were created.
     async fn by_function(&self) -> Vec<FunctionReport> {
         self.0
             .by_function
@@ -301,7 +298,8 @@ impl SiloReport {
             .collect()
     }
     /// One row per touchpoint with handoffs in the window (and one with `touchpoint: null`
-    /// for handoffs without one).
+    /// for handoffs without one); most silo handoffs first, ties with the row without a
+    /// touchpoint first, then in the order the touchpoints were created.
     async fn by_touchpoint(&self) -> Vec<TouchpointReport> {
         self.0
             .by_touchpoint

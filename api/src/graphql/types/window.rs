@@ -1,32 +1,82 @@
 //! Time windows as the API takes and returns them.
 
-use async_graphql::{InputObject, SimpleObject};
-use chrono::{DateTime, Utc};
+use async_graphql::{
+    InputObject, InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value,
+};
+use service::recording::parse_instant;
 use service::rules::Window;
 use service::{ApiError, ApiResult};
 
+/// The API's one time scalar. Sent: RFC 3339 with an offset, like
+/// `2026-03-01T09:30:00Z` or `2026-03-01T10:30:00+01:00`; a time without an offset is
+/// refused, never guessed. Received: RFC 3339 in UTC (`+00:00`), to the microsecond.
+/// Instants are absolute: the offset only says how the sender wrote it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Instant(String);
+
+/// The API's one time scalar. Sent: RFC 3339 with an offset, like
+/// `2026-03-01T09:30:00Z` or `2026-03-01T10:30:00+01:00`; a time without an offset is
+/// refused, never guessed. Received: RFC 3339 in UTC (`+00:00`), to the microsecond.
+/// Instants are absolute: the offset only says how the sender wrote it.
+#[Scalar(name = "DateTime")]
+impl ScalarType for Instant {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        // Checked where it is used, so that a batch reports each bad item by its index.
+        match value {
+            Value::String(text) => Ok(Instant(text)),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+}
+
+impl Instant {
+    /// The text as sent.
+    pub fn into_text(self) -> String {
+        self.0
+    }
+
+    /// Microseconds since the epoch; BAD_USER_INPUT naming `what` when it is not an
+    /// instant.
+    fn micros(&self, what: &str) -> ApiResult<i64> {
+        parse_instant(&self.0).ok_or_else(|| {
+            ApiError::bad_input(format!(
+                "{what} `{}` is not an RFC 3339 instant with an offset, like 2026-03-01T00:00:00Z",
+                self.0
+            ))
+        })
+    }
+}
+
 /// A half-open window `[from, to)`; either end may be left open.
-#[derive(InputObject, Clone, Copy, Debug, Default)]
+#[derive(InputObject, Clone, Debug, Default)]
 pub struct WindowInput {
     /// Start, inclusive; `null` means since the first interaction.
-    pub from: Option<DateTime<Utc>>,
+    pub from: Option<Instant>,
     /// End, exclusive; `null` means up to now and beyond.
-    pub to: Option<DateTime<Utc>>,
+    pub to: Option<Instant>,
 }
 
 /// The window a figure covers.
-#[derive(SimpleObject, Clone, Copy, Debug)]
+#[derive(SimpleObject, Clone, Debug)]
 #[graphql(name = "Window")]
 pub struct WindowOutput {
     /// Start, inclusive; `null` when open.
-    pub from: Option<DateTime<Utc>>,
+    pub from: Option<Instant>,
     /// End, exclusive; `null` when open.
-    pub to: Option<DateTime<Utc>>,
+    pub to: Option<Instant>,
 }
 
-/// Microseconds to an instant.
-pub fn instant(micros: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(micros).unwrap_or_default()
+/// Microseconds to an instant, in UTC.
+pub fn instant(micros: i64) -> Instant {
+    Instant(
+        chrono::DateTime::from_timestamp_micros(micros)
+            .unwrap_or_default()
+            .to_rfc3339(),
+    )
 }
 
 impl WindowInput {
@@ -34,8 +84,8 @@ impl WindowInput {
     pub fn resolve(input: Option<WindowInput>) -> ApiResult<Window> {
         let input = input.unwrap_or_default();
         let window = Window {
-            from: input.from.map(|t| t.timestamp_micros()),
-            to: input.to.map(|t| t.timestamp_micros()),
+            from: input.from.map(|t| t.micros("`from`")).transpose()?,
+            to: input.to.map(|t| t.micros("`to`")).transpose()?,
         };
         if let (Some(from), Some(to)) = (window.from, window.to) {
             if from >= to {

@@ -1,0 +1,94 @@
+//! The README's example requests, run as written against a fresh demo organization.
+
+use api::auth::AccessRole;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+/// The bodies (`-d '…'`) of the curl commands of the README's "Example requests".
+fn example_bodies() -> Vec<(String, Value)> {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("## Example requests")
+        .expect("the README has example requests");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let mut bodies = Vec::new();
+    let mut label = String::new();
+    let mut rest = section;
+    while let Some(at) = rest.find(['#', '-']) {
+        let tail = &rest[at..];
+        if let Some(comment) = tail.strip_prefix("# ") {
+            label = comment.lines().next().unwrap_or_default().to_owned();
+            rest = &comment[label.len()..];
+        } else if let Some(body) = tail.strip_prefix("-d '") {
+            let end = body.find('\'').expect("a body ends with a quote");
+            let json: Value = serde_json::from_str(&body[..end])
+                .unwrap_or_else(|e| panic!("example `{label}` is not JSON: {e}"));
+            bodies.push((label.clone(), json));
+            rest = &body[end..];
+        } else {
+            rest = &tail[1..];
+        }
+    }
+    bodies
+}
+
+/// Every `userErrors` list in `value`, wherever it is.
+fn user_errors(value: &Value, found: &mut Vec<Value>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "userErrors" {
+                    found.extend(inner.as_array().cloned().unwrap_or_default());
+                } else {
+                    user_errors(inner, found);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| user_errors(v, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn readme_examples() {
+    let app = spawn_app().await;
+    let db = service::db::connect(&app.database_url, 1).await.unwrap();
+    api::demo::create(&db, "demo", 2026, 300).await.unwrap();
+    let token = app.token("demo", &[AccessRole::Admin]);
+
+    let bodies = example_bodies();
+    assert_eq!(bodies.len(), 5, "the README's five examples are found");
+    let mut results = Vec::new();
+    for (label, body) in &bodies {
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(&token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "example `{label}`");
+        let json: Value = response.json().await.unwrap();
+        assert!(json.get("errors").is_none(), "example `{label}`: {json}");
+        let mut errors = Vec::new();
+        user_errors(&json, &mut errors);
+        assert!(errors.is_empty(), "example `{label}`: {json}");
+        results.push(json["data"].clone());
+    }
+    // What the examples say they show: the new case is a silo handoff, it is in the
+    // list of silo handoffs and its chain shows the flag.
+    assert_eq!(
+        results[0]["createFunction"]["function"]["name"],
+        "Field Service"
+    );
+    assert_eq!(results[1]["recordInteractions"]["recorded"], 2);
+    assert_eq!(results[1]["recordInteractions"]["newSiloHandoffs"], 1);
+    assert!(results[3]["handoffs"]["totalCount"].as_u64().unwrap() >= 1);
+    let chain = &results[4]["case"];
+    assert_eq!(chain["interactions"].as_array().unwrap().len(), 2);
+    let flags = chain["handoffs"][0]["flags"].as_array().unwrap();
+    assert!(flags.contains(&Value::from("SILO")), "{chain}");
+}
