@@ -4,8 +4,12 @@
 (function () {
   "use strict";
   var root = document.getElementById("graphiql");
+  var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
+  var linked = match ? { Authorization: "Bearer " + decodeURIComponent(match[1]) } : {};
   var props = {
-    fetcher: GraphiQL.createFetcher({ url: root.getAttribute("data-endpoint") }),
+    // The linked token goes with every request, the schema's introspection included;
+    // the headers editor shows it and what is typed there is sent on top.
+    fetcher: GraphiQL.createFetcher({ url: root.getAttribute("data-endpoint"), headers: linked }),
     defaultEditorToolsVisibility: "headers",
     shouldPersistHeaders: false,
     defaultQuery:
@@ -17,10 +21,8 @@
       "  }\n" +
       "}\n",
   };
-  var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
   if (match) {
-    props.headers = JSON.stringify(
-      { Authorization: "Bearer " + decodeURIComponent(match[1]) }, null, 2);
+    props.headers = JSON.stringify(linked, null, 2);
     window.history.replaceState(null, "", window.location.pathname + window.location.search);
   }
   ReactDOM.createRoot(root).render(React.createElement(GraphiQL, props));
