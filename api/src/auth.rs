@@ -68,6 +68,8 @@ pub mod may {
     pub const RECORD: &[AccessRole] = &[Editor, Integration, Admin];
     /// Change the organization's settings.
     pub const ADMINISTER: &[AccessRole] = &[Admin];
+    /// Import log files over HTTP (connectors and administrators).
+    pub const IMPORT: &[AccessRole] = &[Integration, Admin];
 }
 
 impl Viewer {

@@ -46,6 +46,16 @@ SILOSCOPE_JWT_SECRET), SILOSCOPE_MAX_*, SILOSCOPE_REQUEST_TIMEOUT_SECONDS, SILOS
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Load data from files into an organization.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Write an organization's data to files.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Mint a signed token for an organization of the configured database.
     #[command(
         after_help = "Reads SILOSCOPE_JWT_SECRET (the HS256 secret the server \
@@ -88,6 +98,69 @@ tokens for the demo. A second demo refuses to start while the first one runs."
         /// Interactions to generate (roughly).
         #[arg(long, default_value_t = 4000)]
         interactions: usize,
+    },
+}
+
+/// How a log's fields are found, for the help texts.
+const LOG_FIELDS: &str = "Fields (--map field=column): external_id, case_ref, occurred_at, \
+function (a name) or function_external_id, touchpoint, note, customer_action_required. CSV \
+columns are named like the fields by default; in XES the case is the trace's concept:name, \
+the function org:group, the touchpoint the event's concept:name, the time time:timestamp, \
+the externalId identity:id. Reads SILOSCOPE_DATABASE_URL, SILOSCOPE_DB_MAX_CONNECTIONS and \
+SILOSCOPE_LOG.";
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Record an interaction log (CSV or XES, gzip or not): all of it, or nothing when a
+    /// row is bad (every bad row is reported with its line). Importing a file again
+    /// records nothing new.
+    #[command(after_help = LOG_FIELDS)]
+    Interactions {
+        /// The file (.csv, .xes, optionally .gz).
+        file: PathBuf,
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// The format, when the file's name does not tell.
+        #[arg(long, value_enum)]
+        format: Option<crate::logs::Format>,
+        /// Read a field from another column or attribute: field=column (repeatable).
+        #[arg(long = "map", value_name = "FIELD=COLUMN")]
+        map: Vec<String>,
+        /// Record the good rows even when some are bad; the bad ones go to a reject file.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Check every row and report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write the rejected rows (line, field, reason) [default with
+        /// --skip-invalid: FILE.rejects.csv].
+        #[arg(long)]
+        reject_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// Write the interaction log as CSV (the import's columns) or XES (one trace per
+    /// case, the function as org:group), for PM4Py, Disco or Celonis.
+    #[command(after_help = LOG_FIELDS)]
+    Interactions {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// The format.
+        #[arg(long, value_enum)]
+        format: crate::logs::Format,
+        /// Only interactions at or after this instant (RFC 3339 with an offset).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only interactions before this instant (RFC 3339 with an offset).
+        #[arg(long)]
+        to: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -222,6 +295,57 @@ pub async fn run() -> anyhow::Result<()> {
                 "{}",
                 TokenKeys::new(&settings.jwt).mint(&sub, &org, &roles, ttl)?
             );
+        }
+        Command::Import {
+            command:
+                ImportCommand::Interactions {
+                    file,
+                    org,
+                    format,
+                    map,
+                    skip_invalid,
+                    dry_run,
+                    reject_file,
+                },
+        } => {
+            let db = open_existing(&settings).await?;
+            let request = crate::logs::commands::ImportRequest {
+                file,
+                org,
+                format,
+                map,
+                options: service::import::ImportOptions {
+                    dry_run,
+                    skip_invalid,
+                },
+                reject_file,
+            };
+            crate::logs::commands::import(&db, request).await?;
+        }
+        Command::Export {
+            command:
+                ExportCommand::Interactions {
+                    org,
+                    format,
+                    from,
+                    to,
+                    out,
+                },
+        } => {
+            let instant = |flag: &str, text: Option<String>| -> anyhow::Result<Option<i64>> {
+                text.map(|t| {
+                    service::recording::parse_instant(&t).with_context(|| {
+                        format!("--{flag} `{t}` is not an RFC 3339 instant with an offset")
+                    })
+                })
+                .transpose()
+            };
+            let window = service::rules::Window {
+                from: instant("from", from)?,
+                to: instant("to", to)?,
+            };
+            let db = open_existing(&settings).await?;
+            crate::logs::commands::export(&db, &org, format, window, out.as_deref()).await?;
         }
         Command::ExportSchema { out } => export_schema(out.as_deref())?,
         Command::Demo { file, interactions } => demo(settings, file, interactions).await?,

@@ -93,6 +93,9 @@ variables! {
     MAX_RECORDING_BODY_BYTES = "SILOSCOPE_MAX_RECORDING_BODY_BYTES", Some("16777216"),
         Some(1024..=1 << 30),
         "largest body of a request that only records interactions (16 MiB)";
+    MAX_IMPORT_BYTES = "SILOSCOPE_MAX_IMPORT_BYTES", Some("1073741824"),
+        Some(1024..=1 << 40),
+        "largest body of `POST /import/interactions`, as sent (1 GiB; it is streamed, never held in memory)";
     MAX_DEPTH = "SILOSCOPE_MAX_DEPTH", Some("16"), Some(2..=64),
         "deepest selection nesting (the standard introspection query needs more than 12)";
     MAX_COMPLEXITY = "SILOSCOPE_MAX_COMPLEXITY", Some("50000"), Some(10..=10_000_000),
@@ -128,6 +131,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Largest body of a request whose only operation is `recordInteractions`.
     pub max_recording_body_bytes: usize,
+    /// Largest body of `POST /import/interactions`, as sent (compressed or not).
+    pub max_import_bytes: u64,
     /// Most lexical tokens in a query document.
     pub max_tokens: usize,
     /// Most aliased fields in a query document.
@@ -281,6 +286,7 @@ fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<Limits, E> 
     Ok(Limits {
         max_body_bytes: size(&var::MAX_BODY_BYTES)?,
         max_recording_body_bytes: size(&var::MAX_RECORDING_BODY_BYTES)?,
+        max_import_bytes: number(&var::MAX_IMPORT_BYTES)?,
         max_depth: size(&var::MAX_DEPTH)?,
         max_complexity: size(&var::MAX_COMPLEXITY)?,
         max_aliases: size(&var::MAX_ALIASES)?,
@@ -541,6 +547,7 @@ mod tests {
                 "SILOSCOPE_MAX_RECORDING_BODY_BYTES",
                 l.max_recording_body_bytes as u64,
             ),
+            ("SILOSCOPE_MAX_IMPORT_BYTES", l.max_import_bytes),
             ("SILOSCOPE_MAX_DEPTH", l.max_depth as u64),
             ("SILOSCOPE_MAX_COMPLEXITY", l.max_complexity as u64),
             ("SILOSCOPE_MAX_ALIASES", l.max_aliases as u64),

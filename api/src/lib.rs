@@ -10,5 +10,6 @@ pub mod demo;
 pub mod graphiql;
 pub mod graphql;
 pub mod http;
+pub mod logs;
 pub mod observe;
 pub mod startup;

@@ -102,6 +102,8 @@ impl Application {
                         .default_service(web::to(method_not_allowed)),
                 )
                 .route("/graphiql/{file}", web::get().to(crate::graphiql::asset))
+                .route("/import/interactions", web::post().to(import_interactions))
+                .route("/export/interactions", web::get().to(export_interactions))
                 .route("/livez", web::get().to(livez))
                 .route("/readyz", web::get().to(readyz))
                 .route("/metrics", web::get().to(metrics_text))
@@ -326,6 +328,48 @@ async fn execute(state: &AppState, viewer: Viewer, params: Params, media: Media)
             .content_type(media.content_type())
             .body(body),
         Err(error) => Refusal::from(&ApiError::internal(error)).response(media),
+    }
+}
+
+/// POST /import/interactions: a log file into the caller's organization (roles
+/// INTEGRATION, ADMIN); see `logs::http`.
+async fn import_interactions(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let viewer = match authenticate(&request, &state).await {
+        Ok(viewer) => viewer,
+        Err(error) => return Refusal::from(&error).response(Media::Json),
+    };
+    if let Err(error) = viewer.require(crate::auth::may::IMPORT) {
+        return Refusal::from(&error).response(Media::Json);
+    }
+    let params = match crate::logs::http::ImportParams::parse(&request) {
+        Ok(params) => params,
+        Err(refusal) => return refusal.response(Media::Json),
+    };
+    crate::logs::http::import(
+        &state.db,
+        viewer.organization_id,
+        params,
+        payload,
+        state.limits.max_import_bytes,
+    )
+    .await
+}
+
+/// GET /export/interactions: the caller's organization's log as CSV or XES.
+async fn export_interactions(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let viewer = match authenticate(&request, &state).await {
+        Ok(viewer) => viewer,
+        Err(error) => return Refusal::from(&error).response(Media::Json),
+    };
+    match crate::logs::http::export_params(&request) {
+        Ok((format, window)) => {
+            crate::logs::http::export(state.db.clone(), viewer.organization_id, format, window)
+        }
+        Err(refusal) => refusal.response(Media::Json),
     }
 }
 

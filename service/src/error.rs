@@ -58,6 +58,9 @@ pub enum Code {
     UnsupportedMediaType,
     /// The HTTP method may not carry this operation (a mutation over GET).
     MethodNotAllowed,
+    /// An import's file was malformed or some of its rows were refused; nothing was
+    /// written.
+    ImportRejected,
     // What a caller can fix in a mutation's input (userErrors).
     /// A value is malformed or out of range.
     Invalid,
@@ -89,6 +92,7 @@ impl Code {
             Code::NotAcceptable => 406,
             Code::UnsupportedMediaType => 415,
             Code::MethodNotAllowed => 405,
+            Code::ImportRejected => 422,
             _ => 400,
         }
     }

@@ -14,9 +14,11 @@
 pub mod db;
 pub mod derived;
 pub mod error;
+pub mod export;
 pub mod fields;
 pub mod function;
 pub mod handoff;
+pub mod import;
 pub mod journey;
 pub mod names;
 pub mod organization;

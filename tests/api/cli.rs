@@ -10,7 +10,7 @@ use crate::helpers::{spawn_app, SECRET};
 const SILOSCOPE: &str = env!("CARGO_BIN_EXE_siloscope");
 
 /// Runs the binary with only the given SILOSCOPE_* variables.
-fn siloscope(args: &[&str], vars: &[(&str, &str)]) -> Output {
+pub fn siloscope(args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut command = Command::new(SILOSCOPE);
     command.args(args);
     for (name, _) in std::env::vars() {
@@ -22,11 +22,11 @@ fn siloscope(args: &[&str], vars: &[(&str, &str)]) -> Output {
     command.output().expect("the binary runs")
 }
 
-fn stdout(output: &Output) -> String {
+pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

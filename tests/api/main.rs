@@ -8,6 +8,7 @@ mod cli;
 mod fixture;
 mod helpers;
 mod http;
+mod logs;
 mod model;
 mod readme;
 mod recording;

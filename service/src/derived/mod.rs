@@ -7,7 +7,7 @@
 pub mod phrases;
 pub mod rollup;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use entity::{function, interaction, responsibility, step};
 use rules::chain::{derive, Event, Step};
@@ -145,14 +145,15 @@ impl Cases {
     }
 
     /// Re-derives the cases after the `added` interactions (case, event) were written
-    /// to them: replaces their steps and adjusts the rollups. Returns how many more
-    /// SILO handoffs the cases have than before.
+    /// to them and the `removed` ones (by id) deleted: replaces their steps and adjusts
+    /// the rollups. Returns how the cases' handoffs changed.
     pub async fn rederive(
         self,
         txn: &DatabaseTransaction,
         organization_id: i64,
         added: Vec<(i64, Event)>,
-    ) -> ApiResult<i64> {
+        removed: &HashSet<i64>,
+    ) -> ApiResult<Rederived> {
         let map = org_map(txn, organization_id).await?;
         let mut added_by_case: HashMap<i64, Vec<Event>> = HashMap::new();
         for (case_id, event) in added {
@@ -160,24 +161,34 @@ impl Cases {
         }
         let Cases { ids, mut before } = self;
         let mut delta = RollupDelta::default();
-        let mut silos = 0;
+        let mut change = Rederived::default();
         let mut steps = Vec::new();
         for &case_id in &ids {
             let mut events = before.remove(&case_id).unwrap_or_default();
             let old = derive(&mut events);
-            silos -= map.silo_count(&old);
+            change.handoffs -= old.iter().filter(|s| s.is_handoff()).count() as i64;
+            change.silo_handoffs -= map.silo_count(&old);
             delta.add(&old, -1);
+            events.retain(|e| !removed.contains(&e.id));
             events.extend(added_by_case.remove(&case_id).unwrap_or_default());
             let new = derive(&mut events);
-            silos += map.silo_count(&new);
+            change.handoffs += new.iter().filter(|s| s.is_handoff()).count() as i64;
+            change.silo_handoffs += map.silo_count(&new);
             delta.add(&new, 1);
             steps.extend(new.iter().map(|s| step_row(organization_id, case_id, s)));
         }
         delta.compact();
         rollup::apply(txn, organization_id, &delta).await?;
         replace_steps(txn, &ids, steps).await?;
-        Ok(silos)
+        Ok(change)
     }
+}
+
+/// How re-deriving changed the cases: handoffs and SILO handoffs after minus before.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rederived {
+    pub handoffs: i64,
+    pub silo_handoffs: i64,
 }
 
 fn step_row(organization_id: i64, case_id: i64, s: &Step) -> step::ActiveModel {

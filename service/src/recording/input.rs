@@ -217,6 +217,14 @@ impl Lookup {
 /// Checks every item; every bad one is reported by its index, and an externalId
 /// repeated with other content is a CONFLICT. Nothing is returned unless all pass.
 pub fn check_batch(items: &[InteractionInput], lookup: &Lookup) -> Write<Batch> {
+    let (batch, errors) = sort_batch(items, lookup);
+    check(errors)?;
+    Ok(batch)
+}
+
+/// Checks every item: the good ones make the batch, the bad ones are reported by
+/// their index.
+pub fn sort_batch(items: &[InteractionInput], lookup: &Lookup) -> (Batch, Vec<UserError>) {
     let mut errors = Vec::new();
     let mut batch = Batch {
         fresh: Vec::with_capacity(items.len()),
@@ -245,8 +253,7 @@ pub fn check_batch(items: &[InteractionInput], lookup: &Lookup) -> Write<Batch> 
         }
         batch.fresh.push(new);
     }
-    check(errors)?;
-    Ok(batch)
+    (batch, errors)
 }
 
 fn check_item(

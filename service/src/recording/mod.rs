@@ -34,8 +34,20 @@ pub struct Recorded {
     pub recorded: i64,
     /// Items already recorded with the same content, left as they were.
     pub duplicates: i64,
+    /// Handoffs the affected cases have now minus before.
+    pub new_handoffs: i64,
     /// SILO handoffs the affected cases have now minus before.
     pub new_silo_handoffs: i64,
+}
+
+impl Recorded {
+    /// Adds another batch's counts.
+    pub fn add(&mut self, other: &Recorded) {
+        self.recorded += other.recorded;
+        self.duplicates += other.duplicates;
+        self.new_handoffs += other.new_handoffs;
+        self.new_silo_handoffs += other.new_silo_handoffs;
+    }
 }
 
 /// Records a batch of interactions atomically: when any item is invalid or conflicts
@@ -55,30 +67,52 @@ pub async fn record(
 
     let txn = begin_write(db).await?;
     crate::organization::lock(&txn, organization_id).await?;
-    let (fresh, duplicates) = drop_recorded(&txn, organization_id, batch).await?;
-    if fresh.is_empty() {
-        txn.commit().await?;
-        return Ok(Recorded {
-            duplicates,
-            ..Recorded::default()
-        });
-    }
-    let case_ids = ensure_cases(&txn, organization_id, &fresh).await?;
-    let cases = Cases::load(&txn, case_ids.values().copied().collect()).await?;
-    let written = write(&txn, organization_id, &case_ids, &fresh).await?;
-    let recorded = written.len() as i64;
-    let new_silo_handoffs = cases.rederive(&txn, organization_id, written).await?;
+    let (recorded, conflicts) = write_batch(&txn, organization_id, batch).await?;
+    // A conflict undoes the batch: the transaction is dropped, not committed.
+    check(conflicts)?;
     txn.commit().await?;
+    after_writing(db);
+    Ok(recorded)
+}
 
-    // As the owner, outside the request's tenant scope (a spawned task has none), and
-    // without holding up the response.
+/// Refreshes the planner's statistics as the owner, outside the request's tenant
+/// scope (a spawned task has none), without holding up the response.
+pub(crate) fn after_writing(db: &DatabaseConnection) {
     let owner = db.clone();
     tokio::spawn(async move { crate::db::refresh_statistics(&owner).await });
-    Ok(Recorded {
+}
+
+/// Records a checked batch in `txn` (whose organization is locked): drops what is
+/// recorded already, writes the rest and re-derives the affected cases. Items whose
+/// externalId is recorded with other content are left out and returned as CONFLICTs,
+/// by their index in the input; the caller decides whether they undo the batch.
+pub(crate) async fn write_batch(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    batch: Batch,
+) -> ApiResult<(Recorded, Vec<UserError>)> {
+    let (fresh, duplicates, conflicts) = drop_recorded(txn, organization_id, batch).await?;
+    if fresh.is_empty() {
+        let recorded = Recorded {
+            duplicates,
+            ..Recorded::default()
+        };
+        return Ok((recorded, conflicts));
+    }
+    let case_ids = ensure_cases(txn, organization_id, &fresh).await?;
+    let cases = Cases::load(txn, case_ids.values().copied().collect()).await?;
+    let written = write(txn, organization_id, &case_ids, &fresh).await?;
+    let recorded = written.len() as i64;
+    let change = cases
+        .rederive(txn, organization_id, written, &HashSet::new())
+        .await?;
+    let recorded = Recorded {
         recorded,
         duplicates,
-        new_silo_handoffs,
-    })
+        new_handoffs: change.handoffs,
+        new_silo_handoffs: change.silo_handoffs,
+    };
+    Ok((recorded, conflicts))
 }
 
 /// What is recorded of an interaction, to compare a re-sent one with.
@@ -108,12 +142,12 @@ impl RecordedRow {
 
 /// Drops the batch's items whose externalId is recorded already: identical ones are
 /// duplicates (counted with the batch's own), others a CONFLICT. Returns what is left
-/// to write and the duplicate count.
+/// to write, the duplicate count and the conflicts.
 async fn drop_recorded(
     txn: &DatabaseTransaction,
     organization_id: i64,
     batch: Batch,
-) -> Write<(Vec<NewInteraction>, i64)> {
+) -> ApiResult<(Vec<NewInteraction>, i64, Vec<UserError>)> {
     let Batch {
         mut fresh,
         by_external,
@@ -143,9 +177,8 @@ async fn drop_recorded(
             already.insert(external_id);
         }
     }
-    check(errors)?;
     fresh.retain(|n| n.external_id.as_ref().is_none_or(|e| !already.contains(e)));
-    Ok((fresh, duplicates))
+    Ok((fresh, duplicates, errors))
 }
 
 fn recorded_rows(
@@ -267,4 +300,142 @@ async fn write(
         written.extend(crate::derived::insert_events(txn, insert).await?);
     }
     Ok(written)
+}
+
+/// What a retraction did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Retracted {
+    /// Interactions removed.
+    pub retracted: i64,
+    /// The externalIds no recorded interaction has (nothing to remove: retracting twice
+    /// is harmless).
+    pub not_found: Vec<String>,
+    /// Handoffs the affected cases have now minus before (zero or less).
+    pub new_handoffs: i64,
+    /// SILO handoffs the affected cases have now minus before (zero or less).
+    pub new_silo_handoffs: i64,
+}
+
+/// Removes the interactions recorded with these externalIds and re-derives their
+/// cases, all in one transaction; reports and rollups follow. A case left without
+/// interactions is removed too.
+pub async fn retract(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    external_ids: Vec<String>,
+) -> Write<Retracted> {
+    if external_ids.len() > MAX_BATCH {
+        return Err(UserError::new(
+            UserErrorCode::TooMany,
+            &["externalIds"],
+            format!(
+                "at most {MAX_BATCH} externalIds a call; this one has {}",
+                external_ids.len()
+            ),
+        )
+        .into());
+    }
+    let mut errors = Vec::new();
+    let mut wanted: Vec<String> = Vec::with_capacity(external_ids.len());
+    for (index, external_id) in external_ids.iter().enumerate() {
+        let trimmed = external_id.trim();
+        if trimmed.is_empty() {
+            errors.push(UserError::new(
+                UserErrorCode::Required,
+                &["externalIds", &index.to_string()],
+                "an externalId must not be empty",
+            ));
+        } else {
+            wanted.push(trimmed.to_owned());
+        }
+    }
+    check(errors)?;
+    wanted.sort();
+    wanted.dedup();
+
+    let txn = begin_write(db).await?;
+    crate::organization::lock(&txn, organization_id).await?;
+    let mut found: Vec<(i64, i64, String)> = Vec::new();
+    for chunk in wanted.chunks(CHUNK) {
+        let rows: Vec<(i64, i64, Option<String>)> = in_org::<interaction::Entity>(organization_id)
+            .filter(interaction::Column::ExternalId.is_in(chunk.iter().cloned()))
+            .select_only()
+            .columns([
+                interaction::Column::Id,
+                interaction::Column::CaseId,
+                interaction::Column::ExternalId,
+            ])
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        found.extend(
+            rows.into_iter()
+                .filter_map(|(id, case, external)| external.map(|e| (id, case, e))),
+        );
+    }
+    let present: HashSet<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    let not_found: Vec<String> = wanted
+        .iter()
+        .filter(|w| !present.contains(w.as_str()))
+        .cloned()
+        .collect();
+    if found.is_empty() {
+        return Ok(Retracted {
+            not_found,
+            ..Retracted::default()
+        });
+    }
+    let removed: HashSet<i64> = found.iter().map(|f| f.0).collect();
+    let case_ids: Vec<i64> = found.iter().map(|f| f.1).collect();
+    let cases = Cases::load(&txn, case_ids.clone()).await?;
+    // Steps first (they name the interactions), then the interactions themselves.
+    let change = cases
+        .rederive(&txn, organization_id, Vec::new(), &removed)
+        .await?;
+    let ids: Vec<i64> = removed.iter().copied().collect();
+    for chunk in ids.chunks(CHUNK) {
+        interaction::Entity::delete_many()
+            .filter(interaction::Column::Id.is_in(chunk.iter().copied()))
+            .exec(&txn)
+            .await?;
+    }
+    remove_empty_cases(&txn, case_ids).await?;
+    txn.commit().await?;
+    after_writing(db);
+    Ok(Retracted {
+        retracted: removed.len() as i64,
+        not_found,
+        new_handoffs: change.handoffs,
+        new_silo_handoffs: change.silo_handoffs,
+    })
+}
+
+/// Deletes those of the cases that have no interaction left.
+async fn remove_empty_cases(txn: &DatabaseTransaction, mut case_ids: Vec<i64>) -> ApiResult<()> {
+    case_ids.sort_unstable();
+    case_ids.dedup();
+    for chunk in case_ids.chunks(CHUNK) {
+        let alive: HashSet<i64> = interaction::Entity::find()
+            .filter(interaction::Column::CaseId.is_in(chunk.iter().copied()))
+            .select_only()
+            .column(interaction::Column::CaseId)
+            .distinct()
+            .into_tuple::<i64>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .collect();
+        let empty: Vec<i64> = chunk
+            .iter()
+            .copied()
+            .filter(|c| !alive.contains(c))
+            .collect();
+        if !empty.is_empty() {
+            customer_case::Entity::delete_many()
+                .filter(customer_case::Column::Id.is_in(empty))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
 }

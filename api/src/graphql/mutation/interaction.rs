@@ -90,9 +90,26 @@ pub struct RecordInteractionsPayload {
     pub recorded: i64,
     /// Items already recorded with the same content (by externalId), left as they were.
     pub duplicates: i64,
+    /// Handoffs the affected cases have now minus before this call.
+    pub new_handoffs: i64,
     /// SILO handoffs the affected cases have now minus before this call.
     pub new_silo_handoffs: i64,
     /// Every bad item, by index; when not empty nothing was written.
+    pub user_errors: Vec<UserError>,
+}
+
+/// What `retractInteractions` did.
+#[derive(SimpleObject, Default)]
+pub struct RetractInteractionsPayload {
+    /// Interactions removed (0 when `userErrors` is not empty).
+    pub retracted: i64,
+    /// The externalIds no recorded interaction has; nothing was removed for them.
+    pub not_found: Vec<String>,
+    /// Handoffs the affected cases have now minus before this call (zero or less).
+    pub new_handoffs: i64,
+    /// SILO handoffs the affected cases have now minus before this call (zero or less).
+    pub new_silo_handoffs: i64,
+    /// Every bad externalId, by index; when not empty nothing was removed.
     pub user_errors: Vec<UserError>,
 }
 
@@ -138,6 +155,7 @@ impl InteractionMutation {
                 RecordInteractionsPayload {
                     recorded: done.recorded,
                     duplicates: done.duplicates,
+                    new_handoffs: done.new_handoffs,
                     new_silo_handoffs: done.new_silo_handoffs,
                     user_errors: Vec::new(),
                 }
@@ -147,6 +165,35 @@ impl InteractionMutation {
                 ..Default::default()
             },
         })
+    }
+
+    /// Removes recorded interactions by their externalIds, atomically (up to 10,000 a
+    /// call), and re-derives their cases: every report follows, as if they had never
+    /// been recorded. A case left without interactions goes too. Unknown externalIds
+    /// are listed in `notFound`, so retracting twice is harmless.
+    /// Roles: EDITOR, ADMIN.
+    async fn retract_interactions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source system's ids of the interactions to remove.")]
+        external_ids: Vec<String>,
+    ) -> ApiResult<RetractInteractionsPayload> {
+        let org = org_for(ctx, may::EDIT)?;
+        Ok(
+            match written(recording::retract(db(ctx)?, org, external_ids).await)? {
+                Ok(done) => RetractInteractionsPayload {
+                    retracted: done.retracted,
+                    not_found: done.not_found,
+                    new_handoffs: done.new_handoffs,
+                    new_silo_handoffs: done.new_silo_handoffs,
+                    user_errors: Vec::new(),
+                },
+                Err(errors) => RetractInteractionsPayload {
+                    user_errors: user_errors(errors),
+                    ..Default::default()
+                },
+            },
+        )
     }
 
     /// Replaces the organization's phrase lists; every report after the change uses

@@ -1,0 +1,226 @@
+//! `siloscope import interactions` and `siloscope export interactions`: the command
+//! line's doors to the log, against the configured database.
+
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use sea_orm::DatabaseConnection;
+use service::import::{ImportOptions, ImportSummary};
+use service::rules::Window;
+
+use super::read::spawn;
+use super::write::LogWriter;
+use super::{Format, Mapping};
+
+/// What `import interactions` was asked to do.
+pub struct ImportRequest {
+    pub file: PathBuf,
+    pub org: String,
+    pub format: Option<Format>,
+    pub map: Vec<String>,
+    pub options: ImportOptions,
+    pub reject_file: Option<PathBuf>,
+}
+
+async fn organization_id(db: &DatabaseConnection, slug: &str) -> anyhow::Result<i64> {
+    match service::organization::find_by_slug(db, slug).await? {
+        Some(org) => Ok(org.id),
+        None => bail!("no organization `{slug}` in the configured database; `siloscope org list` shows those there are"),
+    }
+}
+
+/// Imports a file; fails (after printing the rejections) when nothing was written
+/// because rows were bad or the file was malformed.
+pub async fn import(db: &DatabaseConnection, request: ImportRequest) -> anyhow::Result<()> {
+    let org = organization_id(db, &request.org).await?;
+    let format = match request.format {
+        Some(format) => format,
+        None => Format::guess(&request.file.to_string_lossy()).with_context(|| {
+            format!(
+                "cannot tell the format of {} from its name: pass --format csv or --format xes",
+                request.file.display()
+            )
+        })?,
+    };
+    let mapping = Mapping::new(format, &request.map)?;
+    let columns = mapping.clone();
+    let file = std::fs::File::open(&request.file)
+        .with_context(|| format!("cannot open {}", request.file.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let progress = Progress::new(size);
+    let source = progress.bar.wrap_read(file);
+    let rows = spawn(Box::new(source), format, mapping);
+    let rows_read = progress.rows.clone();
+    let report = move |read: u64| rows_read.store(read, Ordering::Relaxed);
+    let ticker = progress.start();
+    let summary = service::db::as_tenant(
+        org,
+        service::import::import_interactions(db, org, rows, request.options, &report),
+    )
+    .await;
+    ticker.abort();
+    progress.bar.finish_and_clear();
+    let summary = summary?;
+    print_rejections(&summary, &columns);
+    if let Some(path) = reject_file(&request, &summary) {
+        write_rejections(&path, &summary, &columns)?;
+        eprintln!("rejected rows: {}", path.display());
+    }
+    println!("{}", describe(&summary, request.options.dry_run));
+    if !summary.committed && !request.options.dry_run {
+        bail!(
+            "nothing was written: {} row(s) refused; fix them and import again, or pass --skip-invalid to record the rest",
+            summary.rejected
+        );
+    }
+    Ok(())
+}
+
+fn reject_file(request: &ImportRequest, summary: &ImportSummary) -> Option<PathBuf> {
+    if summary.rejected == 0 {
+        return None;
+    }
+    request.reject_file.clone().or_else(|| {
+        request
+            .options
+            .skip_invalid
+            .then(|| PathBuf::from(format!("{}.rejects.csv", request.file.display())))
+    })
+}
+
+fn print_rejections(summary: &ImportSummary, columns: &Mapping) {
+    const SHOWN: usize = 20;
+    for rejection in summary.rejections.iter().take(SHOWN) {
+        let field = if rejection.field.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", columns.column(&rejection.field))
+        };
+        eprintln!("line {}{field}: {}", rejection.line, rejection.reason);
+    }
+    if summary.rejected as usize > SHOWN {
+        eprintln!("… and {} more", summary.rejected as usize - SHOWN);
+    }
+}
+
+/// Writes the rejections as CSV: line, column, reason.
+fn write_rejections(path: &Path, summary: &ImportSummary, columns: &Mapping) -> anyhow::Result<()> {
+    let mut writer =
+        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    writer.write_record(["line", "column", "reason"])?;
+    for rejection in &summary.rejections {
+        writer.write_record([
+            rejection.line.to_string().as_str(),
+            columns.column(&rejection.field),
+            &rejection.reason,
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// The one-line summary.
+pub fn describe(summary: &ImportSummary, dry_run: bool) -> String {
+    let r = &summary.recorded;
+    let rate = summary.read as f64 / summary.seconds.max(1e-9);
+    format!(
+        "{}read {}, recorded {}, duplicates {}, rejected {}, new handoffs {}, new silo handoffs {}, {:.1} s ({:.0} rows/s)",
+        if dry_run { "dry run (nothing written): " } else { "" },
+        summary.read,
+        r.recorded,
+        r.duplicates,
+        summary.rejected,
+        r.new_handoffs,
+        r.new_silo_handoffs,
+        summary.seconds,
+        rate
+    )
+}
+
+/// A progress bar by bytes read (so it has an ETA) with the rows in its message on a
+/// terminal; elsewhere a plain line every ten seconds.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    rows: Arc<AtomicU64>,
+}
+
+impl Progress {
+    fn new(bytes: u64) -> Progress {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(bytes);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:30} {bytes}/{total_bytes} {msg} ETA {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Progress {
+            bar,
+            rows: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Refreshes the bar's rows and rate, or prints a line now and then.
+    fn start(&self) -> tokio::task::JoinHandle<()> {
+        let (bar, rows) = (self.bar.clone(), self.rows.clone());
+        let on_terminal = !bar.is_hidden();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let every = Duration::from_secs(if on_terminal { 1 } else { 10 });
+            loop {
+                tokio::time::sleep(every).await;
+                let read = rows.load(Ordering::Relaxed);
+                let rate = read as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                if on_terminal {
+                    bar.set_message(format!("{read} rows, {rate:.0} rows/s"));
+                } else {
+                    eprintln!(
+                        "importing: {read} rows read, {rate:.0} rows/s, {} s",
+                        started.elapsed().as_secs()
+                    );
+                }
+            }
+        })
+    }
+}
+
+/// Writes the organization's interactions in `window` as `format` to `out` (standard
+/// output when absent).
+pub async fn export(
+    db: &DatabaseConnection,
+    org: &str,
+    format: Format,
+    window: Window,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    let org = organization_id(db, org).await?;
+    let mut sink: Box<dyn std::io::Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut writer = LogWriter::new(format);
+    sink.write_all(&writer.begin())?;
+    let names = service::db::as_tenant(org, service::export::names(db, org)).await?;
+    let mut after = None;
+    loop {
+        let rows =
+            service::db::as_tenant(org, service::export::page(db, org, &names, window, after))
+                .await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.position);
+        sink.write_all(&writer.page(rows))?;
+    }
+    sink.write_all(&writer.finish())?;
+    sink.flush()?;
+    Ok(())
+}

@@ -1,0 +1,322 @@
+//! `POST /import/interactions` and `GET /export/interactions`: the log over HTTP. The
+//! caller is authenticated and its role checked by the server before these run; they
+//! work in its organization only.
+//!
+//! Import: the body (CSV or XES, gzip or not) is streamed to the reader as it arrives,
+//! never held whole; `format`, `skip_invalid`, `dry_run` and `map` (repeatable,
+//! `field=column`) are query parameters. Export: the file is streamed page by page.
+
+use std::io::Read;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use sea_orm::DatabaseConnection;
+use service::import::{ImportOptions, ImportSummary};
+use service::Code;
+use tokio::sync::mpsc;
+
+use super::read::spawn;
+use super::write::LogWriter;
+use super::{Format, Mapping};
+use crate::http::{Media, Refusal};
+
+/// The query parameters of an import.
+#[derive(Debug, Default)]
+pub struct ImportParams {
+    pub format: Option<Format>,
+    pub map: Vec<String>,
+    pub options: ImportOptions,
+}
+
+impl ImportParams {
+    /// Reads the query string (`map` may repeat).
+    pub fn parse(request: &HttpRequest) -> Result<ImportParams, Refusal> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(request.query_string())
+            .map_err(|e| Refusal::new(Code::BadRequest, format!("bad query string: {e}")))?;
+        let flag = |value: &str, name: &str| match value {
+            "true" | "1" | "" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(Refusal::new(
+                Code::BadRequest,
+                format!("`{name}` must be true or false"),
+            )),
+        };
+        let mut params = ImportParams::default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "format" => {
+                    params.format = Some(Format::parse(&value).ok_or_else(|| {
+                        Refusal::new(
+                            Code::UnsupportedMediaType,
+                            format!("format `{value}`: csv or xes"),
+                        )
+                    })?)
+                }
+                "map" => params.map.push(value),
+                "skip_invalid" => params.options.skip_invalid = flag(&value, "skip_invalid")?,
+                "dry_run" => params.options.dry_run = flag(&value, "dry_run")?,
+                other => {
+                    return Err(Refusal::new(
+                        Code::BadRequest,
+                        format!("unknown parameter `{other}` (format, map, skip_invalid, dry_run)"),
+                    ))
+                }
+            }
+        }
+        if params.format.is_none() {
+            let content_type = request
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            params.format = Format::guess(content_type);
+        }
+        Ok(params)
+    }
+}
+
+/// The body as a blocking reader: chunks arrive over a channel from the request's
+/// task.
+struct BodyReader {
+    chunks: mpsc::Receiver<std::io::Result<Bytes>>,
+    current: Bytes,
+}
+
+impl Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                Some(Ok(bytes)) => self.current = bytes,
+                Some(Err(error)) => return Err(error),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
+}
+
+/// Imports the request's body into organization `org`.
+pub async fn import(
+    db: &DatabaseConnection,
+    org: i64,
+    params: ImportParams,
+    mut payload: web::Payload,
+    limit: u64,
+) -> HttpResponse {
+    let Some(format) = params.format else {
+        return Refusal::new(
+            Code::UnsupportedMediaType,
+            "cannot tell the format: send `?format=csv` or `?format=xes`, or Content-Type text/csv or application/xml",
+        )
+        .response(Media::Json);
+    };
+    let mapping = match Mapping::new(format, &params.map) {
+        Ok(mapping) => mapping,
+        Err(error) => {
+            return Refusal::new(Code::BadRequest, error.to_string()).response(Media::Json)
+        }
+    };
+    let mapping_for_display = mapping.clone();
+    let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(8);
+    let rows = spawn(
+        Box::new(BodyReader {
+            chunks: rx,
+            current: Bytes::new(),
+        }),
+        format,
+        mapping,
+    );
+    // Feed the body to the reader while the import runs; stop at the limit.
+    let pump = async move {
+        let mut seen = 0u64;
+        while let Some(chunk) = payload.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    let _ = tx.send(Err(std::io::Error::other(error.to_string()))).await;
+                    return false;
+                }
+            };
+            seen += chunk.len() as u64;
+            if seen > limit {
+                let _ = tx
+                    .send(Err(std::io::Error::other("the body is over the limit")))
+                    .await;
+                return true;
+            }
+            if tx.send(Ok(chunk)).await.is_err() {
+                return false;
+            }
+        }
+        false
+    };
+    let work = service::db::as_tenant(
+        org,
+        service::import::import_interactions(db, org, rows, params.options, &|_| {}),
+    );
+    let (too_large, outcome) = tokio::join!(pump, work);
+    if too_large {
+        return Refusal::new(
+            Code::RequestTooLarge,
+            format!(
+                "the body is over {limit} bytes (SILOSCOPE_MAX_IMPORT_BYTES); nothing was written"
+            ),
+        )
+        .response(Media::Json);
+    }
+    match outcome {
+        Ok(summary) => summary_response(&summary, &mapping_for_display, params.options.dry_run),
+        Err(error) => Refusal::from(&error).response(Media::Json),
+    }
+}
+
+fn summary_response(summary: &ImportSummary, mapping: &Mapping, dry_run: bool) -> HttpResponse {
+    let r = &summary.recorded;
+    let body = serde_json::json!({
+        "committed": summary.committed,
+        "dryRun": dry_run,
+        "read": summary.read,
+        "recorded": r.recorded,
+        "duplicates": r.duplicates,
+        "rejected": summary.rejected,
+        "newHandoffs": r.new_handoffs,
+        "newSiloHandoffs": r.new_silo_handoffs,
+        "seconds": summary.seconds,
+        "rejections": summary.rejections.iter().map(|x| serde_json::json!({
+            "line": x.line, "field": mapping.column(&x.field), "reason": x.reason,
+        })).collect::<Vec<_>>(),
+    });
+    let refused = !summary.committed && !dry_run;
+    let mut response = if refused {
+        HttpResponse::build(
+            actix_web::http::StatusCode::from_u16(Code::ImportRejected.http_status())
+                .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST),
+        )
+    } else {
+        HttpResponse::Ok()
+    };
+    let mut body = body;
+    if refused {
+        body["errors"] = serde_json::json!([{
+            "message": format!("nothing was written: {} row(s) refused", summary.rejected),
+            "extensions": { "code": Code::ImportRejected.as_str() },
+        }]);
+    }
+    response.content_type("application/json").json(body)
+}
+
+/// The export's query parameters: `format` (csv or xes), `from`, `to`.
+pub fn export_params(request: &HttpRequest) -> Result<(Format, service::rules::Window), Refusal> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(request.query_string())
+        .map_err(|e| Refusal::new(Code::BadRequest, format!("bad query string: {e}")))?;
+    let mut format = None;
+    let mut window = service::rules::Window::default();
+    for (name, value) in pairs {
+        let instant = || {
+            service::recording::parse_instant(&value).ok_or_else(|| {
+                Refusal::new(
+                    Code::BadRequest,
+                    format!("`{name}` is not an RFC 3339 instant with an offset"),
+                )
+            })
+        };
+        match name.as_str() {
+            "format" => format = Format::parse(&value),
+            "from" => window.from = Some(instant()?),
+            "to" => window.to = Some(instant()?),
+            other => {
+                return Err(Refusal::new(
+                    Code::BadRequest,
+                    format!("unknown parameter `{other}` (format, from, to)"),
+                ))
+            }
+        }
+    }
+    let format =
+        format.ok_or_else(|| Refusal::new(Code::BadRequest, "`format` must be csv or xes"))?;
+    Ok((format, window))
+}
+
+/// Streams organization `org`'s log as `format`.
+pub fn export(
+    db: DatabaseConnection,
+    org: i64,
+    format: Format,
+    window: service::rules::Window,
+) -> HttpResponse {
+    struct State {
+        db: DatabaseConnection,
+        writer: LogWriter,
+        names: Option<std::sync::Arc<service::names::Names>>,
+        after: Option<(i64, i64)>,
+        done: bool,
+    }
+    let state = State {
+        db,
+        writer: LogWriter::new(format),
+        names: None,
+        after: None,
+        done: false,
+    };
+    let body = futures_util::stream::unfold(state, move |mut state| async move {
+        if state.done {
+            return None;
+        }
+        let result = async {
+            let mut out = Vec::new();
+            let names = match &state.names {
+                Some(names) => names.clone(),
+                None => {
+                    out.extend(state.writer.begin());
+                    let names =
+                        service::db::as_tenant(org, service::export::names(&state.db, org)).await?;
+                    state.names = Some(names.clone());
+                    names
+                }
+            };
+            let rows = service::db::as_tenant(
+                org,
+                service::export::page(&state.db, org, &names, window, state.after),
+            )
+            .await?;
+            match rows.last() {
+                Some(last) => {
+                    state.after = Some(last.position);
+                    out.extend(state.writer.page(rows));
+                }
+                None => {
+                    out.extend(state.writer.finish());
+                    state.done = true;
+                }
+            }
+            Ok::<_, service::ApiError>(out)
+        }
+        .await;
+        match result {
+            Ok(bytes) => Some((Ok::<_, actix_web::Error>(Bytes::from(bytes)), state)),
+            Err(error) => {
+                tracing::error!(error = %error, "export failed");
+                state.done = true;
+                Some((
+                    Err(actix_web::error::ErrorInternalServerError("export failed")),
+                    state,
+                ))
+            }
+        }
+    });
+    let name = match format {
+        Format::Csv => "interactions.csv",
+        Format::Xes => "interactions.xes",
+    };
+    HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .streaming(body)
+}

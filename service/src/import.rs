@@ -1,0 +1,184 @@
+//! Loading a whole log: rows read from a file by a door (CSV, XES…) arrive in chunks,
+//! are checked as `recordInteractions` checks them, and are recorded chunk by chunk in
+//! one transaction. So an import is all or nothing: when any row is bad nothing is
+//! written (unless the caller skips bad rows), and an import cut off half-way (killed,
+//! connection lost) leaves nothing of itself. Importing the same rows again records
+//! nothing new: each externalId is recorded once.
+
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use crate::db::begin_write;
+use crate::error::{ApiResult, UserError};
+use crate::recording::input::{sort_batch, Lookup};
+use crate::recording::{after_writing, write_batch, InteractionInput, Recorded};
+
+/// Rows a door should send per chunk: large enough to write efficiently, small enough
+/// to keep memory flat whatever the file's size.
+pub const CHUNK_ROWS: usize = 5_000;
+
+/// Rejections kept to report (all are counted).
+pub const MAX_REPORTED: usize = 1_000;
+
+/// One row of the file, with where it was read.
+#[derive(Clone, Debug)]
+pub struct SourceRow {
+    /// The line (CSV) or event number (XES, OCEL) in the file, from 1.
+    pub line: u64,
+    pub input: InteractionInput,
+}
+
+/// A row refused, or a file that could not be read further.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The line or event number; 0 for the file as a whole.
+    pub line: u64,
+    /// The field, as a log names it (`case_ref`, `occurred_at`, `function`, …); a door
+    /// shows the column it was read from.
+    pub field: String,
+    pub reason: String,
+}
+
+/// A chunk of the file as the door read it: the rows it could read, and those it could
+/// not make sense of (a value of the wrong type, say).
+#[derive(Clone, Debug, Default)]
+pub struct Chunk {
+    pub rows: Vec<SourceRow>,
+    pub rejected: Vec<Rejection>,
+}
+
+/// What the door sends: a chunk, or the reason the file cannot be read further (a
+/// malformed file ends the import with nothing written).
+pub type Read = Result<Chunk, Rejection>;
+
+/// How to import.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportOptions {
+    /// Check every row, write nothing.
+    pub dry_run: bool,
+    /// Record the good rows even when some are bad (the bad ones are reported).
+    pub skip_invalid: bool,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default)]
+pub struct ImportSummary {
+    /// Rows read from the file.
+    pub read: u64,
+    /// What was recorded (for a dry run: what would have been; all zero when the
+    /// import was undone).
+    pub recorded: Recorded,
+    /// Rows refused, counted.
+    pub rejected: u64,
+    /// The first [`MAX_REPORTED`] rejections, in file order.
+    pub rejections: Vec<Rejection>,
+    /// Whether the import was committed (false for a dry run, a malformed file, or bad
+    /// rows without `skip_invalid`).
+    pub committed: bool,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+impl ImportSummary {
+    fn reject(&mut self, rejection: Rejection) {
+        self.rejected += 1;
+        if self.rejections.len() < MAX_REPORTED {
+            self.rejections.push(rejection);
+        }
+    }
+}
+
+/// Imports the chunks `rows` delivers into organization `organization_id`; `progress`
+/// is told how many rows have been read after each chunk.
+pub async fn import_interactions(
+    db: &sea_orm::DatabaseConnection,
+    organization_id: i64,
+    mut rows: mpsc::Receiver<Read>,
+    options: ImportOptions,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> ApiResult<ImportSummary> {
+    let started = Instant::now();
+    let mut summary = ImportSummary::default();
+    let txn = begin_write(db).await?;
+    crate::organization::lock(&txn, organization_id).await?;
+    let mut broken = false;
+    while let Some(chunk) = rows.recv().await {
+        let Chunk {
+            rows: chunk,
+            rejected,
+        } = match chunk {
+            Ok(chunk) => chunk,
+            Err(rejection) => {
+                // The file cannot be read further: nothing of it is written.
+                summary.reject(rejection);
+                broken = true;
+                break;
+            }
+        };
+        summary.read += (chunk.len() + rejected.len()) as u64;
+        let lines: Vec<u64> = chunk.iter().map(|row| row.line).collect();
+        let items: Vec<InteractionInput> = chunk.into_iter().map(|row| row.input).collect();
+        let lookup = Lookup::load(&txn, organization_id, &items).await?;
+        let (batch, errors) = sort_batch(&items, &lookup);
+        let mut bad = rejections(&lines, errors);
+        bad.extend(rejected);
+        // Once a row is bad and bad rows are not skipped, the rest is only checked.
+        let writing = (summary.rejected == 0 && bad.is_empty()) || options.skip_invalid;
+        if writing {
+            let (recorded, conflicts) = write_batch(&txn, organization_id, batch).await?;
+            summary.recorded.add(&recorded);
+            bad.extend(rejections(&lines, conflicts));
+        }
+        bad.sort_by_key(|r| r.line);
+        for rejection in bad {
+            summary.reject(rejection);
+        }
+        progress(summary.read);
+    }
+    let keep = !broken && !options.dry_run && (summary.rejected == 0 || options.skip_invalid);
+    if keep {
+        txn.commit().await?;
+        summary.committed = true;
+        after_writing(db);
+    } else {
+        txn.rollback().await?;
+        if !options.dry_run || broken {
+            // A dry run reports what it would have recorded; anything else undone
+            // recorded nothing.
+            summary.recorded = Recorded::default();
+        }
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// The batch's user errors as rejections, by the line of the item each names.
+fn rejections(lines: &[u64], errors: Vec<UserError>) -> Vec<Rejection> {
+    errors
+        .into_iter()
+        .map(|error| {
+            // Paths are ["input", index, field].
+            let index: Option<usize> = error.path.get(1).and_then(|i| i.parse().ok());
+            Rejection {
+                line: index.and_then(|i| lines.get(i).copied()).unwrap_or(0),
+                field: error.path.get(2).map(|f| snake_case(f)).unwrap_or_default(),
+                reason: error.message,
+            }
+        })
+        .collect()
+}
+
+/// `occurredAt` → `occurred_at`: the API's field names as a log's.
+fn snake_case(field: &str) -> String {
+    let mut out = String::with_capacity(field.len() + 4);
+    for c in field.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

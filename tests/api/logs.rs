@@ -1,0 +1,342 @@
+//! Logs as files: CSV and XES import over HTTP, bad rows by line, re-import, retraction
+//! and the export round trip, all against the fixture's expected figures.
+
+use api::auth::AccessRole;
+use serde_json::{json, Value};
+
+use crate::fixture::{assert_matches_expected, load_org};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+
+const FIXTURE_CSV: &str = include_str!("../data/small/interactions.csv");
+
+/// POSTs `body` to /import/interactions with `query` as admin (or `token`).
+async fn import(app: &TestApp, query: &str, body: Vec<u8>, token: Option<String>) -> (u16, Value) {
+    let response = app
+        .client
+        .post(format!("{}/import/interactions?{query}", app.address))
+        .bearer_auth(token.unwrap_or_else(|| app.admin()))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+async fn export(app: &TestApp, query: &str) -> String {
+    let response = app
+        .client
+        .get(format!("{}/export/interactions?{query}", app.address))
+        .bearer_auth(app.admin())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    response.text().await.unwrap()
+}
+
+/// The CSV line with another function (the fourth column).
+fn with_function(line: &str, function: &str) -> String {
+    let mut fields: Vec<&str> = line.split(',').collect();
+    fields[3] = function;
+    fields.join(",")
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[tokio::test]
+async fn a_csv_import_gives_every_expected_figure_and_a_second_changes_nothing() {
+    let app = spawn_app().await;
+    load_org(&app).await;
+    // A dry run checks everything and writes nothing.
+    let (status, dry) = import(&app, "format=csv&dry_run=true", FIXTURE_CSV.into(), None).await;
+    assert_eq!(status, 200, "{dry}");
+    assert_eq!(
+        (dry["committed"].as_bool(), dry["read"].as_u64()),
+        (Some(false), Some(423))
+    );
+    let (status, summary) = import(&app, "format=csv", gzip(FIXTURE_CSV.as_bytes()), None).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary["recorded"], 423, "{summary}");
+    assert_eq!(summary["newSiloHandoffs"], 55, "{summary}");
+    assert_eq!(summary["committed"], true);
+    assert_matches_expected(&app).await;
+
+    let (_, again) = import(&app, "format=csv", FIXTURE_CSV.into(), None).await;
+    assert_eq!(
+        (again["recorded"].as_i64(), again["duplicates"].as_i64()),
+        (Some(0), Some(423))
+    );
+    assert_eq!(again["newHandoffs"], 0);
+    assert_matches_expected(&app).await;
+}
+
+#[tokio::test]
+async fn bad_rows_are_reported_by_line_and_nothing_is_written_unless_skipped() {
+    let app = spawn_app().await;
+    load_org(&app).await;
+    let mut lines: Vec<String> = FIXTURE_CSV.lines().map(str::to_owned).collect();
+    // Line numbers count the header as line 1.
+    lines[3] = with_function(&lines[3], "Nobody");
+    lines[5] = lines[5].replacen("2026-", "20x6-", 1);
+    let fields: Vec<&str> = lines[7].split(',').collect();
+    lines[7] = format!("{},,{}", fields[0], fields[2..].join(","));
+    let first_id = lines[1].split(',').next().unwrap().to_owned();
+    lines.push(format!(
+        "{first_id},other-case,2026-01-01T00:00:00Z,Sales,,,false"
+    ));
+    let conflicting_line = lines.len();
+    let body = lines.join("\n").into_bytes();
+
+    let (status, refused) = import(&app, "format=csv", body.clone(), None).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"],
+        "IMPORT_REJECTED"
+    );
+    let found: Vec<(u64, String)> = refused["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (4, "function".to_owned()),
+            (6, "occurred_at".to_owned()),
+            (8, "case_ref".to_owned()),
+            (conflicting_line as u64, "external_id".to_owned()),
+        ],
+        "{refused}"
+    );
+    assert_eq!(refused["recorded"], 0);
+    let totals = app
+        .gql("{ siloReport { totals { interactions } } }", json!({}))
+        .await;
+    assert_eq!(totals["siloReport"]["totals"]["interactions"], 0);
+
+    let (status, skipped) = import(&app, "format=csv&skip_invalid=true", body, None).await;
+    assert_eq!(status, 200, "{skipped}");
+    assert_eq!(skipped["recorded"], 420, "{skipped}");
+    assert_eq!(skipped["rejected"], 4);
+
+    // A malformed XES file is refused as a whole, with where it broke.
+    let (status, broken) = import(
+        &app,
+        "format=xes",
+        b"<log><trace><string key=\"concept:name\" value=\"x\"/><event></trace></log>".to_vec(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{broken}");
+    assert!(broken["rejections"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("XES"));
+}
+
+#[tokio::test]
+async fn the_export_round_trips_through_xes_and_csv() {
+    let app = spawn_app().await;
+    load_org(&app).await;
+    let (_, summary) = import(&app, "format=csv", FIXTURE_CSV.into(), None).await;
+    assert_eq!(summary["recorded"], 423);
+    let xes = export(&app, "format=xes").await;
+    assert!(xes.contains("org:group") && xes.matches("<trace>").count() > 100);
+    let csv = export(&app, "format=csv").await;
+    assert_eq!(csv.lines().count(), 424);
+
+    for (format, file) in [("xes", xes), ("csv", csv)] {
+        let fresh = spawn_app().await;
+        load_org(&fresh).await;
+        let (status, summary) =
+            import(&fresh, &format!("format={format}"), file.into(), None).await;
+        assert_eq!(status, 200, "{format}: {summary}");
+        assert_eq!(summary["recorded"], 423, "{format}: {summary}");
+        assert_matches_expected(&fresh).await;
+    }
+}
+
+#[tokio::test]
+async fn imports_need_their_role_and_stay_under_the_limit() {
+    let app = spawn_app_with(|settings| settings.limits.max_import_bytes = 4096).await;
+    load_org(&app).await;
+    for role in [AccessRole::Viewer, AccessRole::Editor] {
+        let token = app.token("acme", &[role]);
+        let (status, body) = import(&app, "format=csv", FIXTURE_CSV.into(), Some(token)).await;
+        assert_eq!(status, 403, "{body}");
+    }
+    let (status, body) = import(&app, "format=csv", FIXTURE_CSV.into(), None).await;
+    assert_eq!(status, 413, "{body}");
+    let totals = app
+        .gql("{ siloReport { totals { interactions } } }", json!({}))
+        .await;
+    assert_eq!(totals["siloReport"]["totals"]["interactions"], 0);
+    let anonymous = app
+        .client
+        .post(format!("{}/import/interactions?format=csv", app.address))
+        .body(FIXTURE_CSV)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn retracting_interactions_takes_them_out_of_every_figure() {
+    let app = spawn_app().await;
+    load_org(&app).await;
+    let (_, summary) = import(&app, "format=csv", FIXTURE_CSV.into(), None).await;
+    assert_eq!(summary["recorded"], 423);
+    let before = app
+        .gql(
+            "{ siloReport { totals { interactions handoffs siloHandoffs cases } } }",
+            json!({}),
+        )
+        .await["siloReport"]["totals"]
+        .clone();
+    // Every interaction of one case goes: the case goes too.
+    let case = FIXTURE_CSV
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let ids: Vec<String> = FIXTURE_CSV
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1) == Some(case.as_str()))
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect();
+    let mut asked = ids.clone();
+    asked.push("never-recorded".into());
+    let data = app
+        .gql(
+            "mutation($ids: [String!]!) { retractInteractions(externalIds: $ids) { retracted notFound newHandoffs newSiloHandoffs userErrors { code } } }",
+            json!({ "ids": asked }),
+        )
+        .await;
+    let payload = &data["retractInteractions"];
+    assert_eq!(payload["retracted"], ids.len(), "{payload}");
+    assert_eq!(payload["notFound"], json!(["never-recorded"]));
+    let after = app
+        .gql(
+            "{ siloReport { totals { interactions handoffs siloHandoffs cases } } }",
+            json!({}),
+        )
+        .await["siloReport"]["totals"]
+        .clone();
+    let minus = |key: &str| before[key].as_i64().unwrap() - after[key].as_i64().unwrap();
+    assert_eq!(minus("interactions"), ids.len() as i64);
+    assert_eq!(minus("cases"), 1);
+    assert_eq!(-minus("handoffs"), payload["newHandoffs"].as_i64().unwrap());
+    assert_eq!(
+        -minus("siloHandoffs"),
+        payload["newSiloHandoffs"].as_i64().unwrap()
+    );
+    let chain = app
+        .gql(
+            "query($c: String!) { case(caseRef: $c) { caseRef } }",
+            json!({ "c": case }),
+        )
+        .await;
+    assert_eq!(chain["case"], Value::Null);
+
+    // Importing the file again puts them back: every figure as expected again.
+    let (_, again) = import(&app, "format=csv", FIXTURE_CSV.into(), None).await;
+    assert_eq!(again["recorded"], ids.len());
+    assert_matches_expected(&app).await;
+
+    // Retraction is for EDITOR and ADMIN only.
+    let token = app.token("acme", &[AccessRole::Integration]);
+    let (_, body) = app
+        .post(
+            Some(&token),
+            "mutation { retractInteractions(externalIds: [\"x\"]) { retracted } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}
+
+/// The command line imports a file against the configured database, reports bad rows
+/// by line and column, and exports what an import reads back.
+#[tokio::test]
+async fn the_command_line_imports_and_exports() {
+    use crate::cli::{siloscope, stderr, stdout};
+    let app = spawn_app().await;
+    load_org(&app).await;
+    let dir = std::env::temp_dir().join(format!(
+        "siloscope_logs_{}_{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vars = [("SILOSCOPE_DATABASE_URL", app.database_url.as_str())];
+
+    // A bad row: nothing written, the line and column named, a failing exit.
+    let bad = dir.join("bad.csv");
+    let mut lines: Vec<String> = FIXTURE_CSV.lines().map(str::to_owned).collect();
+    lines[3] = with_function(&lines[3], "Nobody");
+    std::fs::write(&bad, lines.join("\n")).unwrap();
+    let path = bad.to_string_lossy().into_owned();
+    let output = siloscope(&["import", "interactions", &path, "--org", "acme"], &vars);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("line 4, function: no function named `Nobody`"),
+        "{}",
+        stderr(&output)
+    );
+
+    // The good file, gzipped: everything recorded, the summary on standard output.
+    let good = dir.join("log.csv.gz");
+    std::fs::write(&good, gzip(FIXTURE_CSV.as_bytes())).unwrap();
+    let path = good.to_string_lossy().into_owned();
+    let output = siloscope(&["import", "interactions", &path, "--org", "acme"], &vars);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("recorded 423"),
+        "{}",
+        stdout(&output)
+    );
+    assert_matches_expected(&app).await;
+
+    // Exported as XES, it imports as nothing new.
+    let xes = dir.join("log.xes");
+    let path = xes.to_string_lossy().into_owned();
+    let output = siloscope(
+        &[
+            "export",
+            "interactions",
+            "--org",
+            "acme",
+            "--format",
+            "xes",
+            "--out",
+            &path,
+        ],
+        &vars,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = siloscope(&["import", "interactions", &path, "--org", "acme"], &vars);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("recorded 0, duplicates 423"),
+        "{}",
+        stdout(&output)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
