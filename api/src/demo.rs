@@ -325,7 +325,9 @@ impl LogGenerator {
             let mut current = owner
                 .and_then(|o| FUNCTIONS.iter().position(|f| f.0 == o))
                 .unwrap_or_else(|| rng.random_range(0..cx));
-            let start = now - year + rng.random_range(0..year - 7 * 24 * 3600);
+            // A case runs at most 7 gaps of under 3 days: starting a month back at the
+            // latest keeps every interaction in the past.
+            let start = now - year + rng.random_range(0..year - 30 * 24 * 3600);
             let progress = (start - (now - year)) as f64 / year as f64;
             let mut at = start;
             let mut previous = None;
@@ -372,5 +374,22 @@ impl LogGenerator {
         }
         self.interactions += log.len();
         log
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_log_is_all_in_the_past_year() {
+        let now = 1_800_000_000;
+        let mut generator = LogGenerator::new(3, now);
+        for item in generator.batch(50_000) {
+            let at = chrono::DateTime::parse_from_rfc3339(&item.occurred_at)
+                .map(|t| t.timestamp())
+                .unwrap_or(i64::MAX);
+            assert!(at <= now && at >= now - 366 * 24 * 3600, "{}", item.occurred_at);
+        }
     }
 }
