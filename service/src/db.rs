@@ -188,7 +188,9 @@ pub async fn refresh_statistics(db: &impl ConnectionTrait) {
     match stale {
         Ok(Some(true)) => {
             if let Err(error) = db
-                .execute_unprepared("ANALYZE interaction, step, customer_case")
+                // As the tables' owner (ANALYZE needs it), on the one connection: the
+                // pool puts the tenant role back on the next acquire.
+                .execute_unprepared("SET ROLE NONE; ANALYZE interaction, step, customer_case")
                 .await
             {
                 tracing::warn!(error = %error, "ANALYZE after recording failed");
@@ -197,6 +199,30 @@ pub async fn refresh_statistics(db: &impl ConnectionTrait) {
         Ok(_) => {}
         Err(error) => tracing::warn!(error = %error, "reading table statistics failed"),
     }
+}
+
+/// Refreshes PostgreSQL's statistics of the recording tables inside a long write
+/// transaction (an import): the planner then sees the rows the transaction added
+/// (ANALYZE counts its own transaction's inserts), instead of planning every later
+/// statement for the empty tables it started with. ANALYZE needs the tables' owner, so
+/// the statement runs as the connection's own user, and the tenant role is restored
+/// for the rest of the transaction. No-op on SQLite.
+pub async fn analyze_in(txn: &DatabaseTransaction) -> ApiResult<()> {
+    if !is_postgres(txn) {
+        return Ok(());
+    }
+    txn.execute_unprepared("SELECT set_config('role', 'none', true)")
+        .await?;
+    txn.execute_unprepared("ANALYZE interaction, step, customer_case")
+        .await?;
+    if current_tenant().is_some() {
+        txn.execute_unprepared(&format!(
+            "SELECT set_config('role', '{}', true)",
+            migration::m20261122_000012_row_level_security::TENANT_ROLE
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// Whether the backend is PostgreSQL.

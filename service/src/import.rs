@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::db::begin_write;
 use crate::error::{ApiResult, UserError};
 use crate::recording::input::{sort_batch, Lookup};
-use crate::recording::{after_writing, write_batch, InteractionInput, Recorded};
+use crate::recording::{write_batch, InteractionInput, Recorded};
 
 /// Rows a door should send per chunk: large enough to write efficiently, small enough
 /// to keep memory flat whatever the file's size.
@@ -103,6 +103,9 @@ pub async fn import_interactions(
     let txn = begin_write(db).await?;
     crate::organization::lock(&txn, organization_id).await?;
     let mut broken = false;
+    // The planner's statistics are refreshed as the import grows (by doubling), so
+    // that PostgreSQL keeps using the indexes for the rows this transaction adds.
+    let mut analyze_at = CHUNK_ROWS as i64;
     while let Some(chunk) = rows.recv().await {
         let Chunk {
             rows: chunk,
@@ -128,6 +131,10 @@ pub async fn import_interactions(
         if writing {
             let (recorded, conflicts) = write_batch(&txn, organization_id, batch).await?;
             summary.recorded.add(&recorded);
+            if summary.recorded.recorded >= analyze_at {
+                crate::db::analyze_in(&txn).await?;
+                analyze_at = summary.recorded.recorded * 2;
+            }
             bad.extend(rejections(&lines, conflicts));
         }
         bad.sort_by_key(|r| r.line);
@@ -140,7 +147,8 @@ pub async fn import_interactions(
     if keep {
         txn.commit().await?;
         summary.committed = true;
-        after_writing(db);
+        // Awaited, not spawned: a command-line import exits right after.
+        crate::db::refresh_statistics(db).await;
     } else {
         txn.rollback().await?;
         if !options.dry_run || broken {
