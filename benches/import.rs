@@ -47,7 +47,9 @@ async fn fresh_database(kind: &str) -> anyhow::Result<String> {
             admin
                 .execute_unprepared("CREATE DATABASE siloscope_import_bench")
                 .await?;
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b);
             Ok(format!("{base}/siloscope_import_bench"))
         }
         other => bail!("unknown database `{other}` (sqlite or postgres)"),

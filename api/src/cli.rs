@@ -106,12 +106,14 @@ const LOG_FIELDS: &str = "Fields (--map field=column): external_id, case_ref, oc
 function (a name) or function_external_id, touchpoint, note, customer_action_required. CSV \
 columns are named like the fields by default; in XES the case is the trace's concept:name, \
 the function org:group, the touchpoint the event's concept:name, the time time:timestamp, \
-the externalId identity:id. Reads SILOSCOPE_DATABASE_URL, SILOSCOPE_DB_MAX_CONNECTIONS and \
+the externalId identity:id; in OCEL 2.0 JSON (import only) the case is the related \
+object of --case-type, the touchpoint the event's type, the time its time, the externalId \
+its id, other fields attributes of the event (the function org:group). Reads SILOSCOPE_DATABASE_URL, SILOSCOPE_DB_MAX_CONNECTIONS and \
 SILOSCOPE_LOG.";
 
 #[derive(Subcommand, Debug)]
 enum ImportCommand {
-    /// Record an interaction log (CSV or XES, gzip or not): all of it, or nothing when a
+    /// Record an interaction log (CSV, XES or OCEL 2.0 JSON, gzip or not): all of it, or nothing when a
     /// row is bad (every bad row is reported with its line). Importing a file again
     /// records nothing new.
     #[command(after_help = LOG_FIELDS)]
@@ -127,16 +129,30 @@ enum ImportCommand {
         /// Read a field from another column or attribute: field=column (repeatable).
         #[arg(long = "map", value_name = "FIELD=COLUMN")]
         map: Vec<String>,
+        /// OCEL: the object type whose objects are the cases (e.g. ticket).
+        #[arg(long)]
+        case_type: Option<String>,
         /// Record the good rows even when some are bad; the bad ones go to a reject file.
         #[arg(long)]
         skip_invalid: bool,
         /// Check every row and report, but write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Where to write the rejected rows (line, field, reason) [default with
+        /// Where to write the rejected rows (line, column, reason) [default with
         /// --skip-invalid: FILE.rejects.csv].
         #[arg(long)]
         reject_file: Option<PathBuf>,
+    },
+    /// Load an organization chart (org.json: functions, touchpoints, responsibilities
+    /// by name) atomically: existing entries are matched by name and updated, missing
+    /// ones created, nothing removed.
+    #[command(after_help = DATABASE_VARIABLES)]
+    Org {
+        /// The org.json file.
+        file: PathBuf,
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
     },
 }
 
@@ -303,6 +319,7 @@ pub async fn run() -> anyhow::Result<()> {
                     org,
                     format,
                     map,
+                    case_type,
                     skip_invalid,
                     dry_run,
                     reject_file,
@@ -314,6 +331,7 @@ pub async fn run() -> anyhow::Result<()> {
                 org,
                 format,
                 map,
+                case_type,
                 options: service::import::ImportOptions {
                     dry_run,
                     skip_invalid,
@@ -321,6 +339,12 @@ pub async fn run() -> anyhow::Result<()> {
                 reject_file,
             };
             crate::logs::commands::import(&db, request).await?;
+        }
+        Command::Import {
+            command: ImportCommand::Org { file, org },
+        } => {
+            let db = open_existing(&settings).await?;
+            crate::org_file::import(&db, &org, &file).await?;
         }
         Command::Export {
             command:

@@ -389,7 +389,11 @@ mod tests {
             let at = chrono::DateTime::parse_from_rfc3339(&item.occurred_at)
                 .map(|t| t.timestamp())
                 .unwrap_or(i64::MAX);
-            assert!(at <= now && at >= now - 366 * 24 * 3600, "{}", item.occurred_at);
+            assert!(
+                at <= now && at >= now - 366 * 24 * 3600,
+                "{}",
+                item.occurred_at
+            );
         }
     }
 }

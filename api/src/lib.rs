@@ -12,4 +12,5 @@ pub mod graphql;
 pub mod http;
 pub mod logs;
 pub mod observe;
+pub mod org_file;
 pub mod startup;

@@ -2,11 +2,12 @@
 
 use entity::function;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    QueryFilter, Set,
 };
 
 use crate::db::{begin_write, now_micros};
-use crate::error::{check, no_such, ApiResult, UserError, UserErrorCode, Write};
+use crate::error::{check, no_such, unique_violation, ApiResult, UserError, UserErrorCode, Write};
 use crate::fields::{clean_change, clean_name, clean_optional, finish, name_key, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
@@ -101,6 +102,18 @@ pub async fn create(
     organization_id: i64,
     input: NewFunction,
 ) -> Write<function::Model> {
+    let txn = begin_write(db).await?;
+    let model = create_in(&txn, organization_id, input).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// The same, inside the caller's transaction (nothing is committed).
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    input: NewFunction,
+) -> Write<function::Model> {
     let mut errors = Vec::new();
     let name = clean_name(&input.name, &["input", "name"], &mut errors);
     let external_id = clean_optional(
@@ -108,9 +121,8 @@ pub async fn create(
         &["input", "externalId"],
         &mut errors,
     );
-    let txn = begin_write(db).await?;
     check_unique(
-        &txn,
+        txn,
         organization_id,
         None,
         Some(&name),
@@ -119,7 +131,7 @@ pub async fn create(
     )
     .await?;
     let parent_id = match input.parent_id {
-        Some(parent) => check_parent(&txn, organization_id, None, parent, &mut errors).await?,
+        Some(parent) => check_parent(txn, organization_id, None, parent, &mut errors).await?,
         None => None,
     };
     check(errors)?;
@@ -136,9 +148,9 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await;
-    finish(txn, inserted, &["input", "name"], "the name or externalId").await
+    inserted.map_err(|e| unique_violation(e, &["input", "name"], "the name or externalId"))
 }
 
 pub async fn update(

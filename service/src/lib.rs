@@ -11,6 +11,7 @@
 //!
 //! The detection rules themselves live in the `rules` crate (re-exported here).
 
+pub mod chart;
 pub mod db;
 pub mod derived;
 pub mod error;

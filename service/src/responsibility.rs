@@ -4,13 +4,14 @@ use entity::enums::Role;
 use entity::{acknowledgement, function, person, responsibility, touchpoint};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, ModelTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::db::{begin_write, now_micros};
 use crate::error::{
-    check, no_such, ApiError, ApiResult, UserError, UserErrorCode, Write, WriteError,
+    check, no_such, unique_violation, ApiError, ApiResult, UserError, UserErrorCode, Write,
+    WriteError,
 };
 use crate::fields::{finish, optional_reference, reference, reference_change};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
@@ -46,10 +47,21 @@ pub async fn assign(
     organization_id: i64,
     input: NewResponsibility,
 ) -> Write<responsibility::Model> {
-    let mut errors = Vec::new();
     let txn = begin_write(db).await?;
+    let model = assign_in(&txn, organization_id, input).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// The same, inside the caller's transaction (nothing is committed).
+pub async fn assign_in(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    input: NewResponsibility,
+) -> Write<responsibility::Model> {
+    let mut errors = Vec::new();
     let touchpoint_id = reference::<touchpoint::Entity>(
-        &txn,
+        txn,
         organization_id,
         input.touchpoint_id,
         &["input", "touchpointId"],
@@ -57,7 +69,7 @@ pub async fn assign(
     )
     .await?;
     let function_id = reference::<function::Entity>(
-        &txn,
+        txn,
         organization_id,
         input.function_id,
         &["input", "functionId"],
@@ -65,7 +77,7 @@ pub async fn assign(
     )
     .await?;
     let person_id = optional_reference::<person::Entity>(
-        &txn,
+        txn,
         organization_id,
         input.person_id,
         &["input", "personId"],
@@ -80,7 +92,7 @@ pub async fn assign(
         .filter(responsibility::Column::TouchpointId.eq(touchpoint_id))
         .filter(responsibility::Column::FunctionId.eq(function_id))
         .filter(responsibility::Column::Role.eq(role))
-        .one(&txn)
+        .one(txn)
         .await?;
     if existing.is_some() {
         errors.push(UserError::new(
@@ -101,9 +113,9 @@ pub async fn assign(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await;
-    finish(txn, inserted, &["input", "role"], "this role").await
+    inserted.map_err(|e| unique_violation(e, &["input", "role"], "this role"))
 }
 
 pub async fn update(

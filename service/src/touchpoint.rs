@@ -3,12 +3,12 @@
 use entity::enums::Channel;
 use entity::{responsibility, stage, touchpoint};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
 use crate::db::{begin_write, now_micros};
-use crate::error::{check, no_such, ApiResult, Write};
+use crate::error::{check, no_such, unique_violation, ApiResult, Write};
 use crate::fields::{clean_name, finish, name_key, optional_reference, reference_change, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
@@ -99,14 +99,25 @@ pub async fn create(
     organization_id: i64,
     input: NewTouchpoint,
 ) -> Write<touchpoint::Model> {
+    let txn = begin_write(db).await?;
+    let model = create_in(&txn, organization_id, input).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// The same, inside the caller's transaction (nothing is committed).
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    input: NewTouchpoint,
+) -> Write<touchpoint::Model> {
     let mut errors = Vec::new();
     let name = clean_name(&input.name, &["input", "name"], &mut errors);
-    let txn = begin_write(db).await?;
     Unique::<touchpoint::Entity>::name(touchpoint::Column::NameKey, &name)
-        .check(&txn, organization_id, None, &mut errors)
+        .check(txn, organization_id, None, &mut errors)
         .await?;
     let stage_id = optional_reference::<stage::Entity>(
-        &txn,
+        txn,
         organization_id,
         input.stage_id,
         &["input", "stageId"],
@@ -127,9 +138,9 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await;
-    finish(txn, inserted, &["input", "name"], "the name").await
+    inserted.map_err(|e| unique_violation(e, &["input", "name"], "the name"))
 }
 
 pub async fn update(

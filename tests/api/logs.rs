@@ -278,7 +278,6 @@ async fn retracting_interactions_takes_them_out_of_every_figure() {
 async fn the_command_line_imports_and_exports() {
     use crate::cli::{siloscope, stderr, stdout};
     let app = spawn_app().await;
-    load_org(&app).await;
     let dir = std::env::temp_dir().join(format!(
         "siloscope_logs_{}_{}",
         std::process::id(),
@@ -286,6 +285,32 @@ async fn the_command_line_imports_and_exports() {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let vars = [("SILOSCOPE_DATABASE_URL", app.database_url.as_str())];
+
+    // The chart first: a bad one loads nothing, the fixture's loads once.
+    let org_json = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/small/org.json");
+    let bad_chart = dir.join("bad-org.json");
+    let mut chart: Value =
+        serde_json::from_str(&std::fs::read_to_string(org_json).unwrap()).unwrap();
+    chart["responsibilities"][0]["function"] = json!("Nobody");
+    std::fs::write(&bad_chart, chart.to_string()).unwrap();
+    let path = bad_chart.to_string_lossy().into_owned();
+    let output = siloscope(&["import", "org", &path, "--org", "acme"], &vars);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("responsibilities.0.function: no function named `Nobody`"),
+        "{}",
+        stderr(&output)
+    );
+    let functions = app.gql("{ functions { totalCount } }", json!({})).await;
+    assert_eq!(functions["functions"]["totalCount"], 0);
+    let output = siloscope(&["import", "org", org_json, "--org", "acme"], &vars);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = siloscope(&["import", "org", org_json, "--org", "acme"], &vars);
+    assert!(
+        stdout(&output).starts_with("functions: 0 created, 0 updated; touchpoints: 0 created, 0 updated; responsibilities: 0 assigned"),
+        "{}",
+        stdout(&output)
+    );
 
     // A bad row: nothing written, the line and column named, a failing exit.
     let bad = dir.join("bad.csv");
@@ -339,4 +364,72 @@ async fn the_command_line_imports_and_exports() {
         stdout(&output)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The fixture as OCEL 2.0 JSON: a `ticket` object per case, one `customer` object
+/// every event also relates to (not a case), the touchpoint as the event's type.
+fn fixture_as_ocel() -> Value {
+    let mut reader = csv::Reader::from_reader(FIXTURE_CSV.as_bytes());
+    let mut cases = std::collections::BTreeSet::new();
+    let mut events = Vec::new();
+    for record in reader.records() {
+        let r = record.unwrap();
+        cases.insert(r[1].to_owned());
+        events.push(json!({
+            "id": &r[0],
+            "type": &r[4],
+            "time": &r[2],
+            "attributes": [
+                { "name": "org:group", "value": &r[3] },
+                { "name": "note", "value": &r[5] },
+                { "name": "customer_action_required", "value": &r[6] == "true" },
+            ],
+            "relationships": [
+                { "objectId": "customer-1", "qualifier": "for" },
+                { "objectId": &r[1], "qualifier": "about" },
+            ],
+        }));
+    }
+    let mut objects: Vec<Value> = cases
+        .iter()
+        .map(|c| json!({ "id": c, "type": "ticket", "attributes": [] }))
+        .collect();
+    objects.push(json!({ "id": "customer-1", "type": "customer" }));
+    json!({
+        "objectTypes": [{ "name": "ticket", "attributes": [] }, { "name": "customer", "attributes": [] }],
+        "eventTypes": [],
+        "objects": objects,
+        "events": events,
+    })
+}
+
+#[tokio::test]
+async fn an_ocel_import_gives_every_expected_figure() {
+    let app = spawn_app().await;
+    load_org(&app).await;
+    let ocel = serde_json::to_vec(&fixture_as_ocel()).unwrap();
+    // Without the case type the log cannot be read.
+    let (status, body) = import(&app, "format=ocel", ocel.clone(), None).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, summary) = import(&app, "format=ocel&case_type=ticket", ocel.clone(), None).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary["recorded"], 423, "{summary}");
+    assert_matches_expected(&app).await;
+
+    // Cut short, the file is malformed: refused as a whole, nothing more written.
+    let fresh = spawn_app().await;
+    load_org(&fresh).await;
+    let (status, broken) = import(
+        &fresh,
+        "format=ocel&case_type=ticket",
+        ocel[..ocel.len() / 2].to_vec(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{broken}");
+    assert!(broken["rejections"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("OCEL"));
+    assert_eq!(broken["recorded"], 0);
 }

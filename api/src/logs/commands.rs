@@ -22,6 +22,8 @@ pub struct ImportRequest {
     pub org: String,
     pub format: Option<Format>,
     pub map: Vec<String>,
+    /// OCEL: the object type whose objects are the cases.
+    pub case_type: Option<String>,
     pub options: ImportOptions,
     pub reject_file: Option<PathBuf>,
 }
@@ -41,12 +43,12 @@ pub async fn import(db: &DatabaseConnection, request: ImportRequest) -> anyhow::
         Some(format) => format,
         None => Format::guess(&request.file.to_string_lossy()).with_context(|| {
             format!(
-                "cannot tell the format of {} from its name: pass --format csv or --format xes",
+                "cannot tell the format of {} from its name: pass --format csv, xes or ocel",
                 request.file.display()
             )
         })?,
     };
-    let mapping = Mapping::new(format, &request.map)?;
+    let mapping = Mapping::new(format, &request.map, request.case_type.clone())?;
     let columns = mapping.clone();
     let file = std::fs::File::open(&request.file)
         .with_context(|| format!("cannot open {}", request.file.display()))?;
@@ -200,6 +202,9 @@ pub async fn export(
     window: Window,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
+    if format == Format::Ocel {
+        bail!("the log is exported as csv or xes (OCEL is read only)");
+    }
     let org = organization_id(db, org).await?;
     let mut sink: Box<dyn std::io::Write> = match out {
         Some(path) => Box::new(std::io::BufWriter::new(

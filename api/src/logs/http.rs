@@ -27,6 +27,7 @@ use crate::http::{Media, Refusal};
 pub struct ImportParams {
     pub format: Option<Format>,
     pub map: Vec<String>,
+    pub case_type: Option<String>,
     pub options: ImportOptions,
 }
 
@@ -50,17 +51,20 @@ impl ImportParams {
                     params.format = Some(Format::parse(&value).ok_or_else(|| {
                         Refusal::new(
                             Code::UnsupportedMediaType,
-                            format!("format `{value}`: csv or xes"),
+                            format!("format `{value}`: csv, xes or ocel"),
                         )
                     })?)
                 }
                 "map" => params.map.push(value),
+                "case_type" => params.case_type = Some(value),
                 "skip_invalid" => params.options.skip_invalid = flag(&value, "skip_invalid")?,
                 "dry_run" => params.options.dry_run = flag(&value, "dry_run")?,
                 other => {
                     return Err(Refusal::new(
                         Code::BadRequest,
-                        format!("unknown parameter `{other}` (format, map, skip_invalid, dry_run)"),
+                        format!(
+                            "unknown parameter `{other}` (format, map, case_type, skip_invalid, dry_run)"
+                        ),
                     ))
                 }
             }
@@ -110,11 +114,11 @@ pub async fn import(
     let Some(format) = params.format else {
         return Refusal::new(
             Code::UnsupportedMediaType,
-            "cannot tell the format: send `?format=csv` or `?format=xes`, or Content-Type text/csv or application/xml",
+            "cannot tell the format: send `?format=csv`, `xes` or `ocel`, or Content-Type text/csv, application/xml or application/json",
         )
         .response(Media::Json);
     };
-    let mapping = match Mapping::new(format, &params.map) {
+    let mapping = match Mapping::new(format, &params.map, params.case_type.clone()) {
         Ok(mapping) => mapping,
         Err(error) => {
             return Refusal::new(Code::BadRequest, error.to_string()).response(Media::Json)
@@ -310,7 +314,7 @@ pub fn export(
     });
     let name = match format {
         Format::Csv => "interactions.csv",
-        Format::Xes => "interactions.xes",
+        Format::Xes | Format::Ocel => "interactions.xes",
     };
     HttpResponse::Ok()
         .content_type(format.content_type())

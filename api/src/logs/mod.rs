@@ -6,7 +6,9 @@
 
 pub mod commands;
 pub mod http;
+mod ocel;
 pub mod read;
+mod rows;
 pub mod write;
 
 use std::collections::HashMap;
@@ -18,6 +20,8 @@ pub enum Format {
     Csv,
     /// IEEE 1849 eXtensible Event Stream.
     Xes,
+    /// OCEL 2.0 JSON (import only): events related to objects of the case type.
+    Ocel,
 }
 
 impl Format {
@@ -29,6 +33,8 @@ impl Format {
             Some(Format::Csv)
         } else if name.ends_with(".xes") || name.contains("xes") || name.contains("xml") {
             Some(Format::Xes)
+        } else if name.ends_with(".jsonocel") || name.ends_with(".json") || name.contains("json") {
+            Some(Format::Ocel)
         } else {
             None
         }
@@ -39,6 +45,7 @@ impl Format {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
             Format::Xes => "application/xml; charset=utf-8",
+            Format::Ocel => "application/json",
         }
     }
 
@@ -47,6 +54,7 @@ impl Format {
         match text.to_ascii_lowercase().as_str() {
             "csv" => Some(Format::Csv),
             "xes" => Some(Format::Xes),
+            "ocel" => Some(Format::Ocel),
             _ => None,
         }
     }
@@ -86,19 +94,48 @@ pub const XES_KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// OCEL 2.0 sources of each field: the event's `id`, `time` and `type`, or an
+/// attribute of the event by name. The case is the related object of the case type.
+pub const OCEL_KEYS: &[(&str, &str)] = &[
+    ("external_id", "id"),
+    ("occurred_at", "time"),
+    ("function", "org:group"),
+    ("function_external_id", "function_external_id"),
+    ("touchpoint", "type"),
+    ("note", "note"),
+    ("customer_action_required", "customer_action_required"),
+];
+
 /// Where each field is found: the defaults, changed by `field=column` pairs.
 #[derive(Clone, Debug)]
-pub struct Mapping(HashMap<String, String>);
+pub struct Mapping {
+    columns: HashMap<String, String>,
+    /// OCEL: the object type whose objects are the cases.
+    pub case_type: Option<String>,
+}
 
 impl Mapping {
     /// The defaults for `format`, with `pairs` (`field=column`) applied.
-    pub fn new(format: Format, pairs: &[String]) -> anyhow::Result<Mapping> {
+    pub fn new(
+        format: Format,
+        pairs: &[String],
+        case_type: Option<String>,
+    ) -> anyhow::Result<Mapping> {
+        if format == Format::Ocel && case_type.is_none() {
+            anyhow::bail!(
+                "an OCEL log needs its case type: the object type whose objects are the cases (--case-type, or case_type= over HTTP)"
+            );
+        }
         let mut map: HashMap<String, String> = match format {
             Format::Csv => FIELDS
                 .iter()
                 .map(|(f, _)| (f.to_string(), f.to_string()))
                 .collect(),
             Format::Xes => XES_KEYS
+                .iter()
+                .map(|(f, k)| (f.to_string(), k.to_string()))
+                .collect(),
+            Format::Ocel => OCEL_KEYS
                 .iter()
                 .map(|(f, k)| (f.to_string(), k.to_string()))
                 .collect(),
@@ -118,16 +155,21 @@ impl Mapping {
                         .join(", ")
                 );
             }
-            if field == "case_ref" && format == Format::Xes {
-                anyhow::bail!("`--map {pair}`: in XES the case is always the trace's concept:name");
+            if field == "case_ref" && format != Format::Csv {
+                anyhow::bail!(
+                    "`--map {pair}`: in XES the case is the trace's concept:name, in OCEL the related object of the case type"
+                );
             }
             map.insert(field.to_owned(), column.trim().to_owned());
         }
-        Ok(Mapping(map))
+        Ok(Mapping {
+            columns: map,
+            case_type,
+        })
     }
 
     /// Where `field` is read from.
     pub fn column<'a>(&'a self, field: &'a str) -> &'a str {
-        self.0.get(field).map(String::as_str).unwrap_or(field)
+        self.columns.get(field).map(String::as_str).unwrap_or(field)
     }
 }

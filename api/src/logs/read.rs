@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 
-use service::import::{Chunk, Read as ReadResult, Rejection, SourceRow, CHUNK_ROWS};
-use service::recording::{FunctionRef, InteractionInput, TouchpointRef};
+use service::import::{Read as ReadResult, Rejection};
 use tokio::sync::mpsc;
 
+use super::rows::{interaction, whole_file, Sink};
 use super::{Format, Mapping};
 
 /// Starts reading `source` as `format` on a blocking thread; the chunks arrive on the
@@ -26,19 +26,15 @@ pub fn spawn(
                 return;
             }
         };
-        let mut sink = Sink {
-            tx,
-            chunk: Chunk::default(),
-        };
+        let mut sink = Sink::new(tx);
         let outcome = match format {
             Format::Csv => read_csv(source, &mapping, &mut sink),
             Format::Xes => read_xes(source, &mapping, &mut sink),
+            Format::Ocel => super::ocel::read(source, &mapping, &mut sink),
         };
         match outcome {
             Ok(()) => sink.flush(),
-            Err(rejection) => {
-                let _ = sink.tx.blocking_send(Err(rejection));
-            }
+            Err(rejection) => sink.fail(rejection),
         }
     });
     rx
@@ -55,86 +51,6 @@ fn ungzip(source: Box<dyn Read + Send>) -> std::io::Result<Box<dyn BufRead + Sen
         ))
     } else {
         Box::new(buffered)
-    })
-}
-
-fn whole_file(reason: String) -> Rejection {
-    Rejection {
-        line: 0,
-        field: String::new(),
-        reason,
-    }
-}
-
-/// Collects rows into chunks and sends each when full. A closed channel (the import
-/// gave up) stops the reading.
-struct Sink {
-    tx: mpsc::Sender<ReadResult>,
-    chunk: Chunk,
-}
-
-impl Sink {
-    fn row(&mut self, line: u64, input: InteractionInput) -> bool {
-        self.chunk.rows.push(SourceRow { line, input });
-        self.maybe_send()
-    }
-
-    fn reject(&mut self, line: u64, field: &str, reason: String) -> bool {
-        self.chunk.rejected.push(Rejection {
-            line,
-            field: field.to_owned(),
-            reason,
-        });
-        self.maybe_send()
-    }
-
-    fn maybe_send(&mut self) -> bool {
-        if self.chunk.rows.len() + self.chunk.rejected.len() < CHUNK_ROWS {
-            return true;
-        }
-        self.tx
-            .blocking_send(Ok(std::mem::take(&mut self.chunk)))
-            .is_ok()
-    }
-
-    fn flush(mut self) {
-        if !self.chunk.rows.is_empty() || !self.chunk.rejected.is_empty() {
-            let _ = self.tx.blocking_send(Ok(std::mem::take(&mut self.chunk)));
-        }
-    }
-}
-
-/// An interaction from its fields by name; the reason and field when one is unusable.
-fn interaction(
-    get: impl Fn(&str) -> Option<String>,
-) -> Result<InteractionInput, (&'static str, String)> {
-    let function = match (get("function_external_id"), get("function")) {
-        (Some(external), _) => FunctionRef::ExternalId(external),
-        (None, Some(name)) => FunctionRef::Name(name),
-        (None, None) => return Err(("function", "no function given".to_owned())),
-    };
-    let customer_action_required = match get("customer_action_required") {
-        None => false,
-        Some(text) => match text.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "y" | "1" => true,
-            "false" | "no" | "n" | "0" => false,
-            _ => {
-                return Err((
-                    "customer_action_required",
-                    format!("`{text}` is not true or false"),
-                ))
-            }
-        },
-    };
-    Ok(InteractionInput {
-        case_ref: get("case_ref").unwrap_or_default(),
-        occurred_at: get("occurred_at").unwrap_or_default(),
-        function,
-        touchpoint: get("touchpoint").map(TouchpointRef::Name),
-        person_id: None,
-        note: get("note"),
-        customer_action_required,
-        external_id: get("external_id"),
     })
 }
 

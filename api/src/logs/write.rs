@@ -8,7 +8,8 @@ use service::export::ExportRow;
 
 use super::{Format, FIELDS};
 
-/// Turns pages of exported rows into the bytes of a file.
+/// Turns pages of exported rows into the bytes of a file (the doors export CSV and XES
+/// only, and refuse OCEL before a writer is made).
 pub struct LogWriter {
     format: Format,
     /// XES: the events of the case being written, until the next case starts.
@@ -37,7 +38,7 @@ impl LogWriter {
                 header.push('\n');
                 header.into_bytes()
             }
-            Format::Xes => concat!(
+            Format::Xes | Format::Ocel => concat!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
                 "<log xes.version=\"1849-2016\" xes.features=\"\" xmlns=\"http://www.xes-standard.org/\">\n",
                 "  <extension name=\"Concept\" prefix=\"concept\" uri=\"http://www.xes-standard.org/concept.xesext\"/>\n",
@@ -81,7 +82,7 @@ impl LogWriter {
                 let _ = writer.flush();
                 drop(writer);
             }
-            Format::Xes => {
+            Format::Xes | Format::Ocel => {
                 for row in rows {
                     if self
                         .case
@@ -101,7 +102,7 @@ impl LogWriter {
     pub fn finish(&mut self) -> Vec<u8> {
         match self.format {
             Format::Csv => Vec::new(),
-            Format::Xes => {
+            Format::Xes | Format::Ocel => {
                 let mut out = Vec::new();
                 self.trace(&mut out);
                 out.extend_from_slice(b"</log>\n");

@@ -1,0 +1,249 @@
+//! OCEL 2.0 JSON, read as a stream: the objects of the case type are remembered (their
+//! ids only), and each event related to one of them becomes an interaction of that
+//! case, numbered by its place in `events`. An event related to several cases becomes
+//! one interaction per case (externalId `event:case`); one related to none is refused.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::io::BufRead;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use service::import::Rejection;
+
+use super::rows::{interaction, whole_file, Sink};
+use super::Mapping;
+
+#[derive(Deserialize)]
+struct Object {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct Attribute {
+    name: String,
+    value: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct Relationship {
+    #[serde(rename = "objectId")]
+    object_id: String,
+}
+
+#[derive(Deserialize)]
+struct Event {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    time: String,
+    #[serde(default)]
+    attributes: Vec<Attribute>,
+    #[serde(default)]
+    relationships: Vec<Relationship>,
+}
+
+/// What the stream has seen so far.
+struct State<'a> {
+    mapping: &'a Mapping,
+    case_type: String,
+    sink: &'a mut Sink,
+    cases: HashSet<String>,
+    objects_seen: bool,
+    /// Events met before `objects` (held until the objects are known).
+    early: Vec<(u64, Event)>,
+    events: u64,
+    stopped: bool,
+}
+
+impl State<'_> {
+    fn event(&mut self, number: u64, event: Event) -> bool {
+        let attributes: HashMap<&str, String> = event
+            .attributes
+            .iter()
+            .map(|a| {
+                let text = match &a.value {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                (a.name.as_str(), text)
+            })
+            .collect();
+        let mut cases: Vec<&str> = event
+            .relationships
+            .iter()
+            .map(|r| r.object_id.as_str())
+            .filter(|id| self.cases.contains(*id))
+            .collect();
+        cases.sort_unstable();
+        cases.dedup();
+        if cases.is_empty() {
+            return self.sink.reject(
+                number,
+                "case_ref",
+                format!(
+                    "event `{}` relates to no object of type `{}`",
+                    event.id, self.case_type
+                ),
+            );
+        }
+        let several = cases.len() > 1;
+        for case in cases {
+            let get = |field: &str| -> Option<String> {
+                let value = match (field, self.mapping.column(field)) {
+                    ("case_ref", _) => case.to_owned(),
+                    ("external_id", "id") if several => format!("{}:{case}", event.id),
+                    (_, "id") => event.id.clone(),
+                    (_, "time") => event.time.clone(),
+                    (_, "type") => event.kind.clone(),
+                    (_, name) => attributes.get(name)?.clone(),
+                };
+                let value = value.trim().to_owned();
+                (!value.is_empty()).then_some(value)
+            };
+            let going_on = match interaction(get) {
+                Ok(input) => self.sink.row(number, input),
+                Err((field, reason)) => self.sink.reject(number, field, reason),
+            };
+            if !going_on {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+struct Document<'s, 'a>(&'s mut State<'a>);
+struct Objects<'s, 'a>(&'s mut State<'a>);
+struct Events<'s, 'a>(&'s mut State<'a>);
+
+impl<'de> DeserializeSeed<'de> for Document<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Document<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an OCEL 2.0 JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "objects" => map.next_value_seed(Objects(self.0))?,
+                "events" => map.next_value_seed(Events(self.0))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            if self.0.stopped {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Objects<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Objects<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of objects")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let state = self.0;
+        while let Some(object) = seq.next_element::<Object>()? {
+            if object.kind == state.case_type {
+                state.cases.insert(object.id);
+            }
+        }
+        state.objects_seen = true;
+        for (number, event) in std::mem::take(&mut state.early) {
+            if !state.event(number, event) {
+                state.stopped = true;
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Events<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Events<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of events")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let state = self.0;
+        while let Some(event) = seq.next_element::<Event>()? {
+            state.events += 1;
+            let number = state.events;
+            if !state.objects_seen {
+                state.early.push((number, event));
+            } else if !state.event(number, event) {
+                state.stopped = true;
+                // The rest of the list is skipped unread: the import has ended.
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads an OCEL 2.0 JSON log into `sink`.
+pub(super) fn read(
+    source: Box<dyn BufRead + Send>,
+    mapping: &Mapping,
+    sink: &mut Sink,
+) -> Result<(), Rejection> {
+    let Some(case_type) = mapping.case_type.clone() else {
+        return Err(whole_file("an OCEL log needs its case type".into()));
+    };
+    let mut state = State {
+        mapping,
+        case_type,
+        sink,
+        cases: HashSet::new(),
+        objects_seen: false,
+        early: Vec::new(),
+        events: 0,
+        stopped: false,
+    };
+    let mut deserializer = serde_json::Deserializer::from_reader(source);
+    let parsed = Document(&mut state).deserialize(&mut deserializer);
+    if let Err(error) = parsed {
+        return Err(Rejection {
+            line: state.events,
+            field: String::new(),
+            reason: format!("malformed OCEL JSON after event {}: {error}", state.events),
+        });
+    }
+    if !state.objects_seen && !state.early.is_empty() {
+        // No `objects` list at all: no event can name its case.
+        for (number, event) in std::mem::take(&mut state.early) {
+            if !state.event(number, event) {
+                break;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! `siloscope import org FILE.json`: an organization chart in the `org.json` shape
+//! (the test fixture's), loaded atomically by `service::chart`.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use sea_orm::{ActiveEnum, DatabaseConnection};
+use serde::Deserialize;
+use service::chart::{Chart, ChartFunction, ChartResponsibility, ChartTouchpoint};
+use service::WriteError;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrgFile {
+    #[serde(default)]
+    functions: Vec<FunctionEntry>,
+    #[serde(default)]
+    touchpoints: Vec<TouchpointEntry>,
+    #[serde(default)]
+    responsibilities: Vec<ResponsibilityEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FunctionEntry {
+    name: String,
+    #[serde(default)]
+    is_cx_team: bool,
+    external_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TouchpointEntry {
+    name: String,
+    channel: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResponsibilityEntry {
+    touchpoint: String,
+    function: String,
+    role: String,
+}
+
+/// A stored enum value from its name (`WEB`, `ACCOUNTABLE`), or a message naming the
+/// entry and the values there are.
+fn value<E: ActiveEnum<Value = String> + sea_orm::Iterable>(
+    text: &str,
+    what: &str,
+) -> anyhow::Result<E> {
+    E::try_from_value(&text.trim().to_ascii_uppercase()).map_err(|_| {
+        let names: Vec<String> = E::iter().map(|v| v.to_value()).collect();
+        anyhow::anyhow!("{what}: `{text}` is not one of {}", names.join(", "))
+    })
+}
+
+/// Loads the chart in `file` into organization `slug`.
+pub async fn import(db: &DatabaseConnection, slug: &str, file: &Path) -> anyhow::Result<()> {
+    let Some(org) = service::organization::find_by_slug(db, slug).await? else {
+        bail!("no organization `{slug}` in the configured database; `siloscope org list` shows those there are");
+    };
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let parsed: OrgFile = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an org.json chart", file.display()))?;
+    let mut chart = Chart::default();
+    for f in parsed.functions {
+        chart.functions.push(ChartFunction {
+            name: f.name,
+            is_cx_team: f.is_cx_team,
+            external_id: f.external_id,
+        });
+    }
+    for (i, t) in parsed.touchpoints.into_iter().enumerate() {
+        chart.touchpoints.push(ChartTouchpoint {
+            channel: value(&t.channel, &format!("touchpoints[{i}].channel"))?,
+            name: t.name,
+        });
+    }
+    for (i, r) in parsed.responsibilities.into_iter().enumerate() {
+        chart.responsibilities.push(ChartResponsibility {
+            role: value(&r.role, &format!("responsibilities[{i}].role"))?,
+            touchpoint: r.touchpoint,
+            function: r.function,
+        });
+    }
+    match service::db::as_tenant(org.id, service::chart::load(db, org.id, chart)).await {
+        Ok(loaded) => {
+            println!(
+                "functions: {} created, {} updated; touchpoints: {} created, {} updated; responsibilities: {} assigned",
+                loaded.functions_created,
+                loaded.functions_updated,
+                loaded.touchpoints_created,
+                loaded.touchpoints_updated,
+                loaded.responsibilities_assigned
+            );
+            Ok(())
+        }
+        Err(WriteError::Invalid(errors)) => {
+            for e in &errors {
+                eprintln!("{}: {}", e.path.join("."), e.message);
+            }
+            bail!("nothing was loaded: {} entr(ies) refused", errors.len())
+        }
+        Err(WriteError::Fault(fault)) => Err(fault.into()),
+    }
+}

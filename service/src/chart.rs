@@ -1,0 +1,226 @@
+//! Loading an organization chart in one go (the `org.json` shape): functions,
+//! touchpoints and responsibilities by name, all in one transaction. What exists is
+//! matched by name and brought in line (a function's CX flag and HR id, a
+//! touchpoint's channel); what is missing is created; nothing is removed. So loading
+//! the same chart twice changes nothing, and a chart with any bad entry changes
+//! nothing at all.
+
+use std::collections::HashMap;
+
+use entity::enums::{Channel, Role};
+use entity::{function, responsibility, touchpoint};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set};
+
+use crate::db::{begin_write, now_micros};
+use crate::error::{check, unique_violation, UserError, UserErrorCode, Write, WriteError};
+use crate::fields::name_key;
+use crate::function::NewFunction;
+use crate::responsibility::NewResponsibility;
+use crate::scoped::in_org;
+use crate::touchpoint::NewTouchpoint;
+
+/// A function of the chart.
+#[derive(Clone, Debug)]
+pub struct ChartFunction {
+    pub name: String,
+    pub is_cx_team: bool,
+    pub external_id: Option<String>,
+}
+
+/// A touchpoint of the chart.
+#[derive(Clone, Debug)]
+pub struct ChartTouchpoint {
+    pub name: String,
+    pub channel: Channel,
+}
+
+/// A responsibility of the chart, by names.
+#[derive(Clone, Debug)]
+pub struct ChartResponsibility {
+    pub touchpoint: String,
+    pub function: String,
+    pub role: Role,
+}
+
+/// An organization chart.
+#[derive(Clone, Debug, Default)]
+pub struct Chart {
+    pub functions: Vec<ChartFunction>,
+    pub touchpoints: Vec<ChartTouchpoint>,
+    pub responsibilities: Vec<ChartResponsibility>,
+}
+
+/// What loading a chart changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChartLoaded {
+    pub functions_created: usize,
+    pub functions_updated: usize,
+    pub touchpoints_created: usize,
+    pub touchpoints_updated: usize,
+    pub responsibilities_assigned: usize,
+}
+
+/// The errors of one entry, moved under `list[index]`.
+fn under(errors: Vec<UserError>, list: &str, index: usize) -> Vec<UserError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            let field = e.path.last().cloned().unwrap_or_default();
+            e.path = vec![list.to_owned(), index.to_string(), field];
+            e
+        })
+        .collect()
+}
+
+/// Loads `chart` into the organization, atomically.
+pub async fn load(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    chart: Chart,
+) -> Write<ChartLoaded> {
+    let txn = begin_write(db).await?;
+    crate::organization::lock(&txn, organization_id).await?;
+    let mut loaded = ChartLoaded::default();
+    let mut errors = Vec::new();
+
+    let mut functions: HashMap<String, function::Model> =
+        in_org::<function::Entity>(organization_id)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|f| (f.name_key.clone(), f))
+            .collect();
+    for (index, f) in chart.functions.into_iter().enumerate() {
+        let external_id = f.external_id.filter(|e| !e.trim().is_empty());
+        match functions.get(&name_key(&f.name)) {
+            Some(existing) => {
+                let same = existing.is_cx_team == f.is_cx_team
+                    && (external_id.is_none() || existing.external_id == external_id);
+                if !same {
+                    let mut model: function::ActiveModel = existing.clone().into();
+                    model.is_cx_team = Set(f.is_cx_team);
+                    if let Some(external_id) = external_id {
+                        model.external_id = Set(Some(external_id.trim().to_owned()));
+                    }
+                    model.updated_at = Set(now_micros());
+                    let updated = model.update(&txn).await.map_err(|e| {
+                        unique_violation(
+                            e,
+                            &["functions", &index.to_string(), "externalId"],
+                            "the externalId",
+                        )
+                    })?;
+                    functions.insert(updated.name_key.clone(), updated);
+                    loaded.functions_updated += 1;
+                }
+            }
+            None => {
+                let new = NewFunction {
+                    name: f.name,
+                    is_cx_team: f.is_cx_team,
+                    parent_id: None,
+                    external_id,
+                };
+                match crate::function::create_in(&txn, organization_id, new).await {
+                    Ok(created) => {
+                        functions.insert(created.name_key.clone(), created);
+                        loaded.functions_created += 1;
+                    }
+                    Err(WriteError::Invalid(bad)) => errors.extend(under(bad, "functions", index)),
+                    Err(fault) => return Err(fault),
+                }
+            }
+        }
+    }
+
+    let mut touchpoints: HashMap<String, touchpoint::Model> =
+        in_org::<touchpoint::Entity>(organization_id)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|t| (t.name_key.clone(), t))
+            .collect();
+    for (index, t) in chart.touchpoints.into_iter().enumerate() {
+        match touchpoints.get(&name_key(&t.name)) {
+            Some(existing) => {
+                if existing.channel != t.channel {
+                    let mut model: touchpoint::ActiveModel = existing.clone().into();
+                    model.channel = Set(t.channel);
+                    model.updated_at = Set(now_micros());
+                    model.update(&txn).await?;
+                    loaded.touchpoints_updated += 1;
+                }
+            }
+            None => {
+                let new = NewTouchpoint {
+                    name: t.name,
+                    channel: t.channel,
+                    stage_id: None,
+                    experience: Vec::new(),
+                };
+                match crate::touchpoint::create_in(&txn, organization_id, new).await {
+                    Ok(created) => {
+                        touchpoints.insert(created.name_key.clone(), created);
+                        loaded.touchpoints_created += 1;
+                    }
+                    Err(WriteError::Invalid(bad)) => {
+                        errors.extend(under(bad, "touchpoints", index))
+                    }
+                    Err(fault) => return Err(fault),
+                }
+            }
+        }
+    }
+
+    for (index, r) in chart.responsibilities.into_iter().enumerate() {
+        let at = index.to_string();
+        let touchpoint = touchpoints.get(&name_key(&r.touchpoint));
+        let function = functions.get(&name_key(&r.function));
+        if touchpoint.is_none() {
+            errors.push(UserError::new(
+                UserErrorCode::NotFound,
+                &["responsibilities", &at, "touchpoint"],
+                format!(
+                    "no touchpoint named `{}` in the chart or the organization",
+                    r.touchpoint
+                ),
+            ));
+        }
+        if function.is_none() {
+            errors.push(UserError::new(
+                UserErrorCode::NotFound,
+                &["responsibilities", &at, "function"],
+                format!(
+                    "no function named `{}` in the chart or the organization",
+                    r.function
+                ),
+            ));
+        }
+        let (Some(touchpoint), Some(function)) = (touchpoint, function) else {
+            continue;
+        };
+        let held = in_org::<responsibility::Entity>(organization_id)
+            .filter(responsibility::Column::TouchpointId.eq(touchpoint.id))
+            .filter(responsibility::Column::FunctionId.eq(function.id))
+            .filter(responsibility::Column::Role.eq(r.role))
+            .one(&txn)
+            .await?;
+        if held.is_some() {
+            continue;
+        }
+        let new = NewResponsibility {
+            touchpoint_id: touchpoint.id,
+            function_id: function.id,
+            role: r.role,
+            person_id: None,
+        };
+        match crate::responsibility::assign_in(&txn, organization_id, new).await {
+            Ok(_) => loaded.responsibilities_assigned += 1,
+            Err(WriteError::Invalid(bad)) => errors.extend(under(bad, "responsibilities", index)),
+            Err(fault) => return Err(fault),
+        }
+    }
+    check(errors)?;
+    txn.commit().await?;
+    Ok(loaded)
+}
