@@ -9,6 +9,8 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
+use rules::rollup::RollupDelta;
+
 use crate::db::begin_write;
 use crate::error::{ApiResult, UserError};
 use crate::recording::input::{sort_batch, Lookup};
@@ -106,6 +108,8 @@ pub async fn import_interactions(
     // The planner's statistics are refreshed as the import grows (by doubling), so
     // that PostgreSQL keeps using the indexes for the rows this transaction adds.
     let mut analyze_at = CHUNK_ROWS as i64;
+    // The rollups change once, at the end (see `Cases::rederive`).
+    let mut rollups = RollupDelta::default();
     while let Some(chunk) = rows.recv().await {
         let Chunk {
             rows: chunk,
@@ -129,7 +133,8 @@ pub async fn import_interactions(
         // Once a row is bad and bad rows are not skipped, the rest is only checked.
         let writing = (summary.rejected == 0 && bad.is_empty()) || options.skip_invalid;
         if writing {
-            let (recorded, conflicts) = write_batch(&txn, organization_id, batch).await?;
+            let (recorded, conflicts) =
+                write_batch(&txn, organization_id, batch, Some(&mut rollups)).await?;
             summary.recorded.add(&recorded);
             if summary.recorded.recorded >= analyze_at {
                 crate::db::analyze_in(&txn).await?;
@@ -145,6 +150,8 @@ pub async fn import_interactions(
     }
     let keep = !broken && !options.dry_run && (summary.rejected == 0 || options.skip_invalid);
     if keep {
+        rollups.compact();
+        crate::derived::rollup::apply(&txn, organization_id, &rollups).await?;
         txn.commit().await?;
         summary.committed = true;
         // Awaited, not spawned: a command-line import exits right after.

@@ -89,6 +89,18 @@ impl RollupDelta {
         }
     }
 
+    /// Adds another delta's changes.
+    pub fn merge(&mut self, other: RollupDelta) {
+        for (key, (count, ends)) in other.daily {
+            let mine = self.daily.entry(key).or_default();
+            mine.0 += count;
+            mine.1 += ends;
+        }
+        for (key, count) in other.entries {
+            *self.entries.entry(key).or_default() += count;
+        }
+    }
+
     /// Drops the keys whose changes cancel out.
     pub fn compact(&mut self) {
         self.daily.retain(|_, v| *v != (0, 0));

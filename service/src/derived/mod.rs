@@ -146,13 +146,15 @@ impl Cases {
 
     /// Re-derives the cases after the `added` interactions (case, event) were written
     /// to them and the `removed` ones (by id) deleted: replaces their steps and adjusts
-    /// the rollups. Returns how the cases' handoffs changed.
+    /// the rollups (or adds the change to `deferred`, for the caller to apply). Returns
+    /// how the cases' handoffs changed.
     pub async fn rederive(
         self,
         txn: &DatabaseTransaction,
         organization_id: i64,
         added: Vec<(i64, Event)>,
         removed: &HashSet<i64>,
+        deferred: Option<&mut RollupDelta>,
     ) -> ApiResult<Rederived> {
         let map = org_map(txn, organization_id).await?;
         let mut added_by_case: HashMap<i64, Vec<Event>> = HashMap::new();
@@ -177,8 +179,16 @@ impl Cases {
             delta.add(&new, 1);
             steps.extend(new.iter().map(|s| step_row(organization_id, case_id, s)));
         }
-        delta.compact();
-        rollup::apply(txn, organization_id, &delta).await?;
+        match deferred {
+            // A long transaction (an import) applies its rollup changes once at the
+            // end: updating the same rollup rows chunk after chunk would leave
+            // PostgreSQL a growing chain of row versions to walk on every update.
+            Some(pending) => pending.merge(delta),
+            None => {
+                delta.compact();
+                rollup::apply(txn, organization_id, &delta).await?;
+            }
+        }
         replace_steps(txn, &ids, steps).await?;
         Ok(change)
     }

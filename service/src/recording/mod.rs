@@ -20,6 +20,7 @@ use crate::derived::Cases;
 use crate::error::{check, ApiResult, UserError, UserErrorCode, Write};
 use crate::scoped::in_org;
 use rules::chain::Event;
+use rules::rollup::RollupDelta;
 
 /// Ids or references per `IN` list and case rows per insert.
 const CHUNK: usize = 1_000;
@@ -67,7 +68,7 @@ pub async fn record(
 
     let txn = begin_write(db).await?;
     crate::organization::lock(&txn, organization_id).await?;
-    let (recorded, conflicts) = write_batch(&txn, organization_id, batch).await?;
+    let (recorded, conflicts) = write_batch(&txn, organization_id, batch, None).await?;
     // A conflict undoes the batch: the transaction is dropped, not committed.
     check(conflicts)?;
     txn.commit().await?;
@@ -90,6 +91,7 @@ pub(crate) async fn write_batch(
     txn: &DatabaseTransaction,
     organization_id: i64,
     batch: Batch,
+    deferred: Option<&mut RollupDelta>,
 ) -> ApiResult<(Recorded, Vec<UserError>)> {
     let (fresh, duplicates, conflicts) = drop_recorded(txn, organization_id, batch).await?;
     if fresh.is_empty() {
@@ -104,7 +106,7 @@ pub(crate) async fn write_batch(
     let written = write(txn, organization_id, &case_ids, &fresh).await?;
     let recorded = written.len() as i64;
     let change = cases
-        .rederive(txn, organization_id, written, &HashSet::new())
+        .rederive(txn, organization_id, written, &HashSet::new(), deferred)
         .await?;
     let recorded = Recorded {
         recorded,
@@ -390,7 +392,7 @@ pub async fn retract(
     let cases = Cases::load(&txn, case_ids.clone()).await?;
     // Steps first (they name the interactions), then the interactions themselves.
     let change = cases
-        .rederive(&txn, organization_id, Vec::new(), &removed)
+        .rederive(&txn, organization_id, Vec::new(), &removed, None)
         .await?;
     let ids: Vec<i64> = removed.iter().copied().collect();
     for chunk in ids.chunks(CHUNK) {
