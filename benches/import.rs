@@ -9,9 +9,10 @@ use std::io::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::Parser;
-use sea_orm::{ConnectionTrait, Database};
+
+mod support;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -24,36 +25,6 @@ struct Args {
     /// `cargo bench` passes --bench; ignored.
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-async fn fresh_database(kind: &str) -> anyhow::Result<String> {
-    match kind {
-        "sqlite" => {
-            let path = std::env::temp_dir().join("siloscope_import_bench.db");
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-            Ok(format!("sqlite://{}?mode=rwc", path.display()))
-        }
-        "postgres" => {
-            let admin_url = std::env::var("SILOSCOPE_BENCH_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let admin = Database::connect(&admin_url)
-                .await
-                .context("PostgreSQL is not reachable")?;
-            admin
-                .execute_unprepared("DROP DATABASE IF EXISTS siloscope_import_bench WITH (FORCE)")
-                .await?;
-            admin
-                .execute_unprepared("CREATE DATABASE siloscope_import_bench")
-                .await?;
-            let base = admin_url
-                .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(b, _)| b);
-            Ok(format!("{base}/siloscope_import_bench"))
-        }
-        other => bail!("unknown database `{other}` (sqlite or postgres)"),
-    }
 }
 
 /// Writes `size` generated interactions as a gzipped CSV with the import's columns.
@@ -152,7 +123,7 @@ async fn main() -> anyhow::Result<()> {
         let file = dir.join(format!("log-{size}.csv.gz"));
         let rows = write_log(&file, size)?;
         for kind in &args.db {
-            let url = fresh_database(kind).await?;
+            let url = support::fresh_database(kind, "siloscope_import_bench").await?;
             let db = service::db::connect(&url, 2).await?;
             service::db::migrate(&db).await?;
             api::demo::create_model(&db, "bench", 7).await?;

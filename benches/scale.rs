@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use sea_orm::{ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 
 mod floor;
+mod support;
 use serde_json::{json, Value};
 
 const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";
@@ -93,44 +94,6 @@ impl Server {
             .find_map(|l| l.strip_prefix("VmHWM:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .map_or(f64::NAN, |kb| kb / 1024.0)
-    }
-}
-
-/// A fresh database URL for one run.
-async fn fresh_database(kind: &str) -> anyhow::Result<String> {
-    match kind {
-        "sqlite" => {
-            let path = std::env::temp_dir().join("siloscope_bench.db");
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-            Ok(format!("sqlite://{}?mode=rwc", path.display()))
-        }
-        "postgres" => {
-            let admin_url = std::env::var("SILOSCOPE_BENCH_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let admin = Database::connect(&admin_url)
-                .await
-                .context("PostgreSQL is not reachable")?;
-            admin
-                .execute_unprepared("DROP DATABASE IF EXISTS siloscope_bench WITH (FORCE)")
-                .await?;
-            admin
-                .execute_unprepared("CREATE DATABASE siloscope_bench")
-                .await?;
-            // Swap the database name, keeping any parameters (`?host=/run/postgresql`).
-            let (address, parameters) = admin_url
-                .split_once('?')
-                .map_or((admin_url.as_str(), ""), |(a, p)| (a, p));
-            let base = address.rsplit_once('/').map_or(address, |(b, _)| b);
-            let parameters = if parameters.is_empty() {
-                String::new()
-            } else {
-                format!("?{parameters}")
-            };
-            Ok(format!("{base}/siloscope_bench{parameters}"))
-        }
-        other => bail!("unknown database `{other}` (sqlite or postgres)"),
     }
 }
 
@@ -640,7 +603,7 @@ impl Table {
 }
 
 async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>> {
-    let url = fresh_database(kind).await?;
+    let url = support::fresh_database(kind, "siloscope_bench").await?;
     let server = start(&url).await?;
     let now = chrono::Utc::now().timestamp();
     let mut generator = api::demo::LogGenerator::new(7, now);

@@ -368,6 +368,7 @@ async fn export_interactions(request: HttpRequest, state: web::Data<AppState>) -
     match crate::logs::http::export_params(&request) {
         Ok((format, window)) => {
             crate::logs::http::export(state.db.clone(), viewer.organization_id, format, window)
+                .await
         }
         Err(refusal) => refusal.response(Media::Json),
     }

@@ -5,11 +5,11 @@
 //! the same chart twice changes nothing, and a chart with any bad entry changes
 //! nothing at all.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use entity::enums::{Channel, Role};
 use entity::{function, responsibility, touchpoint};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 
 use crate::db::{begin_write, now_micros};
 use crate::error::{check, unique_violation, UserError, UserErrorCode, Write, WriteError};
@@ -172,6 +172,13 @@ pub async fn load(
         }
     }
 
+    // Who holds what already, read once: a responsibility held is left as it is.
+    let mut held: HashSet<(i64, i64, Role)> = in_org::<responsibility::Entity>(organization_id)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.touchpoint_id, r.function_id, r.role))
+        .collect();
     for (index, r) in chart.responsibilities.into_iter().enumerate() {
         let at = index.to_string();
         let touchpoint = touchpoints.get(&name_key(&r.touchpoint));
@@ -199,13 +206,7 @@ pub async fn load(
         let (Some(touchpoint), Some(function)) = (touchpoint, function) else {
             continue;
         };
-        let held = in_org::<responsibility::Entity>(organization_id)
-            .filter(responsibility::Column::TouchpointId.eq(touchpoint.id))
-            .filter(responsibility::Column::FunctionId.eq(function.id))
-            .filter(responsibility::Column::Role.eq(r.role))
-            .one(&txn)
-            .await?;
-        if held.is_some() {
+        if !held.insert((touchpoint.id, function.id, r.role)) {
             continue;
         }
         let new = NewResponsibility {

@@ -9,7 +9,7 @@ use sea_orm::{
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::error::ApiResult;
+use crate::error::{ApiResult, Write};
 
 /// Opens a pool on `url` (a SQLite file is created when missing).
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
@@ -199,6 +199,18 @@ pub async fn refresh_statistics(db: &impl ConnectionTrait) {
         Ok(_) => {}
         Err(error) => tracing::warn!(error = %error, "reading table statistics failed"),
     }
+}
+
+/// Runs `work` in a write transaction ([`begin_write`]), committed when it succeeds
+/// and rolled back otherwise.
+pub async fn atomically<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> Write<T>,
+) -> Write<T> {
+    let txn = begin_write(db).await?;
+    let value = work(&txn).await?;
+    txn.commit().await?;
+    Ok(value)
 }
 
 /// Refreshes PostgreSQL's statistics of the recording tables inside a long write

@@ -3,8 +3,6 @@
 //! the cases (by case, then recording order), so a door can write one trace per case
 //! while holding only the page at hand.
 
-use std::sync::Arc;
-
 use entity::{customer_case, interaction};
 use rules::Window;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
@@ -48,12 +46,8 @@ struct Row {
     customer_action_required: bool,
 }
 
-/// The names every page is written with, read once per export.
-pub async fn names(db: &impl ConnectionTrait, organization_id: i64) -> ApiResult<Arc<Names>> {
-    Names::load(db, organization_id).await
-}
-
-/// The next page of the organization's interactions in `window`, after `after`.
+/// The next page of the organization's interactions in `window`, after `after`, with
+/// functions and touchpoints named from `names` (read once per export).
 pub async fn page(
     db: &impl ConnectionTrait,
     organization_id: i64,

@@ -102,10 +102,7 @@ pub async fn create(
     organization_id: i64,
     input: NewFunction,
 ) -> Write<function::Model> {
-    let txn = begin_write(db).await?;
-    let model = create_in(&txn, organization_id, input).await?;
-    txn.commit().await?;
-    Ok(model)
+    crate::db::atomically(db, async |txn| create_in(txn, organization_id, input).await).await
 }
 
 /// The same, inside the caller's transaction (nothing is committed).

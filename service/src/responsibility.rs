@@ -47,10 +47,7 @@ pub async fn assign(
     organization_id: i64,
     input: NewResponsibility,
 ) -> Write<responsibility::Model> {
-    let txn = begin_write(db).await?;
-    let model = assign_in(&txn, organization_id, input).await?;
-    txn.commit().await?;
-    Ok(model)
+    crate::db::atomically(db, async |txn| assign_in(txn, organization_id, input).await).await
 }
 
 /// The same, inside the caller's transaction (nothing is committed).

@@ -12,8 +12,10 @@ use sea_orm::DatabaseConnection;
 use service::import::{ImportOptions, ImportSummary};
 use service::rules::Window;
 
+use futures_util::StreamExt as _;
+use service::names::Names;
+
 use super::read::spawn;
-use super::write::LogWriter;
 use super::{Format, Mapping};
 
 /// What `import interactions` was asked to do.
@@ -175,9 +177,11 @@ impl Progress {
         let on_terminal = !bar.is_hidden();
         tokio::spawn(async move {
             let started = Instant::now();
-            let every = Duration::from_secs(if on_terminal { 1 } else { 10 });
+            let mut ticks =
+                tokio::time::interval(Duration::from_secs(if on_terminal { 1 } else { 10 }));
+            ticks.tick().await; // the first tick is immediate
             loop {
-                tokio::time::sleep(every).await;
+                ticks.tick().await;
                 let read = rows.load(Ordering::Relaxed);
                 let rate = read as f64 / started.elapsed().as_secs_f64().max(1e-9);
                 if on_terminal {
@@ -213,19 +217,12 @@ pub async fn export(
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let mut writer = LogWriter::new(format);
-    sink.write_all(&writer.begin())?;
-    let names = service::db::as_tenant(org, service::export::names(db, org)).await?;
-    let mut after = None;
-    loop {
-        let rows =
-            service::db::as_tenant(org, service::export::page(db, org, &names, window, after))
-                .await?;
-        let Some(last) = rows.last() else { break };
-        after = Some(last.position);
-        sink.write_all(&writer.page(rows))?;
+    let names = service::db::as_tenant(org, Names::load(db, org)).await?;
+    let file = super::write::file(db.clone(), org, names, format, window);
+    let mut file = std::pin::pin!(file);
+    while let Some(piece) = file.next().await {
+        sink.write_all(&piece?)?;
     }
-    sink.write_all(&writer.finish())?;
     sink.flush()?;
     Ok(())
 }

@@ -6,8 +6,6 @@
 //! never held whole; `format`, `skip_invalid`, `dry_run` and `map` (repeatable,
 //! `field=column`) are query parameters. Export: the file is streamed page by page.
 
-use std::io::Read;
-
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
@@ -16,9 +14,11 @@ use sea_orm::DatabaseConnection;
 use service::import::{ImportOptions, ImportSummary};
 use service::Code;
 use tokio::sync::mpsc;
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+use service::names::Names;
 
 use super::read::spawn;
-use super::write::LogWriter;
 use super::{Format, Mapping};
 use crate::http::{Media, Refusal};
 
@@ -81,28 +81,6 @@ impl ImportParams {
     }
 }
 
-/// The body as a blocking reader: chunks arrive over a channel from the request's
-/// task.
-struct BodyReader {
-    chunks: mpsc::Receiver<std::io::Result<Bytes>>,
-    current: Bytes,
-}
-
-impl Read for BodyReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.current.is_empty() {
-            match self.chunks.blocking_recv() {
-                Some(Ok(bytes)) => self.current = bytes,
-                Some(Err(error)) => return Err(error),
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current.split_to(n));
-        Ok(n)
-    }
-}
-
 /// Imports the request's body into organization `org`.
 pub async fn import(
     db: &DatabaseConnection,
@@ -125,15 +103,12 @@ pub async fn import(
         }
     };
     let mapping_for_display = mapping.clone();
-    let (tx, rx) = mpsc::channel::<std::io::Result<Bytes>>(8);
-    let rows = spawn(
-        Box::new(BodyReader {
-            chunks: rx,
-            current: Bytes::new(),
-        }),
-        format,
-        mapping,
-    );
+    // The request's task feeds the body's chunks to a channel, read as a blocking
+    // `Read` by the reader's thread (an actix payload cannot leave its task).
+    let (tx, mut rx) = mpsc::channel::<std::io::Result<Bytes>>(8);
+    let chunks = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let body = SyncIoBridge::new(StreamReader::new(chunks));
+    let rows = spawn(Box::new(body), format, mapping);
     // Feed the body to the reader while the import runs; stop at the limit.
     let pump = async move {
         let mut seen = 0u64;
@@ -180,7 +155,7 @@ pub async fn import(
 
 fn summary_response(summary: &ImportSummary, mapping: &Mapping, dry_run: bool) -> HttpResponse {
     let r = &summary.recorded;
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "committed": summary.committed,
         "dryRun": dry_run,
         "read": summary.read,
@@ -194,23 +169,19 @@ fn summary_response(summary: &ImportSummary, mapping: &Mapping, dry_run: bool) -
             "line": x.line, "field": mapping.column(&x.field), "reason": x.reason,
         })).collect::<Vec<_>>(),
     });
-    let refused = !summary.committed && !dry_run;
-    let mut response = if refused {
-        HttpResponse::build(
-            actix_web::http::StatusCode::from_u16(Code::ImportRejected.http_status())
-                .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST),
-        )
-    } else {
-        HttpResponse::Ok()
-    };
-    let mut body = body;
-    if refused {
-        body["errors"] = serde_json::json!([{
-            "message": format!("nothing was written: {} row(s) refused", summary.rejected),
-            "extensions": { "code": Code::ImportRejected.as_str() },
-        }]);
+    if summary.committed || dry_run {
+        return HttpResponse::Ok().json(body);
     }
-    response.content_type("application/json").json(body)
+    // The summary, with the refusal's error beside it.
+    let refusal = Refusal::new(
+        Code::ImportRejected,
+        format!("nothing was written: {} row(s) refused", summary.rejected),
+    );
+    body["errors"] = serde_json::json!([{
+        "message": refusal.message,
+        "extensions": { "code": refusal.code.as_str() },
+    }]);
+    HttpResponse::build(refusal.status).json(body)
 }
 
 /// The export's query parameters: `format` (csv or xes), `from`, `to`.
@@ -246,70 +217,22 @@ pub fn export_params(request: &HttpRequest) -> Result<(Format, service::rules::W
 }
 
 /// Streams organization `org`'s log as `format`.
-pub fn export(
+pub async fn export(
     db: DatabaseConnection,
     org: i64,
     format: Format,
     window: service::rules::Window,
 ) -> HttpResponse {
-    struct State {
-        db: DatabaseConnection,
-        writer: LogWriter,
-        names: Option<std::sync::Arc<service::names::Names>>,
-        after: Option<(i64, i64)>,
-        done: bool,
-    }
-    let state = State {
-        db,
-        writer: LogWriter::new(format),
-        names: None,
-        after: None,
-        done: false,
+    let names = match service::db::as_tenant(org, Names::load(&db, org)).await {
+        Ok(names) => names,
+        Err(error) => return Refusal::from(&error).response(Media::Json),
     };
-    let body = futures_util::stream::unfold(state, move |mut state| async move {
-        if state.done {
-            return None;
-        }
-        let result = async {
-            let mut out = Vec::new();
-            let names = match &state.names {
-                Some(names) => names.clone(),
-                None => {
-                    out.extend(state.writer.begin());
-                    let names =
-                        service::db::as_tenant(org, service::export::names(&state.db, org)).await?;
-                    state.names = Some(names.clone());
-                    names
-                }
-            };
-            let rows = service::db::as_tenant(
-                org,
-                service::export::page(&state.db, org, &names, window, state.after),
-            )
-            .await?;
-            match rows.last() {
-                Some(last) => {
-                    state.after = Some(last.position);
-                    out.extend(state.writer.page(rows));
-                }
-                None => {
-                    out.extend(state.writer.finish());
-                    state.done = true;
-                }
-            }
-            Ok::<_, service::ApiError>(out)
-        }
-        .await;
-        match result {
-            Ok(bytes) => Some((Ok::<_, actix_web::Error>(Bytes::from(bytes)), state)),
-            Err(error) => {
-                tracing::error!(error = %error, "export failed");
-                state.done = true;
-                Some((
-                    Err(actix_web::error::ErrorInternalServerError("export failed")),
-                    state,
-                ))
-            }
+    let body = super::write::file(db, org, names, format, window).map(|piece| match piece {
+        Ok(bytes) => Ok(Bytes::from(bytes)),
+        Err(error) => {
+            // The status line is sent already: the client sees a cut-off body.
+            tracing::error!(error = %error, "export failed");
+            Err(actix_web::error::ErrorInternalServerError("export failed"))
         }
     });
     let name = match format {

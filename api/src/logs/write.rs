@@ -2,11 +2,73 @@
 //! or XES (one trace per case, the function as `org:group`, for PM4Py, Disco or
 //! Celonis), page by page.
 
+use std::sync::Arc;
+
 use chrono::SecondsFormat;
+use futures_util::Stream;
 use quick_xml::escape::escape;
+use sea_orm::DatabaseConnection;
 use service::export::ExportRow;
+use service::names::Names;
+use service::rules::Window;
+use service::ApiResult;
 
 use super::{Format, FIELDS};
+
+/// Organization `org`'s log in `window` as a file of `format`, in the order of its
+/// bytes: the start, one piece per page of rows, the end. Each page is read when the
+/// consumer asks for the next piece, so the file is never held whole.
+pub fn file(
+    db: DatabaseConnection,
+    org: i64,
+    names: Arc<Names>,
+    format: Format,
+    window: Window,
+) -> impl Stream<Item = ApiResult<Vec<u8>>> {
+    struct State {
+        db: DatabaseConnection,
+        names: Arc<Names>,
+        writer: LogWriter,
+        started: bool,
+        after: Option<(i64, i64)>,
+        done: bool,
+    }
+    let state = State {
+        db,
+        names,
+        writer: LogWriter::new(format),
+        started: false,
+        after: None,
+        done: false,
+    };
+    futures_util::stream::unfold(state, move |mut state| async move {
+        if state.done {
+            return None;
+        }
+        if !state.started {
+            state.started = true;
+            return Some((Ok(state.writer.begin()), state));
+        }
+        let page = service::export::page(&state.db, org, &state.names, window, state.after);
+        let piece = match service::db::as_tenant(org, page).await {
+            Ok(rows) => match rows.last() {
+                Some(last) => {
+                    state.after = Some(last.position);
+                    Ok(state.writer.page(rows))
+                }
+                None => {
+                    state.done = true;
+                    Ok(state.writer.finish())
+                }
+            },
+            Err(error) => {
+                state.done = true;
+                Err(error)
+            }
+        };
+        Some((piece, state))
+    })
+}
 
 /// Turns pages of exported rows into the bytes of a file (the doors export CSV and XES
 /// only, and refuse OCEL before a writer is made).

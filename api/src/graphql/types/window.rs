@@ -7,10 +7,8 @@ use service::recording::parse_instant;
 use service::rules::Window;
 use service::{ApiError, ApiResult};
 
-/// The API's one time scalar. Sent: RFC 3339 with an offset, like
-/// `2026-03-01T09:30:00Z` or `2026-03-01T10:30:00+01:00`; a time without an offset is
-/// refused, never guessed. Received: RFC 3339 in UTC (`+00:00`), to the microsecond.
-/// Instants are absolute: the offset only says how the sender wrote it.
+/// An instant as the API carries it: the text sent (checked where it is used) or
+/// RFC 3339 in UTC (for output). The schema's description is on the `ScalarType` impl.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Instant(String);
 
