@@ -20,8 +20,7 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 mod floor;
 mod support;
 use serde_json::{json, Value};
-
-const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";
+use support::{free_port, graphql_input, start, Server};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -52,104 +51,6 @@ struct Args {
     /// `cargo bench` passes --bench; ignored.
     #[arg(long, hide = true)]
     bench: bool,
-}
-
-struct Server {
-    child: Child,
-    url: String,
-    client: reqwest::Client,
-    token: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    async fn post(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let body: Value = self
-            .client
-            .post(&self.url)
-            .bearer_auth(&self.token)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await?
-            .json()
-            .await?;
-        if let Some(errors) = body.get("errors") {
-            bail!("GraphQL errors: {errors}");
-        }
-        Ok(body["data"].clone())
-    }
-
-    /// Peak resident set of the server process, in MiB.
-    fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Creates the demo organization's model, then starts `siloscope serve` on it.
-async fn start(database_url: &str) -> anyhow::Result<Server> {
-    let db = service::db::connect(database_url, 2).await?;
-    service::db::migrate(&db).await?;
-    api::demo::create_model(&db, "bench", 42).await?;
-    db.close().await?;
-
-    let port = free_port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_siloscope"));
-    for (name, _) in std::env::vars().filter(|(k, _)| k.starts_with("SILOSCOPE_")) {
-        command.env_remove(name);
-    }
-    let child = command
-        .arg("serve")
-        .env("SILOSCOPE_DATABASE_URL", database_url)
-        .env("SILOSCOPE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("SILOSCOPE_JWT_SECRET", SECRET)
-        .env(
-            "SILOSCOPE_LOG",
-            std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdout(Stdio::null())
-        .spawn()
-        .context("failed to start siloscope serve")?;
-    let keys = api::auth::TokenKeys::new(&api::config::JwtSettings::hs256(SECRET));
-    let server = Server {
-        child,
-        url: format!("http://127.0.0.1:{port}/graphql"),
-        client: reqwest::Client::new(),
-        token: keys.mint("bench", "bench", &[api::auth::AccessRole::Admin], 24 * 3600)?,
-    };
-    let ready = format!("http://127.0.0.1:{port}/readyz");
-    for _ in 0..200 {
-        if server
-            .client
-            .get(&ready)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Ok(server);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    bail!("siloscope serve did not become ready")
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -817,27 +718,4 @@ async fn main() -> anyhow::Result<()> {
         std::fs::write(path, format!("{header}{}\n", all.join("\n")))?;
     }
     Ok(())
-}
-
-/// A generated interaction as `recordInteractions` takes it.
-fn graphql_input(item: &service::recording::InteractionInput) -> Value {
-    use service::recording::{FunctionRef, TouchpointRef};
-    let function = match &item.function {
-        FunctionRef::Name(name) => json!({ "name": name }),
-        FunctionRef::ExternalId(external) => json!({ "externalId": external }),
-        FunctionRef::Id(id) => json!({ "id": api::graphql::ids::global_of("Function", *id).0 }),
-    };
-    let touchpoint = item.touchpoint.as_ref().map(|t| match t {
-        TouchpointRef::Name(name) => json!({ "name": name }),
-        TouchpointRef::Id(id) => json!({ "id": api::graphql::ids::global_of("Touchpoint", *id).0 }),
-    });
-    json!({
-        "caseRef": item.case_ref,
-        "occurredAt": item.occurred_at,
-        "function": function,
-        "touchpoint": touchpoint,
-        "note": item.note,
-        "customerActionRequired": item.customer_action_required,
-        "externalId": item.external_id,
-    })
 }

@@ -1,7 +1,16 @@
 //! What the benchmarks share.
+#![allow(dead_code)] // each benchmark uses a part
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+
+/// The JWT secret of the servers the benchmarks start.
+pub const SECRET: &str = "benchmark-secret-benchmark-secret-0123456789";
 
 /// A fresh, empty database named `name`: a SQLite file in the temporary directory, or
 /// a PostgreSQL database at `SILOSCOPE_BENCH_POSTGRES_URL` (default
@@ -41,4 +50,126 @@ pub async fn fresh_database(kind: &str, name: &str) -> anyhow::Result<String> {
         }
         other => bail!("unknown database `{other}` (sqlite or postgres)"),
     }
+}
+
+/// A `siloscope serve` child process with an ADMIN token for its organization.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub client: reqwest::Client,
+    pub token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub async fn post(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
+        let body: Value = self
+            .client
+            .post(&self.url)
+            .bearer_auth(&self.token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        if let Some(errors) = body.get("errors") {
+            bail!("GraphQL errors: {errors}");
+        }
+        Ok(body["data"].clone())
+    }
+
+    /// Peak resident set of the server process, in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Creates the demo organization's model, then starts `siloscope serve` on it.
+pub async fn start(database_url: &str) -> anyhow::Result<Server> {
+    let db = service::db::connect(database_url, 2).await?;
+    service::db::migrate(&db).await?;
+    api::demo::create_model(&db, "bench", 42).await?;
+    db.close().await?;
+
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_siloscope"));
+    for (name, _) in std::env::vars().filter(|(k, _)| k.starts_with("SILOSCOPE_")) {
+        command.env_remove(name);
+    }
+    let child = command
+        .arg("serve")
+        .env("SILOSCOPE_DATABASE_URL", database_url)
+        .env("SILOSCOPE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("SILOSCOPE_JWT_SECRET", SECRET)
+        .env(
+            "SILOSCOPE_LOG",
+            std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .context("failed to start siloscope serve")?;
+    let keys = api::auth::TokenKeys::new(&api::config::JwtSettings::hs256(SECRET));
+    let server = Server {
+        child,
+        url: format!("http://127.0.0.1:{port}/graphql"),
+        client: reqwest::Client::new(),
+        token: keys.mint("bench", "bench", &[api::auth::AccessRole::Admin], 24 * 3600)?,
+    };
+    let ready = format!("http://127.0.0.1:{port}/readyz");
+    for _ in 0..200 {
+        if server
+            .client
+            .get(&ready)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok(server);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("siloscope serve did not become ready")
+}
+
+/// A generated interaction as `recordInteractions` takes it.
+pub fn graphql_input(item: &service::recording::InteractionInput) -> Value {
+    use service::recording::{FunctionRef, TouchpointRef};
+    let function = match &item.function {
+        FunctionRef::Name(name) => json!({ "name": name }),
+        FunctionRef::ExternalId(external) => json!({ "externalId": external }),
+        FunctionRef::Id(id) => json!({ "id": api::graphql::ids::global_of("Function", *id).0 }),
+    };
+    let touchpoint = item.touchpoint.as_ref().map(|t| match t {
+        TouchpointRef::Name(name) => json!({ "name": name }),
+        TouchpointRef::Id(id) => json!({ "id": api::graphql::ids::global_of("Touchpoint", *id).0 }),
+    });
+    json!({
+        "caseRef": item.case_ref,
+        "occurredAt": item.occurred_at,
+        "function": function,
+        "touchpoint": touchpoint,
+        "note": item.note,
+        "customerActionRequired": item.customer_action_required,
+        "externalId": item.external_id,
+    })
 }

@@ -35,8 +35,8 @@ async fn connect_sqlite(url: &str, max_connections: u32) -> anyhow::Result<Datab
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
                 .create_if_missing(true)
-                // A 4 MiB page cache per connection (SQLite's default is 2 MiB); the OS caches the rest.
-                .pragma("cache_size", "-4096")
+                // The OS caches the rest.
+                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
         });
     Ok(Database::connect(options).await?)
 }
@@ -166,6 +166,27 @@ pub async fn begin_write(db: &DatabaseConnection) -> ApiResult<DatabaseTransacti
         ..Default::default()
     };
     Ok(db.begin_with_options(options).await?)
+}
+
+/// SQLite's page cache per connection, in KiB (its default is 2 MiB).
+const SQLITE_CACHE_KIB: u32 = 4 * 1024;
+/// The page cache of a connection running a bulk load: a long transaction whose
+/// dirty pages outgrow the cache spills them to the WAL and writes them again.
+const SQLITE_BULK_CACHE_KIB: u32 = 64 * 1024;
+
+/// Gives the transaction's SQLite connection the bulk-load page cache (`bulk`), or
+/// the usual one back. Nothing on PostgreSQL.
+pub async fn bulk_cache(db: &impl ConnectionTrait, bulk: bool) -> ApiResult<()> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let kib = if bulk {
+            SQLITE_BULK_CACHE_KIB
+        } else {
+            SQLITE_CACHE_KIB
+        };
+        db.execute_unprepared(&format!("PRAGMA cache_size = -{kib}"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Keeps PostgreSQL's planner statistics fresh while a log is bulk-loaded: once the

@@ -104,6 +104,7 @@ pub async fn import_interactions(
     let mut summary = ImportSummary::default();
     let txn = begin_write(db).await?;
     crate::organization::lock(&txn, organization_id).await?;
+    crate::db::bulk_cache(&txn, true).await?;
     let mut broken = false;
     // The planner's statistics are refreshed as the import grows (by doubling), so
     // that PostgreSQL keeps using the indexes for the rows this transaction adds.
@@ -149,6 +150,9 @@ pub async fn import_interactions(
         progress(summary.read);
     }
     let keep = !broken && !options.dry_run && (summary.rejected == 0 || options.skip_invalid);
+    // The connection goes back to the pool with the usual cache (on an error above it
+    // keeps the larger one until it is closed: memory, never correctness).
+    crate::db::bulk_cache(&txn, false).await?;
     if keep {
         rollups.compact();
         crate::derived::rollup::apply(&txn, organization_id, &rollups).await?;

@@ -11,6 +11,7 @@
 //!
 //! The detection rules themselves live in the `rules` crate (re-exported here).
 
+pub(crate) mod bulk;
 pub mod chart;
 pub mod db;
 pub mod derived;
@@ -25,6 +26,7 @@ pub mod names;
 pub mod organization;
 pub mod ownership;
 pub mod person;
+pub mod picture;
 pub mod recording;
 pub mod report;
 pub mod responsibility;

@@ -284,3 +284,125 @@ async fn resending_the_whole_fixture_changes_nothing() {
     );
     assert_matches_expected(&app).await;
 }
+
+/// DOT, Mermaid and the Node Graph shape of the fixture's network say what
+/// `expected.json` says: every edge with its handoffs, SILO edges marked, CX teams
+/// marked.
+#[tokio::test]
+async fn the_fixture_network_as_dot_mermaid_and_node_graph() {
+    let app = spawn_app().await;
+    load_org(&app).await;
+    let payload = app.record(json!(interactions())).await;
+    assert_eq!(payload["userErrors"], json!([]));
+    let data = app
+        .gql(
+            "{ handoffNetwork { dot mermaid nodeGraph {
+                 nodes { id title subTitle mainStat secondaryStat highlighted }
+                 edges { id source target mainStat secondaryStat thickness highlighted color } } } }",
+            json!({}),
+        )
+        .await;
+    let network = &data["handoffNetwork"];
+    let expected: Value = serde_json::from_str(&read("expected.json")).unwrap();
+    let org: Value = serde_json::from_str(&read("org.json")).unwrap();
+    let cx: std::collections::HashSet<&str> = org["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["isCxTeam"] == json!(true))
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+
+    let nodes = network["nodeGraph"]["nodes"].as_array().unwrap();
+    let id_of: std::collections::HashMap<&str, &str> = nodes
+        .iter()
+        .map(|n| (n["title"].as_str().unwrap(), n["id"].as_str().unwrap()))
+        .collect();
+    for node in nodes {
+        let title = node["title"].as_str().unwrap();
+        let is_cx = cx.contains(title);
+        assert_eq!(node["highlighted"], json!(is_cx), "{title}");
+        assert_eq!(node["subTitle"], json!(if is_cx { "CX team" } else { "" }));
+        let by_function = &expected["byFunction"][title];
+        assert_eq!(node["mainStat"], by_function["handoffsOut"], "{title} out");
+        assert_eq!(
+            node["secondaryStat"], by_function["handoffsIn"],
+            "{title} in"
+        );
+    }
+    let titles: Vec<&str> = nodes.iter().map(|n| n["title"].as_str().unwrap()).collect();
+    let mut sorted = titles.clone();
+    sorted.sort();
+    assert_eq!(titles, sorted, "nodes sorted by name");
+
+    let want_edges = expected["edges"].as_object().unwrap();
+    let edges = network["nodeGraph"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), want_edges.len());
+    let dot = network["dot"].as_str().unwrap();
+    let mermaid = network["mermaid"].as_str().unwrap();
+    assert!(dot.starts_with("digraph handoffs {\n") && dot.ends_with("}\n"));
+    assert!(mermaid.starts_with("flowchart LR\n"));
+    let mut silo_edges = 0;
+    for (key, want) in want_edges {
+        let (from, to) = key.split_once("->").unwrap();
+        let (source, target) = (id_of[from], id_of[to]);
+        let count = want["count"].as_i64().unwrap();
+        let silo = want["siloHandoffs"].as_i64().unwrap();
+        let edge = edges
+            .iter()
+            .find(|e| e["source"] == json!(source) && e["target"] == json!(target))
+            .unwrap_or_else(|| panic!("no node graph edge {key}"));
+        assert_eq!(edge["id"], json!(format!("{source}-{target}")));
+        assert_eq!(
+            (edge["mainStat"].as_i64(), edge["secondaryStat"].as_i64()),
+            (Some(count), Some(silo)),
+            "{key}"
+        );
+        assert_eq!(edge["highlighted"], json!(silo > 0), "{key}");
+        let thickness = edge["thickness"].as_i64().unwrap();
+        assert!((1..=8).contains(&thickness), "{key}: thickness {thickness}");
+        let label = if silo > 0 {
+            format!("{count} ({silo} silo)")
+        } else {
+            count.to_string()
+        };
+        let dot_line = dot
+            .lines()
+            .find(|l| l.starts_with(&format!("  {source} -> {target} [")))
+            .unwrap_or_else(|| panic!("no DOT edge {key}:\n{dot}"));
+        assert!(
+            dot_line.contains(&format!("label=\"{label}\"")),
+            "{dot_line}"
+        );
+        assert_eq!(
+            dot_line.contains("color=\"#c62828\""),
+            silo > 0,
+            "{dot_line}"
+        );
+        let arrow = if silo > 0 { "==>" } else { "-->" };
+        assert!(
+            mermaid.contains(&format!("  {source} {arrow}|\"{label}\"| {target}\n")),
+            "no Mermaid edge {key}:\n{mermaid}"
+        );
+        silo_edges += usize::from(silo > 0);
+    }
+    assert!(silo_edges > 0, "the fixture has SILO edges");
+    let link_style = mermaid
+        .lines()
+        .find(|l| l.trim_start().starts_with("linkStyle "))
+        .expect("SILO edges are styled");
+    let styled = link_style
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .count();
+    assert_eq!(styled, silo_edges);
+    for (title, id) in &id_of {
+        let cx_node = dot
+            .lines()
+            .find(|l| l.starts_with(&format!("  {id} [label=")))
+            .unwrap_or_else(|| panic!("no DOT node {title}"));
+        assert_eq!(cx_node.contains("filled"), cx.contains(title), "{cx_node}");
+    }
+}

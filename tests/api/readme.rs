@@ -59,7 +59,7 @@ async fn readme_examples() {
     let token = app.token("demo", &[AccessRole::Admin]);
 
     let bodies = example_bodies();
-    assert_eq!(bodies.len(), 5, "the README's five examples are found");
+    assert_eq!(bodies.len(), 6, "the README's six examples are found");
     let mut results = Vec::new();
     for (label, body) in &bodies {
         let response = app
@@ -91,4 +91,11 @@ async fn readme_examples() {
     assert_eq!(chain["interactions"].as_array().unwrap().len(), 2);
     let flags = chain["handoffs"][0]["flags"].as_array().unwrap();
     assert!(flags.contains(&Value::from("SILO")), "{chain}");
+    // March's map holds the README's case: a SILO edge from Field Service to CX.
+    let map = &results[5]["handoffNetwork"];
+    let mermaid = map["mermaid"].as_str().unwrap();
+    assert!(mermaid.starts_with("flowchart LR"), "{mermaid}");
+    assert!(mermaid.contains("[\"Field Service\"]"), "{mermaid}");
+    assert!(mermaid.contains("==>|"), "a SILO edge: {mermaid}");
+    assert!(map["dot"].as_str().unwrap().contains("#c62828"));
 }

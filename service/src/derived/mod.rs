@@ -15,15 +15,15 @@ use rules::flags::OrgMap;
 use rules::rollup::RollupDelta;
 use sea_orm::sea_query::{InsertStatement, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::error::ApiResult;
 use crate::scoped::in_org;
 
-/// Ids per `IN` list, and step rows per insert.
-const CHUNK: usize = 1_000;
+/// Case ids per statement.
+const CHUNK: usize = 10_000;
 
 /// The organization's map as it is now: CX teams and touchpoint owners.
 pub async fn org_map(db: &impl ConnectionTrait, organization_id: i64) -> ApiResult<OrgMap> {
@@ -105,6 +105,26 @@ pub async fn insert_events(
         .collect())
 }
 
+/// Inserts interactions on PostgreSQL in one statement (see [`crate::bulk`]) and
+/// returns, per written row, its case and what the chain needs of it.
+pub async fn insert_events_in_bulk(
+    txn: &DatabaseTransaction,
+    rows: &[interaction::ActiveModel],
+) -> ApiResult<Vec<(i64, Event)>> {
+    let returning: Vec<String> = EVENT_COLUMNS
+        .iter()
+        .map(|c| format!("\"{}\"", c.as_str()))
+        .collect();
+    let returning = format!("RETURNING {}", returning.join(", "));
+    let statement = crate::bulk::postgres_insert(rows, &returning)?;
+    Ok(EventRow::find_by_statement(statement)
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| (row.case_id, row.into()))
+        .collect())
+}
+
 /// The events of the given cases, grouped by case.
 pub async fn load_events(
     db: &impl ConnectionTrait,
@@ -116,7 +136,11 @@ pub async fn load_events(
         let rows = interaction::Entity::find()
             .select_only()
             .columns(EVENT_COLUMNS)
-            .filter(I::CaseId.is_in(chunk.iter().copied()))
+            .filter(crate::bulk::one_of(
+                db.get_database_backend(),
+                I::CaseId,
+                chunk.to_vec(),
+            ))
             .order_by_asc(I::Id)
             .into_model::<EventRow>()
             .all(db)
@@ -230,14 +254,14 @@ async fn replace_steps(
 ) -> ApiResult<()> {
     for chunk in case_ids.chunks(CHUNK) {
         step::Entity::delete_many()
-            .filter(step::Column::CaseId.is_in(chunk.iter().copied()))
+            .filter(crate::bulk::one_of(
+                txn.get_database_backend(),
+                step::Column::CaseId,
+                chunk.to_vec(),
+            ))
             .exec(txn)
             .await?;
     }
-    // Steps are numbers only: written inline, in one simple-protocol round trip each.
-    for chunk in steps.chunks(CHUNK) {
-        let insert = step::Entity::insert_many(chunk.to_vec()).into_query();
-        crate::db::insert_numbers(txn, &insert).await?;
-    }
+    crate::bulk::insert_all(txn, steps).await?;
     Ok(())
 }

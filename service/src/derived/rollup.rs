@@ -41,6 +41,9 @@ pub async fn apply(
             ..Default::default()
         })
         .collect();
+    if crate::db::is_postgres(txn) {
+        return apply_in_bulk(txn, &daily, &entries(organization_id, delta)).await;
+    }
     for chunk in daily.chunks(CHUNK) {
         use step_daily::Column as C;
         let on_conflict = OnConflict::columns([
@@ -61,21 +64,7 @@ pub async fn apply(
             .into_query();
         crate::db::insert_numbers(txn, &insert).await?;
     }
-    let entries: Vec<step_daily_entry::ActiveModel> = delta
-        .entries
-        .iter()
-        .map(|(k, count)| step_daily_entry::ActiveModel {
-            organization_id: Set(organization_id),
-            day: Set(k.day),
-            kind: Set(k.kind),
-            function_id: Set(k.function_id),
-            prev_day: Set(k.prev_day),
-            prev_day2: Set(k.prev_day2),
-            count: Set(*count),
-            ..Default::default()
-        })
-        .collect();
-    for chunk in entries.chunks(CHUNK) {
+    for chunk in entries(organization_id, delta).chunks(CHUNK) {
         use step_daily_entry::Column as C;
         let on_conflict = OnConflict::columns([
             C::OrganizationId,
@@ -91,6 +80,51 @@ pub async fn apply(
             .on_conflict(on_conflict)
             .into_query();
         crate::db::insert_numbers(txn, &insert).await?;
+    }
+    Ok(())
+}
+
+fn entries(organization_id: i64, delta: &RollupDelta) -> Vec<step_daily_entry::ActiveModel> {
+    delta
+        .entries
+        .iter()
+        .map(|(k, count)| step_daily_entry::ActiveModel {
+            organization_id: Set(organization_id),
+            day: Set(k.day),
+            kind: Set(k.kind),
+            function_id: Set(k.function_id),
+            prev_day: Set(k.prev_day),
+            prev_day2: Set(k.prev_day2),
+            count: Set(*count),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// PostgreSQL: each table's upsert as one statement (see [`crate::bulk`]). The delta
+/// holds each key once, as one upsert statement needs.
+async fn apply_in_bulk(
+    txn: &DatabaseTransaction,
+    daily: &[step_daily::ActiveModel],
+    entries: &[step_daily_entry::ActiveModel],
+) -> ApiResult<()> {
+    if !daily.is_empty() {
+        let statement = crate::bulk::postgres_insert(
+            daily,
+            "ON CONFLICT (organization_id, day, prev_function_id, function_id, \
+             prev_touchpoint_id, ping_pong, customer_burden, deferral_language) \
+             DO UPDATE SET count = step_daily.count + excluded.count, \
+             case_ends = step_daily.case_ends + excluded.case_ends",
+        )?;
+        txn.execute_raw(statement).await?;
+    }
+    if !entries.is_empty() {
+        let statement = crate::bulk::postgres_insert(
+            entries,
+            "ON CONFLICT (organization_id, day, kind, function_id, prev_day, prev_day2) \
+             DO UPDATE SET count = step_daily_entry.count + excluded.count",
+        )?;
+        txn.execute_raw(statement).await?;
     }
     Ok(())
 }

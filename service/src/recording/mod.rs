@@ -158,8 +158,8 @@ async fn drop_recorded(
     let external_ids: Vec<String> = by_external.keys().cloned().collect();
     let mut errors = Vec::new();
     let mut already: HashSet<String> = HashSet::new();
-    for chunk in external_ids.chunks(CHUNK) {
-        let statement = recorded_rows(txn, organization_id, chunk);
+    if !external_ids.is_empty() {
+        let statement = recorded_rows(txn, organization_id, external_ids);
         for row in RecordedRow::find_by_statement(statement).all(txn).await? {
             let Some(external_id) = row.external_id.clone() else {
                 continue;
@@ -186,9 +186,24 @@ async fn drop_recorded(
 fn recorded_rows(
     db: &impl ConnectionTrait,
     organization_id: i64,
-    external_ids: &[String],
+    external_ids: Vec<String>,
 ) -> sea_orm::Statement {
     use interaction::Column as I;
+    if crate::db::is_postgres(db) {
+        // Driven by the list, one index probe per externalId: with `= ANY` PostgreSQL
+        // may estimate that a thousand values are cheaper found by scanning the
+        // whole table (20 ms at 100k interactions, against 2 ms probing).
+        return sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT r.* FROM unnest($2::text[]) AS wanted(external_id) \
+             CROSS JOIN LATERAL (SELECT i.external_id, i.occurred_at, i.function_id, \
+             i.touchpoint_id, i.person_id, i.note, i.customer_action_required, c.case_ref \
+             FROM interaction i JOIN customer_case c ON c.id = i.case_id \
+             WHERE i.organization_id = $1 AND i.external_id = wanted.external_id \
+             LIMIT 1) AS r",
+            [organization_id.into(), external_ids.into()],
+        );
+    }
     let query = Query::select()
         .columns(
             [
@@ -210,9 +225,11 @@ fn recorded_rows(
                 .equals((interaction::Entity, I::CaseId)),
         )
         .and_where(Expr::col((interaction::Entity, I::OrganizationId)).eq(organization_id))
-        .and_where(
-            Expr::col((interaction::Entity, I::ExternalId)).is_in(external_ids.iter().cloned()),
-        )
+        .and_where(crate::bulk::one_of(
+            db.get_database_backend(),
+            (interaction::Entity, I::ExternalId),
+            external_ids,
+        ))
         .to_owned();
     db.get_database_backend().build(&query)
 }
@@ -241,11 +258,7 @@ async fn ensure_cases(
         })
         .collect();
     if !missing.is_empty() {
-        for chunk in missing.chunks(CHUNK) {
-            customer_case::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
+        crate::bulk::insert_all(txn, missing).await?;
         ids = find_cases(txn, organization_id, &refs).await?;
     }
     Ok(ids)
@@ -256,18 +269,18 @@ async fn find_cases(
     organization_id: i64,
     refs: &[String],
 ) -> ApiResult<HashMap<String, i64>> {
-    let mut found = HashMap::new();
-    for chunk in refs.chunks(CHUNK) {
-        let rows: Vec<(i64, String)> = in_org::<customer_case::Entity>(organization_id)
-            .filter(customer_case::Column::CaseRef.is_in(chunk.iter().cloned()))
-            .select_only()
-            .columns([customer_case::Column::Id, customer_case::Column::CaseRef])
-            .into_tuple()
-            .all(db)
-            .await?;
-        found.extend(rows.into_iter().map(|(id, r)| (r, id)));
-    }
-    Ok(found)
+    let rows: Vec<(i64, String)> = in_org::<customer_case::Entity>(organization_id)
+        .filter(crate::bulk::one_of(
+            db.get_database_backend(),
+            customer_case::Column::CaseRef,
+            refs.to_vec(),
+        ))
+        .select_only()
+        .columns([customer_case::Column::Id, customer_case::Column::CaseRef])
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, r)| (r, id)).collect())
 }
 
 /// Writes the interactions, marked against the organization's phrase lists; returns
@@ -281,24 +294,28 @@ async fn write(
     let org = crate::organization::get(txn, organization_id).await?;
     let (deferral, burden) = crate::organization::phrases(&org)?;
     let now = now_micros();
+    let row = |n: &NewInteraction| interaction::ActiveModel {
+        organization_id: Set(organization_id),
+        case_id: Set(case_ids[&n.case_ref]),
+        occurred_at: Set(n.at),
+        function_id: Set(n.function_id),
+        touchpoint_id: Set(n.touchpoint_id),
+        person_id: Set(n.person_id),
+        note: Set(n.note.clone()),
+        customer_action_required: Set(n.customer_action_required),
+        external_id: Set(n.external_id.clone()),
+        burden_match: Set(burden.matches(n.note.as_deref())),
+        deferral_match: Set(deferral.matches(n.note.as_deref())),
+        recorded_at: Set(now),
+        ..Default::default()
+    };
+    if crate::db::is_postgres(txn) {
+        let rows: Vec<interaction::ActiveModel> = fresh.iter().map(row).collect();
+        return crate::derived::insert_events_in_bulk(txn, &rows).await;
+    }
     let mut written = Vec::with_capacity(fresh.len());
     for chunk in fresh.chunks(INSERT_ROWS) {
-        let rows = chunk.iter().map(|n| interaction::ActiveModel {
-            organization_id: Set(organization_id),
-            case_id: Set(case_ids[&n.case_ref]),
-            occurred_at: Set(n.at),
-            function_id: Set(n.function_id),
-            touchpoint_id: Set(n.touchpoint_id),
-            person_id: Set(n.person_id),
-            note: Set(n.note.clone()),
-            customer_action_required: Set(n.customer_action_required),
-            external_id: Set(n.external_id.clone()),
-            burden_match: Set(burden.matches(n.note.as_deref())),
-            deferral_match: Set(deferral.matches(n.note.as_deref())),
-            recorded_at: Set(now),
-            ..Default::default()
-        });
-        let insert = interaction::Entity::insert_many(rows).into_query();
+        let insert = interaction::Entity::insert_many(chunk.iter().map(row)).into_query();
         written.extend(crate::derived::insert_events(txn, insert).await?);
     }
     Ok(written)
