@@ -99,7 +99,9 @@ variables! {
     MAX_DEPTH = "SILOSCOPE_MAX_DEPTH", Some("16"), Some(2..=64),
         "deepest selection nesting (the standard introspection query needs more than 12)";
     MAX_COMPLEXITY = "SILOSCOPE_MAX_COMPLEXITY", Some("50000"), Some(10..=10_000_000),
-        "highest query cost (a field costs 1; a list multiplies by its `first`)";
+        "highest query cost (a field costs 1; a list multiplies by its `first`; a report or network costs 2,000 per period)";
+    MAX_REPORTS_PER_ORG = "SILOSCOPE_MAX_REPORTS_PER_ORG", Some("4"), Some(1..=1000),
+        "reports and networks one organization may compute at once on this server (more wait up to 5 s, then get TOO_MANY_REQUESTS)";
     MAX_ALIASES = "SILOSCOPE_MAX_ALIASES", Some("30"), Some(0..=10_000),
         "most aliases in a query";
     MAX_DIRECTIVES = "SILOSCOPE_MAX_DIRECTIVES", Some("50"), Some(0..=10_000),
@@ -141,8 +143,11 @@ pub struct Limits {
     pub max_directives: usize,
     /// Deepest nesting of selection sets.
     pub max_depth: usize,
-    /// Highest complexity (each field 1; lists multiply by their `first`).
+    /// Highest complexity (each field 1; lists multiply by their `first`; a report or
+    /// network 2,000 per period).
     pub max_complexity: usize,
+    /// Reports and networks one organization may compute at once on this server.
+    pub max_reports_per_org: usize,
     /// Longest a request may run before it is abandoned (its writes rolled back).
     pub request_timeout: Duration,
 }
@@ -289,6 +294,7 @@ fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<Limits, E> 
         max_import_bytes: number(&var::MAX_IMPORT_BYTES)?,
         max_depth: size(&var::MAX_DEPTH)?,
         max_complexity: size(&var::MAX_COMPLEXITY)?,
+        max_reports_per_org: size(&var::MAX_REPORTS_PER_ORG)?,
         max_aliases: size(&var::MAX_ALIASES)?,
         max_directives: size(&var::MAX_DIRECTIVES)?,
         max_tokens: size(&var::MAX_TOKENS)?,
@@ -550,6 +556,10 @@ mod tests {
             ("SILOSCOPE_MAX_IMPORT_BYTES", l.max_import_bytes),
             ("SILOSCOPE_MAX_DEPTH", l.max_depth as u64),
             ("SILOSCOPE_MAX_COMPLEXITY", l.max_complexity as u64),
+            (
+                "SILOSCOPE_MAX_REPORTS_PER_ORG",
+                l.max_reports_per_org as u64,
+            ),
             ("SILOSCOPE_MAX_ALIASES", l.max_aliases as u64),
             ("SILOSCOPE_MAX_DIRECTIVES", l.max_directives as u64),
             ("SILOSCOPE_MAX_TOKENS", l.max_tokens as u64),

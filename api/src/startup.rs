@@ -323,10 +323,18 @@ async fn execute(state: &AppState, viewer: Viewer, params: Params, media: Media)
     } else {
         serde_json::to_vec(&response)
     };
+    let busy = gql_http::codes(&response).any(|c| c == Code::TooManyRequests.as_str());
     match body {
-        Ok(body) => HttpResponse::build(status)
-            .content_type(media.content_type())
-            .body(body),
+        Ok(body) => {
+            let mut reply = HttpResponse::build(status);
+            if busy {
+                reply.insert_header((
+                    actix_web::http::header::RETRY_AFTER,
+                    crate::graphql::reports_gate::RETRY_AFTER_SECONDS.to_string(),
+                ));
+            }
+            reply.content_type(media.content_type()).body(body)
+        }
         Err(error) => Refusal::from(&ApiError::internal(error)).response(media),
     }
 }

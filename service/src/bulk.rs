@@ -98,6 +98,10 @@ where
     ))
 }
 
+/// Rows per PostgreSQL statement: a batch is one statement, while a whole import's
+/// rollup changes (a million rows) still go in pieces of bounded memory.
+pub const POSTGRES_ROWS: usize = 10_000;
+
 /// Bound parameters per statement on SQLite, well below its limit (32,766).
 const SQLITE_PARAMETERS: usize = 16_000;
 
@@ -111,7 +115,9 @@ where
         return Ok(());
     }
     if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_raw(postgres_insert(&rows, "")?).await?;
+        for chunk in rows.chunks(POSTGRES_ROWS) {
+            db.execute_raw(postgres_insert(chunk, "")?).await?;
+        }
         return Ok(());
     }
     let columns = <<A::Entity as EntityTrait>::Column as Iterable>::iter().count();

@@ -172,7 +172,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> ApiResult<DatabaseTransacti
 const SQLITE_CACHE_KIB: u32 = 4 * 1024;
 /// The page cache of a connection running a bulk load: a long transaction whose
 /// dirty pages outgrow the cache spills them to the WAL and writes them again.
-const SQLITE_BULK_CACHE_KIB: u32 = 64 * 1024;
+const SQLITE_BULK_CACHE_KIB: u32 = 32 * 1024;
 
 /// Gives the transaction's SQLite connection the bulk-load page cache (`bulk`), or
 /// the usual one back. Nothing on PostgreSQL.

@@ -29,6 +29,8 @@ pub enum Code {
     Unavailable,
     /// The request ran longer than the configured timeout; its writes were rolled back.
     Timeout,
+    /// The organization already runs as many reports at once as it may; retry shortly.
+    TooManyRequests,
     /// Something failed inside siloscope; the cause is logged, never sent.
     Internal,
     // Refusals before execution.
@@ -87,6 +89,7 @@ impl Code {
             Code::NotFound => 404,
             Code::Conflict | Code::Duplicate => 409,
             Code::Unavailable | Code::Timeout => 503,
+            Code::TooManyRequests => 429,
             Code::Internal => 500,
             Code::RequestTooLarge => 413,
             Code::NotAcceptable => 406,
@@ -114,6 +117,9 @@ pub enum ApiError {
     /// The database cannot be reached; the request may be retried.
     #[error("{0}")]
     Unavailable(String),
+    /// The organization runs as many reports at once as it may; retry shortly.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The cause is logged, never sent.
     #[error("internal error")]
     Internal(Arc<anyhow::Error>),
@@ -129,6 +135,7 @@ impl ApiError {
             ApiError::NotFound(_) => Code::NotFound,
             ApiError::Conflict(_) => Code::Conflict,
             ApiError::Unavailable(_) => Code::Unavailable,
+            ApiError::TooManyRequests(_) => Code::TooManyRequests,
             ApiError::Internal(_) => Code::Internal,
         }
     }

@@ -331,5 +331,10 @@ async fn report(
     } else {
         step_groups(db, organization_id, window).await?
     };
-    Ok(fold(&groups, &entries, map))
+    // Folding is CPU work: on the blocking pool, so that the threads serving cheap
+    // requests keep serving them while a large window is folded.
+    let map = map.clone();
+    tokio::task::spawn_blocking(move || fold(&groups, &entries, &map))
+        .await
+        .map_err(ApiError::internal)
 }

@@ -557,3 +557,41 @@ async fn row_level_security_hides_other_organizations() {
         .unwrap();
     assert_eq!(all.len(), 2);
 }
+
+/// Reports and networks cost by the periods they compute: a dashboard's eleven
+/// monthly reports pass, fourteen reports and fourteen networks in one request are
+/// refused before anything runs.
+#[tokio::test]
+async fn reports_cost_what_they_compute() {
+    let app = spawn_app().await;
+    let token = app.token("acme", &[AccessRole::Viewer]);
+    let month = |m: u32| {
+        format!(
+            "m{m}: siloReport(window: {{ from: \"2026-{m:02}-01T00:00:00Z\", to: \"2026-{:02}-01T00:00:00Z\" }}) {{ totals {{ handoffs siloHandoffs }} }}",
+            m + 1
+        )
+    };
+    let months: Vec<String> = (1..=11).map(month).collect();
+    let (status, body) = app
+        .post(
+            Some(&token),
+            &format!("{{ {} }}", months.join(" ")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.get("errors").is_none(), "{body}");
+
+    let mut heavy: Vec<String> = (1..=11).map(month).collect();
+    heavy.extend((1..=3).map(|i| format!("w{i}: siloReport {{ totals {{ handoffs }} }}")));
+    heavy.extend((1..=14).map(|i| format!("n{i}: handoffNetwork {{ edges {{ count }} }}")));
+    let (_, body) = app
+        .post(
+            Some(&token),
+            &format!("{{ {} }}", heavy.join(" ")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&body), "QUERY_TOO_COMPLEX", "{body}");
+    assert!(body.get("data").is_none(), "nothing ran: {body}");
+}

@@ -21,6 +21,14 @@ pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no database in the schema data")))
 }
 
+/// The per-organization turns of the heavy fields.
+pub fn reports_gate<'a>(
+    ctx: &Context<'a>,
+) -> ApiResult<&'a crate::graphql::reports_gate::ReportsGate> {
+    ctx.data_opt::<crate::graphql::reports_gate::ReportsGate>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no reports gate in the schema data")))
+}
+
 /// The request's batching loader.
 pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::graphql::loader::RequestLoader> {
     ctx.data_opt::<crate::graphql::loader::RequestLoader>()

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod loader;
 pub mod mutation;
 pub mod query;
+pub mod reports_gate;
 pub mod types;
 
 use async_graphql::{EmptySubscription, Schema};
@@ -42,6 +43,7 @@ pub fn build(
     )
     .data(db)
     .data(metrics)
+    .data(reports_gate::ReportsGate::new(limits.max_reports_per_org))
     .extension(ErrorCodes {
         max_depth: limits.max_depth,
         max_complexity: limits.max_complexity,

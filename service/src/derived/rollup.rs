@@ -24,27 +24,44 @@ pub async fn apply(
     organization_id: i64,
     delta: &RollupDelta,
 ) -> ApiResult<()> {
-    let daily: Vec<step_daily::ActiveModel> = delta
-        .daily
-        .iter()
-        .map(|(k, (count, case_ends))| step_daily::ActiveModel {
-            organization_id: Set(organization_id),
-            day: Set(k.day),
-            prev_function_id: Set(k.prev_function_id),
-            function_id: Set(k.function_id),
-            prev_touchpoint_id: Set(k.prev_touchpoint_id),
-            ping_pong: Set(k.ping_pong),
-            customer_burden: Set(k.customer_burden),
-            deferral_language: Set(k.deferral_language),
-            count: Set(*count),
-            case_ends: Set(*case_ends),
-            ..Default::default()
-        })
-        .collect();
-    if crate::db::is_postgres(txn) {
-        return apply_in_bulk(txn, &daily, &entries(organization_id, delta)).await;
-    }
-    for chunk in daily.chunks(CHUNK) {
+    // Rows are built a statement's worth at a time: an import's delta holds a million.
+    let postgres = crate::db::is_postgres(txn);
+    let per_statement = if postgres {
+        crate::bulk::POSTGRES_ROWS
+    } else {
+        CHUNK
+    };
+    let daily: Vec<_> = delta.daily.iter().collect();
+    for chunk in daily.chunks(per_statement) {
+        let rows: Vec<step_daily::ActiveModel> = chunk
+            .iter()
+            .map(|(k, (count, case_ends))| step_daily::ActiveModel {
+                organization_id: Set(organization_id),
+                day: Set(k.day),
+                prev_function_id: Set(k.prev_function_id),
+                function_id: Set(k.function_id),
+                prev_touchpoint_id: Set(k.prev_touchpoint_id),
+                ping_pong: Set(k.ping_pong),
+                customer_burden: Set(k.customer_burden),
+                deferral_language: Set(k.deferral_language),
+                count: Set(*count),
+                case_ends: Set(*case_ends),
+                ..Default::default()
+            })
+            .collect();
+        if postgres {
+            // One statement (see `crate::bulk`); the delta holds each key once, as
+            // one upsert statement needs.
+            let statement = crate::bulk::postgres_insert(
+                &rows,
+                "ON CONFLICT (organization_id, day, prev_function_id, function_id, \
+                 prev_touchpoint_id, ping_pong, customer_burden, deferral_language) \
+                 DO UPDATE SET count = step_daily.count + excluded.count, \
+                 case_ends = step_daily.case_ends + excluded.case_ends",
+            )?;
+            txn.execute_raw(statement).await?;
+            continue;
+        }
         use step_daily::Column as C;
         let on_conflict = OnConflict::columns([
             C::OrganizationId,
@@ -59,12 +76,35 @@ pub async fn apply(
         .value(C::Count, add_excluded(step_daily::Entity, C::Count))
         .value(C::CaseEnds, add_excluded(step_daily::Entity, C::CaseEnds))
         .to_owned();
-        let insert = step_daily::Entity::insert_many(chunk.to_vec())
+        let insert = step_daily::Entity::insert_many(rows)
             .on_conflict(on_conflict)
             .into_query();
         crate::db::insert_numbers(txn, &insert).await?;
     }
-    for chunk in entries(organization_id, delta).chunks(CHUNK) {
+    let entries: Vec<_> = delta.entries.iter().collect();
+    for chunk in entries.chunks(per_statement) {
+        let rows: Vec<step_daily_entry::ActiveModel> = chunk
+            .iter()
+            .map(|(k, count)| step_daily_entry::ActiveModel {
+                organization_id: Set(organization_id),
+                day: Set(k.day),
+                kind: Set(k.kind),
+                function_id: Set(k.function_id),
+                prev_day: Set(k.prev_day),
+                prev_day2: Set(k.prev_day2),
+                count: Set(**count),
+                ..Default::default()
+            })
+            .collect();
+        if postgres {
+            let statement = crate::bulk::postgres_insert(
+                &rows,
+                "ON CONFLICT (organization_id, day, kind, function_id, prev_day, prev_day2) \
+                 DO UPDATE SET count = step_daily_entry.count + excluded.count",
+            )?;
+            txn.execute_raw(statement).await?;
+            continue;
+        }
         use step_daily_entry::Column as C;
         let on_conflict = OnConflict::columns([
             C::OrganizationId,
@@ -76,55 +116,10 @@ pub async fn apply(
         ])
         .value(C::Count, add_excluded(step_daily_entry::Entity, C::Count))
         .to_owned();
-        let insert = step_daily_entry::Entity::insert_many(chunk.to_vec())
+        let insert = step_daily_entry::Entity::insert_many(rows)
             .on_conflict(on_conflict)
             .into_query();
         crate::db::insert_numbers(txn, &insert).await?;
-    }
-    Ok(())
-}
-
-fn entries(organization_id: i64, delta: &RollupDelta) -> Vec<step_daily_entry::ActiveModel> {
-    delta
-        .entries
-        .iter()
-        .map(|(k, count)| step_daily_entry::ActiveModel {
-            organization_id: Set(organization_id),
-            day: Set(k.day),
-            kind: Set(k.kind),
-            function_id: Set(k.function_id),
-            prev_day: Set(k.prev_day),
-            prev_day2: Set(k.prev_day2),
-            count: Set(*count),
-            ..Default::default()
-        })
-        .collect()
-}
-
-/// PostgreSQL: each table's upsert as one statement (see [`crate::bulk`]). The delta
-/// holds each key once, as one upsert statement needs.
-async fn apply_in_bulk(
-    txn: &DatabaseTransaction,
-    daily: &[step_daily::ActiveModel],
-    entries: &[step_daily_entry::ActiveModel],
-) -> ApiResult<()> {
-    if !daily.is_empty() {
-        let statement = crate::bulk::postgres_insert(
-            daily,
-            "ON CONFLICT (organization_id, day, prev_function_id, function_id, \
-             prev_touchpoint_id, ping_pong, customer_burden, deferral_language) \
-             DO UPDATE SET count = step_daily.count + excluded.count, \
-             case_ends = step_daily.case_ends + excluded.case_ends",
-        )?;
-        txn.execute_raw(statement).await?;
-    }
-    if !entries.is_empty() {
-        let statement = crate::bulk::postgres_insert(
-            entries,
-            "ON CONFLICT (organization_id, day, kind, function_id, prev_day, prev_day2) \
-             DO UPDATE SET count = step_daily_entry.count + excluded.count",
-        )?;
-        txn.execute_raw(statement).await?;
     }
     Ok(())
 }

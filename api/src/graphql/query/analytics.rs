@@ -6,7 +6,7 @@ use service::handoff::{self, HandoffFilter};
 use service::rules::flags::Flag;
 use service::{report, ApiError, ApiResult};
 
-use crate::graphql::context::{db, page_size, viewer};
+use crate::graphql::context::{db, page_size, reports_gate, viewer};
 use crate::graphql::ids::{self, row};
 use crate::graphql::types::case::{Case, Handoff};
 use crate::graphql::types::connection::{Connection as _, HandoffConnection};
@@ -96,7 +96,13 @@ impl AnalyticsQuery {
     }
 
     /// Silo handoffs per function and touchpoint over a window, optionally compared
-    /// with earlier periods (which need a window with both ends).
+    /// with earlier periods (which need a window with both ends). Costs 2,000 per
+    /// period in the complexity budget; an organization computes at most
+    /// `SILOSCOPE_MAX_REPORTS_PER_ORG` reports and networks at once per server (more
+    /// wait up to 5 s, then get `TOO_MANY_REQUESTS`).
+    #[graphql(
+        complexity = "crate::graphql::reports_gate::report_cost(1 + compare_to.len(), child_complexity)"
+    )]
     async fn silo_report(
         &self,
         ctx: &Context<'_>,
@@ -109,6 +115,7 @@ impl AnalyticsQuery {
     ) -> ApiResult<SiloReport> {
         let window = WindowInput::resolve(window)?;
         let org = viewer(ctx)?.organization_id;
+        let _turn = reports_gate(ctx)?.enter(org).await?;
         let periods: Vec<report::ComparisonPeriod> =
             compare_to.into_iter().map(Into::into).collect();
         Ok(SiloReport(
@@ -116,7 +123,9 @@ impl AnalyticsQuery {
         ))
     }
 
-    /// Who hands customers to whom over a window, with handover-of-work weights.
+    /// Who hands customers to whom over a window, with handover-of-work weights. Costs
+    /// 2,000 in the complexity budget and takes a turn like `siloReport`.
+    #[graphql(complexity = "crate::graphql::reports_gate::report_cost(1, child_complexity)")]
     async fn handoff_network(
         &self,
         ctx: &Context<'_>,
@@ -126,6 +135,7 @@ impl AnalyticsQuery {
     ) -> ApiResult<HandoffNetwork> {
         let window = WindowInput::resolve(window)?;
         let org = viewer(ctx)?.organization_id;
+        let _turn = reports_gate(ctx)?.enter(org).await?;
         Ok(HandoffNetwork(
             report::handoff_network(db(ctx)?, org, window).await?,
         ))
