@@ -373,13 +373,17 @@ pub fn is_request_error(response: &async_graphql::Response) -> bool {
 }
 
 /// The status of an executed response: with `application/graphql-response+json`, a
-/// request error is a 400; the database being unreachable is a 503 in either media.
+/// request error is a 400; the database being unreachable is a 503 and a report
+/// refused for the organization's turns a 429, in either media, when no data is left.
 pub fn status_of(response: &async_graphql::Response, media: Media) -> StatusCode {
     let no_data = matches!(response.data, async_graphql::Value::Null);
     if no_data
         && codes(response).any(|c| c == Code::Unavailable.as_str() || c == Code::Timeout.as_str())
     {
         return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    if no_data && codes(response).any(|c| c == Code::TooManyRequests.as_str()) {
+        return StatusCode::TOO_MANY_REQUESTS;
     }
     if media == Media::GraphqlResponse && is_request_error(response) {
         return StatusCode::BAD_REQUEST;

@@ -31,8 +31,8 @@ where
 }
 
 /// An `INSERT` of all `rows` of entity `E` as one statement with one parameter, for
-/// PostgreSQL: the rows travel as a JSON array that `json_to_recordset` unpacks. The
-/// columns are those set in the first row; `tail` (`ON CONFLICT …`, `RETURNING …`) is
+/// PostgreSQL: the rows travel as a JSON array that `jsonb_to_recordset` unpacks. The
+/// columns are those set in the first row (every row must set the same columns); `tail` (`ON CONFLICT …`, `RETURNING …`) is
 /// appended as given.
 pub fn postgres_insert<A>(rows: &[A], tail: &str) -> Result<Statement, DbErr>
 where
@@ -81,7 +81,7 @@ where
         .collect();
     let table = A::Entity::default().table_name().to_owned();
     let mut sql = format!(
-        "INSERT INTO \"{table}\" ({names}) SELECT {names} FROM json_to_recordset($1::json) AS r({typed})",
+        "INSERT INTO \"{table}\" ({names}) SELECT {names} FROM jsonb_to_recordset($1::jsonb) AS r({typed})",
         names = names.join(", "),
         typed = typed.join(", "),
     );

@@ -150,17 +150,19 @@ pub async fn import_interactions(
         progress(summary.read);
     }
     let keep = !broken && !options.dry_run && (summary.rejected == 0 || options.skip_invalid);
-    // The connection goes back to the pool with the usual cache (on an error above it
-    // keeps the larger one until it is closed: memory, never correctness).
-    crate::db::bulk_cache(&txn, false).await?;
     if keep {
         rollups.compact();
         crate::derived::rollup::apply(&txn, organization_id, &rollups).await?;
+        // The connection goes back to the pool with the usual cache (on an error
+        // above it keeps the larger one until it is closed: memory, never
+        // correctness).
+        crate::db::bulk_cache(&txn, false).await?;
         txn.commit().await?;
         summary.committed = true;
         // Awaited, not spawned: a command-line import exits right after.
         crate::db::refresh_statistics(db).await;
     } else {
+        crate::db::bulk_cache(&txn, false).await?;
         txn.rollback().await?;
         if !options.dry_run || broken {
             // A dry run reports what it would have recorded; anything else undone

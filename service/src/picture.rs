@@ -210,13 +210,17 @@ fn dot_string(text: &str) -> String {
 }
 
 /// Text inside a Mermaid double-quoted label: quotes and the characters Mermaid
-/// reads as markup become its entity codes.
+/// reads as markup become its entity codes, `%`, `{` and `}` too (Mermaid looks for
+/// `%%{init: …}%%` directives anywhere in the text, so a name must never form one).
 fn mermaid_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '"' => out.push_str("#quot;"),
             '#' => out.push_str("#35;"),
+            '%' => out.push_str("#37;"),
+            '{' => out.push_str("#123;"),
+            '}' => out.push_str("#125;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '\n' | '\r' => out.push(' '),
@@ -310,5 +314,18 @@ mod tests {
         assert!(mermaid.contains("  f2 ==>|\"5 (4 silo)\"| f1\n"));
         assert!(mermaid.contains("  f1 -->|\"3\"| f2\n"));
         assert!(mermaid.contains("  linkStyle 0 stroke:#c62828"));
+    }
+
+    #[test]
+    fn a_name_cannot_form_a_mermaid_directive() {
+        let text = mermaid_string("%%{init: {'theme':'dark'}}%% <b>x</b>");
+        assert!(
+            !text.contains('%') && !text.contains('{') && !text.contains('<'),
+            "{text}"
+        );
+        assert_eq!(
+            text,
+            "#37;#37;#123;init: #123;'theme':'dark'#125;#125;#37;#37; #lt;b#gt;x#lt;/b#gt;"
+        );
     }
 }

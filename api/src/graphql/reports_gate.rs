@@ -63,6 +63,26 @@ impl ReportsGate {
     }
 }
 
+impl ReportsGate {
+    /// Runs `work` for `organization_id` in a turn: in a task of its own, on behalf of
+    /// the organization, holding the turn until the work is done, so that a request
+    /// abandoned meanwhile (timed out, client gone) does not free its turn while its
+    /// folding still runs.
+    pub async fn run<T, F>(&self, organization_id: i64, work: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = ApiResult<T>> + Send + 'static,
+    {
+        let turn = self.enter(organization_id).await?;
+        let task = tokio::spawn(service::db::as_tenant(organization_id, async move {
+            let result = work.await;
+            drop(turn);
+            result
+        }));
+        task.await.map_err(ApiError::internal)?
+    }
+}
+
 /// A report's cost in the complexity budget: [`REPORT_COST`] per period computed (the
 /// window and each comparison) plus its selection.
 pub fn report_cost(periods: usize, child_complexity: usize) -> usize {

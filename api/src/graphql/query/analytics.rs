@@ -115,12 +115,15 @@ impl AnalyticsQuery {
     ) -> ApiResult<SiloReport> {
         let window = WindowInput::resolve(window)?;
         let org = viewer(ctx)?.organization_id;
-        let _turn = reports_gate(ctx)?.enter(org).await?;
         let periods: Vec<report::ComparisonPeriod> =
             compare_to.into_iter().map(Into::into).collect();
-        Ok(SiloReport(
-            report::silo_report(db(ctx)?, org, window, &periods).await?,
-        ))
+        let db = db(ctx)?.clone();
+        let report = reports_gate(ctx)?
+            .run(org, async move {
+                report::silo_report(&db, org, window, &periods).await
+            })
+            .await?;
+        Ok(SiloReport(report))
     }
 
     /// Who hands customers to whom over a window, with handover-of-work weights. Costs
@@ -135,10 +138,13 @@ impl AnalyticsQuery {
     ) -> ApiResult<HandoffNetwork> {
         let window = WindowInput::resolve(window)?;
         let org = viewer(ctx)?.organization_id;
-        let _turn = reports_gate(ctx)?.enter(org).await?;
-        Ok(HandoffNetwork(
-            report::handoff_network(db(ctx)?, org, window).await?,
-        ))
+        let db = db(ctx)?.clone();
+        let network = reports_gate(ctx)?
+            .run(org, async move {
+                report::handoff_network(&db, org, window).await
+            })
+            .await?;
+        Ok(HandoffNetwork(network))
     }
 
     /// Gaps in the responsibility map of live touchpoints and functions (see the
