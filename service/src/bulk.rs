@@ -5,7 +5,7 @@
 use sea_orm::sea_query::{ColumnType, Expr, IntoColumnRef, ValueType};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, IdenStatic,
-    Iterable, Statement, Value,
+    Iterable, QueryTrait, Statement, Value,
 };
 
 /// `column` is one of `values`, however many: `column = ANY($1)` with an array on
@@ -30,21 +30,52 @@ where
     }
 }
 
-/// An `INSERT` of all `rows` of entity `E` as one statement with one parameter, for
-/// PostgreSQL: the rows travel as a JSON array that `jsonb_to_recordset` unpacks. The
-/// columns are those set in the first row (every row must set the same columns); `tail` (`ON CONFLICT …`, `RETURNING …`) is
-/// appended as given.
-pub fn postgres_insert<A>(rows: &[A], tail: &str) -> Result<Statement, DbErr>
+/// Rows per PostgreSQL statement: a batch is one statement, while a whole import's
+/// rollup changes (a million rows) still go in pieces of bounded memory.
+pub const POSTGRES_ROWS: usize = 10_000;
+
+/// Bound parameters per statement on SQLite, well below its limit (32,766).
+const SQLITE_PARAMETERS: usize = 16_000;
+
+/// The statements that insert `rows` (all setting the same columns: those set in the
+/// first row), each with `tail` appended (`ON CONFLICT …`, `RETURNING …`: what both
+/// databases read alike). On PostgreSQL, one statement per [`POSTGRES_ROWS`] rows
+/// with one parameter: the rows travel as a JSON array that `jsonb_to_recordset`
+/// unpacks. On SQLite, multi-row inserts of as many rows as keep the bound
+/// parameters in bounds.
+pub fn insert_statements<A>(
+    backend: DbBackend,
+    rows: Vec<A>,
+    tail: &str,
+) -> Result<Vec<Statement>, DbErr>
 where
     A: ActiveModelTrait,
 {
     let Some(first) = rows.first() else {
-        return Err(DbErr::Custom("nothing to insert".into()));
+        return Ok(Vec::new());
     };
     let columns: Vec<<A::Entity as EntityTrait>::Column> =
         <<A::Entity as EntityTrait>::Column as Iterable>::iter()
             .filter(|c| first.get(*c).is_set() || first.get(*c).is_unchanged())
             .collect();
+    let with_tail = |mut statement: Statement| {
+        if !tail.is_empty() {
+            statement.sql.push(' ');
+            statement.sql.push_str(tail);
+        }
+        statement
+    };
+    if backend != DbBackend::Postgres {
+        let per_statement = (SQLITE_PARAMETERS / columns.len().max(1)).max(1);
+        let mut statements = Vec::with_capacity(rows.len() / per_statement + 1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
+            let insert = A::Entity::insert_many(chunk).into_query();
+            statements.push(with_tail(backend.build(&insert)));
+        }
+        return Ok(statements);
+    }
     let mut typed = Vec::with_capacity(columns.len());
     for column in &columns {
         let name = column.as_str();
@@ -63,71 +94,52 @@ where
         };
         typed.push(format!("\"{name}\" {sql_type}"));
     }
-    let mut records = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut record = serde_json::Map::with_capacity(columns.len());
-        for column in &columns {
-            let value = row.get(*column).into_value().unwrap_or(Value::Bool(None));
-            record.insert(
-                column.as_str().to_owned(),
-                sea_orm::sea_query::value::sea_value_to_json_value(&value),
-            );
-        }
-        records.push(serde_json::Value::Object(record));
-    }
     let names: Vec<String> = columns
         .iter()
         .map(|c| format!("\"{}\"", c.as_str()))
         .collect();
     let table = A::Entity::default().table_name().to_owned();
-    let mut sql = format!(
+    let sql = format!(
         "INSERT INTO \"{table}\" ({names}) SELECT {names} FROM jsonb_to_recordset($1::jsonb) AS r({typed})",
         names = names.join(", "),
         typed = typed.join(", "),
     );
-    if !tail.is_empty() {
-        sql.push(' ');
-        sql.push_str(tail);
+    let mut statements = Vec::with_capacity(rows.len() / POSTGRES_ROWS + 1);
+    for chunk in rows.chunks(POSTGRES_ROWS) {
+        let records: Vec<serde_json::Value> = chunk
+            .iter()
+            .map(|row| {
+                let record: serde_json::Map<String, serde_json::Value> = columns
+                    .iter()
+                    .map(|column| {
+                        let value = row.get(*column).into_value().unwrap_or(Value::Bool(None));
+                        (
+                            column.as_str().to_owned(),
+                            sea_orm::sea_query::value::sea_value_to_json_value(&value),
+                        )
+                    })
+                    .collect();
+                serde_json::Value::Object(record)
+            })
+            .collect();
+        statements.push(with_tail(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql.clone(),
+            [Value::Json(Some(Box::new(serde_json::Value::Array(
+                records,
+            ))))],
+        )));
     }
-    Ok(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        sql,
-        [Value::Json(Some(Box::new(serde_json::Value::Array(
-            records,
-        ))))],
-    ))
+    Ok(statements)
 }
 
-/// Rows per PostgreSQL statement: a batch is one statement, while a whole import's
-/// rollup changes (a million rows) still go in pieces of bounded memory.
-pub const POSTGRES_ROWS: usize = 10_000;
-
-/// Bound parameters per statement on SQLite, well below its limit (32,766).
-const SQLITE_PARAMETERS: usize = 16_000;
-
-/// Inserts `rows` (all setting the same columns): on PostgreSQL in one statement, on
-/// SQLite in multi-row inserts of as many rows as keep the parameters in bounds.
+/// Inserts `rows` (all setting the same columns) with [`insert_statements`].
 pub async fn insert_all<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), DbErr>
 where
     A: ActiveModelTrait,
 {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    if db.get_database_backend() == DbBackend::Postgres {
-        for chunk in rows.chunks(POSTGRES_ROWS) {
-            db.execute_raw(postgres_insert(chunk, "")?).await?;
-        }
-        return Ok(());
-    }
-    let columns = <<A::Entity as EntityTrait>::Column as Iterable>::iter().count();
-    let per_statement = (SQLITE_PARAMETERS / columns.max(1)).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
-        A::Entity::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
+    for statement in insert_statements(db.get_database_backend(), rows, "")? {
+        db.execute_raw(statement).await?;
     }
     Ok(())
 }

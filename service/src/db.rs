@@ -275,22 +275,6 @@ pub fn format_instant(micros: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Runs a multi-row insert of numbers and booleans only (derived rows) with its values
-/// written into the SQL: one simple-protocol round trip instead of preparing a
-/// statement and binding thousands of parameters. Only for values that cannot carry
-/// text from a client.
-pub async fn insert_numbers(
-    db: &impl ConnectionTrait,
-    statement: &sea_orm::sea_query::InsertStatement,
-) -> Result<(), sea_orm::DbErr> {
-    let sql = match db.get_database_backend() {
-        DbBackend::Postgres => statement.to_string(sea_orm::sea_query::PostgresQueryBuilder),
-        DbBackend::Sqlite => statement.to_string(sea_orm::sea_query::SqliteQueryBuilder),
-        _ => statement.to_string(sea_orm::sea_query::MysqlQueryBuilder),
-    };
-    db.execute_unprepared(&sql).await.map(|_| ())
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

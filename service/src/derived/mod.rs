@@ -13,7 +13,6 @@ use entity::{function, interaction, responsibility, step};
 use rules::chain::{derive, Event, Step};
 use rules::flags::OrgMap;
 use rules::rollup::RollupDelta;
-use sea_orm::sea_query::{InsertStatement, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -89,40 +88,24 @@ const EVENT_COLUMNS: [interaction::Column; 9] = [
     interaction::Column::DeferralMatch,
 ];
 
-/// Runs an insert of interactions and returns, per written row, its case and what
-/// the chain needs of it (so the rows need not be read back).
+/// Inserts interactions (see [`crate::bulk::insert_statements`]) and returns, per
+/// written row, its case and what the chain needs of it (so the rows need not be
+/// read back).
 pub async fn insert_events(
     txn: &DatabaseTransaction,
-    mut insert: InsertStatement,
+    rows: Vec<interaction::ActiveModel>,
 ) -> ApiResult<Vec<(i64, Event)>> {
-    insert.returning(Query::returning().columns(EVENT_COLUMNS));
-    let statement = txn.get_database_backend().build(&insert);
-    Ok(EventRow::find_by_statement(statement)
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|row| (row.case_id, row.into()))
-        .collect())
-}
-
-/// Inserts interactions on PostgreSQL in one statement (see [`crate::bulk`]) and
-/// returns, per written row, its case and what the chain needs of it.
-pub async fn insert_events_in_bulk(
-    txn: &DatabaseTransaction,
-    rows: &[interaction::ActiveModel],
-) -> ApiResult<Vec<(i64, Event)>> {
-    let returning: Vec<String> = EVENT_COLUMNS
+    let columns: Vec<String> = EVENT_COLUMNS
         .iter()
         .map(|c| format!("\"{}\"", c.as_str()))
         .collect();
-    let returning = format!("RETURNING {}", returning.join(", "));
-    let statement = crate::bulk::postgres_insert(rows, &returning)?;
-    Ok(EventRow::find_by_statement(statement)
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|row| (row.case_id, row.into()))
-        .collect())
+    let returning = format!("RETURNING {}", columns.join(", "));
+    let mut written = Vec::with_capacity(rows.len());
+    for statement in crate::bulk::insert_statements(txn.get_database_backend(), rows, &returning)? {
+        let rows = EventRow::find_by_statement(statement).all(txn).await?;
+        written.extend(rows.into_iter().map(|row| (row.case_id, row.into())));
+    }
+    Ok(written)
 }
 
 /// The events of the given cases, grouped by case.

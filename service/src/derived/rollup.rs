@@ -3,10 +3,8 @@
 //! (`groups`). Bucketing follows `rules::rollup`.
 
 use entity::{step_daily, step_daily_entry};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
-use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryTrait, Set,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Set};
 
 use rules::report::{Entries, StepGroup};
 use rules::rollup::{day, RollupDelta, NO_DAY};
@@ -14,8 +12,8 @@ use rules::Window;
 
 use crate::error::ApiResult;
 
-/// Rows per upsert.
-const CHUNK: usize = 200;
+/// Rollup rows built at a time (each piece is one statement on PostgreSQL).
+const CHUNK: usize = crate::bulk::POSTGRES_ROWS;
 
 /// Adds `delta` to the organization's rollups. Rows that fall to zero (a case re-derived
 /// with other keys) stay; readers skip them.
@@ -24,15 +22,9 @@ pub async fn apply(
     organization_id: i64,
     delta: &RollupDelta,
 ) -> ApiResult<()> {
-    // Rows are built a statement's worth at a time: an import's delta holds a million.
-    let postgres = crate::db::is_postgres(txn);
-    let per_statement = if postgres {
-        crate::bulk::POSTGRES_ROWS
-    } else {
-        CHUNK
-    };
     let daily: Vec<_> = delta.daily.iter().collect();
-    for chunk in daily.chunks(per_statement) {
+    // Rows are built a piece at a time: an import's delta holds a million.
+    for chunk in daily.chunks(CHUNK) {
         let rows: Vec<step_daily::ActiveModel> = chunk
             .iter()
             .map(|(k, (count, case_ends))| step_daily::ActiveModel {
@@ -49,40 +41,10 @@ pub async fn apply(
                 ..Default::default()
             })
             .collect();
-        if postgres {
-            // One statement (see `crate::bulk`); the delta holds each key once, as
-            // one upsert statement needs.
-            let statement = crate::bulk::postgres_insert(
-                &rows,
-                "ON CONFLICT (organization_id, day, prev_function_id, function_id, \
-                 prev_touchpoint_id, ping_pong, customer_burden, deferral_language) \
-                 DO UPDATE SET count = step_daily.count + excluded.count, \
-                 case_ends = step_daily.case_ends + excluded.case_ends",
-            )?;
-            txn.execute_raw(statement).await?;
-            continue;
-        }
-        use step_daily::Column as C;
-        let on_conflict = OnConflict::columns([
-            C::OrganizationId,
-            C::Day,
-            C::PrevFunctionId,
-            C::FunctionId,
-            C::PrevTouchpointId,
-            C::PingPong,
-            C::CustomerBurden,
-            C::DeferralLanguage,
-        ])
-        .value(C::Count, add_excluded(step_daily::Entity, C::Count))
-        .value(C::CaseEnds, add_excluded(step_daily::Entity, C::CaseEnds))
-        .to_owned();
-        let insert = step_daily::Entity::insert_many(rows)
-            .on_conflict(on_conflict)
-            .into_query();
-        crate::db::insert_numbers(txn, &insert).await?;
+        upsert(txn, rows, DAILY_UPSERT).await?;
     }
     let entries: Vec<_> = delta.entries.iter().collect();
-    for chunk in entries.chunks(per_statement) {
+    for chunk in entries.chunks(CHUNK) {
         let rows: Vec<step_daily_entry::ActiveModel> = chunk
             .iter()
             .map(|(k, count)| step_daily_entry::ActiveModel {
@@ -96,43 +58,33 @@ pub async fn apply(
                 ..Default::default()
             })
             .collect();
-        if postgres {
-            let statement = crate::bulk::postgres_insert(
-                &rows,
-                "ON CONFLICT (organization_id, day, kind, function_id, prev_day, prev_day2) \
-                 DO UPDATE SET count = step_daily_entry.count + excluded.count",
-            )?;
-            txn.execute_raw(statement).await?;
-            continue;
-        }
-        use step_daily_entry::Column as C;
-        let on_conflict = OnConflict::columns([
-            C::OrganizationId,
-            C::Day,
-            C::Kind,
-            C::FunctionId,
-            C::PrevDay,
-            C::PrevDay2,
-        ])
-        .value(C::Count, add_excluded(step_daily_entry::Entity, C::Count))
-        .to_owned();
-        let insert = step_daily_entry::Entity::insert_many(rows)
-            .on_conflict(on_conflict)
-            .into_query();
-        crate::db::insert_numbers(txn, &insert).await?;
+        upsert(txn, rows, ENTRY_UPSERT).await?;
     }
     Ok(())
 }
 
-/// `table.column + excluded.column`, for an upsert that adds.
-fn add_excluded<
-    T: sea_orm::sea_query::IntoIden + Copy + 'static,
-    C: sea_orm::sea_query::IntoIden + Copy + 'static,
->(
-    table: T,
-    column: C,
-) -> Expr {
-    Expr::col((table, column)).add(Expr::col((Alias::new("excluded"), column)))
+/// Adds a daily row's counts to the row of the same key, if there is one. The delta
+/// holds each key once, as one upsert statement needs.
+const DAILY_UPSERT: &str = "ON CONFLICT (organization_id, day, prev_function_id, function_id, \
+     prev_touchpoint_id, ping_pong, customer_burden, deferral_language) \
+     DO UPDATE SET count = step_daily.count + excluded.count, \
+     case_ends = step_daily.case_ends + excluded.case_ends";
+
+/// Adds an entry's count to the entry of the same key, if there is one.
+const ENTRY_UPSERT: &str =
+    "ON CONFLICT (organization_id, day, kind, function_id, prev_day, prev_day2) \
+     DO UPDATE SET count = step_daily_entry.count + excluded.count";
+
+async fn upsert<A: sea_orm::ActiveModelTrait>(
+    txn: &DatabaseTransaction,
+    rows: Vec<A>,
+    on_conflict: &str,
+) -> ApiResult<()> {
+    for statement in crate::bulk::insert_statements(txn.get_database_backend(), rows, on_conflict)?
+    {
+        txn.execute_raw(statement).await?;
+    }
+    Ok(())
 }
 
 /// Rebuilds the organization's rollups from its steps.

@@ -9,7 +9,7 @@ use entity::{customer_case, interaction};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, QueryTrait, Set,
+    FromQueryResult, QueryFilter, QuerySelect, Set,
 };
 
 pub use input::{parse_instant, FunctionRef, InteractionInput, TouchpointRef, MAX_BATCH, MAX_NOTE};
@@ -24,9 +24,6 @@ use rules::rollup::RollupDelta;
 
 /// Ids or references per `IN` list and case rows per insert.
 const CHUNK: usize = 1_000;
-/// Interaction rows per INSERT: keeps the bound parameters of one statement in the
-/// low thousands, well below the databases' limits.
-const INSERT_ROWS: usize = 200;
 
 /// What a recording did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -294,31 +291,25 @@ async fn write(
     let org = crate::organization::get(txn, organization_id).await?;
     let (deferral, burden) = crate::organization::phrases(&org)?;
     let now = now_micros();
-    let row = |n: &NewInteraction| interaction::ActiveModel {
-        organization_id: Set(organization_id),
-        case_id: Set(case_ids[&n.case_ref]),
-        occurred_at: Set(n.at),
-        function_id: Set(n.function_id),
-        touchpoint_id: Set(n.touchpoint_id),
-        person_id: Set(n.person_id),
-        note: Set(n.note.clone()),
-        customer_action_required: Set(n.customer_action_required),
-        external_id: Set(n.external_id.clone()),
-        burden_match: Set(burden.matches(n.note.as_deref())),
-        deferral_match: Set(deferral.matches(n.note.as_deref())),
-        recorded_at: Set(now),
-        ..Default::default()
-    };
-    if crate::db::is_postgres(txn) {
-        let rows: Vec<interaction::ActiveModel> = fresh.iter().map(row).collect();
-        return crate::derived::insert_events_in_bulk(txn, &rows).await;
-    }
-    let mut written = Vec::with_capacity(fresh.len());
-    for chunk in fresh.chunks(INSERT_ROWS) {
-        let insert = interaction::Entity::insert_many(chunk.iter().map(row)).into_query();
-        written.extend(crate::derived::insert_events(txn, insert).await?);
-    }
-    Ok(written)
+    let rows = fresh
+        .iter()
+        .map(|n| interaction::ActiveModel {
+            organization_id: Set(organization_id),
+            case_id: Set(case_ids[&n.case_ref]),
+            occurred_at: Set(n.at),
+            function_id: Set(n.function_id),
+            touchpoint_id: Set(n.touchpoint_id),
+            person_id: Set(n.person_id),
+            note: Set(n.note.clone()),
+            customer_action_required: Set(n.customer_action_required),
+            external_id: Set(n.external_id.clone()),
+            burden_match: Set(burden.matches(n.note.as_deref())),
+            deferral_match: Set(deferral.matches(n.note.as_deref())),
+            recorded_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    crate::derived::insert_events(txn, rows).await
 }
 
 /// What a retraction did.
