@@ -14,6 +14,6 @@ pub mod person;
 pub mod responsibility;
 pub mod stage;
 pub mod step;
-pub mod step_daily;
-pub mod step_daily_entry;
+pub mod step_rollup;
+pub mod step_rollup_entry;
 pub mod touchpoint;

@@ -15,6 +15,10 @@ pub struct Model {
     pub burden_phrases: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// IANA time zone name: days, weeks, months and years of reports are taken in it.
+    pub time_zone: String,
+    /// Raised by every write to the organization; cached figures are keyed by it.
+    pub revision: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -58,3 +58,16 @@ pub async fn index(
     }
     manager.create_index(stmt).await
 }
+
+/// PostgreSQL only: the statements that put `table` (with an `organization_id`) under
+/// the row-level security of migration 12.
+pub fn tenant_policy(table: &str) -> [String; 2] {
+    let current = "NULLIF(current_setting('siloscope.organization_id', true), '')::bigint";
+    [
+        format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"),
+        format!(
+            "CREATE POLICY tenant_isolation ON {table} TO siloscope_tenant \
+             USING (organization_id = {current}) WITH CHECK (organization_id = {current})"
+        ),
+    ]
+}

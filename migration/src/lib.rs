@@ -16,6 +16,8 @@ mod m20261122_000009_create_interaction;
 mod m20261122_000010_create_step;
 mod m20261122_000011_create_daily_rollups;
 pub mod m20261122_000012_row_level_security;
+mod m20261129_000013_organization_calendar;
+mod m20261129_000014_create_rollups;
 
 pub struct Migrator;
 
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_create_step::Migration),
             Box::new(m20261122_000011_create_daily_rollups::Migration),
             Box::new(m20261122_000012_row_level_security::Migration),
+            Box::new(m20261129_000013_organization_calendar::Migration),
+            Box::new(m20261129_000014_create_rollups::Migration),
         ]
     }
 }

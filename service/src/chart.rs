@@ -11,7 +11,7 @@ use entity::enums::{Channel, Role};
 use entity::{function, responsibility, touchpoint};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 
-use crate::db::{begin_write, now_micros};
+use crate::db::{begin_change, now_micros};
 use crate::error::{check, unique_violation, UserError, UserErrorCode, Write, WriteError};
 use crate::fields::name_key;
 use crate::function::NewFunction;
@@ -78,8 +78,7 @@ pub async fn load(
     organization_id: i64,
     chart: Chart,
 ) -> Write<ChartLoaded> {
-    let txn = begin_write(db).await?;
-    crate::organization::lock(&txn, organization_id).await?;
+    let txn = begin_change(db, organization_id).await?;
     let mut loaded = ChartLoaded::default();
     let mut errors = Vec::new();
 

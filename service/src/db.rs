@@ -222,13 +222,42 @@ pub async fn refresh_statistics(db: &impl ConnectionTrait) {
     }
 }
 
-/// Runs `work` in a write transaction ([`begin_write`]), committed when it succeeds
-/// and rolled back otherwise.
+/// Serializes writers of one organization (on PostgreSQL a row lock on the
+/// organization; on SQLite the write transaction is exclusive already) and raises its
+/// revision, so that figures cached before the write are not read after it
+/// (`snapshot`).
+pub async fn lock(txn: &DatabaseTransaction, organization_id: i64) -> ApiResult<()> {
+    use entity::organization::{Column, Entity};
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    Entity::update_many()
+        .col_expr(Column::Revision, Expr::col(Column::Revision).add(1))
+        .filter(Column::Id.eq(organization_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Begins a write to the organization: a write transaction ([`begin_write`]) that
+/// has taken the organization's lock and raised its revision ([`lock`]). Every write
+/// to an organization's rows begins here.
+pub async fn begin_change(
+    db: &DatabaseConnection,
+    organization_id: i64,
+) -> ApiResult<DatabaseTransaction> {
+    let txn = begin_write(db).await?;
+    lock(&txn, organization_id).await?;
+    Ok(txn)
+}
+
+/// Runs `work` as a write to the organization ([`begin_change`]), committed when it
+/// succeeds and rolled back otherwise.
 pub async fn atomically<T>(
     db: &DatabaseConnection,
+    organization_id: i64,
     work: impl AsyncFnOnce(&DatabaseTransaction) -> Write<T>,
 ) -> Write<T> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let value = work(&txn).await?;
     txn.commit().await?;
     Ok(value)

@@ -6,7 +6,7 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use crate::db::{begin_write, now_micros};
+use crate::db::{begin_change, now_micros};
 use crate::error::{check, no_such, unique_violation, ApiResult, UserError, UserErrorCode, Write};
 use crate::fields::{clean_change, clean_name, clean_optional, finish, name_key, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
@@ -102,7 +102,10 @@ pub async fn create(
     organization_id: i64,
     input: NewFunction,
 ) -> Write<function::Model> {
-    crate::db::atomically(db, async |txn| create_in(txn, organization_id, input).await).await
+    crate::db::atomically(db, organization_id, async |txn| {
+        create_in(txn, organization_id, input).await
+    })
+    .await
 }
 
 /// The same, inside the caller's transaction (nothing is committed).
@@ -156,7 +159,7 @@ pub async fn update(
     id: i64,
     input: FunctionChanges,
 ) -> Write<function::Model> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let current = find::<function::Entity>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such("function"))?;

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use rules::rollup::RollupDelta;
 
-use crate::db::begin_write;
+use crate::db::begin_change;
 use crate::error::{ApiResult, UserError};
 use crate::recording::input::{sort_batch, Lookup};
 use crate::recording::{write_batch, InteractionInput, Recorded};
@@ -102,8 +102,7 @@ pub async fn import_interactions(
 ) -> ApiResult<ImportSummary> {
     let started = Instant::now();
     let mut summary = ImportSummary::default();
-    let txn = begin_write(db).await?;
-    crate::organization::lock(&txn, organization_id).await?;
+    let txn = begin_change(db, organization_id).await?;
     crate::db::bulk_cache(&txn, true).await?;
     let mut broken = false;
     // The planner's statistics are refreshed as the import grows (by doubling), so

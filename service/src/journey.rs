@@ -6,7 +6,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 
-use crate::db::{begin_write, now_micros};
+use crate::db::{begin_change, now_micros};
 use crate::error::{check, no_such, ApiResult, UserError, UserErrorCode, Write, WriteError};
 use crate::fields::{clean_name, finish, name_key, reference, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
@@ -66,7 +66,7 @@ pub async fn create(
         .enumerate()
         .map(|(i, s)| clean_name(s, &["input", "stages", &i.to_string()], &mut errors))
         .collect();
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     Unique::<journey::Entity>::name(journey::Column::NameKey, &name)
         .check(&txn, organization_id, None, &mut errors)
         .await?;
@@ -110,7 +110,7 @@ pub async fn update(
     id: i64,
     input: JourneyChanges,
 ) -> Write<journey::Model> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let current = find::<journey::Entity>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such("journey"))?;
@@ -183,7 +183,7 @@ pub async fn add_stage(
 ) -> Write<stage::Model> {
     let mut errors = Vec::new();
     let name = clean_name(&input.name, &["input", "name"], &mut errors);
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let journey_id = reference::<journey::Entity>(
         &txn,
         organization_id,
@@ -230,7 +230,7 @@ pub async fn update_stage(
     id: i64,
     input: StageChanges,
 ) -> Write<stage::Model> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let current = find::<stage::Entity>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such("stage"))?;
@@ -263,7 +263,7 @@ pub async fn remove_stage(
     organization_id: i64,
     id: i64,
 ) -> Write<stage::Model> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let current = find::<stage::Entity>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such("stage"))?;

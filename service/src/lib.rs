@@ -12,6 +12,7 @@
 //! The detection rules themselves live in the `rules` crate (re-exported here).
 
 pub(crate) mod bulk;
+pub mod calendar;
 pub mod chart;
 pub mod db;
 pub mod derived;
@@ -31,6 +32,7 @@ pub mod recording;
 pub mod report;
 pub mod responsibility;
 pub mod scoped;
+pub mod snapshot;
 pub mod touchpoint;
 
 pub use error::{ApiError, ApiResult, Code, UserError, UserErrorCode, Write, WriteError};

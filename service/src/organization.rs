@@ -1,15 +1,14 @@
 //! Organizations and their settings.
 
 use entity::organization;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
 };
 
 use rules::flags::{Phrases, DEFAULT_BURDEN_PHRASES, DEFAULT_DEFERRAL_PHRASES};
 
-use crate::db::{begin_write, now_micros};
+use crate::db::{begin_change, begin_write, now_micros};
 use crate::error::{check, ApiError, ApiResult, UserError, UserErrorCode, Write, WriteError};
 
 /// Whether `slug` is 1–64 characters of a–z, 0–9 and `-`, not starting with `-`.
@@ -127,22 +126,46 @@ pub fn clean_phrases(list: &[String], field: &str, errors: &mut Vec<UserError>) 
     cleaned
 }
 
-/// Replaces the phrase lists (either may be left as is) and re-marks every recorded
-/// interaction against them, in one transaction.
-pub async fn update_phrases(
+/// Changes to the organization's settings; `None` leaves one as it is.
+#[derive(Clone, Debug, Default)]
+pub struct SettingsChanges {
+    pub deferral_phrases: Option<Vec<String>>,
+    pub burden_phrases: Option<Vec<String>>,
+    /// An IANA time zone name, such as `Europe/Berlin` or `UTC`.
+    pub time_zone: Option<String>,
+}
+
+/// Changes the settings in one transaction: new phrase lists re-mark every recorded
+/// interaction, and new phrase lists or a new time zone rebuild the rollups.
+pub async fn update_settings(
     db: &DatabaseConnection,
     organization_id: i64,
-    deferral: Option<Vec<String>>,
-    burden: Option<Vec<String>>,
+    changes: SettingsChanges,
 ) -> Write<organization::Model> {
     let mut errors = Vec::new();
-    let deferral = deferral.map(|l| clean_phrases(&l, "deferralPhrases", &mut errors));
-    let burden = burden.map(|l| clean_phrases(&l, "burdenPhrases", &mut errors));
+    let deferral = changes
+        .deferral_phrases
+        .map(|l| clean_phrases(&l, "deferralPhrases", &mut errors));
+    let burden = changes
+        .burden_phrases
+        .map(|l| clean_phrases(&l, "burdenPhrases", &mut errors));
+    let zone = changes.time_zone.map(|name| {
+        let zone = crate::calendar::parse_zone(name.trim());
+        if zone.is_none() {
+            errors.push(UserError::new(
+                UserErrorCode::Invalid,
+                &["input", "timeZone"],
+                format!("`{name}` is not an IANA time zone name, like Europe/Berlin or UTC"),
+            ));
+        }
+        zone
+    });
     check(errors)?;
-    let txn = begin_write(db).await?;
-    lock(&txn, organization_id).await?;
+    let txn = begin_change(db, organization_id).await?;
     let org = get(&txn, organization_id).await?;
+    let zone_changed = zone.flatten().filter(|z| z.name() != org.time_zone);
     let mut active: organization::ActiveModel = org.into();
+    let remark = deferral.is_some() || burden.is_some();
     if let Some(deferral) = deferral {
         active.deferral_phrases =
             Set(serde_json::to_string(&deferral).map_err(ApiError::internal)?);
@@ -150,22 +173,28 @@ pub async fn update_phrases(
     if let Some(burden) = burden {
         active.burden_phrases = Set(serde_json::to_string(&burden).map_err(ApiError::internal)?);
     }
+    if let Some(zone) = zone_changed {
+        active.time_zone = Set(zone.name().to_owned());
+    }
     active.updated_at = Set(now_micros());
     let org = active.update(&txn).await?;
-    let (deferral, burden) = phrases(&org)?;
-    crate::derived::phrases::remark(&txn, organization_id, &deferral, &burden).await?;
+    if remark {
+        let (deferral, burden) = phrases(&org)?;
+        crate::derived::phrases::remark(&txn, organization_id, &deferral, &burden).await?;
+    }
+    if remark || zone_changed.is_some() {
+        let calendar = crate::calendar::calendar(crate::calendar::zone_or_utc(&org.time_zone));
+        crate::derived::rollup::rebuild(&txn, organization_id, &calendar).await?;
+    }
     txn.commit().await?;
     Ok(org)
 }
 
-/// Serializes writers of one organization's log and settings: on PostgreSQL a row lock on the
-/// organization, on SQLite the write transaction is exclusive already.
-pub async fn lock(txn: &DatabaseTransaction, organization_id: i64) -> ApiResult<()> {
-    use organization::{Column, Entity};
-    Entity::update_many()
-        .col_expr(Column::UpdatedAt, Expr::col(Column::UpdatedAt))
-        .filter(Column::Id.eq(organization_id))
-        .exec(txn)
-        .await?;
-    Ok(())
+/// The calendar of the organization's time zone.
+pub async fn calendar(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+) -> ApiResult<std::sync::Arc<rules::calendar::Calendar>> {
+    let (_, zone) = crate::snapshot::revision(db, organization_id).await?;
+    Ok(crate::calendar::calendar(zone))
 }

@@ -6,7 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
 };
 
-use crate::db::{begin_write, now_micros};
+use crate::db::{begin_change, now_micros};
 use crate::error::{check, no_such, ApiResult, UserError, UserErrorCode, Write};
 use crate::fields::{
     clean_change, clean_name, clean_optional, finish, optional_reference, reference_change, Unique,
@@ -94,7 +94,7 @@ pub async fn create(
         &mut errors,
     );
     let title = clean_optional(input.title.as_deref(), &["input", "title"], &mut errors);
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     check_unique(
         &txn,
         organization_id,
@@ -144,7 +144,7 @@ pub async fn update(
     id: i64,
     input: PersonChanges,
 ) -> Write<person::Model> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let current = find::<person::Entity>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such("person"))?;

@@ -1,17 +1,20 @@
 //! Reports over a window: the silo report with its comparisons and the handoff
 //! network, as finished values (figures folded by the rules, rows named and ordered).
 
-use chrono::{DateTime, Months};
+use std::sync::Arc;
+
 use entity::{function, step, touchpoint};
-use rules::flags::{FlagCounts, OrgMap};
+use rules::calendar::Calendar;
+use rules::flags::FlagCounts;
 use rules::report::{fold, Entries, FunctionFigures, Report, StepGroup, Totals, TotalsDelta};
+use rules::rollup::{BucketRange, Days, Level};
 use rules::Window;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::derived::org_map;
+pub use crate::calendar::Granularity;
 use crate::error::{ApiError, ApiResult};
-use crate::names::Names;
+use crate::snapshot::{Figures, Snapshot};
 
 /// Which earlier period a report is compared with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,52 +67,231 @@ pub struct SiloReport {
 /// The silo report of a window, compared with the given earlier periods.
 pub async fn silo_report(
     db: &impl ConnectionTrait,
+    figures: &Figures,
     organization_id: i64,
     window: Window,
     compare_to: &[ComparisonPeriod],
 ) -> ApiResult<SiloReport> {
-    let map = org_map(db, organization_id).await?;
-    let current = report(db, organization_id, window, &map).await?;
-    let mut comparisons = Vec::new();
+    let snapshot = figures.snapshot(db, organization_id).await?;
+    let current = report(db, figures, &snapshot, window).await?;
+    let mut earlier = Vec::new();
     for &period in compare_to {
-        let earlier = match period {
+        let window = match period {
             ComparisonPeriod::PreviousPeriod => previous_period(window)?,
-            ComparisonPeriod::SamePeriodLastYear => year_before(window)?,
+            ComparisonPeriod::SamePeriodLastYear => {
+                crate::calendar::window_year_earlier(snapshot.zone, window)?
+            }
         };
-        let totals = report(db, organization_id, earlier, &map).await?.totals;
-        comparisons.push(Comparison {
+        earlier.push((
             period,
-            window: earlier,
-            delta: TotalsDelta::between(&current.totals, &totals),
-            totals,
-        });
+            window,
+            report(db, figures, &snapshot, window).await?,
+        ));
     }
-    let names = Names::load(db, organization_id).await?;
+    Ok(assemble(&snapshot, window, &current, earlier))
+}
+
+/// A report with its rows named and ordered, beside the earlier periods' totals.
+fn assemble(
+    snapshot: &Snapshot,
+    window: Window,
+    current: &Report,
+    earlier: Vec<(ComparisonPeriod, Window, Arc<Report>)>,
+) -> SiloReport {
+    let names = &snapshot.names;
+    let comparisons = earlier
+        .into_iter()
+        .map(|(period, window, report)| Comparison {
+            period,
+            window,
+            delta: TotalsDelta::between(&current.totals, &report.totals),
+            totals: report.totals.clone(),
+        })
+        .collect();
     let mut by_function: Vec<FunctionRow> = current
         .by_function
-        .into_iter()
+        .iter()
         .map(|(id, figures)| FunctionRow {
-            function: names.function(id).cloned(),
-            figures,
+            function: names.function(*id).cloned(),
+            figures: figures.clone(),
         })
         .collect();
     by_function.sort_by_key(|r| std::cmp::Reverse(r.figures.out.silo_handoffs));
     let mut by_touchpoint: Vec<TouchpointRow> = current
         .by_touchpoint
-        .into_iter()
+        .iter()
         .map(|(id, figures)| TouchpointRow {
-            touchpoint: names.touchpoint(id).cloned(),
-            figures,
+            touchpoint: names.touchpoint(*id).cloned(),
+            figures: *figures,
         })
         .collect();
     by_touchpoint.sort_by_key(|r| std::cmp::Reverse(r.figures.silo_handoffs));
-    Ok(SiloReport {
+    SiloReport {
         window,
-        totals: current.totals,
+        totals: current.totals.clone(),
         by_function,
         by_touchpoint,
         comparisons,
+    }
+}
+
+/// Most periods a trend gives: a year and a day of days, seven years of weeks.
+pub const MAX_POINTS: usize = 400;
+
+/// What a trend is asked for.
+#[derive(Clone, Debug)]
+pub struct TrendRequest {
+    /// The trend covers the periods holding `from` and `to - 1µs` and every one between.
+    pub from: i64,
+    pub to: i64,
+    pub granularity: Granularity,
+    /// For a trend, PREVIOUS_PERIOD is the period before each point, and
+    /// SAME_PERIOD_LAST_YEAR the period holding the point's first day a year earlier.
+    pub compare_to: Vec<ComparisonPeriod>,
+}
+
+/// One report per calendar period, in the organization's time zone.
+#[derive(Clone, Debug)]
+pub struct Trend {
+    pub granularity: Granularity,
+    /// The IANA name of the zone the periods were taken in.
+    pub time_zone: String,
+    /// One per period, oldest first; each is that period's silo report.
+    pub points: Vec<SiloReport>,
+}
+
+/// The silo report of each period of a trend, with the comparisons asked for.
+pub async fn silo_trend(
+    db: &impl ConnectionTrait,
+    figures: &Figures,
+    organization_id: i64,
+    request: &TrendRequest,
+) -> ApiResult<Trend> {
+    if request.from >= request.to {
+        return Err(ApiError::bad_input("`from` must be before `to`"));
+    }
+    let snapshot = figures.snapshot(db, organization_id).await?;
+    let calendar = &snapshot.calendar;
+    let g = request.granularity;
+    // The points' periods, by their first days.
+    let mut starts = vec![g.start(calendar.day(request.from))?];
+    let last = g.start(calendar.day(request.to - 1))?;
+    while let Some(&start) = starts.last().filter(|&&s| s < last) {
+        if starts.len() == MAX_POINTS {
+            return Err(ApiError::bad_input(format!(
+                "a trend has at most {MAX_POINTS} points: choose a coarser granularity or a shorter range"
+            )));
+        }
+        starts.push(g.next(start)?);
+    }
+    // Every period a point or a comparison needs.
+    let mut needed = starts.clone();
+    for &start in &starts {
+        for period in &request.compare_to {
+            needed.push(match period {
+                ComparisonPeriod::PreviousPeriod => g.start(start - 1)?,
+                ComparisonPeriod::SamePeriodLastYear => {
+                    g.start(crate::calendar::year_earlier(start)?)?
+                }
+            });
+        }
+    }
+    needed.sort_unstable();
+    needed.dedup();
+    let mut periods = Vec::with_capacity(needed.len());
+    for start in needed {
+        periods.push((start, g.next(start)?));
+    }
+    let reports = period_reports(db, figures, &snapshot, g, &periods).await?;
+    let report_of = |start: i64| -> ApiResult<(Window, Arc<Report>)> {
+        let index = periods
+            .binary_search_by_key(&start, |p| p.0)
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("a trend period was not computed")))?;
+        Ok((window_of(calendar, periods[index]), reports[index].clone()))
+    };
+    let mut points = Vec::with_capacity(starts.len());
+    for start in starts {
+        let (window, current) = report_of(start)?;
+        let mut earlier = Vec::new();
+        for &period in &request.compare_to {
+            let other = match period {
+                ComparisonPeriod::PreviousPeriod => g.start(start - 1)?,
+                ComparisonPeriod::SamePeriodLastYear => {
+                    g.start(crate::calendar::year_earlier(start)?)?
+                }
+            };
+            let (window, report) = report_of(other)?;
+            earlier.push((period, window, report));
+        }
+        points.push(assemble(&snapshot, window, &current, earlier));
+    }
+    Ok(Trend {
+        granularity: g,
+        time_zone: snapshot.zone.name().to_owned(),
+        points,
     })
+}
+
+/// The instants of a period of local days.
+fn window_of(calendar: &Calendar, (first, end): (i64, i64)) -> Window {
+    Window {
+        from: Some(calendar.day_start(first)),
+        to: Some(calendar.day_start(end)),
+    }
+}
+
+/// The reports of periods of local days (ascending, not overlapping): from the cache
+/// when it holds them all, else from one read of the buckets of the periods' level.
+async fn period_reports(
+    db: &impl ConnectionTrait,
+    figures: &Figures,
+    snapshot: &Snapshot,
+    granularity: Granularity,
+    periods: &[(i64, i64)],
+) -> ApiResult<Vec<Arc<Report>>> {
+    let calendar = &snapshot.calendar;
+    let cached: Option<Vec<Arc<Report>>> = periods
+        .iter()
+        .map(|&p| figures.cached(snapshot, window_of(calendar, p)))
+        .collect();
+    if let Some(reports) = cached {
+        return Ok(reports);
+    }
+    let level = if granularity.by_months() {
+        Level::Month
+    } else {
+        Level::Day
+    };
+    // The periods as runs of adjacent ones: one bucket range each.
+    let mut ranges: Vec<BucketRange> = Vec::new();
+    for &(first, end) in periods {
+        match ranges.last_mut() {
+            Some(run) if run.to == first => run.to = end,
+            _ => ranges.push(BucketRange {
+                level,
+                from: first,
+                to: end,
+            }),
+        }
+    }
+    let (groups, entries) =
+        crate::derived::rollup::period_rows(db, snapshot.organization_id, &ranges).await?;
+    let map = snapshot.map.clone();
+    let periods_owned = periods.to_vec();
+    let reports = tokio::task::spawn_blocking(move || {
+        rules::rollup::fold_periods(&periods_owned, &groups, &entries, &map)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    Ok(periods
+        .iter()
+        .zip(reports)
+        .map(|(&period, report)| {
+            let report = Arc::new(report);
+            figures.keep(snapshot, window_of(calendar, period), report.clone());
+            report
+        })
+        .collect())
 }
 
 /// Handoffs from one function to another.
@@ -146,12 +328,13 @@ pub struct Network {
 /// The handoff network of a window.
 pub async fn handoff_network(
     db: &impl ConnectionTrait,
+    figures: &Figures,
     organization_id: i64,
     window: Window,
 ) -> ApiResult<Network> {
-    let map = org_map(db, organization_id).await?;
-    let report = report(db, organization_id, window, &map).await?;
-    let names = Names::load(db, organization_id).await?;
+    let snapshot = figures.snapshot(db, organization_id).await?;
+    let report = report(db, figures, &snapshot, window).await?;
+    let names = &snapshot.names;
     let function = |id: i64| names.function(id).cloned();
     let weights = report.handover_of_work();
     Ok(Network {
@@ -185,23 +368,6 @@ pub fn previous_period(window: Window) -> ApiResult<Window> {
     Ok(Window {
         from: Some(from - (to - from)),
         to: Some(from),
-    })
-}
-
-/// The same window one calendar year earlier (29 February maps to 28 February).
-pub fn year_before(window: Window) -> ApiResult<Window> {
-    let (from, to) = closed(window)?;
-    let shift = |micros: i64| -> ApiResult<i64> {
-        DateTime::from_timestamp_micros(micros)
-            .and_then(|t| t.checked_sub_months(Months::new(12)))
-            .map(|t| t.timestamp_micros())
-            .ok_or_else(|| {
-                ApiError::bad_input("the window is too early to compare with a year before")
-            })
-    };
-    Ok(Window {
-        from: Some(shift(from)?),
-        to: Some(shift(to)?),
     })
 }
 
@@ -318,23 +484,35 @@ async fn step_groups(
     Ok((groups, entries))
 }
 
-/// The report of a window against the organization's current map: from the daily
-/// rollups when the window's ends are open or UTC midnights, from the steps otherwise.
+/// The report of a window against the snapshot's map: cached, or from the rollups
+/// when the window's ends are open or start local days, from the steps otherwise.
 async fn report(
     db: &impl ConnectionTrait,
-    organization_id: i64,
+    figures: &Figures,
+    snapshot: &Snapshot,
     window: Window,
-    map: &OrgMap,
-) -> ApiResult<Report> {
-    let (groups, entries) = if rules::rollup::aligned(window) {
-        crate::derived::rollup::groups(db, organization_id, window).await?
-    } else {
-        step_groups(db, organization_id, window).await?
-    };
-    // Folding is CPU work: on the blocking pool, so that the threads serving cheap
-    // requests keep serving them while a large window is folded.
-    let map = map.clone();
-    tokio::task::spawn_blocking(move || fold(&groups, &entries, &map))
+) -> ApiResult<Arc<Report>> {
+    figures
+        .report(snapshot, window, async {
+            let organization_id = snapshot.organization_id;
+            let (groups, entries) = match Days::of(window, &snapshot.calendar) {
+                Some(days) => {
+                    crate::derived::rollup::window_groups(
+                        db,
+                        organization_id,
+                        days,
+                        &snapshot.calendar,
+                    )
+                    .await?
+                }
+                None => step_groups(db, organization_id, window).await?,
+            };
+            // Folding is CPU work: on the blocking pool, so that the threads serving
+            // cheap requests keep serving them while a large window is folded.
+            let map = snapshot.map.clone();
+            tokio::task::spawn_blocking(move || fold(&groups, &entries, &map))
+                .await
+                .map_err(ApiError::internal)
+        })
         .await
-        .map_err(ApiError::internal)
 }

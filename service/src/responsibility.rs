@@ -8,7 +8,7 @@ use sea_orm::{
     EntityTrait, ModelTrait, QueryFilter, QueryOrder, Set,
 };
 
-use crate::db::{begin_write, now_micros};
+use crate::db::{begin_change, now_micros};
 use crate::error::{
     check, no_such, unique_violation, ApiError, ApiResult, UserError, UserErrorCode, Write,
     WriteError,
@@ -47,7 +47,10 @@ pub async fn assign(
     organization_id: i64,
     input: NewResponsibility,
 ) -> Write<responsibility::Model> {
-    crate::db::atomically(db, async |txn| assign_in(txn, organization_id, input).await).await
+    crate::db::atomically(db, organization_id, async |txn| {
+        assign_in(txn, organization_id, input).await
+    })
+    .await
 }
 
 /// The same, inside the caller's transaction (nothing is committed).
@@ -121,7 +124,7 @@ pub async fn update(
     id: i64,
     input: ResponsibilityChanges,
 ) -> Write<responsibility::Model> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let current = find::<responsibility::Entity>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such("responsibility"))?;
@@ -150,7 +153,7 @@ pub async fn remove(
     organization_id: i64,
     id: i64,
 ) -> Write<responsibility::Model> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let current = find::<responsibility::Entity>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such("responsibility"))?;
@@ -172,7 +175,7 @@ pub async fn acknowledge(
     responsibility_id: i64,
     person_id: i64,
 ) -> Write<acknowledgement::Model> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let not_found = |field: &str, what: &str| {
         WriteError::from(UserError::new(
             UserErrorCode::NotFound,

@@ -7,7 +7,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
-use crate::db::{begin_write, now_micros};
+use crate::db::{begin_change, now_micros};
 use crate::error::{no_such, ApiResult, Write};
 
 /// An entity whose rows each belong to one organization.
@@ -193,7 +193,7 @@ pub async fn set_archived<E: Archivable>(
     id: i64,
     archived: bool,
 ) -> Write<E::Model> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let changed = E::update_many()
         .col_expr(E::archived_column(), Expr::value(archived))
         .col_expr(E::updated_at_column(), Expr::value(now_micros()))

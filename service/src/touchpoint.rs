@@ -7,7 +7,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
-use crate::db::{begin_write, now_micros};
+use crate::db::{begin_change, now_micros};
 use crate::error::{check, no_such, unique_violation, ApiResult, Write};
 use crate::fields::{clean_name, finish, name_key, optional_reference, reference_change, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
@@ -99,7 +99,10 @@ pub async fn create(
     organization_id: i64,
     input: NewTouchpoint,
 ) -> Write<touchpoint::Model> {
-    crate::db::atomically(db, async |txn| create_in(txn, organization_id, input).await).await
+    crate::db::atomically(db, organization_id, async |txn| {
+        create_in(txn, organization_id, input).await
+    })
+    .await
 }
 
 /// The same, inside the caller's transaction (nothing is committed).
@@ -146,7 +149,7 @@ pub async fn update(
     id: i64,
     input: TouchpointChanges,
 ) -> Write<touchpoint::Model> {
-    let txn = begin_write(db).await?;
+    let txn = begin_change(db, organization_id).await?;
     let current = find::<touchpoint::Entity>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such("touchpoint"))?;

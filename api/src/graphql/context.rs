@@ -29,6 +29,12 @@ pub fn reports_gate<'a>(
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no reports gate in the schema data")))
 }
 
+/// The server's computed reports, kept by what they depend on.
+pub fn figures<'a>(ctx: &Context<'a>) -> ApiResult<&'a std::sync::Arc<service::snapshot::Figures>> {
+    ctx.data_opt::<std::sync::Arc<service::snapshot::Figures>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no report figures in the schema data")))
+}
+
 /// The request's batching loader.
 pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::graphql::loader::RequestLoader> {
     ctx.data_opt::<crate::graphql::loader::RequestLoader>()

@@ -44,6 +44,9 @@ pub fn build(
     .data(db)
     .data(metrics)
     .data(reports_gate::ReportsGate::new(limits.max_reports_per_org))
+    .data(std::sync::Arc::new(service::snapshot::Figures::new(
+        limits.report_cache_bytes,
+    )))
     .extension(ErrorCodes {
         max_depth: limits.max_depth,
         max_complexity: limits.max_complexity,

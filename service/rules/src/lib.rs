@@ -7,9 +7,11 @@
 //! * [`chain`] orders a case's interactions and derives its steps ("Handoffs");
 //! * [`flags`] classifies a handoff against the organization's current map ("Flags");
 //! * [`report`] folds grouped step counts into the report figures ("Reports");
-//! * [`rollup`] buckets steps by day for the pre-aggregated reports;
+//! * [`calendar`] says which local day an instant falls on, and which days start months;
+//! * [`rollup`] buckets steps by local day and month for the pre-aggregated reports;
 //! * [`ownership`] finds the gaps of the responsibility map ("Ownership findings").
 
+pub mod calendar;
 pub mod chain;
 pub mod flags;
 pub mod ownership;
@@ -17,7 +19,7 @@ pub mod report;
 pub mod rollup;
 
 /// A half-open window `[from, to)` of instants in microseconds; either end may be open.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Window {
     pub from: Option<i64>,
     pub to: Option<i64>,

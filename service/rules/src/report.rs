@@ -37,6 +37,18 @@ pub struct Entries {
     pub first_inner_handoffs: i64,
 }
 
+impl Entries {
+    /// Counts `count` entries of `kind` (`function_id` matters for function entries).
+    pub fn add(&mut self, kind: crate::rollup::EntryKind, function_id: i64, count: i64) {
+        use crate::rollup::EntryKind;
+        match kind {
+            EntryKind::Case => self.cases += count,
+            EntryKind::Function => *self.function_entries.entry(function_id).or_default() += count,
+            EntryKind::Handoff => self.first_inner_handoffs += count,
+        }
+    }
+}
+
 /// Totals of a report.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Totals {
@@ -48,6 +60,13 @@ pub struct Totals {
     pub single_point_of_contact_rate: Option<f64>,
     /// Mean number of distinct functions over the window's cases.
     pub mean_functions_per_case: Option<f64>,
+}
+
+impl Totals {
+    /// deferralsToCx / handoffs, `None` when there is no handoff.
+    pub fn deferral_rate(&self) -> Option<f64> {
+        ratio(self.flags.deferrals_to_cx, self.flags.handoffs)
+    }
 }
 
 /// Figures attributed to one function.
@@ -101,6 +120,8 @@ pub struct TotalsDelta {
     pub single_point_of_contact_rate: Option<f64>,
     /// `None` when either period has no case.
     pub mean_functions_per_case: Option<f64>,
+    /// `None` when either period has no handoff.
+    pub deferral_rate: Option<f64>,
 }
 
 impl TotalsDelta {
@@ -129,6 +150,7 @@ impl TotalsDelta {
                 now.mean_functions_per_case,
                 then.mean_functions_per_case,
             ),
+            deferral_rate: minus(now.deferral_rate(), then.deferral_rate()),
         }
     }
 }
@@ -196,13 +218,13 @@ pub fn fold(groups: &[StepGroup], entries: &Entries, map: &OrgMap) -> Report {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::chain::{derive, Event};
     use crate::Window;
 
     /// Groups steps the way the database does, for a window.
-    fn group(steps: &[crate::chain::Step], window: Window) -> (Vec<StepGroup>, Entries) {
+    pub(crate) fn group(steps: &[crate::chain::Step], window: Window) -> (Vec<StepGroup>, Entries) {
         let from = window.lower();
         let mut entries = Entries::default();
         let groups = steps

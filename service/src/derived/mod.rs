@@ -164,6 +164,7 @@ impl Cases {
         deferred: Option<&mut RollupDelta>,
     ) -> ApiResult<Rederived> {
         let map = org_map(txn, organization_id).await?;
+        let calendar = crate::organization::calendar(txn, organization_id).await?;
         let mut added_by_case: HashMap<i64, Vec<Event>> = HashMap::new();
         for (case_id, event) in added {
             added_by_case.entry(case_id).or_default().push(event);
@@ -177,13 +178,13 @@ impl Cases {
             let old = derive(&mut events);
             change.handoffs -= old.iter().filter(|s| s.is_handoff()).count() as i64;
             change.silo_handoffs -= map.silo_count(&old);
-            delta.add(&old, -1);
+            delta.add(&old, -1, &calendar);
             events.retain(|e| !removed.contains(&e.id));
             events.extend(added_by_case.remove(&case_id).unwrap_or_default());
             let new = derive(&mut events);
             change.handoffs += new.iter().filter(|s| s.is_handoff()).count() as i64;
             change.silo_handoffs += map.silo_count(&new);
-            delta.add(&new, 1);
+            delta.add(&new, 1, &calendar);
             steps.extend(new.iter().map(|s| step_row(organization_id, case_id, s)));
         }
         match deferred {

@@ -14,7 +14,8 @@ use crate::error::ApiResult;
 use crate::scoped::in_org;
 
 /// Re-marks every interaction of the organization against new phrase lists, and
-/// carries the marks onto the steps that follow them. Reads the log in pages.
+/// carries the marks onto the steps that follow them. Reads the log in pages. The
+/// caller rebuilds the rollups afterwards.
 pub async fn remark(
     txn: &DatabaseTransaction,
     organization_id: i64,
@@ -78,6 +79,5 @@ pub async fn remark(
             break;
         }
     }
-    super::rollup::rebuild(txn, organization_id).await?;
     Ok(())
 }

@@ -1,14 +1,18 @@
-//! The daily rollups of the steps: kept in line at recording time (`apply`), rebuilt
-//! when the phrase lists change (`rebuild`), and read by reports over whole UTC days
-//! (`groups`). Bucketing follows `rules::rollup`.
+//! The rollups of the steps by local day and month: kept in line at recording time
+//! (`apply`), rebuilt when the phrase lists or the time zone change (`rebuild`), and
+//! read by reports over whole local days (`window_groups`) and by trends
+//! (`period_rows`). Bucketing is the rules' (`rules::rollup`).
 
-use entity::{step_daily, step_daily_entry};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Set};
-
+use entity::{step, step_rollup, step_rollup_entry};
+use rules::calendar::Calendar;
+use rules::chain::Step;
 use rules::report::{Entries, StepGroup};
-use rules::rollup::{day, RollupDelta, NO_DAY};
-use rules::Window;
+use rules::rollup::{cover, BucketRange, Days, EntryKind, EntryRow, RollupDelta};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 
 use crate::error::ApiResult;
 
@@ -22,14 +26,15 @@ pub async fn apply(
     organization_id: i64,
     delta: &RollupDelta,
 ) -> ApiResult<()> {
-    let daily: Vec<_> = delta.daily.iter().collect();
+    let groups: Vec<_> = delta.groups.iter().collect();
     // Rows are built a piece at a time: an import's delta holds a million.
-    for chunk in daily.chunks(CHUNK) {
-        let rows: Vec<step_daily::ActiveModel> = chunk
+    for chunk in groups.chunks(CHUNK) {
+        let rows: Vec<step_rollup::ActiveModel> = chunk
             .iter()
-            .map(|(k, (count, case_ends))| step_daily::ActiveModel {
+            .map(|(k, (count, case_ends))| step_rollup::ActiveModel {
                 organization_id: Set(organization_id),
-                day: Set(k.day),
+                level: Set(k.level.code()),
+                first_day: Set(k.first_day),
                 prev_function_id: Set(k.prev_function_id),
                 function_id: Set(k.function_id),
                 prev_touchpoint_id: Set(k.prev_touchpoint_id),
@@ -41,16 +46,17 @@ pub async fn apply(
                 ..Default::default()
             })
             .collect();
-        upsert(txn, rows, DAILY_UPSERT).await?;
+        upsert(txn, rows, GROUP_UPSERT).await?;
     }
     let entries: Vec<_> = delta.entries.iter().collect();
     for chunk in entries.chunks(CHUNK) {
-        let rows: Vec<step_daily_entry::ActiveModel> = chunk
+        let rows: Vec<step_rollup_entry::ActiveModel> = chunk
             .iter()
-            .map(|(k, count)| step_daily_entry::ActiveModel {
+            .map(|(k, count)| step_rollup_entry::ActiveModel {
                 organization_id: Set(organization_id),
-                day: Set(k.day),
-                kind: Set(k.kind),
+                level: Set(k.level.code()),
+                first_day: Set(k.first_day),
+                kind: Set(k.kind.code()),
                 function_id: Set(k.function_id),
                 prev_day: Set(k.prev_day),
                 prev_day2: Set(k.prev_day2),
@@ -63,17 +69,17 @@ pub async fn apply(
     Ok(())
 }
 
-/// Adds a daily row's counts to the row of the same key, if there is one. The delta
+/// Adds a group row's counts to the row of the same key, if there is one. The delta
 /// holds each key once, as one upsert statement needs.
-const DAILY_UPSERT: &str = "ON CONFLICT (organization_id, day, prev_function_id, function_id, \
-     prev_touchpoint_id, ping_pong, customer_burden, deferral_language) \
-     DO UPDATE SET count = step_daily.count + excluded.count, \
-     case_ends = step_daily.case_ends + excluded.case_ends";
+const GROUP_UPSERT: &str = "ON CONFLICT (organization_id, level, first_day, prev_function_id, \
+     function_id, prev_touchpoint_id, ping_pong, customer_burden, deferral_language) \
+     DO UPDATE SET count = step_rollup.count + excluded.count, \
+     case_ends = step_rollup.case_ends + excluded.case_ends";
 
 /// Adds an entry's count to the entry of the same key, if there is one.
 const ENTRY_UPSERT: &str =
-    "ON CONFLICT (organization_id, day, kind, function_id, prev_day, prev_day2) \
-     DO UPDATE SET count = step_daily_entry.count + excluded.count";
+    "ON CONFLICT (organization_id, level, first_day, kind, function_id, prev_day, prev_day2) \
+     DO UPDATE SET count = step_rollup_entry.count + excluded.count";
 
 async fn upsert<A: sea_orm::ActiveModelTrait>(
     txn: &DatabaseTransaction,
@@ -87,58 +93,94 @@ async fn upsert<A: sea_orm::ActiveModelTrait>(
     Ok(())
 }
 
-/// Rebuilds the organization's rollups from its steps.
-pub async fn rebuild(txn: &DatabaseTransaction, organization_id: i64) -> ApiResult<()> {
-    for statement in rebuild_statements(organization_id) {
-        txn.execute_unprepared(&statement).await?;
+/// What the rollups need of a step.
+#[derive(Debug, FromQueryResult)]
+struct StepRow {
+    at: i64,
+    function_id: i64,
+    prev_function_id: Option<i64>,
+    prev_touchpoint_id: Option<i64>,
+    prev_at: Option<i64>,
+    prev_same_function_at: Option<i64>,
+    prev_handoff_from_at: Option<i64>,
+    ping_pong: bool,
+    customer_burden: bool,
+    deferral_language: bool,
+    is_last: bool,
+}
+
+impl From<StepRow> for Step {
+    fn from(row: StepRow) -> Step {
+        Step {
+            interaction_id: 0,
+            position: 0,
+            at: row.at,
+            function_id: row.function_id,
+            prev_interaction_id: None,
+            prev_function_id: row.prev_function_id,
+            prev_touchpoint_id: row.prev_touchpoint_id,
+            prev_at: row.prev_at,
+            prev_same_function_at: row.prev_same_function_at,
+            prev_handoff_from_at: row.prev_handoff_from_at,
+            ping_pong: row.ping_pong,
+            customer_burden: row.customer_burden,
+            deferral_language: row.deferral_language,
+            is_last: row.is_last,
+        }
+    }
+}
+
+/// Rebuilds the organization's rollups from its steps in `calendar`, bucketing them
+/// as recording does. Reads the steps a local month at a time (a range of the
+/// report index), so memory stays bounded by a month of the log.
+pub async fn rebuild(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    calendar: &Calendar,
+) -> ApiResult<()> {
+    step_rollup::Entity::delete_many()
+        .filter(step_rollup::Column::OrganizationId.eq(organization_id))
+        .exec(txn)
+        .await?;
+    step_rollup_entry::Entity::delete_many()
+        .filter(step_rollup_entry::Column::OrganizationId.eq(organization_id))
+        .exec(txn)
+        .await?;
+    let span: Option<(Option<i64>, Option<i64>)> = step::Entity::find()
+        .filter(step::Column::OrganizationId.eq(organization_id))
+        .select_only()
+        .column_as(step::Column::At.min(), "first")
+        .column_as(step::Column::At.max(), "last")
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let Some((Some(first), Some(last))) = span else {
+        return Ok(());
+    };
+    let mut month = calendar.month_of(calendar.day(first));
+    while calendar.day_start(month) <= last {
+        let next = calendar
+            .month_at_or_after(month + 1)
+            .unwrap_or(i64::MAX / rules::calendar::DAY_MICROS);
+        let (from, to) = (calendar.day_start(month), calendar.day_start(next));
+        let steps: Vec<Step> = step::Entity::find()
+            .filter(step::Column::OrganizationId.eq(organization_id))
+            .filter(step::Column::At.gte(from))
+            .filter(step::Column::At.lt(to))
+            .order_by_asc(step::Column::At)
+            .into_model::<StepRow>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(Step::from)
+            .collect();
+        let mut delta = RollupDelta::default();
+        delta.add(&steps, 1, calendar);
+        delta.compact();
+        apply(txn, organization_id, &delta).await?;
+        month = next;
     }
     Ok(())
-}
-
-/// SQL day number of an instant column, by floor division (instants before 1970 fall
-/// on the right day), as `rules::rollup::day`.
-fn day_sql(column: &str) -> String {
-    const DAY: &str = "86400000000";
-    format!("(({column}) - ((({column}) % {DAY}) + {DAY}) % {DAY}) / {DAY}")
-}
-
-/// The statements that delete and rebuild one organization's rollups.
-fn rebuild_statements(organization_id: i64) -> Vec<String> {
-    // `rules::rollup::NO_DAY`, written so that PostgreSQL parses it as a BIGINT.
-    const NONE: &str = "(-9223372036854775807 - 1)";
-    let at = day_sql("at");
-    let prev_at = day_sql("prev_at");
-    let prev_same = day_sql("prev_same_function_at");
-    let prev_handoff = day_sql("prev_handoff_from_at");
-    let org = format!("organization_id = {organization_id}");
-    let entry = "INSERT INTO step_daily_entry \
-                 (organization_id, day, kind, function_id, prev_day, prev_day2, count)";
-    vec![
-        format!("DELETE FROM step_daily WHERE {org}"),
-        format!("DELETE FROM step_daily_entry WHERE {org}"),
-        format!(
-            "INSERT INTO step_daily (organization_id, day, prev_function_id, function_id, \
-             prev_touchpoint_id, ping_pong, customer_burden, deferral_language, count, case_ends) \
-             SELECT organization_id, {at}, COALESCE(prev_function_id, 0), function_id, \
-             COALESCE(prev_touchpoint_id, 0), ping_pong, customer_burden, deferral_language, \
-             COUNT(*), SUM(CASE WHEN is_last THEN 1 ELSE 0 END) \
-             FROM step WHERE {org} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
-        ),
-        format!(
-            "{entry} SELECT organization_id, {at}, 0, 0, COALESCE({prev_at}, {NONE}), {NONE}, \
-             COUNT(*) FROM step WHERE {org} GROUP BY 1, 2, 3, 4, 5, 6"
-        ),
-        format!(
-            "{entry} SELECT organization_id, {at}, 1, function_id, COALESCE({prev_same}, {NONE}), \
-             {NONE}, COUNT(*) FROM step WHERE {org} GROUP BY 1, 2, 3, 4, 5, 6"
-        ),
-        format!(
-            "{entry} SELECT organization_id, {at}, 2, 0, {prev_at}, \
-             COALESCE({prev_handoff}, {NONE}), COUNT(*) FROM step \
-             WHERE {org} AND prev_function_id IS NOT NULL AND prev_function_id <> function_id \
-             GROUP BY 1, 2, 3, 4, 5, 6"
-        ),
-    ]
 }
 
 fn sum(column: &str) -> Expr {
@@ -149,8 +191,19 @@ fn sum(column: &str) -> Expr {
     .into()
 }
 
+/// The columns of a group row, beside its bucket.
+const GROUP_COLUMNS: [&str; 6] = [
+    "prev_function_id",
+    "function_id",
+    "prev_touchpoint_id",
+    "ping_pong",
+    "customer_burden",
+    "deferral_language",
+];
+
 #[derive(Debug, FromQueryResult)]
-struct DailyRow {
+struct GroupRow {
+    first_day: Option<i64>,
     prev_function_id: i64,
     function_id: i64,
     prev_touchpoint_id: i64,
@@ -161,94 +214,187 @@ struct DailyRow {
     case_ends: i64,
 }
 
+impl From<GroupRow> for (i64, StepGroup) {
+    fn from(r: GroupRow) -> Self {
+        (
+            r.first_day.unwrap_or_default(),
+            StepGroup {
+                from: (r.prev_function_id != 0).then_some(r.prev_function_id),
+                to: r.function_id,
+                touchpoint: (r.prev_touchpoint_id != 0).then_some(r.prev_touchpoint_id),
+                ping_pong: r.ping_pong,
+                customer_burden: r.customer_burden,
+                deferral_language: r.deferral_language,
+                count: r.count,
+                case_ends: r.case_ends,
+            },
+        )
+    }
+}
+
 #[derive(Debug, FromQueryResult)]
-struct EntryRow {
+struct EntryQueryRow {
+    first_day: Option<i64>,
     kind: i16,
     function_id: i64,
+    prev_day: Option<i64>,
+    prev_day2: Option<i64>,
     count: i64,
 }
 
-/// The groups and entries of a window whose ends are open or UTC midnights.
-pub async fn groups(
+/// The rows of the organization in the given bucket ranges.
+fn in_buckets(query: &mut SelectStatement, organization_id: i64, ranges: &[BucketRange]) {
+    let mut any = Condition::any();
+    for range in ranges {
+        any = any.add(
+            Expr::col(Alias::new("level"))
+                .eq(range.level.code())
+                .and(Expr::col(Alias::new("first_day")).gte(range.from))
+                .and(Expr::col(Alias::new("first_day")).lt(range.to)),
+        );
+    }
+    query
+        .and_where(Expr::col(Alias::new("organization_id")).eq(organization_id))
+        .cond_where(any);
+}
+
+/// The groups and entries of a window of whole local days: summed over the fewest
+/// buckets that cover it (months inside it, days at its edges).
+pub async fn window_groups(
     db: &impl ConnectionTrait,
     organization_id: i64,
-    window: Window,
+    days: Days,
+    calendar: &Calendar,
 ) -> ApiResult<(Vec<StepGroup>, Entries)> {
-    let first_day = window.from.map_or(NO_DAY + 1, day);
-    let end_day = window.to.map_or(i64::MAX, day);
-    let keys = [
-        "prev_function_id",
-        "function_id",
-        "prev_touchpoint_id",
-        "ping_pong",
-        "customer_burden",
-        "deferral_language",
-    ];
+    let ranges = cover(days, calendar);
+    if ranges.is_empty() {
+        return Ok(Default::default());
+    }
+    let backend = db.get_database_backend();
     let mut query = Query::select();
-    for key in keys {
-        query.column(Alias::new(key));
+    for column in GROUP_COLUMNS {
+        query
+            .column(Alias::new(column))
+            .group_by_col(Alias::new(column));
+    }
+    query
+        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("first_day"))
+        .expr_as(sum("count"), Alias::new("count"))
+        .expr_as(sum("case_ends"), Alias::new("case_ends"))
+        .from(step_rollup::Entity);
+    in_buckets(&mut query, organization_id, &ranges);
+    let groups = GroupRow::find_by_statement(backend.build(&query))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|r| r.count != 0)
+        .map(|r| <(i64, StepGroup)>::from(r).1)
+        .collect();
+
+    // Only the entries that count for the window (`EntryKind::counts`), summed.
+    let first = days.first.unwrap_or(rules::calendar::NO_DAY + 1);
+    let prev_day = Expr::col(Alias::new("prev_day"));
+    let kind = Expr::col(Alias::new("kind"));
+    let mut entry_query = Query::select();
+    entry_query
+        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("first_day"))
+        .column(Alias::new("kind"))
+        .column(Alias::new("function_id"))
+        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("prev_day"))
+        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("prev_day2"))
+        .expr_as(sum("count"), Alias::new("count"))
+        .from(step_rollup_entry::Entity)
+        .and_where(
+            kind.clone()
+                .is_in([EntryKind::Case.code(), EntryKind::Function.code()])
+                .and(prev_day.clone().lt(first))
+                .or(kind
+                    .eq(EntryKind::Handoff.code())
+                    .and(prev_day.gte(first))
+                    .and(Expr::col(Alias::new("prev_day2")).lt(first))),
+        )
+        .group_by_col(Alias::new("kind"))
+        .group_by_col(Alias::new("function_id"));
+    in_buckets(&mut entry_query, organization_id, &ranges);
+    let mut entries = Entries::default();
+    for row in EntryQueryRow::find_by_statement(backend.build(&entry_query))
+        .all(db)
+        .await?
+    {
+        if let Some(kind) = EntryKind::from_code(row.kind) {
+            entries.add(kind, row.function_id, row.count);
+        }
+    }
+    Ok((groups, entries))
+}
+
+/// The group and entry rows of the buckets in `ranges`, per bucket: what a trend
+/// folds period by period. Entries that can count for no period holding their
+/// bucket are left out.
+pub async fn period_rows(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    ranges: &[BucketRange],
+) -> ApiResult<(Vec<(i64, StepGroup)>, Vec<EntryRow>)> {
+    let backend = db.get_database_backend();
+    let mut query = Query::select();
+    query
+        .column(Alias::new("first_day"))
+        .group_by_col(Alias::new("first_day"));
+    for column in GROUP_COLUMNS {
+        query
+            .column(Alias::new(column))
+            .group_by_col(Alias::new(column));
     }
     query
         .expr_as(sum("count"), Alias::new("count"))
         .expr_as(sum("case_ends"), Alias::new("case_ends"))
-        .from(step_daily::Entity)
-        .and_where(Expr::col(Alias::new("organization_id")).eq(organization_id))
-        .and_where(Expr::col(Alias::new("day")).gte(first_day))
-        .and_where(Expr::col(Alias::new("day")).lt(end_day));
-    for key in keys {
-        query.group_by_col(Alias::new(key));
-    }
-    let backend = db.get_database_backend();
-    let rows = DailyRow::find_by_statement(backend.build(&query))
-        .all(db)
-        .await?;
-    let groups = rows
-        .into_iter()
-        .filter(|r| r.count != 0)
-        .map(|r| StepGroup {
-            from: (r.prev_function_id != 0).then_some(r.prev_function_id),
-            to: r.function_id,
-            touchpoint: (r.prev_touchpoint_id != 0).then_some(r.prev_touchpoint_id),
-            ping_pong: r.ping_pong,
-            customer_burden: r.customer_burden,
-            deferral_language: r.deferral_language,
-            count: r.count,
-            case_ends: r.case_ends,
-        })
-        .collect();
-
-    let prev_day = Expr::col(Alias::new("prev_day"));
-    let kind = Expr::col(Alias::new("kind"));
-    let entry_query = Query::select()
-        .column(Alias::new("kind"))
-        .column(Alias::new("function_id"))
-        .expr_as(sum("count"), Alias::new("count"))
-        .from(step_daily_entry::Entity)
-        .and_where(Expr::col(Alias::new("organization_id")).eq(organization_id))
-        .and_where(Expr::col(Alias::new("day")).gte(first_day))
-        .and_where(Expr::col(Alias::new("day")).lt(end_day))
-        .and_where(
-            kind.clone()
-                .is_in([0, 1])
-                .and(prev_day.clone().lt(first_day))
-                .or(kind
-                    .eq(2)
-                    .and(prev_day.gte(first_day))
-                    .and(Expr::col(Alias::new("prev_day2")).lt(first_day))),
-        )
-        .group_by_col(Alias::new("kind"))
-        .group_by_col(Alias::new("function_id"))
-        .to_owned();
-    let mut entries = Entries::default();
-    for row in EntryRow::find_by_statement(backend.build(&entry_query))
+        .from(step_rollup::Entity);
+    in_buckets(&mut query, organization_id, ranges);
+    let groups = GroupRow::find_by_statement(backend.build(&query))
         .all(db)
         .await?
-    {
-        match row.kind {
-            0 => entries.cases += row.count,
-            1 => *entries.function_entries.entry(row.function_id).or_default() += row.count,
-            _ => entries.first_inner_handoffs += row.count,
-        }
+        .into_iter()
+        .filter(|r| r.count != 0)
+        .map(Into::into)
+        .collect();
+
+    // A period starts on its buckets' first day or before, so an entry whose days
+    // are not before its bucket's first day counts for none.
+    let first_day = Expr::col(Alias::new("first_day"));
+    let mut entry_query = Query::select();
+    for column in ["first_day", "kind", "function_id", "prev_day", "prev_day2"] {
+        entry_query
+            .column(Alias::new(column))
+            .group_by_col(Alias::new(column));
     }
+    entry_query
+        .expr_as(sum("count"), Alias::new("count"))
+        .from(step_rollup_entry::Entity)
+        .and_where(
+            Expr::col(Alias::new("kind"))
+                .eq(EntryKind::Handoff.code())
+                .and(Expr::col(Alias::new("prev_day2")).lt(first_day.clone()))
+                .or(Expr::col(Alias::new("kind"))
+                    .ne(EntryKind::Handoff.code())
+                    .and(Expr::col(Alias::new("prev_day")).lt(first_day))),
+        );
+    in_buckets(&mut entry_query, organization_id, ranges);
+    let entries = EntryQueryRow::find_by_statement(backend.build(&entry_query))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|r| r.count != 0)
+        .filter_map(|r| {
+            Some(EntryRow {
+                first_day: r.first_day?,
+                kind: EntryKind::from_code(r.kind)?,
+                function_id: r.function_id,
+                prev_day: r.prev_day?,
+                prev_day2: r.prev_day2?,
+                count: r.count,
+            })
+        })
+        .collect();
     Ok((groups, entries))
 }

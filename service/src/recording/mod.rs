@@ -15,7 +15,7 @@ use sea_orm::{
 pub use input::{parse_instant, FunctionRef, InteractionInput, TouchpointRef, MAX_BATCH, MAX_NOTE};
 use input::{Batch, Lookup, NewInteraction};
 
-use crate::db::{begin_write, now_micros};
+use crate::db::{begin_change, now_micros};
 use crate::derived::Cases;
 use crate::error::{check, ApiResult, UserError, UserErrorCode, Write};
 use crate::scoped::in_org;
@@ -63,8 +63,7 @@ pub async fn record(
     let lookup = Lookup::load(db, organization_id, &items).await?;
     let batch = input::check_batch(&items, &lookup)?;
 
-    let txn = begin_write(db).await?;
-    crate::organization::lock(&txn, organization_id).await?;
+    let txn = begin_change(db, organization_id).await?;
     let (recorded, conflicts) = write_batch(&txn, organization_id, batch, None).await?;
     // A conflict undoes the batch: the transaction is dropped, not committed.
     check(conflicts)?;
@@ -363,8 +362,7 @@ pub async fn retract(
     wanted.sort();
     wanted.dedup();
 
-    let txn = begin_write(db).await?;
-    crate::organization::lock(&txn, organization_id).await?;
+    let txn = begin_change(db, organization_id).await?;
     let mut found: Vec<(i64, i64, String)> = Vec::new();
     for chunk in wanted.chunks(CHUNK) {
         let rows: Vec<(i64, i64, Option<String>)> = in_org::<interaction::Entity>(organization_id)

@@ -113,13 +113,18 @@ pub struct RetractInteractionsPayload {
     pub user_errors: Vec<UserError>,
 }
 
-/// New phrase lists; an absent list stays as it is.
+/// New settings; an absent one stays as it is.
 #[derive(InputObject, Default)]
 pub struct UpdateSettingsInput {
     /// Phrases that mark deferral language (matched lower-cased, as substrings; at most 200).
     pub deferral_phrases: Option<Vec<String>>,
     /// Phrases that mark a burden left to the customer (same rules).
     pub burden_phrases: Option<Vec<String>>,
+    /// The organization's time zone, an IANA name such as `Europe/Berlin` or `UTC`:
+    /// days, weeks, months and years of reports and trends begin at its local
+    /// midnight from the change on (past figures are re-bucketed in the same
+    /// transaction).
+    pub time_zone: Option<String>,
 }
 
 payload!(
@@ -196,8 +201,9 @@ impl InteractionMutation {
         )
     }
 
-    /// Replaces the organization's phrase lists; every report after the change uses
-    /// them (recorded interactions are re-marked in the same transaction). Role: ADMIN.
+    /// Changes the organization's phrase lists or time zone; every report after the
+    /// change uses them (recorded interactions are re-marked and the rollups rebuilt
+    /// in the same transaction). Role: ADMIN.
     async fn update_settings(
         &self,
         ctx: &Context<'_>,
@@ -206,11 +212,14 @@ impl InteractionMutation {
     ) -> ApiResult<SettingsPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
         SettingsPayload::from_write(
-            service::organization::update_phrases(
+            service::organization::update_settings(
                 db(ctx)?,
                 org,
-                input.deferral_phrases,
-                input.burden_phrases,
+                service::organization::SettingsChanges {
+                    deferral_phrases: input.deferral_phrases,
+                    burden_phrases: input.burden_phrases,
+                    time_zone: input.time_zone,
+                },
             )
             .await,
             Organization,

@@ -119,10 +119,33 @@ pub enum SeverityEnum {
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
 pub enum ComparisonPeriod {
-    /// The period of equal length that ends where the window starts.
+    /// In `siloReport`: the period of equal length that ends where the window starts.
+    /// In `siloTrend`: the period before each point.
     PreviousPeriod,
-    /// The same window one calendar year earlier.
+    /// In `siloReport`: the same window one calendar year earlier, in the
+    /// organization's time zone. In `siloTrend`: the period holding each point's first
+    /// day a year earlier.
     SamePeriodLastYear,
+}
+
+/// How long the periods of a trend are; each begins at local midnight in the
+/// organization's time zone.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(
+    remote = "service::report::Granularity",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
+pub enum Granularity {
+    /// Local days.
+    Day,
+    /// ISO weeks, Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+    /// Calendar quarters (January, April, July, October).
+    Quarter,
+    /// Calendar years.
+    Year,
 }
 
 /// An element of the experience a touchpoint should give the customer.

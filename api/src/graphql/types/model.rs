@@ -43,6 +43,11 @@ impl Organization {
             .as_slice()
             .to_vec())
     }
+    /// The IANA time zone (default `UTC`) in which days, weeks, months and years of
+    /// reports and trends begin at local midnight.
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
 }
 
 /// Who the token says the caller is.

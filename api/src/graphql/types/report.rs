@@ -5,7 +5,7 @@ use service::report::{self as reports, FunctionRow, TouchpointRow};
 use service::rules::flags::FlagCounts;
 use service::rules::report::{Totals, TotalsDelta as Delta};
 
-use super::enums::ComparisonPeriod;
+use super::enums::{ComparisonPeriod, Granularity};
 use super::model::{Function, Touchpoint};
 use super::window::WindowOutput;
 
@@ -98,6 +98,11 @@ impl TotalsFigures {
     async fn mean_functions_per_case(&self) -> Option<f64> {
         self.0.mean_functions_per_case
     }
+    /// deferralsToCx / handoffs: the share of handoffs that passed the customer to
+    /// CX; `null` when the window has no handoff.
+    async fn deferral_rate(&self) -> Option<f64> {
+        self.0.deferral_rate()
+    }
 }
 
 /// Current minus earlier totals.
@@ -127,6 +132,8 @@ pub struct TotalsDelta {
     pub single_point_of_contact_rate: Option<f64>,
     /// `null` when either period has no case.
     pub mean_functions_per_case: Option<f64>,
+    /// `null` when either period has no handoff.
+    pub deferral_rate: Option<f64>,
 }
 
 impl From<&Delta> for TotalsDelta {
@@ -153,6 +160,7 @@ impl From<&Delta> for TotalsDelta {
             cases_ending_at_cx: d.cases_ending_at_cx,
             single_point_of_contact_rate: d.single_point_of_contact_rate,
             mean_functions_per_case: d.mean_functions_per_case,
+            deferral_rate: d.deferral_rate,
         }
     }
 }
@@ -311,5 +319,26 @@ impl SiloReport {
     /// The same totals over the earlier periods asked for in `compareTo`.
     async fn comparisons(&self) -> Vec<Comparison> {
         self.0.comparisons.iter().cloned().map(Comparison).collect()
+    }
+}
+
+/// The silo report of each calendar period of a range.
+pub struct SiloTrend(pub reports::Trend);
+
+/// The silo report of each calendar period of a range.
+#[Object]
+impl SiloTrend {
+    /// How long each period is.
+    async fn granularity(&self) -> Granularity {
+        self.0.granularity.into()
+    }
+    /// The IANA time zone the periods were taken in (the organization's).
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
+    /// One report per period, oldest first; each equals `siloReport` over its window,
+    /// with the comparisons asked for.
+    async fn points(&self) -> Vec<SiloReport> {
+        self.0.points.iter().cloned().map(SiloReport).collect()
     }
 }
