@@ -13,3 +13,4 @@ mod model;
 mod readme;
 mod recording;
 mod schema;
+mod trend;
