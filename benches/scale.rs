@@ -36,6 +36,10 @@ struct Args {
     /// Interactions per recordInteractions call.
     #[arg(long, default_value_t = 1000)]
     batch: usize,
+    /// How the log gets in: `record` (recordInteractions over HTTP, timed) or `import`
+    /// (a generated CSV through `siloscope import interactions`, faster to set up).
+    #[arg(long, default_value = "record")]
+    load: String,
     /// Seconds of each sustained-load run (wrk, 16 connections).
     #[arg(long, default_value_t = 10)]
     load_seconds: u64,
@@ -82,6 +86,8 @@ const SILO_PAGE: &str = "{ handoffs(first: 50, filter: { flags: [SILO] }) { edge
 /// The dashboard's main query: last month's report with the previous month beside it.
 const DASHBOARD: &str = "query($w: WindowInput) { siloReport(window: $w, compareTo: [PREVIOUS_PERIOD]) { totals { cases handoffs siloHandoffs deferralsToCx singlePointOfContactRate } comparisons { delta { siloHandoffs deferralsToCx } } byFunction { function { name } handoffsOut siloHandoffs deferralRate } } }";
 /// The list query compared with PostGraphile's.
+/// A year by month with the year-ago series: what the dashboard's trend asks.
+const TREND: &str = "query($f: DateTime!, $t: DateTime!) { siloTrend(from: $f, to: $t, granularity: MONTH, compareTo: [SAME_PERIOD_LAST_YEAR]) { points { window { from to } totals { cases handoffs siloHandoffs deferralRate customerBurden pingPongs } comparisons { totals { siloHandoffs } } } } }";
 const FUNCTION_LIST: &str = "{ functions(first: 100) { nodes { name isCxTeam responsibilities { role touchpoint { name } } } } }";
 const POSTGRAPHILE_LIST: &str = "{ allFunctions(first: 100) { nodes { name isCxTeam responsibilitiesByFunctionId { nodes { role touchpointByTouchpointId { name } } } } } }";
 
@@ -503,10 +509,14 @@ impl Table {
     }
 }
 
-async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>> {
-    let url = support::fresh_database(kind, "siloscope_bench").await?;
-    let server = start(&url).await?;
-    let now = chrono::Utc::now().timestamp();
+/// Records a generated log of `size` through recordInteractions, timing it.
+async fn record_log(
+    server: &Server,
+    size: usize,
+    args: &Args,
+    now: i64,
+    table: &mut Table,
+) -> anyhow::Result<()> {
     let mut generator = api::demo::LogGenerator::new(7, now);
     let record = "mutation($input: [InteractionInput!]!) { recordInteractions(input: $input) { recorded userErrors { message } } }";
     let (mut recorded, started) = (0usize, Instant::now());
@@ -527,11 +537,7 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
     }
     let seconds = started.elapsed().as_secs_f64();
     batch_times.sort();
-    let mut table = Table {
-        rows: Vec::new(),
-        kind: kind.to_owned(),
-        size: recorded,
-    };
+    table.size = recorded;
     table.row(
         &format!("recordInteractions, batches of {}", args.batch),
         format!(
@@ -546,7 +552,41 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         String::new(),
         String::new(),
     );
+    Ok(())
+}
 
+async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>> {
+    let url = support::fresh_database(kind, "siloscope_bench").await?;
+    let server = start(&url).await?;
+    let now = chrono::Utc::now().timestamp();
+    let mut table = Table {
+        rows: Vec::new(),
+        kind: kind.to_owned(),
+        size,
+    };
+    if args.load == "import" {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-scale");
+        std::fs::create_dir_all(&dir)?;
+        let file = dir.join(format!("log-{size}.csv.gz"));
+        let rows = support::write_log(&file, size)?;
+        let (elapsed, peak, _) = support::import(&url, &file)?;
+        table.size = rows;
+        table.row(
+            "siloscope import interactions (CLI), to set up",
+            format!("{:.0} interactions/s", rows as f64 / elapsed.as_secs_f64()),
+            format!(
+                "{:.1} s, importer peak {peak:.0} MiB",
+                elapsed.as_secs_f64()
+            ),
+            String::new(),
+            String::new(),
+        );
+    } else {
+        record_log(&server, size, args, now, &mut table).await?;
+    }
+    // The same database served without the report cache: what a report costs to
+    // compute (the first read after a write, on any replica).
+    let cold = support::serve(&url, &[("SILOSCOPE_REPORT_CACHE_MIB", "0")]).await?;
     let db = service::db::connect(&url, 2).await?;
     let org: i64 = db
         .query_one_raw(Statement::from_string(
@@ -582,19 +622,60 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
             Some((month_from * 1_000_000, month_to * 1_000_000)),
         ),
     ] {
-        let (ours, data) = time_query(&server, args.runs, REPORT, variables).await?;
+        let (warm, data) = time_query(&server, args.runs, REPORT, variables.clone()).await?;
+        let (computed, cold_data) = time_query(&cold, args.runs, REPORT, variables).await?;
         let (floor_time, floor) =
             time_floor(args.runs, || floor::silo_report(&db, org, &phrases, window)).await?;
         check_report(&data, &floor, &names).with_context(|| format!("{label} on {kind}"))?;
-        table.compared(label, ours, floor_time);
+        check_report(&cold_data, &floor, &names)
+            .with_context(|| format!("{label} on {kind}, computed"))?;
+        table.compared(
+            &format!("{label}, computed (no cache)"),
+            computed,
+            floor_time,
+        );
+        table.compared(&format!("{label}, cached"), warm, floor_time);
     }
 
     let (network_time, network) = time_query(&server, args.runs, NETWORK, json!({})).await?;
-    let ours = network_time;
+    let (computed, cold_network) = time_query(&cold, args.runs, NETWORK, json!({})).await?;
     let (floor_time, floor_network) =
         time_floor(args.runs, || floor::network(&db, org, &phrases)).await?;
     check_network(&network, &floor_network, &names)?;
-    table.compared("handoffNetwork, whole range", ours, floor_time);
+    check_network(&cold_network, &floor_network, &names)?;
+    table.compared(
+        "handoffNetwork, whole range, computed (no cache)",
+        computed,
+        floor_time,
+    );
+    table.compared(
+        "handoffNetwork, whole range, cached",
+        network_time,
+        floor_time,
+    );
+
+    // The dashboard's trend: the last twelve months with the year before beside them.
+    let trend = json!({
+        "f": chrono::DateTime::from_timestamp(now - 335 * 86_400, 0).unwrap().to_rfc3339(),
+        "t": chrono::DateTime::from_timestamp(now, 0).unwrap().to_rfc3339(),
+    });
+    let (computed, cold_trend) = time_query(&cold, args.runs, TREND, trend.clone()).await?;
+    let (warm, warm_trend) = time_query(&server, args.runs, TREND, trend).await?;
+    if cold_trend != warm_trend {
+        bail!("the cached trend differs from the computed one");
+    }
+    let points = warm_trend["siloTrend"]["points"]
+        .as_array()
+        .map_or(0, Vec::len);
+    for (label, time) in [("computed (no cache)", computed), ("cached", warm)] {
+        table.row(
+            &format!("siloTrend, {points} months with the year-ago series, {label}"),
+            format!("{:.1} ms", time.0),
+            format!("{:.1} ms", time.1),
+            String::new(),
+            String::new(),
+        );
+    }
 
     let (ours, case) = time_query(&server, args.runs, CASE, json!({ "c": "DEMO-000123" })).await?;
     let (floor_time, floor_case) =
@@ -621,22 +702,30 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         "to": chrono::DateTime::from_timestamp(today, 0).unwrap().to_rfc3339(),
     }});
     let mut ours = None;
-    for (label, query, variables) in [
+    for (label, target, query, variables) in [
         (
-            "dashboard siloReport (30 days, compared)",
+            "dashboard siloReport (30 days, compared), computed (no cache)",
+            &cold,
+            DASHBOARD,
+            dashboard_window.clone(),
+        ),
+        (
+            "dashboard siloReport (30 days, compared), cached",
+            &server,
             DASHBOARD,
             dashboard_window,
         ),
         (
             "functions with responsibilities (first 100)",
+            &server,
             FUNCTION_LIST,
             json!({}),
         ),
     ] {
-        server.post(query, variables.clone()).await?;
+        target.post(query, variables.clone()).await?;
         let load = wrk(
-            &server.url,
-            Some(&server.token),
+            &target.url,
+            Some(&target.token),
             &json!({ "query": query, "variables": variables }),
             args.load_seconds,
         )?;
@@ -670,7 +759,7 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
     match &args.python {
         Some(python) => {
             let csv_path =
-                std::env::temp_dir().join(format!("siloscope_bench_{kind}_{recorded}.csv"));
+                std::env::temp_dir().join(format!("siloscope_bench_{kind}_{}.csv", table.size));
             export_csv(&db, org, &csv_path).await?;
             let (load_ms, discover_ms, theirs) = pm4py(python, &csv_path)?;
             let ours_weights = weights(&network);
@@ -692,8 +781,15 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         None => println!("(PM4Py skipped: pass --python, as scripts/bench.sh does)"),
     }
     table.row(
-        "server peak RSS",
+        "server peak RSS (with the cache; without: see the next row)",
         format!("{:.0} MiB", server.peak_rss_mib()),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
+    table.row(
+        "server peak RSS, no cache",
+        format!("{:.0} MiB", cold.peak_rss_mib()),
         String::new(),
         String::new(),
         String::new(),

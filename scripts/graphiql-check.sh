@@ -8,13 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-if ! command -v chromium >/dev/null; then
-  echo "installing Debian's chromium"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get install -y -q chromium >/dev/null 2>&1 \
-    || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q chromium >/dev/null; }
-fi
-chromium --version 2>/dev/null
+ensure_chromium
 
 work=target/graphiql-check && rm -rf "$work" && mkdir -p "$work"
 port=$(free_port)

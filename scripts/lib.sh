@@ -2,6 +2,8 @@
 # Source it; it expects `set -euo pipefail` and the repository root as the cwd.
 
 SILOSCOPE_BIN="${SILOSCOPE_BIN:-target/debug/siloscope}"
+# Given or not, it is no variable of the service (which refuses unknown SILOSCOPE_ ones).
+export -n SILOSCOPE_BIN
 export SILOSCOPE_JWT_SECRET="${SILOSCOPE_JWT_SECRET:-scripts-secret-scripts-secret-0123456789}"
 
 # A free TCP port on 127.0.0.1.
@@ -40,4 +42,15 @@ make_org() {
 # token URL SLUG ROLE: a token for an organization of the database at URL.
 token() {
   SILOSCOPE_LOG=warn SILOSCOPE_DATABASE_URL="$1" "$SILOSCOPE_BIN" token --org "$2" --role "$3" --ttl 3600
+}
+
+# Installs Debian's chromium when it is missing (the browser checks drive it).
+ensure_chromium() {
+  if ! command -v chromium >/dev/null; then
+    echo "installing Debian's chromium"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get install -y -q chromium >/dev/null 2>&1 \
+      || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q chromium >/dev/null; }
+  fi
+  chromium --version 2>/dev/null
 }

@@ -84,7 +84,7 @@ nothing is created)."
         out: Option<PathBuf>,
     },
     /// Create a demo organization on a fresh SQLite file, serve it, and print the
-    /// GraphiQL URL and a token for every role.
+    /// dashboard and GraphiQL links and a token for every role.
     #[command(
         after_help = "Reads SILOSCOPE_LISTEN (default 127.0.0.1:8080) and, when set, \
 SILOSCOPE_JWT_SECRET; without it a random secret is made. The secret and the database \
@@ -457,14 +457,9 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
     let keys = TokenKeys::new(&settings.jwt);
     let token = keys.mint("demo-admin", "demo", &[AccessRole::Admin], 24 * 3600)?;
     let env_file = write_demo_env(&settings, &file)?;
-    let url = format!("http://{}:{}/graphql", settings.listen.ip(), app.port());
-    println!("siloscope demo: {summary}");
-    println!();
-    println!("GraphiQL:  {url}#token={token}");
-    println!("           (the link signs you in as ADMIN; the page keeps the token nowhere)");
-    println!("Token:     {token}");
-    println!();
-    println!("Tokens for the other roles (24 h):");
+    let origin = format!("http://{}:{}", settings.listen.ip(), app.port());
+    let url = format!("{origin}/graphql");
+    let mut others = Vec::new();
     for (name, role) in [
         ("VIEWER", AccessRole::Viewer),
         ("EDITOR", AccessRole::Editor),
@@ -476,6 +471,19 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
             &[role],
             24 * 3600,
         )?;
+        others.push((name, other));
+    }
+    let viewer = others.first().map(|(_, t)| t.as_str()).unwrap_or(&token);
+    println!("siloscope demo: {summary}");
+    println!();
+    println!("Dashboard: {origin}/dashboard#token={viewer}");
+    println!("           (the link signs you in as VIEWER, for this browser tab only)");
+    println!("GraphiQL:  {url}#token={token}");
+    println!("           (the link signs you in as ADMIN; the page keeps the token nowhere)");
+    println!("Token:     {token}");
+    println!();
+    println!("Tokens for the other roles (24 h):");
+    for (name, other) in &others {
         println!("  {name:<12} {other}");
     }
     println!();

@@ -101,7 +101,15 @@ impl Application {
                         .route(web::get().to(graphql_get))
                         .default_service(web::to(method_not_allowed)),
                 )
-                .route("/graphiql/{file}", web::get().to(crate::graphiql::asset))
+                .route(
+                    "/graphiql/{file}",
+                    web::get().to(crate::pages::graphiql_asset),
+                )
+                .route("/dashboard", web::get().to(crate::pages::dashboard))
+                .route(
+                    "/dashboard/{file}",
+                    web::get().to(crate::pages::dashboard_asset),
+                )
                 .route("/import/interactions", web::post().to(import_interactions))
                 .route("/export/interactions", web::get().to(export_interactions))
                 .route("/livez", web::get().to(livez))
@@ -232,7 +240,7 @@ async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     if wants_html && !request.query_string().contains("query=") {
-        return crate::graphiql::page();
+        return crate::pages::GRAPHIQL.page();
     }
     let media = match gql_http::negotiate(&request) {
         Ok(media) => media,

@@ -2,8 +2,9 @@
 #![allow(dead_code)] // each benchmark uses a part
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::Write as _;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use sea_orm::{ConnectionTrait, Database};
@@ -110,7 +111,12 @@ pub async fn start(database_url: &str) -> anyhow::Result<Server> {
     service::db::migrate(&db).await?;
     api::demo::create_model(&db, "bench", 42).await?;
     db.close().await?;
+    serve(database_url, &[]).await
+}
 
+/// Starts `siloscope serve` on a database that has the organization `bench`, with
+/// the given variables besides the database, address, secret and log level.
+pub async fn serve(database_url: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
     let port = free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_siloscope"));
     for (name, _) in std::env::vars().filter(|(k, _)| k.starts_with("SILOSCOPE_")) {
@@ -125,6 +131,7 @@ pub async fn start(database_url: &str) -> anyhow::Result<Server> {
             "SILOSCOPE_LOG",
             std::env::var("BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
         )
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .spawn()
         .context("failed to start siloscope serve")?;
@@ -172,4 +179,89 @@ pub fn graphql_input(item: &service::recording::InteractionInput) -> Value {
         "customerActionRequired": item.customer_action_required,
         "externalId": item.external_id,
     })
+}
+
+/// Writes `size` generated interactions as a gzipped CSV with the import's columns.
+pub fn write_log(path: &std::path::Path, size: usize) -> anyhow::Result<usize> {
+    let file = std::fs::File::create(path)?;
+    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    let mut writer = csv::Writer::from_writer(gz);
+    writer.write_record([
+        "external_id",
+        "case_ref",
+        "occurred_at",
+        "function",
+        "touchpoint",
+        "note",
+        "customer_action_required",
+    ])?;
+    let mut generator = api::demo::LogGenerator::new(7, chrono::Utc::now().timestamp());
+    let mut written = 0;
+    while written < size {
+        for item in generator.batch(10_000.min(size - written)) {
+            let function = match &item.function {
+                service::recording::FunctionRef::Name(name) => name.clone(),
+                other => bail!("unexpected {other:?}"),
+            };
+            let touchpoint = match &item.touchpoint {
+                Some(service::recording::TouchpointRef::Name(name)) => name.clone(),
+                _ => String::new(),
+            };
+            writer.write_record([
+                item.external_id.as_deref().unwrap_or(""),
+                &item.case_ref,
+                &item.occurred_at,
+                &function,
+                &touchpoint,
+                item.note.as_deref().unwrap_or(""),
+                if item.customer_action_required {
+                    "true"
+                } else {
+                    "false"
+                },
+            ])?;
+            written += 1;
+        }
+    }
+    writer.into_inner()?.finish()?.flush()?;
+    Ok(written)
+}
+
+/// Runs the importer; returns its wall time, peak RSS in MiB and summary line.
+pub fn import(url: &str, file: &std::path::Path) -> anyhow::Result<(Duration, f64, String)> {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_siloscope"))
+        .args(["import", "interactions"])
+        .arg(file)
+        .args(["--org", "bench"])
+        .env("SILOSCOPE_DATABASE_URL", url)
+        .env("SILOSCOPE_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+                let kib: u64 = line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        if child.try_wait()?.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let elapsed = started.elapsed();
+    let output = child.wait_with_output()?;
+    if !output.status.success() {
+        bail!("the import failed");
+    }
+    let summary = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    Ok((elapsed, peak_kib as f64 / 1024.0, summary))
 }

@@ -36,17 +36,13 @@ pub fn day_number(date: NaiveDate) -> i64 {
 
 /// The date of a day number.
 pub fn date_of(day: i64) -> ApiResult<NaiveDate> {
-    u64::try_from(day.unsigned_abs())
-        .ok()
-        .and_then(|n| {
-            let n = chrono::Days::new(n);
-            if day >= 0 {
-                epoch().checked_add_days(n)
-            } else {
-                epoch().checked_sub_days(n)
-            }
-        })
-        .ok_or_else(|| ApiError::bad_input("the date is out of range"))
+    let n = chrono::Days::new(day.unsigned_abs());
+    if day >= 0 {
+        epoch().checked_add_days(n)
+    } else {
+        epoch().checked_sub_days(n)
+    }
+    .ok_or_else(|| ApiError::bad_input("the date is out of range"))
 }
 
 /// The calendar of `zone`, built once per zone and process (it depends on nothing

@@ -59,7 +59,7 @@ async fn readme_examples() {
     let token = app.token("demo", &[AccessRole::Admin]);
 
     let bodies = example_bodies();
-    assert_eq!(bodies.len(), 6, "the README's six examples are found");
+    assert_eq!(bodies.len(), 8, "the README's eight examples are found");
     let mut results = Vec::new();
     for (label, body) in &bodies {
         let response = app
@@ -98,4 +98,17 @@ async fn readme_examples() {
     assert!(mermaid.contains("[\"Field Service\"]"), "{mermaid}");
     assert!(mermaid.contains("==>|"), "a SILO edge: {mermaid}");
     assert!(map["dot"].as_str().unwrap().contains("#c62828"));
+    // The organization moves to Berlin; 2026 by month has twelve points, March's
+    // starting at midnight in Berlin and compared with February and with March 2025.
+    assert_eq!(
+        results[6]["updateSettings"]["organization"]["timeZone"],
+        "Europe/Berlin"
+    );
+    let points = results[7]["siloTrend"]["points"].as_array().unwrap();
+    assert_eq!(points.len(), 12);
+    assert_eq!(points[2]["window"]["from"], "2026-02-28T23:00:00+00:00");
+    assert_eq!(
+        points[2]["comparisons"][1]["period"],
+        "SAME_PERIOD_LAST_YEAR"
+    );
 }

@@ -391,8 +391,11 @@ mod properties {
         zones().prop_map(|(calendar, _)| calendar)
     }
 
+    /// An interaction: (quarter hour, function, touchpoint, burden, deferral language).
+    type Interaction = (i64, i64, Option<i64>, bool, bool);
+
     /// Cases of one to six interactions over about 400 days.
-    fn logs() -> impl Strategy<Value = Vec<Vec<(i64, i64, Option<i64>, bool, bool)>>> {
+    fn logs() -> impl Strategy<Value = Vec<Vec<Interaction>>> {
         let event = (
             0i64..400 * 24 * 4,
             1i64..=4,
@@ -403,7 +406,7 @@ mod properties {
         prop::collection::vec(prop::collection::vec(event, 1..6), 1..40)
     }
 
-    fn steps_of(log: &[Vec<(i64, i64, Option<i64>, bool, bool)>]) -> Vec<Step> {
+    fn steps_of(log: &[Vec<Interaction>]) -> Vec<Step> {
         let mut steps = Vec::new();
         let mut id = 0;
         for case in log {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The dashboard in a real browser: loads the test fixture (tests/data/small) into a
+# fresh SQLite database with the command line, puts the organization in
+# Europe/Berlin, starts `siloscope serve`, and has Debian's headless Chromium, driven by
+# playwright-core (pinned in scripts/browser/), open /dashboard with a VIEWER token.
+# scripts/browser/dashboard-check.mjs checks that the figures on the page equal the
+# API's, clicks from the network to the handoffs and to a case, sorts a table, signs in
+# by pasting a token, looks at the print view, and fails on any console error.
+# Screenshots go to target/dashboard*.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_chromium
+work=target/dashboard-check && rm -rf "$work" && mkdir -p "$work"
+cp scripts/browser/package.json scripts/browser/package-lock.json scripts/browser/dashboard-check.mjs "$work/"
+(cd "$work" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
+url=$(fresh_sqlite dashboard-check)
+make_org "$url" fixture
+export SILOSCOPE_LOG=warn SILOSCOPE_DATABASE_URL="$url"
+"$SILOSCOPE_BIN" import org tests/data/small/org.json --org fixture >/dev/null
+"$SILOSCOPE_BIN" import interactions tests/data/small/interactions.csv --org fixture >/dev/null
+port=$(free_port)
+SERVER_LOG="$work/server.log" start_server "$url" "$port"
+trap 'kill $SERVER_PID 2>/dev/null || true' EXIT
+admin=$(token "$url" fixture ADMIN)
+curl -fs "http://127.0.0.1:$port/graphql" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+  -d '{"query":"mutation { updateSettings(input: { timeZone: \"Europe/Berlin\" }) { userErrors { message } } }"}' \
+  | grep -q '"userErrors":\[\]' || { echo "could not set the time zone"; exit 1; }
+
+BASE="http://127.0.0.1:$port" TOKEN=$(token "$url" fixture VIEWER) SHOTS="$(pwd)/target" \
+  node "$work/dashboard-check.mjs"
