@@ -6,16 +6,21 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "step_rollup_entry")]
 pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub organization_id: i64,
     /// As `step_rollup.level`.
+    #[sea_orm(primary_key, auto_increment = false)]
     pub level: i16,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub first_day: i64,
     /// 0: case entries, 1: function entries, 2: handoffs (`rules::rollup::EntryKind`).
+    #[sea_orm(primary_key, auto_increment = false)]
     pub kind: i16,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub function_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub prev_day: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub prev_day2: i64,
     pub count: i64,
 }

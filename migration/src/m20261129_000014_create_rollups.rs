@@ -5,23 +5,47 @@
 //! so the buckets are filled from the steps in UTC.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::*;
 
-use crate::common::{index, tenant_policy};
+use crate::common::tenant_policy;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-#[derive(DeriveIden)]
-enum StepRollup {
-    Table,
-    Id,
-}
-
-#[derive(DeriveIden)]
-enum StepRollupEntry {
-    Table,
-    Id,
+/// The tables, keyed by the bucket and every column a flag depends on. A report reads
+/// a range of one organization's buckets, so each table is stored in key order with
+/// its counts beside the key: on SQLite a table WITHOUT ROWID (the key is the table),
+/// on PostgreSQL a primary key that INCLUDEs the counts (index-only scans).
+fn create(backend: sea_orm::DatabaseBackend) -> [String; 2] {
+    let postgres = backend == sea_orm::DatabaseBackend::Postgres;
+    let (big, small, boolean) = if postgres {
+        ("BIGINT", "SMALLINT", "BOOLEAN")
+    } else {
+        ("INTEGER", "INTEGER", "BOOLEAN")
+    };
+    // The key, and what closes the table.
+    let tail = |key: &str, counts: &str| {
+        if postgres {
+            format!("PRIMARY KEY ({key}) INCLUDE ({counts}))")
+        } else {
+            format!("PRIMARY KEY ({key})) WITHOUT ROWID")
+        }
+    };
+    [
+        format!(
+            "CREATE TABLE step_rollup (organization_id {big} NOT NULL, level {small} NOT NULL, \
+             first_day {big} NOT NULL, prev_function_id {big} NOT NULL, function_id {big} NOT NULL, \
+             prev_touchpoint_id {big} NOT NULL, ping_pong {boolean} NOT NULL, \
+             customer_burden {boolean} NOT NULL, deferral_language {boolean} NOT NULL, \
+             count {big} NOT NULL, case_ends {big} NOT NULL, {}",
+            tail(&GROUP_KEY.join(", "), "count, case_ends")
+        ),
+        format!(
+            "CREATE TABLE step_rollup_entry (organization_id {big} NOT NULL, level {small} NOT NULL, \
+             first_day {big} NOT NULL, kind {small} NOT NULL, function_id {big} NOT NULL, \
+             prev_day {big} NOT NULL, prev_day2 {big} NOT NULL, count {big} NOT NULL, {}",
+            tail(&ENTRY_KEY.join(", "), "count")
+        ),
+    ]
 }
 
 const GROUP_KEY: &[&str] = &[
@@ -49,60 +73,9 @@ const ENTRY_KEY: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(StepRollup::Table)
-                    .col(big_pk_auto(StepRollup::Id))
-                    .col(big_integer("organization_id"))
-                    .col(small_integer("level"))
-                    .col(big_integer("first_day"))
-                    .col(big_integer("prev_function_id"))
-                    .col(big_integer("function_id"))
-                    .col(big_integer("prev_touchpoint_id"))
-                    .col(boolean("ping_pong"))
-                    .col(boolean("customer_burden"))
-                    .col(boolean("deferral_language"))
-                    .col(big_integer("count"))
-                    .col(big_integer("case_ends"))
-                    .to_owned(),
-            )
-            .await?;
-        index(
-            manager,
-            "ux_step_rollup",
-            StepRollup::Table,
-            GROUP_KEY,
-            true,
-        )
-        .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(StepRollupEntry::Table)
-                    .col(big_pk_auto(StepRollupEntry::Id))
-                    .col(big_integer("organization_id"))
-                    .col(small_integer("level"))
-                    .col(big_integer("first_day"))
-                    .col(small_integer("kind"))
-                    .col(big_integer("function_id"))
-                    .col(big_integer("prev_day"))
-                    .col(big_integer("prev_day2"))
-                    .col(big_integer("count"))
-                    .to_owned(),
-            )
-            .await?;
-        index(
-            manager,
-            "ux_step_rollup_entry",
-            StepRollupEntry::Table,
-            ENTRY_KEY,
-            true,
-        )
-        .await?;
         let backend = manager.get_database_backend();
         let db = manager.get_connection();
-        for statement in fill(backend) {
+        for statement in create(backend).into_iter().chain(fill(backend)) {
             db.execute_unprepared(&statement).await?;
         }
         manager
@@ -126,12 +99,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(StepRollupEntry::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(StepRollup::Table).to_owned())
-            .await?;
+        for table in ["step_rollup_entry", "step_rollup"] {
+            manager
+                .drop_table(Table::drop().table(Alias::new(table)).to_owned())
+                .await?;
+        }
         crate::m20261122_000011_create_daily_rollups::Migration
             .up(manager)
             .await?;

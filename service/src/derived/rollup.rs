@@ -201,45 +201,50 @@ const GROUP_COLUMNS: [&str; 6] = [
     "deferral_language",
 ];
 
-#[derive(Debug, FromQueryResult)]
-struct GroupRow {
-    first_day: Option<i64>,
-    prev_function_id: i64,
-    function_id: i64,
-    prev_touchpoint_id: i64,
-    ping_pong: bool,
-    customer_burden: bool,
-    deferral_language: bool,
-    count: i64,
-    case_ends: i64,
+/// A group row as the queries below select it, read by position (a trend reads tens
+/// of thousands): the bucket's first day, the six key columns, the two sums.
+fn group_row(row: &sea_orm::QueryResult) -> Result<(i64, StepGroup), sea_orm::DbErr> {
+    let from: i64 = row.try_get_by_index(1)?;
+    let touchpoint: i64 = row.try_get_by_index(3)?;
+    Ok((
+        row.try_get_by_index::<Option<i64>>(0)?.unwrap_or_default(),
+        StepGroup {
+            from: (from != 0).then_some(from),
+            to: row.try_get_by_index(2)?,
+            touchpoint: (touchpoint != 0).then_some(touchpoint),
+            ping_pong: row.try_get_by_index(4)?,
+            customer_burden: row.try_get_by_index(5)?,
+            deferral_language: row.try_get_by_index(6)?,
+            count: row.try_get_by_index(7)?,
+            case_ends: row.try_get_by_index(8)?,
+        },
+    ))
 }
 
-impl From<GroupRow> for (i64, StepGroup) {
-    fn from(r: GroupRow) -> Self {
-        (
-            r.first_day.unwrap_or_default(),
-            StepGroup {
-                from: (r.prev_function_id != 0).then_some(r.prev_function_id),
-                to: r.function_id,
-                touchpoint: (r.prev_touchpoint_id != 0).then_some(r.prev_touchpoint_id),
-                ping_pong: r.ping_pong,
-                customer_burden: r.customer_burden,
-                deferral_language: r.deferral_language,
-                count: r.count,
-                case_ends: r.case_ends,
-            },
-        )
-    }
+/// An entry row as the queries below select it: first day, kind, function, the two
+/// days, the summed count (the first day and the days may be NULL where grouped away).
+fn entry_row(
+    row: &sea_orm::QueryResult,
+) -> Result<(Option<i64>, i16, i64, Option<i64>, Option<i64>, i64), sea_orm::DbErr> {
+    Ok((
+        row.try_get_by_index(0)?,
+        row.try_get_by_index(1)?,
+        row.try_get_by_index(2)?,
+        row.try_get_by_index(3)?,
+        row.try_get_by_index(4)?,
+        row.try_get_by_index(5)?,
+    ))
 }
 
-#[derive(Debug, FromQueryResult)]
-struct EntryQueryRow {
-    first_day: Option<i64>,
-    kind: i16,
-    function_id: i64,
-    prev_day: Option<i64>,
-    prev_day2: Option<i64>,
-    count: i64,
+/// Runs a query and reads each row with `read`.
+async fn rows<T>(
+    db: &impl ConnectionTrait,
+    query: &SelectStatement,
+    read: fn(&sea_orm::QueryResult) -> Result<T, sea_orm::DbErr>,
+) -> ApiResult<Vec<T>> {
+    let statement = db.get_database_backend().build(query);
+    let results = db.query_all_raw(statement).await?;
+    Ok(results.iter().map(read).collect::<Result<_, _>>()?)
 }
 
 /// The rows of the organization in the given bucket ranges.
@@ -270,25 +275,23 @@ pub async fn window_groups(
     if ranges.is_empty() {
         return Ok(Default::default());
     }
-    let backend = db.get_database_backend();
     let mut query = Query::select();
+    query.expr(Expr::cust("CAST(NULL AS BIGINT)"));
     for column in GROUP_COLUMNS {
         query
             .column(Alias::new(column))
             .group_by_col(Alias::new(column));
     }
     query
-        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("first_day"))
-        .expr_as(sum("count"), Alias::new("count"))
-        .expr_as(sum("case_ends"), Alias::new("case_ends"))
+        .expr(sum("count"))
+        .expr(sum("case_ends"))
         .from(step_rollup::Entity);
     in_buckets(&mut query, organization_id, &ranges);
-    let groups = GroupRow::find_by_statement(backend.build(&query))
-        .all(db)
+    let groups = rows(db, &query, group_row)
         .await?
         .into_iter()
-        .filter(|r| r.count != 0)
-        .map(|r| <(i64, StepGroup)>::from(r).1)
+        .map(|(_, group)| group)
+        .filter(|group| group.count != 0)
         .collect();
 
     // Only the entries that count for the window (`EntryKind::counts`), summed.
@@ -297,12 +300,12 @@ pub async fn window_groups(
     let kind = Expr::col(Alias::new("kind"));
     let mut entry_query = Query::select();
     entry_query
-        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("first_day"))
+        .expr(Expr::cust("CAST(NULL AS BIGINT)"))
         .column(Alias::new("kind"))
         .column(Alias::new("function_id"))
-        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("prev_day"))
-        .expr_as(Expr::cust("CAST(NULL AS BIGINT)"), Alias::new("prev_day2"))
-        .expr_as(sum("count"), Alias::new("count"))
+        .expr(Expr::cust("CAST(NULL AS BIGINT)"))
+        .expr(Expr::cust("CAST(NULL AS BIGINT)"))
+        .expr(sum("count"))
         .from(step_rollup_entry::Entity)
         .and_where(
             kind.clone()
@@ -317,12 +320,9 @@ pub async fn window_groups(
         .group_by_col(Alias::new("function_id"));
     in_buckets(&mut entry_query, organization_id, &ranges);
     let mut entries = Entries::default();
-    for row in EntryQueryRow::find_by_statement(backend.build(&entry_query))
-        .all(db)
-        .await?
-    {
-        if let Some(kind) = EntryKind::from_code(row.kind) {
-            entries.add(kind, row.function_id, row.count);
+    for (_, kind, function_id, _, _, count) in rows(db, &entry_query, entry_row).await? {
+        if let Some(kind) = EntryKind::from_code(kind) {
+            entries.add(kind, function_id, count);
         }
     }
     Ok((groups, entries))
@@ -336,65 +336,62 @@ pub async fn period_rows(
     organization_id: i64,
     ranges: &[BucketRange],
 ) -> ApiResult<(Vec<(i64, StepGroup)>, Vec<EntryRow>)> {
-    let backend = db.get_database_backend();
+    // Within one level a bucket holds each key once: nothing to group.
     let mut query = Query::select();
-    query
-        .column(Alias::new("first_day"))
-        .group_by_col(Alias::new("first_day"));
+    query.column(Alias::new("first_day"));
     for column in GROUP_COLUMNS {
-        query
-            .column(Alias::new(column))
-            .group_by_col(Alias::new(column));
+        query.column(Alias::new(column));
     }
     query
-        .expr_as(sum("count"), Alias::new("count"))
-        .expr_as(sum("case_ends"), Alias::new("case_ends"))
+        .column(Alias::new("count"))
+        .column(Alias::new("case_ends"))
         .from(step_rollup::Entity);
     in_buckets(&mut query, organization_id, ranges);
-    let groups = GroupRow::find_by_statement(backend.build(&query))
-        .all(db)
+    let groups = rows(db, &query, group_row)
         .await?
         .into_iter()
-        .filter(|r| r.count != 0)
-        .map(Into::into)
+        .filter(|(_, group)| group.count != 0)
         .collect();
 
     // A period starts on its buckets' first day or before, so an entry whose days
     // are not before its bucket's first day counts for none.
     let first_day = Expr::col(Alias::new("first_day"));
     let mut entry_query = Query::select();
-    for column in ["first_day", "kind", "function_id", "prev_day", "prev_day2"] {
-        entry_query
-            .column(Alias::new(column))
-            .group_by_col(Alias::new(column));
+    for column in [
+        "first_day",
+        "kind",
+        "function_id",
+        "prev_day",
+        "prev_day2",
+        "count",
+    ] {
+        entry_query.column(Alias::new(column));
     }
-    entry_query
-        .expr_as(sum("count"), Alias::new("count"))
-        .from(step_rollup_entry::Entity)
-        .and_where(
-            Expr::col(Alias::new("kind"))
-                .eq(EntryKind::Handoff.code())
-                .and(Expr::col(Alias::new("prev_day2")).lt(first_day.clone()))
-                .or(Expr::col(Alias::new("kind"))
-                    .ne(EntryKind::Handoff.code())
-                    .and(Expr::col(Alias::new("prev_day")).lt(first_day))),
-        );
+    entry_query.from(step_rollup_entry::Entity).and_where(
+        Expr::col(Alias::new("kind"))
+            .eq(EntryKind::Handoff.code())
+            .and(Expr::col(Alias::new("prev_day2")).lt(first_day.clone()))
+            .or(Expr::col(Alias::new("kind"))
+                .ne(EntryKind::Handoff.code())
+                .and(Expr::col(Alias::new("prev_day")).lt(first_day))),
+    );
     in_buckets(&mut entry_query, organization_id, ranges);
-    let entries = EntryQueryRow::find_by_statement(backend.build(&entry_query))
-        .all(db)
+    let entries = rows(db, &entry_query, entry_row)
         .await?
         .into_iter()
-        .filter(|r| r.count != 0)
-        .filter_map(|r| {
-            Some(EntryRow {
-                first_day: r.first_day?,
-                kind: EntryKind::from_code(r.kind)?,
-                function_id: r.function_id,
-                prev_day: r.prev_day?,
-                prev_day2: r.prev_day2?,
-                count: r.count,
-            })
-        })
+        .filter(|row| row.5 != 0)
+        .filter_map(
+            |(first_day, kind, function_id, prev_day, prev_day2, count)| {
+                Some(EntryRow {
+                    first_day: first_day?,
+                    kind: EntryKind::from_code(kind)?,
+                    function_id,
+                    prev_day: prev_day?,
+                    prev_day2: prev_day2?,
+                    count,
+                })
+            },
+        )
         .collect();
     Ok((groups, entries))
 }
