@@ -19,7 +19,7 @@ use clap::Parser;
 use serde_json::{json, Value};
 
 mod support;
-use support::{graphql_input, start, SECRET};
+use support::{graphql_input, SECRET};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -104,7 +104,9 @@ async fn cheap_latencies(
 
 async fn run(kind: &str, args: &Args) -> anyhow::Result<()> {
     let url = support::fresh_database(kind, "siloscope_fairness_bench").await?;
-    let server = Arc::new(start(&url).await?);
+    // Without the caches: every heavy request computes, as the first ones after a
+    // write would (with them, repeated requests are answered from memory).
+    let server = Arc::new(support::start_with(&url, &[("SILOSCOPE_CACHE_MIB", "0")]).await?);
     let db = service::db::connect(&url, 1).await?;
     api::demo::create_model(&db, "other", 5).await?;
     db.close().await?;

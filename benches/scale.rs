@@ -584,9 +584,9 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
     } else {
         record_log(&server, size, args, now, &mut table).await?;
     }
-    // The same database served without the report cache: what a report costs to
-    // compute (the first read after a write, on any replica).
-    let cold = support::serve(&url, &[("SILOSCOPE_REPORT_CACHE_MIB", "0")]).await?;
+    // The same database served without the caches: what a report costs to compute
+    // (the first read after a write, on any replica).
+    let cold = support::serve(&url, &[("SILOSCOPE_CACHE_MIB", "0")]).await?;
     let db = service::db::connect(&url, 2).await?;
     let org: i64 = db
         .query_one_raw(Statement::from_string(

@@ -102,8 +102,8 @@ variables! {
         "highest query cost (a field costs 1; a list multiplies by its `first`; a report or network costs 2,000 per period)";
     MAX_REPORTS_PER_ORG = "SILOSCOPE_MAX_REPORTS_PER_ORG", Some("4"), Some(1..=1000),
         "reports and networks one organization may compute at once on this server (more wait up to 5 s, then get TOO_MANY_REQUESTS)";
-    REPORT_CACHE_MIB = "SILOSCOPE_REPORT_CACHE_MIB", Some("32"), Some(0..=65_536),
-        "memory for computed reports kept for the next reader, in MiB (0: none); a write to an organization makes its earlier ones unreachable at once";
+    CACHE_MIB = "SILOSCOPE_CACHE_MIB", Some("64"), Some(0..=65_536),
+        "memory for computed reports and query answers kept for the next reader, in MiB, half each (0: none); a write to an organization makes its earlier ones unreachable at once";
     MAX_ALIASES = "SILOSCOPE_MAX_ALIASES", Some("30"), Some(0..=10_000),
         "most aliases in a query";
     MAX_DIRECTIVES = "SILOSCOPE_MAX_DIRECTIVES", Some("50"), Some(0..=10_000),
@@ -150,8 +150,9 @@ pub struct Limits {
     pub max_complexity: usize,
     /// Reports and networks one organization may compute at once on this server.
     pub max_reports_per_org: usize,
-    /// Memory for computed reports kept for the next reader, in bytes (0: none).
-    pub report_cache_bytes: u64,
+    /// Memory for computed reports and query answers kept for the next reader, in
+    /// bytes, half each (0: none).
+    pub cache_bytes: u64,
     /// Longest a request may run before it is abandoned (its writes rolled back).
     pub request_timeout: Duration,
 }
@@ -299,7 +300,7 @@ fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<Limits, E> 
         max_depth: size(&var::MAX_DEPTH)?,
         max_complexity: size(&var::MAX_COMPLEXITY)?,
         max_reports_per_org: size(&var::MAX_REPORTS_PER_ORG)?,
-        report_cache_bytes: number(&var::REPORT_CACHE_MIB)? << 20,
+        cache_bytes: number(&var::CACHE_MIB)? << 20,
         max_aliases: size(&var::MAX_ALIASES)?,
         max_directives: size(&var::MAX_DIRECTIVES)?,
         max_tokens: size(&var::MAX_TOKENS)?,

@@ -67,7 +67,7 @@ impl From<&ApiError> for Refusal {
 }
 
 /// The media type of a response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Media {
     /// `application/graphql-response+json`: request errors get 4xx statuses.
     GraphqlResponse,

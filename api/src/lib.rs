@@ -13,4 +13,5 @@ pub mod logs;
 pub mod observe;
 pub mod org_file;
 pub mod pages;
+pub mod responses;
 pub mod startup;

@@ -28,6 +28,7 @@ pub struct Metrics {
     /// Interactions newly recorded (duplicates not counted).
     pub recorded: IntCounter,
     pool: IntGaugeVec,
+    answers: IntCounterVec,
 }
 
 impl Metrics {
@@ -66,7 +67,15 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(recorded.clone()))?;
+        let answers = IntCounterVec::new(
+            Opts::new(
+                "query_answers_total",
+                "Queries that could be answered from the kept answers, by whether they were (hit) or executed (miss)",
+            ),
+            &["outcome"],
+        )?;
         registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(answers.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -74,7 +83,14 @@ impl Metrics {
             errors,
             recorded,
             pool,
+            answers,
         })
+    }
+
+    /// Counts a query answered from the kept answers (`hit`) or executed.
+    pub fn count_answer(&self, hit: bool) {
+        let outcome = if hit { "hit" } else { "miss" };
+        self.answers.with_label_values(&[outcome]).inc();
     }
 
     /// Counts the errors of a GraphQL response by code.

@@ -34,6 +34,7 @@ struct AppState {
     limits: Limits,
     metrics: Metrics,
     metrics_token: Option<SecretString>,
+    answers: crate::responses::Answers,
 }
 
 /// Organization ids by slug, filled as tokens name them. A slug never changes owner
@@ -88,6 +89,7 @@ impl Application {
             limits: settings.limits.clone(),
             metrics: metrics.clone(),
             metrics_token: settings.metrics_token.clone(),
+            answers: crate::responses::Answers::new(settings.limits.cache_bytes / 2),
         });
         let metrics = web::Data::new(metrics);
         let server = HttpServer::new(move || {
@@ -227,7 +229,7 @@ async fn graphql_post(
                 ),
             ));
         }
-        Ok((viewer, params))
+        Ok((viewer, params, shape.mutation))
     }
     .await;
     respond(&state, outcome, media).await
@@ -266,20 +268,52 @@ async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
                 "mutations must be sent with POST",
             ));
         }
-        Ok((viewer, params))
+        Ok((viewer, params, false))
     }
     .await;
     respond(&state, outcome, media).await
 }
 
-/// Executes an accepted request, or answers its refusal.
+/// Answers an accepted request (from the kept answers, or by executing it), or its
+/// refusal.
 async fn respond(
     state: &AppState,
-    outcome: Result<(Viewer, Params), Refusal>,
+    outcome: Result<(Viewer, Params, bool), Refusal>,
     media: Media,
 ) -> HttpResponse {
     match outcome {
-        Ok((viewer, params)) => execute(state, viewer, params, media).await,
+        Ok((viewer, params, mutation)) => {
+            // A query's answer is kept under the organization's revision, read first:
+            // a write committed after this read raises it, so nothing kept is stale.
+            let key = if mutation || !state.answers.enabled() {
+                None
+            } else {
+                let organization_id = viewer.organization_id;
+                service::db::as_tenant(
+                    organization_id,
+                    service::snapshot::revision(&state.db, organization_id),
+                )
+                .await
+                .ok()
+                .map(|(revision, _)| {
+                    crate::responses::Key::new(
+                        &viewer,
+                        revision,
+                        &params.query,
+                        params.operation_name.as_deref(),
+                        params.variables.as_ref(),
+                        media,
+                    )
+                })
+            };
+            if let Some(answer) = key.as_ref().and_then(|k| state.answers.get(k)) {
+                state.metrics.count_answer(true);
+                return HttpResponse::Ok()
+                    .content_type(media.content_type())
+                    .body(answer.as_ref().clone());
+            }
+            execute(state, viewer, params, media, key).await
+        }
         Err(refusal) => {
             state
                 .metrics
@@ -289,8 +323,15 @@ async fn respond(
     }
 }
 
-/// Runs one operation for `viewer`, within the request timeout.
-async fn execute(state: &AppState, viewer: Viewer, params: Params, media: Media) -> HttpResponse {
+/// Runs one operation for `viewer`, within the request timeout; keeps its answer under
+/// `key` when it has no error.
+async fn execute(
+    state: &AppState,
+    viewer: Viewer,
+    params: Params,
+    media: Media,
+    key: Option<crate::responses::Key>,
+) -> HttpResponse {
     let organization_id = viewer.organization_id;
     let loader = crate::graphql::loader::for_request(state.db.clone(), organization_id);
     let mut request = async_graphql::Request::new(params.query)
@@ -334,6 +375,12 @@ async fn execute(state: &AppState, viewer: Viewer, params: Params, media: Media)
     let busy = gql_http::codes(&response).any(|c| c == Code::TooManyRequests.as_str());
     match body {
         Ok(body) => {
+            if let Some(key) = key {
+                state.metrics.count_answer(false);
+                if response.errors.is_empty() && status == StatusCode::OK {
+                    state.answers.keep(key, std::sync::Arc::new(body.clone()));
+                }
+            }
             let mut reply = HttpResponse::build(status);
             if busy {
                 reply.insert_header((

@@ -107,11 +107,16 @@ pub fn free_port() -> u16 {
 
 /// Creates the demo organization's model, then starts `siloscope serve` on it.
 pub async fn start(database_url: &str) -> anyhow::Result<Server> {
+    start_with(database_url, &[]).await
+}
+
+/// [`start`] with the given variables for the server (see [`serve`]).
+pub async fn start_with(database_url: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
     let db = service::db::connect(database_url, 2).await?;
     service::db::migrate(&db).await?;
     api::demo::create_model(&db, "bench", 42).await?;
     db.close().await?;
-    serve(database_url, &[]).await
+    serve(database_url, env).await
 }
 
 /// Starts `siloscope serve` on a database that has the organization `bench`, with

@@ -16,7 +16,8 @@ pub struct TestApp {
     pub database_url: String,
     pub client: reqwest::Client,
     keys: TokenKeys,
-    _database: TestDatabase,
+    settings: Settings,
+    _database: std::sync::Arc<TestDatabase>,
 }
 
 /// A database that goes away with the test.
@@ -138,13 +139,37 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         database_url: settings.database_url.clone(),
         client: reqwest::Client::new(),
         keys: TokenKeys::new(&settings.jwt),
-        _database: guard,
+        settings,
+        _database: std::sync::Arc::new(guard),
     }
 }
 
 impl TestApp {
+    /// Another server on the same database, as a second replica would be.
+    pub async fn replica(&self) -> TestApp {
+        let db = service::db::connect(&self.settings.database_url, 5)
+            .await
+            .unwrap();
+        let app = Application::with_database(&self.settings, db).unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            database_url: self.database_url.clone(),
+            client: reqwest::Client::new(),
+            keys: TokenKeys::new(&self.settings.jwt),
+            settings: self.settings.clone(),
+            _database: self._database.clone(),
+        }
+    }
+
     pub fn token(&self, org: &str, roles: &[AccessRole]) -> String {
         self.keys.mint("tester", org, roles, 3600).unwrap()
+    }
+
+    /// A token of `acme` for `subject` with one role.
+    pub fn keys_mint(&self, subject: &str, role: AccessRole) -> String {
+        self.keys.mint(subject, "acme", &[role], 3600).unwrap()
     }
 
     pub fn admin(&self) -> String {

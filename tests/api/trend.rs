@@ -1,6 +1,7 @@
 //! Trends and the organization's time zone: each point is its period's report, periods
 //! begin at local midnight across daylight-saving changes, and nothing read is stale.
 
+use api::auth::AccessRole;
 use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 use rand::{Rng, SeedableRng};
@@ -389,4 +390,83 @@ async fn a_year_ago_is_taken_in_the_organizations_time_zone() {
         trend["points"][0]["comparisons"][1]["window"],
         json!({ "from": "2027-01-31T23:00:00+00:00", "to": "2027-02-28T23:00:00+00:00" })
     );
+}
+
+/// What one replica keeps (reports and answers) is never read after another replica
+/// wrote: the organization's revision, raised by the write, is part of every key.
+#[tokio::test]
+async fn a_replica_never_answers_from_before_another_replicas_write() {
+    let first = spawn_app().await;
+    load_org(&first).await;
+    first.record(json!(interactions())).await;
+    let second = first.replica().await;
+    let before = read(&first).await;
+    assert_eq!(read(&first).await, before, "kept, and the same");
+    let payload = second
+        .record(json!([
+            item(
+                "replica-1",
+                "REPLICA-1",
+                "2026-07-01T10:00:00Z",
+                "Sales",
+                None,
+                None
+            ),
+            item(
+                "replica-2",
+                "REPLICA-1",
+                "2026-07-01T11:00:00Z",
+                "Customer Experience",
+                None,
+                None
+            ),
+        ]))
+        .await;
+    assert_eq!(payload["newSiloHandoffs"], 1);
+    assert_eq!(
+        read(&first).await,
+        before + 1,
+        "written by the other replica"
+    );
+    let metrics = first
+        .client
+        .get(format!("{}/metrics", first.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("siloscope_query_answers_total{outcome=\"hit\"}"),
+        "{metrics}"
+    );
+}
+
+/// An answer belongs to its caller: the same document for another subject or other
+/// roles is executed for them.
+#[tokio::test]
+async fn answers_are_kept_per_caller() {
+    let app = spawn_app().await;
+    let query = "{ viewer { subject roles } }";
+    for (subject, role) in [
+        ("ana", AccessRole::Viewer),
+        ("bob", AccessRole::Viewer),
+        ("ana", AccessRole::Admin),
+        ("ana", AccessRole::Viewer),
+    ] {
+        let token = app.keys_mint(subject, role);
+        let (_, body) = app.post(Some(&token), query, json!({})).await;
+        assert_eq!(body["data"]["viewer"]["subject"], subject);
+        assert_eq!(body["data"]["viewer"]["roles"], json!([role_name(role)]));
+    }
+}
+
+fn role_name(role: AccessRole) -> &'static str {
+    match role {
+        AccessRole::Viewer => "VIEWER",
+        AccessRole::Editor => "EDITOR",
+        AccessRole::Integration => "INTEGRATION",
+        AccessRole::Admin => "ADMIN",
+    }
 }

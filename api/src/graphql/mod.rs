@@ -45,7 +45,7 @@ pub fn build(
     .data(metrics)
     .data(reports_gate::ReportsGate::new(limits.max_reports_per_org))
     .data(std::sync::Arc::new(service::snapshot::Figures::new(
-        limits.report_cache_bytes,
+        limits.cache_bytes / 2,
     )))
     .extension(ErrorCodes {
         max_depth: limits.max_depth,

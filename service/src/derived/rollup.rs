@@ -43,7 +43,6 @@ pub async fn apply(
                 deferral_language: Set(k.deferral_language),
                 count: Set(*count),
                 case_ends: Set(*case_ends),
-                ..Default::default()
             })
             .collect();
         upsert(txn, rows, GROUP_UPSERT).await?;
@@ -61,7 +60,6 @@ pub async fn apply(
                 prev_day: Set(k.prev_day),
                 prev_day2: Set(k.prev_day2),
                 count: Set(**count),
-                ..Default::default()
             })
             .collect();
         upsert(txn, rows, ENTRY_UPSERT).await?;
@@ -223,9 +221,9 @@ fn group_row(row: &sea_orm::QueryResult) -> Result<(i64, StepGroup), sea_orm::Db
 
 /// An entry row as the queries below select it: first day, kind, function, the two
 /// days, the summed count (the first day and the days may be NULL where grouped away).
-fn entry_row(
-    row: &sea_orm::QueryResult,
-) -> Result<(Option<i64>, i16, i64, Option<i64>, Option<i64>, i64), sea_orm::DbErr> {
+type EntryColumns = (Option<i64>, i16, i64, Option<i64>, Option<i64>, i64);
+
+fn entry_row(row: &sea_orm::QueryResult) -> Result<EntryColumns, sea_orm::DbErr> {
     Ok((
         row.try_get_by_index(0)?,
         row.try_get_by_index(1)?,
