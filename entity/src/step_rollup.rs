@@ -1,8 +1,9 @@
 use sea_orm::entity::prelude::*;
 
 /// Derived: the organization's steps per bucket (a local day or a local month) and
-/// per everything a flag depends on. `prev_function_id` and `prev_touchpoint_id` are
-/// 0 where the step has none; the three marks are false on steps that are no handoff.
+/// per everything a chart-dependent flag depends on, with how many carry each mark of
+/// the chain's own. `prev_function_id` and `prev_touchpoint_id` are 0 where the step
+/// has none; marks are counted on handoffs only.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "step_rollup")]
 pub struct Model {
@@ -20,16 +21,16 @@ pub struct Model {
     pub function_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub prev_touchpoint_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub ping_pong: bool,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub customer_burden: bool,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub deferral_language: bool,
     /// Steps in the group.
     pub count: i64,
     /// Steps in the group that are their case's last interaction.
     pub case_ends: i64,
+    /// Steps in the group that are PING_PONG handoffs.
+    pub ping_pongs: i64,
+    /// Handoffs in the group after a burden was left to the customer.
+    pub customer_burdens: i64,
+    /// Handoffs in the group after deferral language.
+    pub deferral_languages: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,10 +17,10 @@ pub struct Migration;
 /// on PostgreSQL a primary key that INCLUDEs the counts (index-only scans).
 fn create(backend: sea_orm::DatabaseBackend) -> [String; 2] {
     let postgres = backend == sea_orm::DatabaseBackend::Postgres;
-    let (big, small, boolean) = if postgres {
-        ("BIGINT", "SMALLINT", "BOOLEAN")
+    let (big, small) = if postgres {
+        ("BIGINT", "SMALLINT")
     } else {
-        ("INTEGER", "INTEGER", "BOOLEAN")
+        ("INTEGER", "INTEGER")
     };
     // The key, and what closes the table.
     let tail = |key: &str, counts: &str| {
@@ -34,10 +34,13 @@ fn create(backend: sea_orm::DatabaseBackend) -> [String; 2] {
         format!(
             "CREATE TABLE step_rollup (organization_id {big} NOT NULL, level {small} NOT NULL, \
              first_day {big} NOT NULL, prev_function_id {big} NOT NULL, function_id {big} NOT NULL, \
-             prev_touchpoint_id {big} NOT NULL, ping_pong {boolean} NOT NULL, \
-             customer_burden {boolean} NOT NULL, deferral_language {boolean} NOT NULL, \
-             count {big} NOT NULL, case_ends {big} NOT NULL, {}",
-            tail(&GROUP_KEY.join(", "), "count, case_ends")
+             prev_touchpoint_id {big} NOT NULL, count {big} NOT NULL, case_ends {big} NOT NULL, \
+             ping_pongs {big} NOT NULL, customer_burdens {big} NOT NULL, \
+             deferral_languages {big} NOT NULL, {}",
+            tail(
+                &GROUP_KEY.join(", "),
+                "count, case_ends, ping_pongs, customer_burdens, deferral_languages"
+            )
         ),
         format!(
             "CREATE TABLE step_rollup_entry (organization_id {big} NOT NULL, level {small} NOT NULL, \
@@ -55,9 +58,6 @@ const GROUP_KEY: &[&str] = &[
     "prev_function_id",
     "function_id",
     "prev_touchpoint_id",
-    "ping_pong",
-    "customer_burden",
-    "deferral_language",
 ];
 
 const ENTRY_KEY: &[&str] = &[
@@ -162,12 +162,14 @@ fn fill(backend: sea_orm::DatabaseBackend) -> Vec<String> {
     for (level, bucket) in [(0, "s.day".to_owned()), (1, month("s.day"))] {
         statements.push(format!(
             "INSERT INTO step_rollup (organization_id, level, first_day, prev_function_id, \
-             function_id, prev_touchpoint_id, ping_pong, customer_burden, deferral_language, \
-             count, case_ends) \
+             function_id, prev_touchpoint_id, count, case_ends, ping_pongs, customer_burdens, \
+             deferral_languages) \
              SELECT organization_id, {level}, {bucket}, prev_function_id, function_id, \
-             prev_touchpoint_id, handoff AND ping_pong, handoff AND customer_burden, \
-             handoff AND deferral_language, COUNT(*), SUM(CASE WHEN is_last THEN 1 ELSE 0 END) \
-             FROM {steps} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+             prev_touchpoint_id, COUNT(*), SUM(CASE WHEN is_last THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN handoff AND ping_pong THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN handoff AND customer_burden THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN handoff AND deferral_language THEN 1 ELSE 0 END) \
+             FROM {steps} GROUP BY 1, 2, 3, 4, 5, 6"
         ));
         let entry = "INSERT INTO step_rollup_entry \
                      (organization_id, level, first_day, kind, function_id, prev_day, prev_day2, count)";

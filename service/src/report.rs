@@ -386,10 +386,10 @@ struct GroupRow {
     prev_function_id: Option<i64>,
     function_id: i64,
     prev_touchpoint_id: Option<i64>,
-    ping_pong: bool,
-    customer_burden: bool,
-    deferral_language: bool,
     count: i64,
+    ping_pongs: i64,
+    customer_burdens: i64,
+    deferral_languages: i64,
     case_entries: i64,
     function_entries: i64,
     first_inner_handoffs: i64,
@@ -418,13 +418,22 @@ async fn step_groups(
             step::Column::PrevFunctionId,
             step::Column::FunctionId,
             step::Column::PrevTouchpointId,
-            step::Column::PingPong,
-            step::Column::CustomerBurden,
-            step::Column::DeferralLanguage,
         ])
         .expr_as(
             Func::count(Expr::col(sea_orm::sea_query::Asterisk)),
             Alias::new("count"),
+        )
+        .expr_as(
+            count_where(col(step::Column::PingPong).eq(true)),
+            Alias::new("ping_pongs"),
+        )
+        .expr_as(
+            count_where(col(step::Column::CustomerBurden).eq(true)),
+            Alias::new("customer_burdens"),
+        )
+        .expr_as(
+            count_where(col(step::Column::DeferralLanguage).eq(true)),
+            Alias::new("deferral_languages"),
         )
         .expr_as(
             count_where(before_window(step::Column::PrevAt)),
@@ -455,9 +464,6 @@ async fn step_groups(
             step::Column::PrevFunctionId,
             step::Column::FunctionId,
             step::Column::PrevTouchpointId,
-            step::Column::PingPong,
-            step::Column::CustomerBurden,
-            step::Column::DeferralLanguage,
         ])
         .to_owned();
     let statement = db.get_database_backend().build(&query);
@@ -473,11 +479,11 @@ async fn step_groups(
                 from: r.prev_function_id,
                 to: r.function_id,
                 touchpoint: r.prev_touchpoint_id,
-                ping_pong: r.ping_pong,
-                customer_burden: r.customer_burden,
-                deferral_language: r.deferral_language,
                 count: r.count,
                 case_ends: r.case_ends,
+                ping_pongs: r.ping_pongs,
+                customer_burdens: r.customer_burdens,
+                deferral_languages: r.deferral_languages,
             }
         })
         .collect();

@@ -234,6 +234,17 @@ pub struct FlagCounts {
 }
 
 impl FlagCounts {
+    /// Adds another set's counts.
+    pub fn merge(&mut self, other: &FlagCounts) {
+        self.handoffs += other.handoffs;
+        self.deferrals_to_cx += other.deferrals_to_cx;
+        self.silo_handoffs += other.silo_handoffs;
+        self.owned_deferrals += other.owned_deferrals;
+        self.ping_pongs += other.ping_pongs;
+        self.customer_burden += other.customer_burden;
+        self.deferral_language += other.deferral_language;
+    }
+
     /// Adds `count` handoffs that all carry `flags`.
     pub fn add(&mut self, flags: Flags, count: i64) {
         let of = |holds: bool| if holds { count } else { 0 };

@@ -8,22 +8,40 @@
 
 use std::collections::BTreeMap;
 
-use super::flags::{FlagCounts, HandoffKey, OrgMap};
+use super::flags::{FlagCounts, Flags, HandoffKey, OrgMap};
 
-/// One group of a window's steps sharing every column a flag depends on.
+/// One group of a window's steps sharing every column the chart-dependent flags
+/// depend on (the previous function, the function, the touchpoint), with how many of
+/// them carry each mark that is the chain's own (ping-pong, burden, deferral
+/// language): those flags need no chart, so they are counted, not grouped by.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StepGroup {
     /// The previous interaction's function; `None` for a case's first interaction.
     pub from: Option<i64>,
     pub to: i64,
     pub touchpoint: Option<i64>,
-    pub ping_pong: bool,
-    pub customer_burden: bool,
-    pub deferral_language: bool,
     /// Steps (interactions) in the group.
     pub count: i64,
     /// Steps that are their case's last interaction.
     pub case_ends: i64,
+    /// Steps that are PING_PONG handoffs.
+    pub ping_pongs: i64,
+    /// Steps that are handoffs after a burden was left to the customer.
+    pub customer_burdens: i64,
+    /// Steps that are handoffs after deferral language.
+    pub deferral_languages: i64,
+}
+
+impl StepGroup {
+    /// The group's handoffs by flag, given the chart-dependent flags they share.
+    fn flag_counts(&self, shared: Flags) -> FlagCounts {
+        let mut counts = FlagCounts::default();
+        counts.add(shared, self.count);
+        counts.ping_pongs = self.ping_pongs;
+        counts.customer_burden = self.customer_burdens;
+        counts.deferral_language = self.deferral_languages;
+        counts
+    }
 }
 
 /// The window-dependent counts of a window.
@@ -182,32 +200,32 @@ pub fn fold(groups: &[StepGroup], entries: &Entries, map: &OrgMap) -> Report {
         if from == group.to {
             continue;
         }
-        let flags = map.classify(&HandoffKey {
+        let flags = group.flag_counts(map.classify(&HandoffKey {
             from,
             to: group.to,
             touchpoint: group.touchpoint,
-            ping_pong: group.ping_pong,
-            customer_burden: group.customer_burden,
-            deferral_language: group.deferral_language,
-        });
-        report.totals.flags.add(flags, group.count);
+            ping_pong: false,
+            customer_burden: false,
+            deferral_language: false,
+        }));
+        report.totals.flags.merge(&flags);
         report
             .by_function
             .entry(from)
             .or_default()
             .out
-            .add(flags, group.count);
+            .merge(&flags);
         report.by_function.entry(group.to).or_default().handoffs_in += group.count;
         report
             .by_touchpoint
             .entry(group.touchpoint)
             .or_default()
-            .add(flags, group.count);
+            .merge(&flags);
         report
             .edges
             .entry((from, group.to))
             .or_default()
-            .add(flags, group.count);
+            .merge(&flags);
     }
     let totals = &mut report.totals;
     totals.cases = entries.cases;
@@ -243,11 +261,11 @@ pub(crate) mod tests {
                     from: s.prev_function_id,
                     to: s.function_id,
                     touchpoint: s.prev_touchpoint_id,
-                    ping_pong: s.ping_pong,
-                    customer_burden: s.customer_burden,
-                    deferral_language: s.deferral_language,
                     count: 1,
                     case_ends: i64::from(s.is_last),
+                    ping_pongs: i64::from(s.ping_pong),
+                    customer_burdens: i64::from(s.customer_burden),
+                    deferral_languages: i64::from(s.deferral_language),
                 }
             })
             .collect();

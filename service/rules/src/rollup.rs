@@ -75,8 +75,8 @@ impl EntryKind {
     }
 }
 
-/// The key of a group row: a bucket and every column a flag depends on (0 stands for
-/// a missing previous function or touchpoint).
+/// The key of a group row: a bucket and every column a chart-dependent flag depends
+/// on (0 stands for a missing previous function or touchpoint).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GroupKey {
     pub level: Level,
@@ -85,9 +85,30 @@ pub struct GroupKey {
     pub prev_function_id: i64,
     pub function_id: i64,
     pub prev_touchpoint_id: i64,
-    pub ping_pong: bool,
-    pub customer_burden: bool,
-    pub deferral_language: bool,
+}
+
+/// The counts of a group row (see [`StepGroup`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupCounts {
+    pub count: i64,
+    pub case_ends: i64,
+    pub ping_pongs: i64,
+    pub customer_burdens: i64,
+    pub deferral_languages: i64,
+}
+
+impl GroupCounts {
+    fn merge(&mut self, other: GroupCounts) {
+        self.count += other.count;
+        self.case_ends += other.case_ends;
+        self.ping_pongs += other.ping_pongs;
+        self.customer_burdens += other.customer_burdens;
+        self.deferral_languages += other.deferral_languages;
+    }
+
+    fn is_zero(&self) -> bool {
+        *self == GroupCounts::default()
+    }
 }
 
 /// The key of an entry row. Days on or after the bucket's first day are stored as
@@ -103,10 +124,10 @@ pub struct EntryKey {
     pub prev_day2: i64,
 }
 
-/// Changes to the rollups: (count, case ends) per group key, count per entry key.
+/// Changes to the rollups: counts per group key, count per entry key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RollupDelta {
-    pub groups: HashMap<GroupKey, (i64, i64)>,
+    pub groups: HashMap<GroupKey, GroupCounts>,
     pub entries: HashMap<EntryKey, i64>,
 }
 
@@ -116,23 +137,26 @@ impl RollupDelta {
         for s in steps {
             let day = calendar.day(s.at);
             let handoff = s.is_handoff();
+            // Marks count only on handoffs.
+            let mark = |holds: bool| sign * i64::from(handoff && holds);
+            let counts = GroupCounts {
+                count: sign,
+                case_ends: sign * i64::from(s.is_last),
+                ping_pongs: mark(s.ping_pong),
+                customer_burdens: mark(s.customer_burden),
+                deferral_languages: mark(s.deferral_language),
+            };
             for (level, first_day) in [(Level::Day, day), (Level::Month, calendar.month_of(day))] {
-                let group = self
-                    .groups
+                self.groups
                     .entry(GroupKey {
                         level,
                         first_day,
                         prev_function_id: s.prev_function_id.unwrap_or(0),
                         function_id: s.function_id,
                         prev_touchpoint_id: s.prev_touchpoint_id.unwrap_or(0),
-                        // Flags matter only on handoffs: other steps group by less.
-                        ping_pong: handoff && s.ping_pong,
-                        customer_burden: handoff && s.customer_burden,
-                        deferral_language: handoff && s.deferral_language,
                     })
-                    .or_default();
-                group.0 += sign;
-                group.1 += sign * i64::from(s.is_last);
+                    .or_default()
+                    .merge(counts);
                 let clamp = |at: Option<i64>| calendar.day_of(at).min(first_day);
                 let mut entry = |kind, function_id, prev_day, prev_day2| {
                     *self
@@ -168,10 +192,8 @@ impl RollupDelta {
 
     /// Adds another delta's changes.
     pub fn merge(&mut self, other: RollupDelta) {
-        for (key, (count, ends)) in other.groups {
-            let mine = self.groups.entry(key).or_default();
-            mine.0 += count;
-            mine.1 += ends;
+        for (key, counts) in other.groups {
+            self.groups.entry(key).or_default().merge(counts);
         }
         for (key, count) in other.entries {
             *self.entries.entry(key).or_default() += count;
@@ -180,7 +202,7 @@ impl RollupDelta {
 
     /// Drops the keys whose changes cancel out.
     pub fn compact(&mut self) {
-        self.groups.retain(|_, v| *v != (0, 0));
+        self.groups.retain(|_, v| !v.is_zero());
         self.entries.retain(|_, v| *v != 0);
     }
 }
@@ -436,18 +458,18 @@ mod properties {
             .groups
             .iter()
             .filter(|(k, _)| k.level == level)
-            .map(|(k, &(count, case_ends))| {
+            .map(|(k, c)| {
                 (
                     k.first_day,
                     StepGroup {
                         from: (k.prev_function_id != 0).then_some(k.prev_function_id),
                         to: k.function_id,
                         touchpoint: (k.prev_touchpoint_id != 0).then_some(k.prev_touchpoint_id),
-                        ping_pong: k.ping_pong,
-                        customer_burden: k.customer_burden,
-                        deferral_language: k.deferral_language,
-                        count,
-                        case_ends,
+                        count: c.count,
+                        case_ends: c.case_ends,
+                        ping_pongs: c.ping_pongs,
+                        customer_burdens: c.customer_burdens,
+                        deferral_languages: c.deferral_languages,
                     },
                 )
             })

@@ -31,18 +31,18 @@ pub async fn apply(
     for chunk in groups.chunks(CHUNK) {
         let rows: Vec<step_rollup::ActiveModel> = chunk
             .iter()
-            .map(|(k, (count, case_ends))| step_rollup::ActiveModel {
+            .map(|(k, c)| step_rollup::ActiveModel {
                 organization_id: Set(organization_id),
                 level: Set(k.level.code()),
                 first_day: Set(k.first_day),
                 prev_function_id: Set(k.prev_function_id),
                 function_id: Set(k.function_id),
                 prev_touchpoint_id: Set(k.prev_touchpoint_id),
-                ping_pong: Set(k.ping_pong),
-                customer_burden: Set(k.customer_burden),
-                deferral_language: Set(k.deferral_language),
-                count: Set(*count),
-                case_ends: Set(*case_ends),
+                count: Set(c.count),
+                case_ends: Set(c.case_ends),
+                ping_pongs: Set(c.ping_pongs),
+                customer_burdens: Set(c.customer_burdens),
+                deferral_languages: Set(c.deferral_languages),
             })
             .collect();
         upsert(txn, rows, GROUP_UPSERT).await?;
@@ -70,9 +70,12 @@ pub async fn apply(
 /// Adds a group row's counts to the row of the same key, if there is one. The delta
 /// holds each key once, as one upsert statement needs.
 const GROUP_UPSERT: &str = "ON CONFLICT (organization_id, level, first_day, prev_function_id, \
-     function_id, prev_touchpoint_id, ping_pong, customer_burden, deferral_language) \
+     function_id, prev_touchpoint_id) \
      DO UPDATE SET count = step_rollup.count + excluded.count, \
-     case_ends = step_rollup.case_ends + excluded.case_ends";
+     case_ends = step_rollup.case_ends + excluded.case_ends, \
+     ping_pongs = step_rollup.ping_pongs + excluded.ping_pongs, \
+     customer_burdens = step_rollup.customer_burdens + excluded.customer_burdens, \
+     deferral_languages = step_rollup.deferral_languages + excluded.deferral_languages";
 
 /// Adds an entry's count to the entry of the same key, if there is one.
 const ENTRY_UPSERT: &str =
@@ -189,18 +192,20 @@ fn sum(column: &str) -> Expr {
     .into()
 }
 
-/// The columns of a group row, beside its bucket.
-const GROUP_COLUMNS: [&str; 6] = [
-    "prev_function_id",
-    "function_id",
-    "prev_touchpoint_id",
-    "ping_pong",
-    "customer_burden",
-    "deferral_language",
+/// The key columns of a group row, beside its bucket.
+const GROUP_KEY: [&str; 3] = ["prev_function_id", "function_id", "prev_touchpoint_id"];
+
+/// The counts of a group row.
+const GROUP_COUNTS: [&str; 5] = [
+    "count",
+    "case_ends",
+    "ping_pongs",
+    "customer_burdens",
+    "deferral_languages",
 ];
 
 /// A group row as the queries below select it, read by position (a trend reads tens
-/// of thousands): the bucket's first day, the six key columns, the two sums.
+/// of thousands): the bucket's first day, the three key columns, the five counts.
 fn group_row(row: &sea_orm::QueryResult) -> Result<(i64, StepGroup), sea_orm::DbErr> {
     let from: i64 = row.try_get_by_index(1)?;
     let touchpoint: i64 = row.try_get_by_index(3)?;
@@ -210,11 +215,11 @@ fn group_row(row: &sea_orm::QueryResult) -> Result<(i64, StepGroup), sea_orm::Db
             from: (from != 0).then_some(from),
             to: row.try_get_by_index(2)?,
             touchpoint: (touchpoint != 0).then_some(touchpoint),
-            ping_pong: row.try_get_by_index(4)?,
-            customer_burden: row.try_get_by_index(5)?,
-            deferral_language: row.try_get_by_index(6)?,
-            count: row.try_get_by_index(7)?,
-            case_ends: row.try_get_by_index(8)?,
+            count: row.try_get_by_index(4)?,
+            case_ends: row.try_get_by_index(5)?,
+            ping_pongs: row.try_get_by_index(6)?,
+            customer_burdens: row.try_get_by_index(7)?,
+            deferral_languages: row.try_get_by_index(8)?,
         },
     ))
 }
@@ -275,15 +280,15 @@ pub async fn window_groups(
     }
     let mut query = Query::select();
     query.expr(Expr::cust("CAST(NULL AS BIGINT)"));
-    for column in GROUP_COLUMNS {
+    for column in GROUP_KEY {
         query
             .column(Alias::new(column))
             .group_by_col(Alias::new(column));
     }
-    query
-        .expr(sum("count"))
-        .expr(sum("case_ends"))
-        .from(step_rollup::Entity);
+    for column in GROUP_COUNTS {
+        query.expr(sum(column));
+    }
+    query.from(step_rollup::Entity);
     in_buckets(&mut query, organization_id, &ranges);
     let groups = rows(db, &query, group_row)
         .await?
@@ -337,13 +342,10 @@ pub async fn period_rows(
     // Within one level a bucket holds each key once: nothing to group.
     let mut query = Query::select();
     query.column(Alias::new("first_day"));
-    for column in GROUP_COLUMNS {
-        query.column(Alias::new(column));
+    for column in GROUP_KEY.iter().chain(&GROUP_COUNTS) {
+        query.column(Alias::new(*column));
     }
-    query
-        .column(Alias::new("count"))
-        .column(Alias::new("case_ends"))
-        .from(step_rollup::Entity);
+    query.from(step_rollup::Entity);
     in_buckets(&mut query, organization_id, ranges);
     let groups = rows(db, &query, group_row)
         .await?
