@@ -648,11 +648,7 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         network_time,
         floor_time,
     );
-    table.compared(
-        "handoffNetwork, whole range, cached",
-        cached,
-        floor_time,
-    );
+    table.compared("handoffNetwork, whole range, cached", cached, floor_time);
 
     // The dashboard's trend: the last twelve months with the year before beside them.
     let trend = json!({
