@@ -107,6 +107,22 @@ fn build(zone: Tz) -> Calendar {
     Calendar::new(initial, &changes, month_starts)
 }
 
+/// The calendar of the organization's time zone, as it is now.
+pub async fn of_organization(
+    db: &impl sea_orm::ConnectionTrait,
+    organization_id: i64,
+) -> ApiResult<Arc<Calendar>> {
+    use sea_orm::{EntityTrait, QuerySelect};
+    let zone: Option<String> = entity::organization::Entity::find_by_id(organization_id)
+        .select_only()
+        .column(entity::organization::Column::TimeZone)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let zone = zone.ok_or_else(|| ApiError::not_found("organization"))?;
+    Ok(calendar(zone_or_utc(&zone)))
+}
+
 /// How long the periods of a trend are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Granularity {

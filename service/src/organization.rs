@@ -189,12 +189,3 @@ pub async fn update_settings(
     txn.commit().await?;
     Ok(org)
 }
-
-/// The calendar of the organization's time zone.
-pub async fn calendar(
-    db: &impl ConnectionTrait,
-    organization_id: i64,
-) -> ApiResult<std::sync::Arc<rules::calendar::Calendar>> {
-    let (_, zone) = crate::snapshot::revision(db, organization_id).await?;
-    Ok(crate::calendar::calendar(zone))
-}

@@ -57,12 +57,55 @@ pub struct Entries {
 
 impl Entries {
     /// Counts `count` entries of `kind` (`function_id` matters for function entries).
-    pub fn add(&mut self, kind: crate::rollup::EntryKind, function_id: i64, count: i64) {
-        use crate::rollup::EntryKind;
+    pub fn add(&mut self, kind: EntryKind, function_id: i64, count: i64) {
         match kind {
             EntryKind::Case => self.cases += count,
             EntryKind::Function => *self.function_entries.entry(function_id).or_default() += count,
             EntryKind::Handoff => self.first_inner_handoffs += count,
+        }
+    }
+}
+
+/// What an entry counts (see [`Entries`]); rollups store one row per kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntryKind {
+    /// A step with its case's previous interaction on `prev_day`.
+    Case,
+    /// A step with its (case, function)'s previous interaction on `prev_day`.
+    Function,
+    /// A handoff from an interaction on `prev_day`, the case's previous handoff
+    /// being from an interaction on `prev_day2`.
+    Handoff,
+}
+
+impl EntryKind {
+    /// The kind's number in storage.
+    pub fn code(self) -> i16 {
+        match self {
+            EntryKind::Case => 0,
+            EntryKind::Function => 1,
+            EntryKind::Handoff => 2,
+        }
+    }
+
+    pub fn from_code(code: i16) -> Option<EntryKind> {
+        match code {
+            0 => Some(EntryKind::Case),
+            1 => Some(EntryKind::Function),
+            2 => Some(EntryKind::Handoff),
+            _ => None,
+        }
+    }
+
+    /// Whether an entry of this kind counts for a period starting on `first_day`
+    /// (`None`: a period open at the start). Cases and (case, function)s enter a
+    /// period at their first step in it; a case's first handoff with both ends in it
+    /// is the one whose previous handoff started before it.
+    pub fn counts(self, prev_day: i64, prev_day2: i64, first_day: Option<i64>) -> bool {
+        let first = first_day.unwrap_or(crate::calendar::NO_DAY + 1);
+        match self {
+            EntryKind::Case | EntryKind::Function => prev_day < first,
+            EntryKind::Handoff => prev_day >= first && prev_day2 < first,
         }
     }
 }

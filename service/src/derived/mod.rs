@@ -164,7 +164,7 @@ impl Cases {
         deferred: Option<&mut RollupDelta>,
     ) -> ApiResult<Rederived> {
         let map = org_map(txn, organization_id).await?;
-        let calendar = crate::organization::calendar(txn, organization_id).await?;
+        let calendar = crate::calendar::of_organization(txn, organization_id).await?;
         let mut added_by_case: HashMap<i64, Vec<Event>> = HashMap::new();
         for (case_id, event) in added {
             added_by_case.entry(case_id).or_default().push(event);
