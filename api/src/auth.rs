@@ -50,10 +50,65 @@ pub struct Claims {
 /// The authenticated caller of one request.
 #[derive(Clone, Debug)]
 pub struct Viewer {
+    /// The token's `sub`, or the API key's name.
     pub subject: String,
     pub organization_id: i64,
     pub organization_slug: String,
     pub roles: HashSet<AccessRole>,
+    /// How the caller proved who it is.
+    pub credential: Credential,
+    /// The request's id (`X-Request-Id`), for the audit trail.
+    pub request_id: Option<String>,
+}
+
+/// What a caller presented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// A signed token.
+    Token,
+    /// An API key.
+    ApiKey,
+}
+
+impl AccessRole {
+    /// The role's name as tokens, keys and the schema spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessRole::Viewer => "VIEWER",
+            AccessRole::Editor => "EDITOR",
+            AccessRole::Integration => "INTEGRATION",
+            AccessRole::Admin => "ADMIN",
+        }
+    }
+
+    /// The role named `name`, case-insensitively.
+    pub fn named(name: &str) -> Option<AccessRole> {
+        [
+            AccessRole::Viewer,
+            AccessRole::Editor,
+            AccessRole::Integration,
+            AccessRole::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str().eq_ignore_ascii_case(name))
+    }
+}
+
+impl Viewer {
+    /// The caller as the audit trail names them.
+    pub fn actor(&self) -> service::audit::Actor {
+        let mut roles: Vec<&str> = self.roles.iter().map(|r| r.as_str()).collect();
+        roles.sort_unstable();
+        service::audit::Actor {
+            name: self.subject.clone(),
+            kind: match self.credential {
+                Credential::Token => service::audit::ActorKind::Token,
+                Credential::ApiKey => service::audit::ActorKind::ApiKey,
+            },
+            roles: roles.into_iter().map(str::to_owned).collect(),
+            request_id: self.request_id.clone(),
+        }
+    }
 }
 
 /// Which roles may do what.

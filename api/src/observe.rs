@@ -127,6 +127,10 @@ fn pool_figures(db: &DatabaseConnection) -> (i64, i64) {
     }
 }
 
+/// The request's id, for the handlers (the audit trail names it).
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
 /// A caller's request id is kept when it is 1–128 visible ASCII characters.
 fn request_id(request: &ServiceRequest) -> String {
     request
@@ -147,6 +151,7 @@ pub async fn around(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = request_id(&request);
+    actix_web::HttpMessage::extensions_mut(&request).insert(RequestId(id.clone()));
     let metrics = request.app_data::<actix_web::web::Data<Metrics>>().cloned();
     let method = request.method().to_string();
     let route = match request.path() {

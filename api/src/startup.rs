@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::auth::{TokenKeys, Viewer};
+use crate::auth::{AccessRole, Credential, TokenKeys, Viewer};
 use crate::config::Limits;
 use crate::config::Settings;
 use crate::graphql::{self, AppSchema};
@@ -156,6 +156,24 @@ async fn authenticate(request: &HttpRequest, state: &AppState) -> Result<Viewer,
         .ok_or_else(|| {
             ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
         })?;
+    let request_id = actix_web::HttpMessage::extensions(request)
+        .get::<crate::observe::RequestId>()
+        .map(|id| id.0.clone());
+    if token.starts_with(service::api_key::PREFIX) {
+        let key = service::api_key::verify(&state.db, token).await?;
+        let organization = service::organization::get(&state.db, key.organization_id).await?;
+        return Ok(Viewer {
+            roles: service::api_key::roles(&key)
+                .iter()
+                .filter_map(|r| AccessRole::named(r))
+                .collect(),
+            subject: key.name,
+            organization_id: organization.id,
+            organization_slug: organization.slug,
+            credential: Credential::ApiKey,
+            request_id,
+        });
+    }
     let claims = state.keys.verify(token).await?;
     let organization_id = match state.organizations.get(&claims.org) {
         Some(id) => id,
@@ -176,6 +194,8 @@ async fn authenticate(request: &HttpRequest, state: &AppState) -> Result<Viewer,
         organization_id,
         organization_slug: claims.org,
         roles: claims.roles.into_iter().collect(),
+        credential: Credential::Token,
+        request_id,
     })
 }
 
@@ -333,6 +353,7 @@ async fn execute(
     key: Option<crate::responses::Key>,
 ) -> HttpResponse {
     let organization_id = viewer.organization_id;
+    let actor = viewer.actor();
     let loader = crate::graphql::loader::for_request(state.db.clone(), organization_id);
     let mut request = async_graphql::Request::new(params.query)
         .data(viewer)
@@ -345,7 +366,10 @@ async fn execute(
     }
     let response = match tokio::time::timeout(
         state.limits.request_timeout,
-        service::db::as_tenant(organization_id, state.schema.execute(request)),
+        service::db::as_tenant(
+            organization_id,
+            service::audit::as_actor(actor, state.schema.execute(request)),
+        ),
     )
     .await
     {
@@ -412,12 +436,15 @@ async fn import_interactions(
         Ok(params) => params,
         Err(refusal) => return refusal.response(Media::Json),
     };
-    crate::logs::http::import(
-        &state.db,
-        viewer.organization_id,
-        params,
-        payload,
-        state.limits.max_import_bytes,
+    service::audit::as_actor(
+        viewer.actor(),
+        crate::logs::http::import(
+            &state.db,
+            viewer.organization_id,
+            params,
+            payload,
+            state.limits.max_import_bytes,
+        ),
     )
     .await
 }

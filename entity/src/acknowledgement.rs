@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A person confirms they know a responsibility of their function.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "acknowledgement")]
 pub struct Model {
     #[sea_orm(primary_key)]

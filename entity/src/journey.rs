@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A customer journey; its stages are ordered by position.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "journey")]
 pub struct Model {
     #[sea_orm(primary_key)]

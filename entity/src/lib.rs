@@ -4,11 +4,14 @@
 //! BIGINT column: it compares and aggregates the same way on SQLite and PostgreSQL.
 
 pub mod acknowledgement;
+pub mod api_key;
+pub mod audit_event;
 pub mod customer_case;
 pub mod enums;
 pub mod function;
 pub mod interaction;
 pub mod journey;
+pub mod membership;
 pub mod organization;
 pub mod person;
 pub mod responsibility;

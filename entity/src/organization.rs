@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// The tenant. A token's `org` claim names its slug.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "organization")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -3,7 +3,7 @@ use sea_orm::entity::prelude::*;
 use crate::enums::Role;
 
 /// A function's RACI role on a touchpoint; unique per (touchpoint, function, role).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "responsibility")]
 pub struct Model {
     #[sea_orm(primary_key)]

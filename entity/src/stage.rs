@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One stage of a journey.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "stage")]
 pub struct Model {
     #[sea_orm(primary_key)]

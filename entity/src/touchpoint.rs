@@ -3,7 +3,7 @@ use sea_orm::entity::prelude::*;
 use crate::enums::Channel;
 
 /// A point where the business meets the customer.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "touchpoint")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -18,6 +18,7 @@ mod m20261122_000011_create_daily_rollups;
 pub mod m20261122_000012_row_level_security;
 mod m20261129_000013_organization_calendar;
 mod m20261129_000014_create_rollups;
+mod m20261129_000015_directory_keys_and_audit;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000012_row_level_security::Migration),
             Box::new(m20261129_000013_organization_calendar::Migration),
             Box::new(m20261129_000014_create_rollups::Migration),
+            Box::new(m20261129_000015_directory_keys_and_audit::Migration),
         ]
     }
 }

@@ -51,7 +51,7 @@ pub struct Chart {
 }
 
 /// What loading a chart changed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ChartLoaded {
     pub functions_created: usize,
     pub functions_updated: usize,
@@ -109,6 +109,15 @@ pub async fn load(
                             "the externalId",
                         )
                     })?;
+                    crate::audit::record_row(
+                        &txn,
+                        organization_id,
+                        "function.update",
+                        "Function",
+                        Some(existing),
+                        Some(&updated),
+                    )
+                    .await?;
                     functions.insert(updated.name_key.clone(), updated);
                     loaded.functions_updated += 1;
                 }
@@ -146,7 +155,16 @@ pub async fn load(
                     let mut model: touchpoint::ActiveModel = existing.clone().into();
                     model.channel = Set(t.channel);
                     model.updated_at = Set(now_micros());
-                    model.update(&txn).await?;
+                    let updated = model.update(&txn).await?;
+                    crate::audit::record_row(
+                        &txn,
+                        organization_id,
+                        "touchpoint.update",
+                        "Touchpoint",
+                        Some(existing),
+                        Some(&updated),
+                    )
+                    .await?;
                     loaded.touchpoints_updated += 1;
                 }
             }
@@ -221,6 +239,18 @@ pub async fn load(
         }
     }
     check(errors)?;
+    crate::audit::record(
+        &txn,
+        organization_id,
+        crate::audit::Change {
+            action: "chart.load",
+            entity_kind: "Organization",
+            entity_id: Some(organization_id.to_string()),
+        },
+        None::<&()>,
+        Some(&loaded),
+    )
+    .await?;
     txn.commit().await?;
     Ok(loaded)
 }

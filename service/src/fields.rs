@@ -162,16 +162,35 @@ impl<'a, E: OrgScoped> Unique<'a, E> {
     }
 }
 
-/// Commits a written row, or turns a unique-constraint violation (a concurrent
-/// writer won the race) into a DUPLICATE user error on `path`.
-pub async fn finish<M>(
+/// What a write records in the audit trail: the action (`kind.verb`), the entity's
+/// type name and the row as it was before (none for a creation).
+pub struct Audit<'a, M> {
+    pub organization_id: i64,
+    pub action: &'a str,
+    pub kind: &'a str,
+    pub before: Option<M>,
+}
+
+/// Records a written row in the audit trail and commits, or turns a unique-constraint
+/// violation (a concurrent writer won the race) into a DUPLICATE user error on `path`.
+pub async fn finish<M: serde::Serialize + crate::audit::HasId>(
     txn: DatabaseTransaction,
     written: Result<M, DbErr>,
     path: &[&str],
     what: &str,
+    audit: Audit<'_, M>,
 ) -> Write<M> {
     match written {
         Ok(model) => {
+            crate::audit::record_row(
+                &txn,
+                audit.organization_id,
+                audit.action,
+                audit.kind,
+                audit.before.as_ref(),
+                Some(&model),
+            )
+            .await?;
             txn.commit().await?;
             Ok(model)
         }

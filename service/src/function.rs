@@ -8,7 +8,7 @@ use sea_orm::{
 
 use crate::db::{begin_change, now_micros};
 use crate::error::{check, no_such, unique_violation, ApiResult, UserError, UserErrorCode, Write};
-use crate::fields::{clean_change, clean_name, clean_optional, finish, name_key, Unique};
+use crate::fields::{clean_change, clean_name, clean_optional, finish, name_key, Audit, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
 /// A new function.
@@ -149,8 +149,18 @@ pub async fn create_in(
         ..Default::default()
     }
     .insert(txn)
-    .await;
-    inserted.map_err(|e| unique_violation(e, &["input", "name"], "the name or externalId"))
+    .await
+    .map_err(|e| unique_violation(e, &["input", "name"], "the name or externalId"))?;
+    crate::audit::record_row(
+        txn,
+        organization_id,
+        "function.create",
+        "Function",
+        None,
+        Some(&inserted),
+    )
+    .await?;
+    Ok(inserted)
 }
 
 pub async fn update(
@@ -190,6 +200,7 @@ pub async fn update(
         None => None,
     };
     check(errors)?;
+    let before = current.clone();
     let mut active: function::ActiveModel = current.into();
     if let Some(name) = name {
         active.name_key = Set(name_key(&name));
@@ -206,7 +217,20 @@ pub async fn update(
     }
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
-    finish(txn, updated, &["input", "name"], "the name or externalId").await
+    let audit = Audit {
+        organization_id,
+        action: "function.update",
+        kind: "Function",
+        before: Some(before),
+    };
+    finish(
+        txn,
+        updated,
+        &["input", "name"],
+        "the name or externalId",
+        audit,
+    )
+    .await
 }
 
 /// Which functions a list holds; every condition given must hold.

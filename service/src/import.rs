@@ -156,6 +156,13 @@ pub async fn import_interactions(
         // above it keeps the larger one until it is closed: memory, never
         // correctness).
         crate::db::bulk_cache(&txn, false).await?;
+        crate::recording::summary_event(
+            &txn,
+            organization_id,
+            "interactions.import",
+            &summary.recorded,
+        )
+        .await?;
         txn.commit().await?;
         summary.committed = true;
         // Awaited, not spawned: a command-line import exits right after.

@@ -7,8 +7,10 @@ use sea_orm::{
 };
 
 use crate::db::{begin_change, now_micros};
-use crate::error::{check, no_such, ApiResult, UserError, UserErrorCode, Write, WriteError};
-use crate::fields::{clean_name, finish, name_key, reference, Unique};
+use crate::error::{
+    check, no_such, unique_violation, ApiResult, UserError, UserErrorCode, Write, WriteError,
+};
+use crate::fields::{clean_name, finish, name_key, reference, Audit, Unique};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
 /// Most stages in one journey.
@@ -83,10 +85,16 @@ pub async fn create(
     }
     .insert(&txn)
     .await;
-    let journey = match inserted {
-        Ok(journey) => journey,
-        Err(e) => return finish(txn, Err(e), &["input", "name"], "the name").await,
-    };
+    let journey = inserted.map_err(|e| unique_violation(e, &["input", "name"], "the name"))?;
+    crate::audit::record_row(
+        &txn,
+        organization_id,
+        "journey.create",
+        "Journey",
+        None,
+        Some(&journey),
+    )
+    .await?;
     for (position, name) in stages.into_iter().enumerate() {
         stage::ActiveModel {
             organization_id: Set(organization_id),
@@ -125,6 +133,7 @@ pub async fn update(
             .await?;
     }
     check(errors)?;
+    let before = current.clone();
     let mut active: journey::ActiveModel = current.into();
     if let Some(name) = name {
         active.name_key = Set(name_key(&name));
@@ -132,7 +141,13 @@ pub async fn update(
     }
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
-    finish(txn, updated, &["input", "name"], "the name").await
+    let audit = Audit {
+        organization_id,
+        action: "journey.update",
+        kind: "Journey",
+        before: Some(before),
+    };
+    finish(txn, updated, &["input", "name"], "the name", audit).await
 }
 
 /// The stages of a journey, in order.
@@ -220,6 +235,15 @@ pub async fn add_stage(
         .one(&txn)
         .await?
         .unwrap_or(stage);
+    crate::audit::record_row(
+        &txn,
+        organization_id,
+        "stage.create",
+        "Stage",
+        None,
+        Some(&stage),
+    )
+    .await?;
     txn.commit().await?;
     Ok(stage)
 }
@@ -241,6 +265,7 @@ pub async fn update_stage(
         .map(|n| clean_name(n, &["input", "name"], &mut errors));
     check(errors)?;
     let (stage_id, journey_id) = (current.id, current.journey_id);
+    let before = current.clone();
     if let Some(name) = name {
         let mut active: stage::ActiveModel = current.into();
         active.name = Set(name);
@@ -253,6 +278,15 @@ pub async fn update_stage(
     let Some(stage) = stage::Entity::find_by_id(stage_id).one(&txn).await? else {
         return Err(no_such("stage"));
     };
+    crate::audit::record_row(
+        &txn,
+        organization_id,
+        "stage.update",
+        "Stage",
+        Some(&before),
+        Some(&stage),
+    )
+    .await?;
     txn.commit().await?;
     Ok(stage)
 }
@@ -281,6 +315,15 @@ pub async fn remove_stage(
     if let Some(first) = remaining.first() {
         reorder(&txn, organization_id, journey_id, first.id, Some(0)).await?;
     }
+    crate::audit::record_row(
+        &txn,
+        organization_id,
+        "stage.remove",
+        "Stage",
+        Some(&current),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(current)
 }

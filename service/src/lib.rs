@@ -11,6 +11,8 @@
 //!
 //! The detection rules themselves live in the `rules` crate (re-exported here).
 
+pub mod api_key;
+pub mod audit;
 pub(crate) mod bulk;
 pub mod calendar;
 pub mod chart;

@@ -164,6 +164,7 @@ pub async fn update_settings(
     let txn = begin_change(db, organization_id).await?;
     let org = get(&txn, organization_id).await?;
     let zone_changed = zone.flatten().filter(|z| z.name() != org.time_zone);
+    let before = org.clone();
     let mut active: organization::ActiveModel = org.into();
     let remark = deferral.is_some() || burden.is_some();
     if let Some(deferral) = deferral {
@@ -178,6 +179,15 @@ pub async fn update_settings(
     }
     active.updated_at = Set(now_micros());
     let org = active.update(&txn).await?;
+    crate::audit::record_row(
+        &txn,
+        organization_id,
+        "organization.settings",
+        "Organization",
+        Some(&before),
+        Some(&org),
+    )
+    .await?;
     if remark {
         let (deferral, burden) = phrases(&org)?;
         crate::derived::phrases::remark(&txn, organization_id, &deferral, &burden).await?;

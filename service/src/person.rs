@@ -9,7 +9,8 @@ use sea_orm::{
 use crate::db::{begin_change, now_micros};
 use crate::error::{check, no_such, ApiResult, UserError, UserErrorCode, Write};
 use crate::fields::{
-    clean_change, clean_name, clean_optional, finish, optional_reference, reference_change, Unique,
+    clean_change, clean_name, clean_optional, finish, optional_reference, reference_change, Audit,
+    Unique,
 };
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
@@ -129,11 +130,18 @@ pub async fn create(
     }
     .insert(&txn)
     .await;
+    let audit = Audit {
+        organization_id,
+        action: "person.create",
+        kind: "Person",
+        before: None,
+    };
     finish(
         txn,
         inserted,
         &["input", "email"],
         "the email or externalId",
+        audit,
     )
     .await
 }
@@ -182,6 +190,7 @@ pub async fn update(
     )
     .await?;
     check(errors)?;
+    let before = current.clone();
     let mut active: person::ActiveModel = current.into();
     if let Some(name) = name {
         active.name = Set(name);
@@ -201,7 +210,20 @@ pub async fn update(
     }
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
-    finish(txn, updated, &["input", "email"], "the email or externalId").await
+    let audit = Audit {
+        organization_id,
+        action: "person.update",
+        kind: "Person",
+        before: Some(before),
+    };
+    finish(
+        txn,
+        updated,
+        &["input", "email"],
+        "the email or externalId",
+        audit,
+    )
+    .await
 }
 
 /// Which people a list holds; every condition given must hold.

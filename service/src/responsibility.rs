@@ -13,7 +13,7 @@ use crate::error::{
     check, no_such, unique_violation, ApiError, ApiResult, UserError, UserErrorCode, Write,
     WriteError,
 };
-use crate::fields::{finish, optional_reference, reference, reference_change};
+use crate::fields::{finish, optional_reference, reference, reference_change, Audit};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
 /// A function's role on a touchpoint.
@@ -114,8 +114,18 @@ pub async fn assign_in(
         ..Default::default()
     }
     .insert(txn)
-    .await;
-    inserted.map_err(|e| unique_violation(e, &["input", "role"], "this role"))
+    .await
+    .map_err(|e| unique_violation(e, &["input", "role"], "this role"))?;
+    crate::audit::record_row(
+        txn,
+        organization_id,
+        "responsibility.assign",
+        "Responsibility",
+        None,
+        Some(&inserted),
+    )
+    .await?;
+    Ok(inserted)
 }
 
 pub async fn update(
@@ -138,13 +148,20 @@ pub async fn update(
     )
     .await?;
     check(errors)?;
+    let before = current.clone();
     let mut active: responsibility::ActiveModel = current.into();
     if let Some(person_id) = person_id {
         active.person_id = Set(person_id);
     }
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
-    finish(txn, updated, &["id"], "the responsibility").await
+    let audit = Audit {
+        organization_id,
+        action: "responsibility.update",
+        kind: "Responsibility",
+        before: Some(before),
+    };
+    finish(txn, updated, &["id"], "the responsibility", audit).await
 }
 
 /// Removes a responsibility with its acknowledgements.
@@ -162,6 +179,15 @@ pub async fn remove(
         .exec(&txn)
         .await?;
     current.clone().delete(&txn).await?;
+    crate::audit::record_row(
+        &txn,
+        organization_id,
+        "responsibility.remove",
+        "Responsibility",
+        Some(&current),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(current)
 }
@@ -224,7 +250,13 @@ pub async fn acknowledge(
     }
     .insert(&txn)
     .await;
-    finish(txn, inserted, &["personId"], "the acknowledgement").await
+    let audit = Audit {
+        organization_id,
+        action: "acknowledgement.create",
+        kind: "Acknowledgement",
+        before: None,
+    };
+    finish(txn, inserted, &["personId"], "the acknowledgement", audit).await
 }
 
 /// Which responsibilities a list holds; every condition given must hold.

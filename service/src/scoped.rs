@@ -42,6 +42,9 @@ org_scoped!(
     acknowledgement => "Acknowledgement",
     customer_case => "Case",
     interaction => "Interaction",
+    api_key => "ApiKey",
+    audit_event => "AuditEvent",
+    membership => "Membership",
 );
 
 /// The rows of `E` in the organization.
@@ -192,8 +195,12 @@ pub async fn set_archived<E: Archivable>(
     organization_id: i64,
     id: i64,
     archived: bool,
-) -> Write<E::Model> {
+) -> Write<E::Model>
+where
+    E::Model: serde::Serialize + crate::audit::HasId,
+{
     let txn = begin_change(db, organization_id).await?;
+    let before = find::<E>(&txn, organization_id, id).await?;
     let changed = E::update_many()
         .col_expr(E::archived_column(), Expr::value(archived))
         .col_expr(E::updated_at_column(), Expr::value(now_micros()))
@@ -207,6 +214,17 @@ pub async fn set_archived<E: Archivable>(
     let model = find::<E>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such(&E::TYPE.to_lowercase()))?;
+    let verb = if archived { "archive" } else { "restore" };
+    let action = format!("{}.{verb}", E::TYPE.to_lowercase());
+    crate::audit::record_row(
+        &txn,
+        organization_id,
+        &action,
+        E::TYPE,
+        before.as_ref(),
+        Some(&model),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }

@@ -9,7 +9,9 @@ use sea_orm::{
 
 use crate::db::{begin_change, now_micros};
 use crate::error::{check, no_such, unique_violation, ApiResult, Write};
-use crate::fields::{clean_name, finish, name_key, optional_reference, reference_change, Unique};
+use crate::fields::{
+    clean_name, finish, name_key, optional_reference, reference_change, Audit, Unique,
+};
 use crate::scoped::{find, in_org, page, Page, PageRequest};
 
 /// An element of the experience a touchpoint should give the customer.
@@ -139,8 +141,18 @@ pub async fn create_in(
         ..Default::default()
     }
     .insert(txn)
-    .await;
-    inserted.map_err(|e| unique_violation(e, &["input", "name"], "the name"))
+    .await
+    .map_err(|e| unique_violation(e, &["input", "name"], "the name"))?;
+    crate::audit::record_row(
+        txn,
+        organization_id,
+        "touchpoint.create",
+        "Touchpoint",
+        None,
+        Some(&inserted),
+    )
+    .await?;
+    Ok(inserted)
 }
 
 pub async fn update(
@@ -172,6 +184,7 @@ pub async fn update(
     )
     .await?;
     check(errors)?;
+    let before = current.clone();
     let mut active: touchpoint::ActiveModel = current.into();
     if let Some(name) = name {
         active.name_key = Set(name_key(&name));
@@ -188,7 +201,13 @@ pub async fn update(
     }
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
-    finish(txn, updated, &["input", "name"], "the name").await
+    let audit = Audit {
+        organization_id,
+        action: "touchpoint.update",
+        kind: "Touchpoint",
+        before: Some(before),
+    };
+    finish(txn, updated, &["input", "name"], "the name", audit).await
 }
 
 /// Which touchpoints a list holds; every condition given must hold.

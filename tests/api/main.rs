@@ -3,6 +3,7 @@
 //! names a server).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod auth;
 mod cli;
 mod fixture;

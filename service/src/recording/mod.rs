@@ -26,7 +26,7 @@ use rules::rollup::RollupDelta;
 const CHUNK: usize = 1_000;
 
 /// What a recording did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Recorded {
     /// Interactions newly written.
     pub recorded: i64,
@@ -67,9 +67,32 @@ pub async fn record(
     let (recorded, conflicts) = write_batch(&txn, organization_id, batch, None).await?;
     // A conflict undoes the batch: the transaction is dropped, not committed.
     check(conflicts)?;
+    summary_event(&txn, organization_id, "interactions.record", &recorded).await?;
     txn.commit().await?;
     after_writing(db);
     Ok(recorded)
+}
+
+/// Records a change to the log as one event with what it did (a batch can hold
+/// thousands of interactions: the event counts them).
+pub(crate) async fn summary_event<T: serde::Serialize>(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    action: &str,
+    summary: &T,
+) -> ApiResult<()> {
+    crate::audit::record(
+        txn,
+        organization_id,
+        crate::audit::Change {
+            action,
+            entity_kind: "Interaction",
+            entity_id: None,
+        },
+        None::<&()>,
+        Some(summary),
+    )
+    .await
 }
 
 /// Refreshes the planner's statistics as the owner, outside the request's tenant
@@ -312,7 +335,7 @@ async fn write(
 }
 
 /// What a retraction did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Retracted {
     /// Interactions removed.
     pub retracted: i64,
@@ -408,14 +431,28 @@ pub async fn retract(
             .await?;
     }
     remove_empty_cases(&txn, case_ids).await?;
-    txn.commit().await?;
-    after_writing(db);
-    Ok(Retracted {
+    let retracted = Retracted {
         retracted: removed.len() as i64,
         not_found,
         new_handoffs: change.handoffs,
         new_silo_handoffs: change.silo_handoffs,
-    })
+    };
+    let gone: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    crate::audit::record(
+        &txn,
+        organization_id,
+        crate::audit::Change {
+            action: "interactions.retract",
+            entity_kind: "Interaction",
+            entity_id: None,
+        },
+        Some(&gone),
+        Some(&retracted),
+    )
+    .await?;
+    txn.commit().await?;
+    after_writing(db);
+    Ok(retracted)
 }
 
 /// Deletes those of the cases that have no interaction left.

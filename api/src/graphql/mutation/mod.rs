@@ -1,6 +1,7 @@
 //! Mutations, one module per domain. Each returns a payload whose `userErrors` lists
 //! what the caller can fix; when it is not empty nothing was written.
 
+mod admin;
 mod inputs;
 mod interaction;
 mod model;
@@ -12,7 +13,11 @@ use crate::graphql::types::enums::UserErrorCodeEnum;
 /// Every change: the organization's model, the interaction log and the settings. Each
 /// mutation is atomic and reports what the caller can fix in `userErrors`.
 #[derive(MergedObject, Default)]
-pub struct Mutation(model::ModelMutation, interaction::InteractionMutation);
+pub struct Mutation(
+    model::ModelMutation,
+    interaction::InteractionMutation,
+    admin::AdminMutation,
+);
 
 /// A problem with a mutation's input that the caller can fix.
 pub struct UserError(pub service::UserError);

@@ -1,5 +1,6 @@
 //! Queries, one module per domain.
 
+mod admin;
 mod analytics;
 mod model;
 
@@ -9,4 +10,8 @@ use async_graphql::MergedObject;
 /// touchpoints, responsibilities), its interaction log and the silo analytics. Every
 /// field is scoped to the token's organization.
 #[derive(MergedObject, Default)]
-pub struct Query(model::ModelQuery, analytics::AnalyticsQuery);
+pub struct Query(
+    model::ModelQuery,
+    analytics::AnalyticsQuery,
+    admin::AdminQuery,
+);

@@ -1,6 +1,7 @@
 //! Output types. Model types wrap entity models; report, network, case and findings
 //! types wrap what the report services return.
 
+pub mod admin;
 pub mod case;
 pub mod connection;
 pub mod enums;

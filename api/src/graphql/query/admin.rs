@@ -1,0 +1,103 @@
+//! What administrators read: the organization's API keys and its audit trail.
+
+use async_graphql::{Context, InputObject, Object};
+use entity::audit_event;
+use service::ApiError;
+use service::ApiResult;
+
+use crate::auth::may;
+use crate::graphql::context::{db, org_for, page_size};
+use crate::graphql::ids;
+use crate::graphql::types::admin::{ApiKey, AuditEvent, AuditEventConnection, AuditEventEdge};
+use crate::graphql::types::connection::PageInfo;
+use crate::graphql::types::window::WindowInput;
+
+#[derive(Default)]
+pub struct AdminQuery;
+
+/// Which audit events to list; every condition given must hold.
+#[derive(InputObject, Default)]
+pub struct AuditFilterInput {
+    /// Events of this actor (a token's `sub` or an API key's name).
+    pub actor: Option<String>,
+    /// Events of this action, like `function.update`.
+    pub action: Option<String>,
+    /// Events about this entity (its global id).
+    pub entity_id: Option<async_graphql::ID>,
+    /// Events at or after this instant.
+    pub from: Option<crate::graphql::types::window::Instant>,
+    /// Events before this instant.
+    pub to: Option<crate::graphql::types::window::Instant>,
+}
+
+#[Object]
+impl AdminQuery {
+    /// The organization's API keys, by creation, revoked and expired ones included.
+    /// Role: ADMIN.
+    async fn api_keys(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApiKey>> {
+        let org = org_for(ctx, may::ADMINISTER)?;
+        Ok(service::api_key::list(db(ctx)?, org)
+            .await?
+            .into_iter()
+            .map(ApiKey)
+            .collect())
+    }
+
+    /// Every change made to the organization, newest first: when, by whom, what, and
+    /// the entity before and after. Nothing can change or remove an event. Role: ADMIN.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which events; every condition given must hold.")] filter: Option<
+            AuditFilterInput,
+        >,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> ApiResult<AuditEventConnection> {
+        let org = org_for(ctx, may::ADMINISTER)?;
+        let first = page_size(first)?;
+        let after = after
+            .map(|cursor| {
+                ids::decode_cursor::<audit_event::Entity>(&cursor)
+                    .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))
+            })
+            .transpose()?;
+        let filter = filter.unwrap_or_default();
+        let window = WindowInput::resolve(Some(WindowInput {
+            from: filter.from,
+            to: filter.to,
+        }))?;
+        let entity = filter
+            .entity_id
+            .as_ref()
+            .map(|id| match ids::node(id) {
+                Some((kind, row)) => Ok((kind, row.to_string())),
+                None => Err(ApiError::bad_input("`entityId` is not an id")),
+            })
+            .transpose()?;
+        let filter = service::audit::AuditFilter {
+            actor: filter.actor,
+            action: filter.action,
+            entity,
+            from: window.from,
+            to: window.to,
+        };
+        let page = service::audit::list(db(ctx)?, org, &filter, first, after).await?;
+        let edges: Vec<AuditEventEdge> = page
+            .items
+            .into_iter()
+            .map(|event| AuditEventEdge {
+                cursor: ids::cursor::<audit_event::Entity>(event.id),
+                node: AuditEvent(event),
+            })
+            .collect();
+        Ok(AuditEventConnection {
+            page_info: PageInfo {
+                has_next_page: page.has_next,
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+        })
+    }
+}
