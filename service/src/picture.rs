@@ -249,6 +249,7 @@ mod tests {
             archived: false,
             created_at: 0,
             updated_at: 0,
+            deleted_at: None,
         }
     }
 
