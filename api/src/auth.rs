@@ -125,6 +125,8 @@ pub mod may {
     pub const ADMINISTER: &[AccessRole] = &[Admin];
     /// Import log files over HTTP (connectors and administrators).
     pub const IMPORT: &[AccessRole] = &[Integration, Admin];
+    /// Provision people and functions over SCIM, or sync a directory.
+    pub const PROVISION: &[AccessRole] = &[Integration, Admin];
 }
 
 impl Viewer {

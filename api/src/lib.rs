@@ -14,4 +14,5 @@ pub mod observe;
 pub mod org_file;
 pub mod pages;
 pub mod responses;
+pub mod scim;
 pub mod startup;

@@ -114,6 +114,7 @@ impl Application {
                 )
                 .route("/import/interactions", web::post().to(import_interactions))
                 .route("/export/interactions", web::get().to(export_interactions))
+                .service(crate::scim::routes(web::scope("/scim/v2")))
                 .route("/livez", web::get().to(livez))
                 .route("/readyz", web::get().to(readyz))
                 .route("/metrics", web::get().to(metrics_text))
@@ -134,6 +135,29 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The caller a request's bearer token names, for the doors that are not GraphQL.
+pub(crate) async fn authenticate_request(request: &HttpRequest) -> Result<Viewer, ApiError> {
+    let state = request
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))?;
+    authenticate(request, state).await
+}
+
+/// The database pool, for the doors that are not GraphQL.
+pub(crate) fn database(request: &HttpRequest) -> Result<DatabaseConnection, ApiError> {
+    request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.db.clone())
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))
+}
+
+/// The largest body a request may send.
+pub(crate) fn body_limit(request: &HttpRequest) -> usize {
+    request
+        .app_data::<web::Data<AppState>>()
+        .map_or(1 << 20, |state| state.limits.max_body_bytes)
 }
 
 /// The caller a request's bearer token names.

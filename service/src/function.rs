@@ -57,7 +57,7 @@ async fn check_unique(
 }
 
 /// Resolves a parent id; a parent that is `this` or below it would make a cycle.
-async fn check_parent(
+pub(crate) async fn check_parent(
     db: &impl ConnectionTrait,
     organization_id: i64,
     this: Option<i64>,

@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod chart;
 pub mod db;
 pub mod derived;
+pub mod directory;
 pub mod error;
 pub mod export;
 pub mod fields;

@@ -36,7 +36,7 @@ pub struct PersonChanges {
     pub title: Option<Option<String>>,
 }
 
-fn clean_email(email: &str, errors: &mut Vec<UserError>) -> String {
+pub(crate) fn clean_email(email: &str, errors: &mut Vec<UserError>) -> String {
     let email = email.trim().to_owned();
     let valid = email.len() <= 320
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -130,6 +130,10 @@ pub async fn create(
     }
     .insert(&txn)
     .await;
+    if let Ok(person) = &inserted {
+        crate::directory::move_function(&txn, organization_id, person.id, None, function_id)
+            .await?;
+    }
     let audit = Audit {
         organization_id,
         action: "person.create",
@@ -210,6 +214,16 @@ pub async fn update(
     }
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
+    if let Ok(person) = &updated {
+        crate::directory::move_function(
+            &txn,
+            organization_id,
+            person.id,
+            before.function_id,
+            person.function_id,
+        )
+        .await?;
+    }
     let audit = Audit {
         organization_id,
         action: "person.update",

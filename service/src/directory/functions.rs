@@ -1,0 +1,324 @@
+//! Functions as a directory holds them (SCIM Groups): a name, the directory's id,
+//! the members, the parent function and whether it is a CX team.
+
+use entity::{function, person};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use crate::db::{begin_change, now_micros};
+use crate::error::{
+    check, no_such, unique_violation, ApiResult, UserError, UserErrorCode, Write, WriteError,
+};
+use crate::fields::{clean_name, clean_optional, name_key};
+
+/// A function as a directory holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DirectoryGroup {
+    /// Unique in the organization, compared case-insensitively.
+    pub display_name: String,
+    pub external_id: Option<String>,
+    /// Its members (person ids), in the order given.
+    pub members: Vec<i64>,
+    /// The function it belongs to.
+    pub parent_id: Option<i64>,
+    pub is_cx_team: bool,
+}
+
+/// A function with its members.
+#[derive(Clone, Debug)]
+pub struct GroupRecord {
+    pub function: function::Model,
+    /// Person ids, oldest membership first (people a directory deleted left out).
+    pub members: Vec<i64>,
+}
+
+impl GroupRecord {
+    /// The function as a directory sees it.
+    pub fn group(&self) -> DirectoryGroup {
+        DirectoryGroup {
+            display_name: self.function.name.clone(),
+            external_id: self.function.external_id.clone(),
+            members: self.members.clone(),
+            parent_id: self.function.parent_id,
+            is_cx_team: self.function.is_cx_team,
+        }
+    }
+}
+
+/// Which functions a directory asks for; every condition given must hold (the name
+/// compared case-insensitively).
+#[derive(Clone, Debug, Default)]
+pub struct GroupQuery {
+    pub display_name: Option<String>,
+    pub external_id: Option<String>,
+}
+
+fn live(organization_id: i64) -> sea_orm::Select<function::Entity> {
+    function::Entity::find()
+        .filter(function::Column::OrganizationId.eq(organization_id))
+        .filter(function::Column::DeletedAt.is_null())
+}
+
+async fn record(db: &impl ConnectionTrait, function: function::Model) -> ApiResult<GroupRecord> {
+    let members = super::members_of(db, function.id).await?;
+    Ok(GroupRecord { function, members })
+}
+
+/// The function `id` unless a directory deleted it.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    id: i64,
+) -> ApiResult<Option<GroupRecord>> {
+    match live(organization_id)
+        .filter(function::Column::Id.eq(id))
+        .one(db)
+        .await?
+    {
+        Some(function) => Ok(Some(record(db, function).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A page of the functions a query matches (`offset` from 0), by creation, and how
+/// many match in all; members are read only `with_members`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    query: &GroupQuery,
+    offset: u64,
+    count: u64,
+    with_members: bool,
+) -> ApiResult<(u64, Vec<GroupRecord>)> {
+    let mut select = live(organization_id);
+    if let Some(name) = &query.display_name {
+        select = select.filter(function::Column::NameKey.eq(name_key(name)));
+    }
+    if let Some(external_id) = &query.external_id {
+        select = select.filter(function::Column::ExternalId.eq(external_id.as_str()));
+    }
+    let total = select.clone().count(db).await?;
+    let functions = select
+        .order_by_asc(function::Column::Id)
+        .offset(offset)
+        .limit(count)
+        .all(db)
+        .await?;
+    let mut records = Vec::with_capacity(functions.len());
+    for function in functions {
+        records.push(if with_members {
+            record(db, function).await?
+        } else {
+            GroupRecord {
+                function,
+                members: Vec::new(),
+            }
+        });
+    }
+    Ok((total, records))
+}
+
+/// Creates a function (or brings a deleted one of the same name or external id back).
+pub async fn create(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    group: DirectoryGroup,
+) -> Write<GroupRecord> {
+    let txn = begin_change(db, organization_id).await?;
+    let mut any =
+        sea_orm::Condition::any().add(function::Column::NameKey.eq(name_key(&group.display_name)));
+    if let Some(external_id) = &group.external_id {
+        any = any.add(function::Column::ExternalId.eq(external_id.as_str()));
+    }
+    let deleted = function::Entity::find()
+        .filter(function::Column::OrganizationId.eq(organization_id))
+        .filter(function::Column::DeletedAt.is_not_null())
+        .filter(any)
+        .one(&txn)
+        .await?;
+    let saved = save(&txn, organization_id, deleted, group).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Changes the function `id` by `f`, which sees it as it is, in one transaction.
+/// `f` fails with the door's own error.
+pub async fn change<E: From<WriteError>>(
+    db: &DatabaseConnection,
+    organization_id: i64,
+    id: i64,
+    f: impl FnOnce(DirectoryGroup) -> Result<DirectoryGroup, E>,
+) -> Result<GroupRecord, E> {
+    let txn = begin_change(db, organization_id)
+        .await
+        .map_err(WriteError::from)?;
+    let current = get(&txn, organization_id, id)
+        .await
+        .map_err(WriteError::from)?
+        .ok_or_else(|| no_such("group"))?;
+    let group = f(current.group())?;
+    let saved = save(&txn, organization_id, Some(current.function), group).await?;
+    txn.commit().await.map_err(WriteError::from)?;
+    Ok(saved)
+}
+
+/// Deletes the function `id` from the directory: archived, kept in history and
+/// reports; its memberships stay, for when it comes back.
+pub async fn delete(db: &DatabaseConnection, organization_id: i64, id: i64) -> Write<()> {
+    let txn = begin_change(db, organization_id).await?;
+    let current = live(organization_id)
+        .filter(function::Column::Id.eq(id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| no_such("group"))?;
+    let before = current.clone();
+    let mut active: function::ActiveModel = current.into();
+    active.archived = Set(true);
+    active.deleted_at = Set(Some(now_micros()));
+    active.updated_at = Set(now_micros());
+    let after = active.update(&txn).await?;
+    crate::audit::record_row(
+        &txn,
+        organization_id,
+        "function.delete",
+        "Function",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Checks `group` and writes it over `existing` (a new row when `None`), members
+/// included.
+async fn save(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    existing: Option<function::Model>,
+    group: DirectoryGroup,
+) -> Write<GroupRecord> {
+    let mut errors = Vec::new();
+    let name = clean_name(&group.display_name, &["displayName"], &mut errors);
+    let external_id = clean_optional(group.external_id.as_deref(), &["externalId"], &mut errors);
+    let this = existing.as_ref().map(|f| f.id);
+    let taken = |column: function::Column, value: String| {
+        let mut select = function::Entity::find()
+            .filter(function::Column::OrganizationId.eq(organization_id))
+            .filter(column.eq(value));
+        if let Some(this) = this {
+            select = select.filter(function::Column::Id.ne(this));
+        }
+        select
+    };
+    if taken(function::Column::NameKey, name_key(&name))
+        .count(txn)
+        .await?
+        > 0
+    {
+        errors.push(UserError::new(
+            UserErrorCode::Duplicate,
+            &["displayName"],
+            format!("another group is named `{name}`"),
+        ));
+    }
+    if let Some(external_id) = &external_id {
+        if taken(function::Column::ExternalId, external_id.clone())
+            .count(txn)
+            .await?
+            > 0
+        {
+            errors.push(UserError::new(
+                UserErrorCode::Duplicate,
+                &["externalId"],
+                "another group has this externalId",
+            ));
+        }
+    }
+    let parent_id = match group.parent_id {
+        Some(parent) => {
+            let mut found = Vec::new();
+            let parent =
+                crate::function::check_parent(txn, organization_id, this, parent, &mut found)
+                    .await?;
+            errors.extend(found.into_iter().map(|mut e| {
+                e.path = vec!["parent".into()];
+                e
+            }));
+            parent
+        }
+        None => None,
+    };
+    let mut seen = std::collections::HashSet::new();
+    let members: Vec<i64> = group
+        .members
+        .iter()
+        .copied()
+        .filter(|m| seen.insert(*m))
+        .collect();
+    let known: Vec<i64> = person::Entity::find()
+        .filter(person::Column::OrganizationId.eq(organization_id))
+        .filter(person::Column::DeletedAt.is_null())
+        .filter(person::Column::Id.is_in(members.clone()))
+        .select_only()
+        .column(person::Column::Id)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for member in members.iter().filter(|m| !known.contains(m)) {
+        errors.push(UserError::new(
+            UserErrorCode::NotFound,
+            &["members"],
+            format!("no user `{member}`"),
+        ));
+    }
+    check(errors)?;
+    let now = now_micros();
+    let before = existing.clone();
+    let mut active: function::ActiveModel = match existing {
+        Some(f) => {
+            let resurrected = f.deleted_at.is_some();
+            let mut active: function::ActiveModel = f.into();
+            if resurrected {
+                active.archived = Set(false);
+            }
+            active
+        }
+        None => function::ActiveModel {
+            organization_id: Set(organization_id),
+            archived: Set(false),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    active.name_key = Set(name_key(&name));
+    active.name = Set(name);
+    active.external_id = Set(external_id);
+    active.parent_id = Set(parent_id);
+    active.is_cx_team = Set(group.is_cx_team);
+    active.deleted_at = Set(None);
+    active.updated_at = Set(now);
+    let saved = match &before {
+        Some(_) => active.update(txn).await,
+        None => active.insert(txn).await,
+    }
+    .map_err(|e| unique_violation(e, &["displayName"], "the displayName or externalId"))?;
+    let action = if before.is_some() {
+        "function.update"
+    } else {
+        "function.create"
+    };
+    crate::audit::record_row(
+        txn,
+        organization_id,
+        action,
+        "Function",
+        before.as_ref(),
+        Some(&saved),
+    )
+    .await?;
+    super::set_members(txn, organization_id, saved.id, &members).await?;
+    record(txn, saved).await.map_err(Into::into)
+}
