@@ -232,12 +232,13 @@ async fn every_kind_of_change_appends_one_event_and_a_failed_change_none() {
             "journey.create",
             "person.update",
             "person.create",
+            "membership.add",
             "function.update",
             "function.create",
             "function.create",
         ]
     );
-    let update = &events[11]["node"];
+    let update = &events[12]["node"];
     assert_eq!(update["actor"], "tester");
     assert_eq!(update["actorKind"], "token");
     assert_eq!(update["roles"], json!(["ADMIN"]));
@@ -250,7 +251,7 @@ async fn every_kind_of_change_appends_one_event_and_a_failed_change_none() {
         (Some("Sales"), Some("Sales & Co"))
     );
     assert!(
-        events[12]["node"]["before"].is_null(),
+        events[13]["node"]["before"].is_null(),
         "a creation has no before"
     );
 

@@ -14,4 +14,5 @@ mod model;
 mod readme;
 mod recording;
 mod schema;
+mod scim;
 mod trend;
