@@ -242,6 +242,8 @@ pub struct FunctionFilter {
     pub is_cx_team: Option<bool>,
     /// Functions directly below this one.
     pub parent_id: Option<i64>,
+    /// The function with this HR id.
+    pub external_id: Option<String>,
 }
 
 /// A page of the organization's functions, by creation.
@@ -261,8 +263,23 @@ pub async fn list(
     if let Some(is_cx) = filter.is_cx_team {
         select = select.filter(function::Column::IsCxTeam.eq(is_cx));
     }
+    if let Some(external_id) = &filter.external_id {
+        select = select.filter(function::Column::ExternalId.eq(external_id.as_str()));
+    }
     if let Some(parent) = filter.parent_id {
         select = select.filter(function::Column::ParentId.eq(parent));
     }
     page(db, select, request).await
+}
+
+/// The function with the HR id `external_id`, if there is one.
+pub async fn by_external_id(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    external_id: &str,
+) -> ApiResult<Option<function::Model>> {
+    Ok(in_org::<function::Entity>(organization_id)
+        .filter(function::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await?)
 }

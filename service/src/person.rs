@@ -248,6 +248,8 @@ pub struct PersonFilter {
     pub archived: Option<bool>,
     /// People of this function.
     pub function_id: Option<i64>,
+    /// The person with this HR id.
+    pub external_id: Option<String>,
 }
 
 /// A page of the organization's people, by creation.
@@ -268,8 +270,23 @@ pub async fn list(
     if let Some(archived) = filter.archived {
         select = select.filter(person::Column::Archived.eq(archived));
     }
+    if let Some(external_id) = &filter.external_id {
+        select = select.filter(person::Column::ExternalId.eq(external_id.as_str()));
+    }
     if let Some(function_id) = filter.function_id {
         select = select.filter(person::Column::FunctionId.eq(function_id));
     }
     page(db, select, request).await
+}
+
+/// The person with the HR id `external_id`, if there is one.
+pub async fn by_external_id(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    external_id: &str,
+) -> ApiResult<Option<person::Model>> {
+    Ok(in_org::<person::Entity>(organization_id)
+        .filter(person::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await?)
 }

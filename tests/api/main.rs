@@ -6,6 +6,7 @@
 mod admin;
 mod auth;
 mod cli;
+mod directory;
 mod fixture;
 mod helpers;
 mod http;

@@ -15,6 +15,7 @@
 
 pub mod functions;
 pub mod people;
+pub mod sync;
 
 use std::collections::HashSet;
 

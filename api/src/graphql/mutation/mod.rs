@@ -2,6 +2,7 @@
 //! what the caller can fix; when it is not empty nothing was written.
 
 mod admin;
+mod directory;
 mod inputs;
 mod interaction;
 mod model;
@@ -17,6 +18,7 @@ pub struct Mutation(
     model::ModelMutation,
     interaction::InteractionMutation,
     admin::AdminMutation,
+    directory::DirectoryMutation,
 );
 
 /// A problem with a mutation's input that the caller can fix.

@@ -3,7 +3,7 @@
 use async_graphql::{Context, InputObject, Object, ID};
 use entity::{function, journey, person, responsibility, stage, touchpoint};
 use service::scoped::{find, OrgScoped};
-use service::ApiResult;
+use service::{ApiError, ApiResult};
 
 use crate::graphql::context::{db, page_request, viewer};
 use crate::graphql::ids::{self, row};
@@ -32,6 +32,8 @@ pub struct FunctionFilter {
     pub is_cx_team: Option<bool>,
     /// Functions directly below this one.
     pub parent_id: Option<ID>,
+    /// The function with this HR id (exactly).
+    pub external_id: Option<String>,
 }
 
 /// Filters of `people`; all given ones must hold.
@@ -43,6 +45,8 @@ pub struct PersonFilter {
     pub archived: Option<bool>,
     /// People of this function.
     pub function_id: Option<ID>,
+    /// The person with this HR id (exactly).
+    pub external_id: Option<String>,
 }
 
 /// Filters of `journeys`.
@@ -153,13 +157,28 @@ impl ModelQuery {
         })
     }
 
-    /// A function by id; `null` when it does not exist in the organization.
+    /// A function by its id or by its HR id (give exactly one); `null` when the
+    /// organization has none.
     async fn function(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The function's global id.")] id: ID,
+        #[graphql(desc = "The function's global id.")] id: Option<ID>,
+        #[graphql(desc = "The function's id in the HR system.")] external_id: Option<String>,
     ) -> ApiResult<Option<Function>> {
-        Ok(by_id::<function::Entity>(ctx, &id).await?.map(Function))
+        match (id, external_id) {
+            (Some(id), None) => Ok(by_id::<function::Entity>(ctx, &id).await?.map(Function)),
+            (None, Some(external_id)) => {
+                let org = viewer(ctx)?.organization_id;
+                Ok(
+                    service::function::by_external_id(db(ctx)?, org, &external_id)
+                        .await?
+                        .map(Function),
+                )
+            }
+            _ => Err(ApiError::bad_input(
+                "give exactly one of `id` and `externalId`",
+            )),
+        }
     }
 
     /// The organization's functions, by creation.
@@ -179,19 +198,33 @@ impl ModelQuery {
             archived: filter.archived,
             is_cx_team: filter.is_cx_team,
             parent_id: filter_id::<function::Entity>(&filter.parent_id),
+            external_id: filter.external_id,
         };
         let org = viewer(ctx)?.organization_id;
         let page = service::function::list(db(ctx)?, org, &filter, request).await?;
         Ok(list::<function::Entity, _, _>(page, |m| m.id, Function))
     }
 
-    /// A person by id; `null` when they do not exist in the organization.
+    /// A person by their id or by their HR id (give exactly one); `null` when the
+    /// organization has none.
     async fn person(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The person's global id.")] id: ID,
+        #[graphql(desc = "The person's global id.")] id: Option<ID>,
+        #[graphql(desc = "The person's id in the HR system.")] external_id: Option<String>,
     ) -> ApiResult<Option<Person>> {
-        Ok(by_id::<person::Entity>(ctx, &id).await?.map(Person))
+        match (id, external_id) {
+            (Some(id), None) => Ok(by_id::<person::Entity>(ctx, &id).await?.map(Person)),
+            (None, Some(external_id)) => {
+                let org = viewer(ctx)?.organization_id;
+                Ok(service::person::by_external_id(db(ctx)?, org, &external_id)
+                    .await?
+                    .map(Person))
+            }
+            _ => Err(ApiError::bad_input(
+                "give exactly one of `id` and `externalId`",
+            )),
+        }
     }
 
     /// The organization's people, by creation.
@@ -210,6 +243,7 @@ impl ModelQuery {
             name: filter.name,
             archived: filter.archived,
             function_id: filter_id::<function::Entity>(&filter.function_id),
+            external_id: filter.external_id,
         };
         let org = viewer(ctx)?.organization_id;
         let page = service::person::list(db(ctx)?, org, &filter, request).await?;
