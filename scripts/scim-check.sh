@@ -15,7 +15,9 @@ check() {
   local url="$1" label="$2"
   make_org "$url" scim
   local port; port=$(free_port)
-  SERVER_LOG="target/scim/server-$label.log" start_server "$url" "$port"
+  # At debug level, so that the check below sees everything the server logs.
+  rm -f "target/scim/server-$label.log"
+  SILOSCOPE_LOG=debug SERVER_LOG="target/scim/server-$label.log" start_server "$url" "$port"
   local admin; admin=$(token "$url" scim ADMIN)
   local key
   key=$(curl -fs "http://127.0.0.1:$port/graphql" -H "Authorization: Bearer $admin" \
@@ -29,6 +31,11 @@ check() {
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   grep -c '^SUCCESS' "target/scim/tester-$label.log" | xargs echo "checks passed:"
+  # The key went in the Authorization header of every request: its secret part must
+  # appear in no log line.
+  if grep -qF "${key#sk_*_}" "target/scim/server-$label.log"; then
+    echo "the API key's secret appears in the server's log"; return 1
+  fi
   if [ "$status" != 0 ]; then
     grep -v '^SUCCESS' "target/scim/tester-$label.log" | head -60
     echo "scim2-tester reported checks that did not succeed on $label (target/scim/tester-$label.log)"
