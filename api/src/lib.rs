@@ -16,3 +16,4 @@ pub mod pages;
 pub mod responses;
 pub mod scim;
 pub mod startup;
+mod state;

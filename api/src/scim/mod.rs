@@ -192,7 +192,7 @@ pub fn base_url(request: &HttpRequest) -> String {
 
 /// The caller, who must hold INTEGRATION or ADMIN; an error response otherwise.
 pub async fn caller(request: &HttpRequest) -> Result<Viewer, ScimError> {
-    let viewer = crate::startup::authenticate_request(request).await?;
+    let viewer = crate::state::authenticate_request(request).await?;
     viewer.require(may::PROVISION)?;
     Ok(viewer)
 }
@@ -213,7 +213,7 @@ where
 /// Reads a JSON body (any content type a SCIM client sends), bounded by the body
 /// limit.
 pub async fn body(request: &HttpRequest, payload: web::Payload) -> Result<Value, ScimError> {
-    let limit = crate::startup::body_limit(request);
+    let limit = crate::state::body_limit(request);
     let bytes = payload
         .to_bytes_limited(limit)
         .await

@@ -1,0 +1,137 @@
+//! What every door of a running server shares: the application state (schema,
+//! database pool, keys, limits, metrics, kept answers) and the authentication of a
+//! request's bearer token (a JWT or an API key).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
+use service::ApiError;
+
+use crate::auth::{AccessRole, Credential, TokenKeys, Viewer};
+use crate::config::Limits;
+use crate::graphql::AppSchema;
+use crate::observe::Metrics;
+
+pub(crate) struct AppState {
+    pub(crate) schema: AppSchema,
+    pub(crate) keys: TokenKeys,
+    pub(crate) db: DatabaseConnection,
+    pub(crate) organizations: OrganizationIds,
+    pub(crate) limits: Limits,
+    pub(crate) metrics: Metrics,
+    pub(crate) metrics_token: Option<SecretString>,
+    pub(crate) answers: crate::responses::Answers,
+}
+
+/// Organization ids by slug, filled as tokens name them. A slug never changes owner
+/// and organizations are not deleted, so an entry never goes stale and replicas need
+/// not share theirs; the map is emptied when it reaches its cap.
+#[derive(Default)]
+pub(crate) struct OrganizationIds(std::sync::RwLock<std::collections::HashMap<String, i64>>);
+
+impl OrganizationIds {
+    const CAP: usize = 10_000;
+
+    fn get(&self, slug: &str) -> Option<i64> {
+        self.0.read().ok()?.get(slug).copied()
+    }
+
+    fn insert(&self, slug: &str, id: i64) {
+        if let Ok(mut map) = self.0.write() {
+            if map.len() >= Self::CAP {
+                map.clear();
+            }
+            map.insert(slug.to_owned(), id);
+        }
+    }
+}
+
+/// The caller a request's bearer token names, for the doors that are not GraphQL.
+pub(crate) async fn authenticate_request(request: &HttpRequest) -> Result<Viewer, ApiError> {
+    let state = request
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))?;
+    authenticate(request, state).await
+}
+
+/// The database pool, for the doors that are not GraphQL.
+pub(crate) fn database(request: &HttpRequest) -> Result<DatabaseConnection, ApiError> {
+    request
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.db.clone())
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))
+}
+
+/// The largest body a request may send.
+pub(crate) fn body_limit(request: &HttpRequest) -> usize {
+    request
+        .app_data::<web::Data<AppState>>()
+        .map_or(1 << 20, |state| state.limits.max_body_bytes)
+}
+
+/// The caller a request's bearer token names.
+pub(crate) async fn authenticate(
+    request: &HttpRequest,
+    state: &AppState,
+) -> Result<Viewer, ApiError> {
+    let header = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("a bearer token is required (Authorization: Bearer …)".into())
+        })?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
+    let request_id = actix_web::HttpMessage::extensions(request)
+        .get::<crate::observe::RequestId>()
+        .map(|id| id.0.clone());
+    if token.starts_with(service::api_key::PREFIX) {
+        let key = service::api_key::verify(&state.db, token).await?;
+        let organization = service::organization::get(&state.db, key.organization_id).await?;
+        return Ok(Viewer {
+            roles: service::api_key::roles(&key)
+                .iter()
+                .filter_map(|r| AccessRole::named(r))
+                .collect(),
+            subject: key.name,
+            organization_id: organization.id,
+            organization_slug: organization.slug,
+            credential: Credential::ApiKey,
+            request_id,
+        });
+    }
+    let claims = state.keys.verify(token).await?;
+    let organization_id = match state.organizations.get(&claims.org) {
+        Some(id) => id,
+        None => {
+            let organization = service::organization::find_by_slug(&state.db, &claims.org)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::Unauthenticated("the token's organization does not exist".into())
+                })?;
+            state
+                .organizations
+                .insert(&organization.slug, organization.id);
+            organization.id
+        }
+    };
+    Ok(Viewer {
+        subject: claims.sub,
+        organization_id,
+        organization_slug: claims.org,
+        roles: claims.roles.into_iter().collect(),
+        credential: Credential::Token,
+        request_id,
+    })
+}
