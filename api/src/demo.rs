@@ -16,6 +16,10 @@ use service::{
     function, journey, organization, person, responsibility, touchpoint, Write, WriteError,
 };
 
+/// Every demo touchpoint promises the next interaction within two days (the
+/// generated gaps run up to three, so some promises break).
+const DEMO_PROMPT_WITHIN: i64 = 2 * 86_400 * 1_000_000;
+
 const FUNCTIONS: &[(&str, bool, f64)] = &[
     // name, CX team, how readily it defers to CX
     ("Sales", false, 0.40),
@@ -245,6 +249,7 @@ pub async fn create_model(db: &DatabaseConnection, slug: &str, seed: u64) -> any
                 ExperienceElement::Prompt,
                 ExperienceElement::SinglePointOfContact,
             ],
+            prompt_within: Some(DEMO_PROMPT_WITHIN),
         };
         let tp = expect_ok(touchpoint::create(db, org_id, input).await, name)?;
         for (role, owners) in [

@@ -7,6 +7,7 @@ use anyhow::{bail, Context};
 use sea_orm::{ActiveEnum, DatabaseConnection};
 use serde::Deserialize;
 use service::chart::{Chart, ChartFunction, ChartResponsibility, ChartTouchpoint};
+use service::touchpoint::ExperienceElement;
 use service::WriteError;
 
 #[derive(Deserialize)]
@@ -30,10 +31,14 @@ struct FunctionEntry {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct TouchpointEntry {
     name: String,
     channel: String,
+    /// Desired experience elements by name (`PROMPT`, `SINGLE_POINT_OF_CONTACT`…).
+    experience: Option<Vec<String>>,
+    /// An ISO 8601 duration (`PT4H`).
+    prompt_within: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -74,9 +79,34 @@ pub async fn import(db: &DatabaseConnection, slug: &str, file: &Path) -> anyhow:
         });
     }
     for (i, t) in parsed.touchpoints.into_iter().enumerate() {
+        let experience = t
+            .experience
+            .map(|names| {
+                names
+                    .iter()
+                    .map(|name| {
+                        ExperienceElement::from_name(name).ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "touchpoints[{i}].experience: `{name}` is not one of {}",
+                                ExperienceElement::ALL
+                                    .map(ExperienceElement::name)
+                                    .join(", ")
+                            )
+                        })
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+            .transpose()?;
+        let prompt_within = t
+            .prompt_within
+            .map(|text| service::duration::parse(&text))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("touchpoints[{i}].promptWithin: {e}"))?;
         chart.touchpoints.push(ChartTouchpoint {
             channel: value(&t.channel, &format!("touchpoints[{i}].channel"))?,
             name: t.name,
+            experience,
+            prompt_within,
         });
     }
     for (i, r) in parsed.responsibilities.into_iter().enumerate() {

@@ -20,3 +20,4 @@ pub mod step;
 pub mod step_rollup;
 pub mod step_rollup_entry;
 pub mod touchpoint;
+pub mod touchpoint_rollup;

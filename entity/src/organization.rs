@@ -19,6 +19,8 @@ pub struct Model {
     pub time_zone: String,
     /// Raised by every write to the organization; cached figures are keyed by it.
     pub revision: i64,
+    /// Interactions a touchpoint needs in a window before its de facto owner is judged.
+    pub min_interactions: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -34,6 +34,13 @@ pub struct Model {
     pub deferral_language: bool,
     /// This is the case's last interaction.
     pub is_last: bool,
+    /// This interaction's own touchpoint.
+    pub touchpoint_id: Option<i64>,
+    /// The previous interaction required customer action (`customerActionRequired`).
+    pub prev_customer_action: bool,
+    /// The previous interaction's touchpoint promises PROMPT within `prompt_within`,
+    /// and this interaction came later than that (a PROMPT breach).
+    pub prompt_breach: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

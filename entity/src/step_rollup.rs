@@ -31,6 +31,11 @@ pub struct Model {
     pub customer_burdens: i64,
     /// Handoffs in the group after deferral language.
     pub deferral_languages: i64,
+    /// Steps after an interaction that did not require customer action (PROMPT
+    /// opportunities, when the previous touchpoint sets `prompt_within`).
+    pub prompt_opportunities: i64,
+    /// Steps that breached the previous touchpoint's `prompt_within`.
+    pub prompt_breaches: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

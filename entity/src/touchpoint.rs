@@ -19,6 +19,9 @@ pub struct Model {
     pub archived: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// How soon (µs) the next interaction of a case must follow one here for the
+    /// PROMPT promise to be kept; `None`: PROMPT is not measured.
+    pub prompt_within: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

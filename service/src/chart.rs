@@ -17,7 +17,7 @@ use crate::fields::name_key;
 use crate::function::NewFunction;
 use crate::responsibility::NewResponsibility;
 use crate::scoped::in_org;
-use crate::touchpoint::NewTouchpoint;
+use crate::touchpoint::{check_prompt_within, ExperienceElement, NewTouchpoint};
 
 /// A function of the chart.
 #[derive(Clone, Debug)]
@@ -27,11 +27,14 @@ pub struct ChartFunction {
     pub external_id: Option<String>,
 }
 
-/// A touchpoint of the chart.
+/// A touchpoint of the chart. `None` leaves an existing touchpoint's field as it is.
 #[derive(Clone, Debug)]
 pub struct ChartTouchpoint {
     pub name: String,
     pub channel: Channel,
+    pub experience: Option<Vec<ExperienceElement>>,
+    /// `promptWithin` (µs).
+    pub prompt_within: Option<i64>,
 }
 
 /// A responsibility of the chart, by names.
@@ -151,11 +154,44 @@ pub async fn load(
     for (index, t) in chart.touchpoints.into_iter().enumerate() {
         match touchpoints.get(&name_key(&t.name)) {
             Some(existing) => {
-                if existing.channel != t.channel {
+                let path = ["touchpoints", &index.to_string(), "promptWithin"];
+                let mut bad = Vec::new();
+                check_prompt_within(t.prompt_within, &path, &mut bad);
+                if !bad.is_empty() {
+                    errors.extend(bad);
+                    continue;
+                }
+                let experience = t.experience.as_deref().map(ExperienceElement::store);
+                let prompt_changed =
+                    t.prompt_within.is_some() && t.prompt_within != existing.prompt_within;
+                let changed = existing.channel != t.channel
+                    || experience
+                        .as_ref()
+                        .is_some_and(|e| *e != existing.experience)
+                    || prompt_changed;
+                if changed {
                     let mut model: touchpoint::ActiveModel = existing.clone().into();
                     model.channel = Set(t.channel);
+                    if let Some(experience) = experience {
+                        model.experience = Set(experience);
+                    }
+                    if prompt_changed {
+                        model.prompt_within = Set(t.prompt_within);
+                    }
                     model.updated_at = Set(now_micros());
                     let updated = model.update(&txn).await?;
+                    if prompt_changed {
+                        let calendar =
+                            crate::calendar::of_organization(&txn, organization_id).await?;
+                        crate::derived::rollup::remark_prompt(
+                            &txn,
+                            organization_id,
+                            existing.id,
+                            t.prompt_within,
+                            &calendar,
+                        )
+                        .await?;
+                    }
                     crate::audit::record_row(
                         &txn,
                         organization_id,
@@ -173,7 +209,8 @@ pub async fn load(
                     name: t.name,
                     channel: t.channel,
                     stage_id: None,
-                    experience: Vec::new(),
+                    experience: t.experience.unwrap_or_default(),
+                    prompt_within: t.prompt_within,
                 };
                 match crate::touchpoint::create_in(&txn, organization_id, new).await {
                     Ok(created) => {

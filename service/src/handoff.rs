@@ -14,7 +14,7 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
-use crate::derived::{load_events, org_map};
+use crate::derived::{load_events, org_map, prompt_within};
 use crate::error::{ApiError, ApiResult};
 use crate::fields::MAX_NAME;
 use crate::names::Names;
@@ -60,6 +60,14 @@ pub struct Interaction {
 }
 
 impl Interaction {
+    pub(crate) fn new(model: interaction::Model, case_ref: String, names: Arc<Names>) -> Self {
+        Interaction {
+            model,
+            case_ref,
+            names,
+        }
+    }
+
     pub fn function(&self) -> Option<&function::Model> {
         self.names.function(self.model.function_id)
     }
@@ -104,7 +112,7 @@ pub async fn list(
     } else {
         0
     };
-    let (rows, has_next) = handoff_steps(db, select, request.first, request.after).await?;
+    let (rows, has_next) = step_page(db, select, request.first, request.after).await?;
     let items = handoffs_of(db, organization_id, &map, rows).await?;
     Ok(Page {
         items,
@@ -132,7 +140,7 @@ pub async fn get(
     let map = org_map(db, organization_id).await?;
     let select = filtered(organization_id, &HandoffFilter::default(), &map)
         .filter(step::Column::InteractionId.eq(interaction_id));
-    let (rows, _) = handoff_steps(db, select, 1, None).await?;
+    let (rows, _) = step_page(db, select, 1, None).await?;
     Ok(handoffs_of(db, organization_id, &map, rows).await?.pop())
 }
 
@@ -183,6 +191,9 @@ fn step_of(model: step::Model) -> Step {
         customer_burden: model.customer_burden,
         deferral_language: model.deferral_language,
         is_last: model.is_last,
+        touchpoint_id: model.touchpoint_id,
+        prev_customer_action: model.prev_customer_action,
+        prompt_breach: model.prompt_breach,
     }
 }
 
@@ -266,7 +277,7 @@ fn filtered(organization_id: i64, filter: &HandoffFilter, map: &OrgMap) -> Selec
 
 /// The steps of `select` in (at, id) order after `after`: at most `first` of them, and
 /// whether more follow.
-async fn handoff_steps(
+pub(crate) async fn step_page(
     db: &impl ConnectionTrait,
     mut select: Select<step::Entity>,
     first: u64,
@@ -293,7 +304,7 @@ async fn handoff_steps(
 }
 
 /// The case references of the given case ids.
-async fn case_refs(
+pub(crate) async fn case_refs(
     db: &impl ConnectionTrait,
     organization_id: i64,
     case_ids: &[i64],
@@ -337,7 +348,7 @@ pub async fn case_chain(
         .await?
         .remove(&case.id)
         .unwrap_or_default();
-    let steps = derive(&mut events);
+    let steps = derive(&mut events, &prompt_within(db, organization_id).await?);
     let mut by_id: HashMap<i64, interaction::Model> = interaction::Entity::find()
         .filter(interaction::Column::CaseId.eq(case.id))
         .all(db)

@@ -19,6 +19,8 @@ pub mod chart;
 pub mod db;
 pub mod derived;
 pub mod directory;
+pub mod drift;
+pub mod duration;
 pub mod error;
 pub mod export;
 pub mod fields;

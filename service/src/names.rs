@@ -35,6 +35,19 @@ impl Names {
         self.functions.get(&id)
     }
 
+    /// Every function, archived ones included, in no order.
+    pub fn functions(&self) -> impl Iterator<Item = &function::Model> {
+        self.functions.values()
+    }
+
+    /// The touchpoints that are not archived, by creation.
+    pub fn live_touchpoints(&self) -> Vec<&touchpoint::Model> {
+        let mut live: Vec<&touchpoint::Model> =
+            self.touchpoints.values().filter(|t| !t.archived).collect();
+        live.sort_by_key(|t| t.id);
+        live
+    }
+
     /// The touchpoint `id`, if there is one.
     pub fn touchpoint(&self, id: Option<i64>) -> Option<&touchpoint::Model> {
         id.and_then(|id| self.touchpoints.get(&id))

@@ -133,7 +133,12 @@ pub struct SettingsChanges {
     pub burden_phrases: Option<Vec<String>>,
     /// An IANA time zone name, such as `Europe/Berlin` or `UTC`.
     pub time_zone: Option<String>,
+    /// Interactions a touchpoint needs in a window before its de facto owner is judged.
+    pub min_interactions: Option<i32>,
 }
+
+/// The largest `minInteractions`.
+pub const MAX_MIN_INTERACTIONS: i32 = 1_000_000;
 
 /// Changes the settings in one transaction: new phrase lists re-mark every recorded
 /// interaction, and new phrase lists or a new time zone rebuild the rollups.
@@ -160,6 +165,16 @@ pub async fn update_settings(
         }
         zone
     });
+    if changes
+        .min_interactions
+        .is_some_and(|min| !(1..=MAX_MIN_INTERACTIONS).contains(&min))
+    {
+        errors.push(UserError::new(
+            UserErrorCode::Invalid,
+            &["input", "minInteractions"],
+            format!("minInteractions must be between 1 and {MAX_MIN_INTERACTIONS}"),
+        ));
+    }
     check(errors)?;
     let txn = begin_change(db, organization_id).await?;
     let org = get(&txn, organization_id).await?;
@@ -176,6 +191,9 @@ pub async fn update_settings(
     }
     if let Some(zone) = zone_changed {
         active.time_zone = Set(zone.name().to_owned());
+    }
+    if let Some(min) = changes.min_interactions {
+        active.min_interactions = Set(min);
     }
     active.updated_at = Set(now_micros());
     let org = active.update(&txn).await?;

@@ -70,7 +70,7 @@ impl OwnershipFinding {
     }
 }
 
-fn rule_role(role: Role) -> rules::ownership::Role {
+pub(crate) fn rule_role(role: Role) -> rules::ownership::Role {
     match role {
         Role::Responsible => rules::ownership::Role::Responsible,
         Role::Accountable => rules::ownership::Role::Accountable,

@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use entity::{function, step, touchpoint};
 use rules::calendar::Calendar;
+use rules::drift::{kept, Kept, Measure};
 use rules::flags::FlagCounts;
-use rules::report::{fold, Entries, FunctionFigures, Report, StepGroup, Totals, TotalsDelta};
+use rules::report::{
+    fold, Entries, FunctionFigures, PromiseCounts, Report, StepGroup, Totals, TotalsDelta,
+};
 use rules::rollup::{BucketRange, Days, Level};
 use rules::Window;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SimpleExpr};
@@ -15,6 +18,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 pub use crate::calendar::Granularity;
 use crate::error::{ApiError, ApiResult};
 use crate::snapshot::{Figures, Snapshot};
+use crate::touchpoint::ExperienceElement;
 
 /// Which earlier period a report is compared with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +66,107 @@ pub struct SiloReport {
     pub by_touchpoint: Vec<TouchpointRow>,
     /// One per period asked for, in the order asked.
     pub comparisons: Vec<Comparison>,
+    /// What the promise rows are computed from, when asked for ([`SiloReport::promises`]).
+    sources: PromiseSources,
+}
+
+/// The report and the earlier ones a silo report was assembled from.
+#[derive(Clone, Debug)]
+struct PromiseSources {
+    snapshot: Arc<Snapshot>,
+    current: Arc<Report>,
+    earlier: Vec<(ComparisonPeriod, Window, Arc<Report>)>,
+}
+
+impl SiloReport {
+    /// The promises of live touchpoints as the log kept them (see [`PromiseRow`]).
+    pub fn promises(&self) -> Vec<PromiseRow> {
+        let s = &self.sources;
+        promise_rows(&s.snapshot, &s.current, &s.earlier)
+    }
+}
+
+/// One experience element of one touchpoint: whether it is promised, and what the log
+/// shows of it (docs/rules.md, "Promises kept").
+#[derive(Clone, Debug)]
+pub struct PromiseRow {
+    pub touchpoint: touchpoint::Model,
+    pub element: ExperienceElement,
+    /// The touchpoint lists the element among its desired experience.
+    pub promised: bool,
+    /// `None` when the log cannot check the element here.
+    pub kept: Option<Kept>,
+    /// The same figures over each earlier period asked for, in the order asked.
+    pub comparisons: Vec<(ComparisonPeriod, Window, Option<Kept>)>,
+}
+
+/// How the log checks `element`; `None` for the elements it cannot check.
+pub fn measure(element: ExperienceElement) -> Option<Measure> {
+    match element {
+        ExperienceElement::SinglePointOfContact => Some(Measure::SinglePointOfContact),
+        ExperienceElement::Prompt => Some(Measure::Prompt),
+        _ => None,
+    }
+}
+
+/// Per live touchpoint (by creation) and element (in declaration order): the elements
+/// promised there, and those the log checks there even unpromised.
+fn promise_rows(
+    snapshot: &Snapshot,
+    current: &Report,
+    earlier: &[(ComparisonPeriod, Window, Arc<Report>)],
+) -> Vec<PromiseRow> {
+    let none = PromiseCounts::default();
+    let kept_in = |report: &Report, touchpoint: &touchpoint::Model, element| {
+        let counts = report.promises.get(&touchpoint.id).unwrap_or(&none);
+        measure(element).and_then(|m| kept(counts, m, touchpoint.prompt_within))
+    };
+    let mut rows = Vec::new();
+    for touchpoint in snapshot.names.live_touchpoints() {
+        let promised = ExperienceElement::load(&touchpoint.experience);
+        for element in ExperienceElement::ALL {
+            let kept = kept_in(current, touchpoint, element);
+            let is_promised = promised.contains(&element);
+            if !is_promised && kept.is_none() {
+                continue;
+            }
+            rows.push(PromiseRow {
+                touchpoint: touchpoint.clone(),
+                element,
+                promised: is_promised,
+                kept,
+                comparisons: earlier
+                    .iter()
+                    .map(|(period, window, report)| {
+                        (*period, *window, kept_in(report, touchpoint, element))
+                    })
+                    .collect(),
+            });
+        }
+    }
+    rows
+}
+
+/// The promises of a window, compared with earlier periods.
+#[derive(Clone, Debug)]
+pub struct PromiseReport {
+    pub window: Window,
+    pub rows: Vec<PromiseRow>,
+}
+
+/// Which promised experience elements the log shows kept or broken over a window.
+pub async fn promise_report(
+    db: &impl ConnectionTrait,
+    figures: &Figures,
+    organization_id: i64,
+    window: Window,
+    compare_to: &[ComparisonPeriod],
+) -> ApiResult<PromiseReport> {
+    let report = silo_report(db, figures, organization_id, window, compare_to).await?;
+    Ok(PromiseReport {
+        window,
+        rows: report.promises(),
+    })
 }
 
 /// The silo report of a window, compared with the given earlier periods.
@@ -76,34 +181,43 @@ pub async fn silo_report(
     let current = report(db, figures, &snapshot, window).await?;
     let mut earlier = Vec::new();
     for &period in compare_to {
-        let window = match period {
-            ComparisonPeriod::PreviousPeriod => previous_period(window)?,
-            ComparisonPeriod::SamePeriodLastYear => {
-                crate::calendar::window_year_earlier(snapshot.zone, window)?
-            }
-        };
+        let window = earlier_window(&snapshot, period, window)?;
         earlier.push((
             period,
             window,
             report(db, figures, &snapshot, window).await?,
         ));
     }
-    Ok(assemble(&snapshot, window, &current, earlier))
+    Ok(assemble(&snapshot, window, &current, &earlier))
+}
+
+/// The window `period` names for a report over `window`.
+pub(crate) fn earlier_window(
+    snapshot: &Snapshot,
+    period: ComparisonPeriod,
+    window: Window,
+) -> ApiResult<Window> {
+    match period {
+        ComparisonPeriod::PreviousPeriod => previous_period(window),
+        ComparisonPeriod::SamePeriodLastYear => {
+            crate::calendar::window_year_earlier(snapshot.zone, window)
+        }
+    }
 }
 
 /// A report with its rows named and ordered, beside the earlier periods' totals.
 fn assemble(
-    snapshot: &Snapshot,
+    snapshot: &Arc<Snapshot>,
     window: Window,
-    current: &Report,
-    earlier: Vec<(ComparisonPeriod, Window, Arc<Report>)>,
+    current: &Arc<Report>,
+    earlier: &[(ComparisonPeriod, Window, Arc<Report>)],
 ) -> SiloReport {
     let names = &snapshot.names;
     let comparisons = earlier
-        .into_iter()
+        .iter()
         .map(|(period, window, report)| Comparison {
-            period,
-            window,
+            period: *period,
+            window: *window,
             delta: TotalsDelta::between(&current.totals, &report.totals),
             totals: report.totals.clone(),
         })
@@ -132,6 +246,11 @@ fn assemble(
         by_function,
         by_touchpoint,
         comparisons,
+        sources: PromiseSources {
+            snapshot: snapshot.clone(),
+            current: current.clone(),
+            earlier: earlier.to_vec(),
+        },
     }
 }
 
@@ -223,7 +342,7 @@ pub async fn silo_trend(
             let (window, report) = report_of(other)?;
             earlier.push((period, window, report));
         }
-        points.push(assemble(&snapshot, window, &current, earlier));
+        points.push(assemble(&snapshot, window, &current, &earlier));
     }
     Ok(Trend {
         granularity: g,
@@ -390,6 +509,8 @@ struct GroupRow {
     ping_pongs: i64,
     customer_burdens: i64,
     deferral_languages: i64,
+    prompt_opportunities: i64,
+    prompt_breaches: i64,
     case_entries: i64,
     function_entries: i64,
     first_inner_handoffs: i64,
@@ -434,6 +555,18 @@ async fn step_groups(
         .expr_as(
             count_where(col(step::Column::DeferralLanguage).eq(true)),
             Alias::new("deferral_languages"),
+        )
+        .expr_as(
+            count_where(
+                col(step::Column::PrevFunctionId)
+                    .is_not_null()
+                    .and(col(step::Column::PrevCustomerAction).eq(false)),
+            ),
+            Alias::new("prompt_opportunities"),
+        )
+        .expr_as(
+            count_where(col(step::Column::PromptBreach).eq(true)),
+            Alias::new("prompt_breaches"),
         )
         .expr_as(
             count_where(before_window(step::Column::PrevAt)),
@@ -484,6 +617,8 @@ async fn step_groups(
                 ping_pongs: r.ping_pongs,
                 customer_burdens: r.customer_burdens,
                 deferral_languages: r.deferral_languages,
+                prompt_opportunities: r.prompt_opportunities,
+                prompt_breaches: r.prompt_breaches,
             }
         })
         .collect();
@@ -492,7 +627,7 @@ async fn step_groups(
 
 /// The report of a window against the snapshot's map: cached, or from the rollups
 /// when the window's ends are open or start local days, from the steps otherwise.
-async fn report(
+pub(crate) async fn report(
     db: &impl ConnectionTrait,
     figures: &Figures,
     snapshot: &Snapshot,

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::db::{begin_change, now_micros};
-use crate::error::{check, no_such, unique_violation, ApiResult, Write};
+use crate::error::{check, no_such, unique_violation, ApiResult, UserError, UserErrorCode, Write};
 use crate::fields::{
     clean_name, finish, name_key, optional_reference, reference_change, Audit, Unique,
 };
@@ -44,7 +44,15 @@ impl ExperienceElement {
         ExperienceElement::ReliableAccess,
     ];
 
-    fn name(self) -> &'static str {
+    /// The element named `name` (`PROMPT`), case-insensitively.
+    pub fn from_name(name: &str) -> Option<ExperienceElement> {
+        Self::ALL
+            .into_iter()
+            .find(|e| e.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The element's name as the API spells it.
+    pub fn name(self) -> &'static str {
         match self {
             ExperienceElement::Personalized => "PERSONALIZED",
             ExperienceElement::Knowledgeable => "KNOWLEDGEABLE",
@@ -84,6 +92,8 @@ pub struct NewTouchpoint {
     pub stage_id: Option<i64>,
     /// The experience the customer should have here.
     pub experience: Vec<ExperienceElement>,
+    /// How soon (µs) the next interaction of a case must follow one here (PROMPT).
+    pub prompt_within: Option<i64>,
 }
 
 /// Changes to a touchpoint: `None` leaves a field as it is; `Some(None)` clears it.
@@ -94,6 +104,24 @@ pub struct TouchpointChanges {
     pub stage_id: Option<Option<i64>>,
     /// The new set of experience elements (replaces the old one).
     pub experience: Option<Vec<ExperienceElement>>,
+    /// The new `prompt_within` (µs); `Some(None)` stops measuring PROMPT here.
+    pub prompt_within: Option<Option<i64>>,
+}
+
+/// The shortest `promptWithin`: a second.
+pub const MIN_PROMPT_WITHIN: i64 = 1_000_000;
+/// The longest `promptWithin`: 366 days.
+pub const MAX_PROMPT_WITHIN: i64 = 366 * 86_400 * 1_000_000;
+
+/// Checks a `promptWithin` (µs), adding a user error at `path` when it is out of range.
+pub fn check_prompt_within(within: Option<i64>, path: &[&str], errors: &mut Vec<UserError>) {
+    if within.is_some_and(|within| !(MIN_PROMPT_WITHIN..=MAX_PROMPT_WITHIN).contains(&within)) {
+        errors.push(UserError::new(
+            UserErrorCode::Invalid,
+            path,
+            "promptWithin must be between one second and 366 days",
+        ));
+    }
 }
 
 pub async fn create(
@@ -126,6 +154,7 @@ pub async fn create_in(
         &mut errors,
     )
     .await?;
+    check_prompt_within(input.prompt_within, &["input", "promptWithin"], &mut errors);
     check(errors)?;
     let now = now_micros();
     let inserted = touchpoint::ActiveModel {
@@ -135,6 +164,7 @@ pub async fn create_in(
         channel: Set(input.channel),
         stage_id: Set(stage_id),
         experience: Set(ExperienceElement::store(&input.experience)),
+        prompt_within: Set(input.prompt_within),
         archived: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
@@ -183,6 +213,9 @@ pub async fn update(
         &mut errors,
     )
     .await?;
+    if let Some(within) = input.prompt_within {
+        check_prompt_within(within, &["input", "promptWithin"], &mut errors);
+    }
     check(errors)?;
     let before = current.clone();
     let mut active: touchpoint::ActiveModel = current.into();
@@ -199,8 +232,19 @@ pub async fn update(
     if let Some(experience) = &input.experience {
         active.experience = Set(ExperienceElement::store(experience));
     }
+    if let Some(within) = input.prompt_within {
+        active.prompt_within = Set(within);
+    }
     active.updated_at = Set(now_micros());
     let updated = active.update(&txn).await;
+    // A new promise judges the steps after interactions here anew.
+    let changed = input
+        .prompt_within
+        .filter(|within| updated.is_ok() && *within != before.prompt_within);
+    if let Some(within) = changed {
+        let calendar = crate::calendar::of_organization(&txn, organization_id).await?;
+        crate::derived::rollup::remark_prompt(&txn, organization_id, id, within, &calendar).await?;
+    }
     let audit = Audit {
         organization_id,
         action: "touchpoint.update",

@@ -14,6 +14,8 @@ pub struct Event {
     pub touchpoint_id: Option<i64>,
     /// `customerActionRequired`, or the note matched a burden phrase.
     pub burden: bool,
+    /// `customerActionRequired` alone.
+    pub customer_action: bool,
     /// The note matched a deferral phrase.
     pub deferral_language: bool,
 }
@@ -50,6 +52,28 @@ pub struct Step {
     pub customer_burden: bool,
     pub deferral_language: bool,
     pub is_last: bool,
+    /// This interaction's own touchpoint.
+    pub touchpoint_id: Option<i64>,
+    /// The previous interaction required customer action.
+    pub prev_customer_action: bool,
+    /// This interaction came later than the previous one's touchpoint promises
+    /// (`promptWithin`), and the previous one did not wait on the customer.
+    pub prompt_breach: bool,
+}
+
+/// How soon (µs) the next interaction must follow one at a touchpoint, by touchpoint;
+/// touchpoints without `promptWithin` are absent.
+pub type PromptWithin = HashMap<i64, i64>;
+
+/// Whether the interaction at `at` breaks the PROMPT promise of the one before it
+/// (at `prev_at`, at a touchpoint promising `within`, waiting on the customer or not).
+pub fn prompt_breach(
+    prev_at: i64,
+    at: i64,
+    within: Option<i64>,
+    prev_customer_action: bool,
+) -> bool {
+    within.is_some_and(|within| !prev_customer_action && at - prev_at > within)
 }
 
 impl Step {
@@ -61,7 +85,7 @@ impl Step {
 }
 
 /// Sorts a case's events into chain order and derives one step per event.
-pub fn derive(events: &mut [Event]) -> Vec<Step> {
+pub fn derive(events: &mut [Event], prompt_within: &PromptWithin) -> Vec<Step> {
     events.sort_by(chain_order);
     let mut steps = Vec::with_capacity(events.len());
     let mut last_at_by_function: HashMap<i64, i64> = HashMap::new();
@@ -87,6 +111,12 @@ pub fn derive(events: &mut [Event]) -> Vec<Step> {
             customer_burden: prev.is_some_and(|p| p.burden),
             deferral_language: prev.is_some_and(|p| p.deferral_language),
             is_last: index + 1 == count,
+            touchpoint_id: event.touchpoint_id,
+            prev_customer_action: prev.is_some_and(|p| p.customer_action),
+            prompt_breach: prev.is_some_and(|p| {
+                let within = p.touchpoint_id.and_then(|t| prompt_within.get(&t).copied());
+                prompt_breach(p.at, event.at, within, p.customer_action)
+            }),
         };
         match prev {
             None => collapsed.push(event.function_id),
@@ -116,6 +146,7 @@ mod tests {
             function_id,
             touchpoint_id: Some(100 + id),
             burden: id == 2,
+            customer_action: false,
             deferral_language: false,
         }
     }
@@ -129,7 +160,7 @@ mod tests {
             event(4, 10, None, 4),
             event(5, 5, None, 5),
         ];
-        let order: Vec<i64> = derive(&mut events)
+        let order: Vec<i64> = derive(&mut events, &PromptWithin::new())
             .iter()
             .map(|s| s.interaction_id)
             .collect();
@@ -144,7 +175,7 @@ mod tests {
             .enumerate()
             .map(|(i, f)| event(i as i64, i as i64, None, *f))
             .collect();
-        let steps = derive(&mut events);
+        let steps = derive(&mut events, &PromptWithin::new());
         let handoffs: Vec<(usize, bool)> = steps
             .iter()
             .enumerate()

@@ -9,10 +9,13 @@
 //! * [`report`] folds grouped step counts into the report figures ("Reports");
 //! * [`calendar`] says which local day an instant falls on, and which days start months;
 //! * [`rollup`] buckets steps by local day and month for the pre-aggregated reports;
-//! * [`ownership`] finds the gaps of the responsibility map ("Ownership findings").
+//! * [`ownership`] finds the gaps of the responsibility map ("Ownership findings");
+//! * [`drift`] holds the map against the log: de facto owners and promises kept
+//!   ("The chart against the log").
 
 pub mod calendar;
 pub mod chain;
+pub mod drift;
 pub mod flags;
 pub mod ownership;
 pub mod report;

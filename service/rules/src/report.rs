@@ -30,6 +30,11 @@ pub struct StepGroup {
     pub customer_burdens: i64,
     /// Steps that are handoffs after deferral language.
     pub deferral_languages: i64,
+    /// Steps whose previous interaction did not wait on the customer (PROMPT
+    /// opportunities where the touchpoint sets `promptWithin`).
+    pub prompt_opportunities: i64,
+    /// Steps that came later than the touchpoint's `promptWithin`.
+    pub prompt_breaches: i64,
 }
 
 impl StepGroup {
@@ -157,6 +162,32 @@ pub struct Report {
     pub edges: BTreeMap<(i64, i64), FlagCounts>,
     /// Consecutive pairs (same-function pairs included) per (from, to).
     pub pairs: BTreeMap<(i64, i64), i64>,
+    /// The promises of each touchpoint as the log kept them (docs/rules.md §4b), by
+    /// the touchpoint of the pair's first interaction.
+    pub promises: BTreeMap<i64, PromiseCounts>,
+}
+
+/// Opportunities and breaches of the two measurable promises at one touchpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PromiseCounts {
+    /// Interactions here with a next interaction in their case.
+    pub spoc_opportunities: i64,
+    /// ... whose next interaction is by another function (a handoff).
+    pub spoc_breaches: i64,
+    /// Interactions here with a next one, not waiting on the customer.
+    pub prompt_opportunities: i64,
+    /// ... whose next one came later than `promptWithin`.
+    pub prompt_breaches: i64,
+}
+
+impl PromiseCounts {
+    /// Adds another's counts.
+    pub fn merge(&mut self, other: &PromiseCounts) {
+        self.spoc_opportunities += other.spoc_opportunities;
+        self.spoc_breaches += other.spoc_breaches;
+        self.prompt_opportunities += other.prompt_opportunities;
+        self.prompt_breaches += other.prompt_breaches;
+    }
 }
 
 impl Report {
@@ -240,6 +271,15 @@ pub fn fold(groups: &[StepGroup], entries: &Entries, map: &OrgMap) -> Report {
         }
         let Some(from) = group.from else { continue };
         *report.pairs.entry((from, group.to)).or_default() += group.count;
+        if let Some(touchpoint) = group.touchpoint {
+            let promise = report.promises.entry(touchpoint).or_default();
+            promise.spoc_opportunities += group.count;
+            if from != group.to {
+                promise.spoc_breaches += group.count;
+            }
+            promise.prompt_opportunities += group.prompt_opportunities;
+            promise.prompt_breaches += group.prompt_breaches;
+        }
         if from == group.to {
             continue;
         }
@@ -309,6 +349,10 @@ pub(crate) mod tests {
                     ping_pongs: i64::from(s.ping_pong),
                     customer_burdens: i64::from(s.customer_burden),
                     deferral_languages: i64::from(s.deferral_language),
+                    prompt_opportunities: i64::from(
+                        s.prev_function_id.is_some() && !s.prev_customer_action,
+                    ),
+                    prompt_breaches: i64::from(s.prompt_breach),
                 }
             })
             .collect();
@@ -326,10 +370,11 @@ pub(crate) mod tests {
                 function_id: *function_id,
                 touchpoint_id: None,
                 burden: false,
+                customer_action: false,
                 deferral_language: false,
             })
             .collect();
-        derive(&mut events)
+        derive(&mut events, &crate::chain::PromptWithin::new())
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct GroupCounts {
     pub ping_pongs: i64,
     pub customer_burdens: i64,
     pub deferral_languages: i64,
+    pub prompt_opportunities: i64,
+    pub prompt_breaches: i64,
 }
 
 impl GroupCounts {
@@ -61,6 +63,8 @@ impl GroupCounts {
         self.ping_pongs += other.ping_pongs;
         self.customer_burdens += other.customer_burdens;
         self.deferral_languages += other.deferral_languages;
+        self.prompt_opportunities += other.prompt_opportunities;
+        self.prompt_breaches += other.prompt_breaches;
     }
 
     fn is_zero(&self) -> bool {
@@ -81,11 +85,22 @@ pub struct EntryKey {
     pub prev_day2: i64,
 }
 
-/// Changes to the rollups: counts per group key, count per entry key.
+/// The key of a touchpoint row: interactions of a bucket by touchpoint and function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TouchpointKey {
+    pub level: Level,
+    pub first_day: i64,
+    pub touchpoint_id: i64,
+    pub function_id: i64,
+}
+
+/// Changes to the rollups: counts per group key, count per entry key, count per
+/// touchpoint key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RollupDelta {
     pub groups: HashMap<GroupKey, GroupCounts>,
     pub entries: HashMap<EntryKey, i64>,
+    pub touchpoints: HashMap<TouchpointKey, i64>,
 }
 
 impl RollupDelta {
@@ -102,6 +117,9 @@ impl RollupDelta {
                 ping_pongs: mark(s.ping_pong),
                 customer_burdens: mark(s.customer_burden),
                 deferral_languages: mark(s.deferral_language),
+                prompt_opportunities: sign
+                    * i64::from(s.prev_function_id.is_some() && !s.prev_customer_action),
+                prompt_breaches: sign * i64::from(s.prompt_breach),
             };
             for (level, first_day) in [(Level::Day, day), (Level::Month, calendar.month_of(day))] {
                 self.groups
@@ -114,6 +132,17 @@ impl RollupDelta {
                     })
                     .or_default()
                     .merge(counts);
+                if let Some(touchpoint_id) = s.touchpoint_id {
+                    *self
+                        .touchpoints
+                        .entry(TouchpointKey {
+                            level,
+                            first_day,
+                            touchpoint_id,
+                            function_id: s.function_id,
+                        })
+                        .or_default() += sign;
+                }
                 let clamp = |at: Option<i64>| calendar.day_of(at).min(first_day);
                 let mut entry = |kind, function_id, prev_day, prev_day2| {
                     *self
@@ -155,12 +184,16 @@ impl RollupDelta {
         for (key, count) in other.entries {
             *self.entries.entry(key).or_default() += count;
         }
+        for (key, count) in other.touchpoints {
+            *self.touchpoints.entry(key).or_default() += count;
+        }
     }
 
     /// Drops the keys whose changes cancel out.
     pub fn compact(&mut self) {
         self.groups.retain(|_, v| !v.is_zero());
         self.entries.retain(|_, v| *v != 0);
+        self.touchpoints.retain(|_, v| *v != 0);
     }
 }
 
@@ -334,7 +367,7 @@ mod properties {
 
     use super::*;
     use crate::calendar::DAY_MICROS;
-    use crate::chain::{derive, Event};
+    use crate::chain::{derive, Event, PromptWithin};
     use crate::report::tests::group;
     use crate::Window;
 
@@ -385,6 +418,11 @@ mod properties {
         prop::collection::vec(prop::collection::vec(event, 1..6), 1..40)
     }
 
+    /// Touchpoint 1 promises an answer within six hours, touchpoint 2 within three days.
+    fn prompt_within() -> PromptWithin {
+        PromptWithin::from([(1, 6 * HOUR), (2, 72 * HOUR)])
+    }
+
     fn steps_of(log: &[Vec<Interaction>]) -> Vec<Step> {
         let mut steps = Vec::new();
         let mut id = 0;
@@ -400,11 +438,12 @@ mod properties {
                         function_id,
                         touchpoint_id,
                         burden,
+                        customer_action: burden,
                         deferral_language: deferral,
                     }
                 })
                 .collect();
-            steps.extend(derive(&mut events));
+            steps.extend(derive(&mut events, &prompt_within()));
         }
         steps
     }
@@ -427,6 +466,8 @@ mod properties {
                         ping_pongs: c.ping_pongs,
                         customer_burdens: c.customer_burdens,
                         deferral_languages: c.deferral_languages,
+                        prompt_opportunities: c.prompt_opportunities,
+                        prompt_breaches: c.prompt_breaches,
                     },
                 )
             })

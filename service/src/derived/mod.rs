@@ -9,8 +9,8 @@ pub mod rollup;
 
 use std::collections::{HashMap, HashSet};
 
-use entity::{function, interaction, responsibility, step};
-use rules::chain::{derive, Event, Step};
+use entity::{function, interaction, responsibility, step, touchpoint};
+use rules::chain::{derive, Event, PromptWithin, Step};
 use rules::flags::OrgMap;
 use rules::rollup::RollupDelta;
 use sea_orm::{
@@ -47,6 +47,25 @@ pub async fn org_map(db: &impl ConnectionTrait, organization_id: i64) -> ApiResu
     Ok(OrgMap::new(cx, owners))
 }
 
+/// The organization's PROMPT promises: `prompt_within` (µs) by touchpoint, for the
+/// touchpoints that set one.
+pub async fn prompt_within(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+) -> ApiResult<PromptWithin> {
+    let rows: Vec<(i64, Option<i64>)> = in_org::<touchpoint::Entity>(organization_id)
+        .filter(touchpoint::Column::PromptWithin.is_not_null())
+        .select_only()
+        .columns([touchpoint::Column::Id, touchpoint::Column::PromptWithin])
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, within)| Some((id, within?)))
+        .collect())
+}
+
 /// What the chain needs of an interaction.
 #[derive(Debug, FromQueryResult)]
 struct EventRow {
@@ -70,6 +89,7 @@ impl From<EventRow> for Event {
             function_id: row.function_id,
             touchpoint_id: row.touchpoint_id,
             burden: row.customer_action_required || row.burden_match,
+            customer_action: row.customer_action_required,
             deferral_language: row.deferral_match,
         }
     }
@@ -165,6 +185,7 @@ impl Cases {
     ) -> ApiResult<Rederived> {
         let map = org_map(txn, organization_id).await?;
         let calendar = crate::calendar::of_organization(txn, organization_id).await?;
+        let prompt = prompt_within(txn, organization_id).await?;
         let mut added_by_case: HashMap<i64, Vec<Event>> = HashMap::new();
         for (case_id, event) in added {
             added_by_case.entry(case_id).or_default().push(event);
@@ -175,13 +196,13 @@ impl Cases {
         let mut steps = Vec::new();
         for &case_id in &ids {
             let mut events = before.remove(&case_id).unwrap_or_default();
-            let old = derive(&mut events);
+            let old = derive(&mut events, &prompt);
             change.handoffs -= old.iter().filter(|s| s.is_handoff()).count() as i64;
             change.silo_handoffs -= map.silo_count(&old);
             delta.add(&old, -1, &calendar);
             events.retain(|e| !removed.contains(&e.id));
             events.extend(added_by_case.remove(&case_id).unwrap_or_default());
-            let new = derive(&mut events);
+            let new = derive(&mut events, &prompt);
             change.handoffs += new.iter().filter(|s| s.is_handoff()).count() as i64;
             change.silo_handoffs += map.silo_count(&new);
             delta.add(&new, 1, &calendar);
@@ -227,6 +248,9 @@ fn step_row(organization_id: i64, case_id: i64, s: &Step) -> step::ActiveModel {
         customer_burden: Set(s.customer_burden),
         deferral_language: Set(s.deferral_language),
         is_last: Set(s.is_last),
+        touchpoint_id: Set(s.touchpoint_id),
+        prev_customer_action: Set(s.prev_customer_action),
+        prompt_breach: Set(s.prompt_breach),
     }
 }
 

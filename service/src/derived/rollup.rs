@@ -3,7 +3,9 @@
 //! read by reports over whole local days (`window_groups`) and by trends
 //! (`period_rows`). Bucketing is the rules' (`rules::rollup`).
 
-use entity::{step, step_rollup, step_rollup_entry};
+use std::collections::HashMap;
+
+use entity::{step, step_rollup, step_rollup_entry, touchpoint_rollup};
 use rules::calendar::Calendar;
 use rules::chain::Step;
 use rules::report::{Entries, StepGroup};
@@ -43,9 +45,26 @@ pub async fn apply(
                 ping_pongs: Set(c.ping_pongs),
                 customer_burdens: Set(c.customer_burdens),
                 deferral_languages: Set(c.deferral_languages),
+                prompt_opportunities: Set(c.prompt_opportunities),
+                prompt_breaches: Set(c.prompt_breaches),
             })
             .collect();
         upsert(txn, rows, GROUP_UPSERT).await?;
+    }
+    let touchpoints: Vec<_> = delta.touchpoints.iter().collect();
+    for chunk in touchpoints.chunks(CHUNK) {
+        let rows: Vec<touchpoint_rollup::ActiveModel> = chunk
+            .iter()
+            .map(|(k, count)| touchpoint_rollup::ActiveModel {
+                organization_id: Set(organization_id),
+                level: Set(k.level.code()),
+                first_day: Set(k.first_day),
+                touchpoint_id: Set(k.touchpoint_id),
+                function_id: Set(k.function_id),
+                count: Set(**count),
+            })
+            .collect();
+        upsert(txn, rows, TOUCHPOINT_UPSERT).await?;
     }
     let entries: Vec<_> = delta.entries.iter().collect();
     for chunk in entries.chunks(CHUNK) {
@@ -75,7 +94,14 @@ const GROUP_UPSERT: &str = "ON CONFLICT (organization_id, level, first_day, prev
      case_ends = step_rollup.case_ends + excluded.case_ends, \
      ping_pongs = step_rollup.ping_pongs + excluded.ping_pongs, \
      customer_burdens = step_rollup.customer_burdens + excluded.customer_burdens, \
-     deferral_languages = step_rollup.deferral_languages + excluded.deferral_languages";
+     deferral_languages = step_rollup.deferral_languages + excluded.deferral_languages, \
+     prompt_opportunities = step_rollup.prompt_opportunities + excluded.prompt_opportunities, \
+     prompt_breaches = step_rollup.prompt_breaches + excluded.prompt_breaches";
+
+/// Adds a touchpoint row's count to the row of the same key, if there is one.
+const TOUCHPOINT_UPSERT: &str =
+    "ON CONFLICT (organization_id, level, first_day, touchpoint_id, function_id) \
+     DO UPDATE SET count = touchpoint_rollup.count + excluded.count";
 
 /// Adds an entry's count to the entry of the same key, if there is one.
 const ENTRY_UPSERT: &str =
@@ -97,6 +123,7 @@ async fn upsert<A: sea_orm::ActiveModelTrait>(
 /// What the rollups need of a step.
 #[derive(Debug, FromQueryResult)]
 struct StepRow {
+    interaction_id: i64,
     at: i64,
     function_id: i64,
     prev_function_id: Option<i64>,
@@ -108,12 +135,15 @@ struct StepRow {
     customer_burden: bool,
     deferral_language: bool,
     is_last: bool,
+    touchpoint_id: Option<i64>,
+    prev_customer_action: bool,
+    prompt_breach: bool,
 }
 
 impl From<StepRow> for Step {
     fn from(row: StepRow) -> Step {
         Step {
-            interaction_id: 0,
+            interaction_id: row.interaction_id,
             position: 0,
             at: row.at,
             function_id: row.function_id,
@@ -127,6 +157,9 @@ impl From<StepRow> for Step {
             customer_burden: row.customer_burden,
             deferral_language: row.deferral_language,
             is_last: row.is_last,
+            touchpoint_id: row.touchpoint_id,
+            prev_customer_action: row.prev_customer_action,
+            prompt_breach: row.prompt_breach,
         }
     }
 }
@@ -145,6 +178,10 @@ pub async fn rebuild(
         .await?;
     step_rollup_entry::Entity::delete_many()
         .filter(step_rollup_entry::Column::OrganizationId.eq(organization_id))
+        .exec(txn)
+        .await?;
+    touchpoint_rollup::Entity::delete_many()
+        .filter(touchpoint_rollup::Column::OrganizationId.eq(organization_id))
         .exec(txn)
         .await?;
     let span: Option<(Option<i64>, Option<i64>)> = step::Entity::find()
@@ -184,6 +221,62 @@ pub async fn rebuild(
     Ok(())
 }
 
+/// Re-marks the PROMPT breaches of the steps after interactions at `touchpoint_id`
+/// once its `prompt_within` is `within`, and moves the changed counts between the
+/// rollups' rows. The steps are judged by the rules (`rules::chain::prompt_breach`).
+pub async fn remark_prompt(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    touchpoint_id: i64,
+    within: Option<i64>,
+    calendar: &Calendar,
+) -> ApiResult<()> {
+    let steps: Vec<Step> = step::Entity::find()
+        .filter(step::Column::OrganizationId.eq(organization_id))
+        .filter(step::Column::PrevTouchpointId.eq(touchpoint_id))
+        .into_model::<StepRow>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(Step::from)
+        .collect();
+    let mut delta = RollupDelta::default();
+    let (mut breached, mut kept) = (Vec::new(), Vec::new());
+    for old in steps {
+        let Some(prev_at) = old.prev_at else { continue };
+        let breach = rules::chain::prompt_breach(prev_at, old.at, within, old.prev_customer_action);
+        if breach == old.prompt_breach {
+            continue;
+        }
+        let new = Step {
+            prompt_breach: breach,
+            ..old.clone()
+        };
+        delta.add(std::slice::from_ref(&old), -1, calendar);
+        delta.add(std::slice::from_ref(&new), 1, calendar);
+        if breach {
+            breached.push(old.interaction_id);
+        } else {
+            kept.push(old.interaction_id);
+        }
+    }
+    for (ids, breach) in [(breached, true), (kept, false)] {
+        for chunk in ids.chunks(CHUNK) {
+            step::Entity::update_many()
+                .col_expr(step::Column::PromptBreach, Expr::value(breach))
+                .filter(crate::bulk::one_of(
+                    txn.get_database_backend(),
+                    step::Column::InteractionId,
+                    chunk.to_vec(),
+                ))
+                .exec(txn)
+                .await?;
+        }
+    }
+    delta.compact();
+    apply(txn, organization_id, &delta).await
+}
+
 fn sum(column: &str) -> Expr {
     Func::cast_as(
         Func::sum(Expr::col(Alias::new(column))),
@@ -196,16 +289,18 @@ fn sum(column: &str) -> Expr {
 const GROUP_KEY: [&str; 3] = ["prev_function_id", "function_id", "prev_touchpoint_id"];
 
 /// The counts of a group row.
-const GROUP_COUNTS: [&str; 5] = [
+const GROUP_COUNTS: [&str; 7] = [
     "count",
     "case_ends",
     "ping_pongs",
     "customer_burdens",
     "deferral_languages",
+    "prompt_opportunities",
+    "prompt_breaches",
 ];
 
 /// A group row as the queries below select it, read by position (a trend reads tens
-/// of thousands): the bucket's first day, the three key columns, the five counts.
+/// of thousands): the bucket's first day, the three key columns, the seven counts.
 fn group_row(row: &sea_orm::QueryResult) -> Result<(i64, StepGroup), sea_orm::DbErr> {
     let from: i64 = row.try_get_by_index(1)?;
     let touchpoint: i64 = row.try_get_by_index(3)?;
@@ -220,6 +315,8 @@ fn group_row(row: &sea_orm::QueryResult) -> Result<(i64, StepGroup), sea_orm::Db
             ping_pongs: row.try_get_by_index(6)?,
             customer_burdens: row.try_get_by_index(7)?,
             deferral_languages: row.try_get_by_index(8)?,
+            prompt_opportunities: row.try_get_by_index(9)?,
+            prompt_breaches: row.try_get_by_index(10)?,
         },
     ))
 }
@@ -394,4 +491,35 @@ pub async fn period_rows(
         )
         .collect();
     Ok((groups, entries))
+}
+
+/// Interactions per (touchpoint, function) over a window of whole local days, summed
+/// over the fewest buckets that cover it.
+pub async fn window_handled(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    days: Days,
+    calendar: &Calendar,
+) -> ApiResult<HashMap<(i64, i64), i64>> {
+    let ranges = cover(days, calendar);
+    if ranges.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut query = Query::select();
+    query
+        .column(Alias::new("touchpoint_id"))
+        .column(Alias::new("function_id"))
+        .expr(sum("count"))
+        .from(touchpoint_rollup::Entity)
+        .group_by_col(Alias::new("touchpoint_id"))
+        .group_by_col(Alias::new("function_id"));
+    in_buckets(&mut query, organization_id, &ranges);
+    let rows = rows(db, &query, |row| {
+        Ok((
+            (row.try_get_by_index(0)?, row.try_get_by_index(1)?),
+            row.try_get_by_index(2)?,
+        ))
+    })
+    .await?;
+    Ok(rows.into_iter().filter(|(_, count)| *count != 0).collect())
 }

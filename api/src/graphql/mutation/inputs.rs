@@ -9,6 +9,7 @@ use service::{responsibility as responsibilities, touchpoint as touchpoints};
 
 use crate::graphql::ids::row;
 use crate::graphql::types::enums::{ChannelEnum, ExperienceElementEnum, RaciRole};
+use crate::graphql::types::window::Duration;
 
 /// A reference that may be left as it is, cleared (`null`) or set.
 fn change<E: OrgScoped>(id: MaybeUndefined<ID>) -> Option<Option<i64>> {
@@ -201,6 +202,9 @@ pub struct CreateTouchpointInput {
     /// The experience the customer should have here.
     #[graphql(default)]
     pub experience: Vec<ExperienceElementEnum>,
+    /// How soon the next interaction of a case should follow one here (1 second to
+    /// 366 days); without it, PROMPT is not measured here.
+    pub prompt_within: Option<Duration>,
 }
 
 impl From<CreateTouchpointInput> for touchpoints::NewTouchpoint {
@@ -210,6 +214,7 @@ impl From<CreateTouchpointInput> for touchpoints::NewTouchpoint {
             channel: input.channel.into(),
             stage_id: input.stage_id.map(|id| row::<stage::Entity>(&id)),
             experience: input.experience.into_iter().map(Into::into).collect(),
+            prompt_within: input.prompt_within.map(|d| d.0),
         }
     }
 }
@@ -225,6 +230,9 @@ pub struct UpdateTouchpointInput {
     pub stage_id: MaybeUndefined<ID>,
     /// The new set of experience elements (replaces the old one).
     pub experience: Option<Vec<ExperienceElementEnum>>,
+    /// The new `promptWithin`; `null` stops measuring PROMPT here. Recorded
+    /// interactions are judged anew against it.
+    pub prompt_within: MaybeUndefined<Duration>,
 }
 
 impl From<UpdateTouchpointInput> for touchpoints::TouchpointChanges {
@@ -236,6 +244,11 @@ impl From<UpdateTouchpointInput> for touchpoints::TouchpointChanges {
             experience: input
                 .experience
                 .map(|list| list.into_iter().map(Into::into).collect()),
+            prompt_within: match input.prompt_within {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(d) => Some(Some(d.0)),
+            },
         }
     }
 }

@@ -125,6 +125,9 @@ pub struct UpdateSettingsInput {
     /// midnight from the change on (past figures are re-bucketed in the same
     /// transaction).
     pub time_zone: Option<String>,
+    /// Interactions a touchpoint needs in a window before `touchpointOwnership` makes
+    /// findings on it (1 to 1,000,000).
+    pub min_interactions: Option<i32>,
 }
 
 payload!(
@@ -219,6 +222,7 @@ impl InteractionMutation {
                     deferral_phrases: input.deferral_phrases,
                     burden_phrases: input.burden_phrases,
                     time_zone: input.time_zone,
+                    min_interactions: input.min_interactions,
                 },
             )
             .await,

@@ -4,13 +4,19 @@ use async_graphql::{Context, InputObject, Object, ID};
 use entity::{function, touchpoint};
 use service::handoff::{self, HandoffFilter};
 use service::rules::flags::Flag;
-use service::{report, ApiError, ApiResult};
+use service::{drift, report, ApiError, ApiResult};
 
 use crate::graphql::context::{db, figures, page_size, reports_gate, viewer};
 use crate::graphql::ids::{self, row};
+use crate::graphql::types::case::Interaction;
 use crate::graphql::types::case::{Case, Handoff};
-use crate::graphql::types::connection::{Connection as _, HandoffConnection};
-use crate::graphql::types::enums::{ComparisonPeriod, Granularity, HandoffFlagEnum};
+use crate::graphql::types::connection::{
+    Connection as _, HandoffConnection, InteractionConnection, PromiseBreachConnection,
+};
+use crate::graphql::types::drift::{PromiseBreach, PromiseReport, TouchpointOwnershipReport};
+use crate::graphql::types::enums::{
+    ComparisonPeriod, ExperienceElementEnum, Granularity, HandoffFlagEnum,
+};
 use crate::graphql::types::findings::OwnershipFinding;
 use crate::graphql::types::network::HandoffNetwork;
 use crate::graphql::types::report::{SiloReport, SiloTrend};
@@ -45,6 +51,50 @@ impl HandoffFilterInput {
             flags: self.flags.into_iter().map(Flag::from).collect(),
         })
     }
+}
+
+/// Which broken promises `promiseBreaches` lists.
+#[derive(InputObject)]
+pub struct PromiseBreachFilterInput {
+    /// The touchpoint of the interactions whose promise broke.
+    pub touchpoint_id: ID,
+    /// SINGLE_POINT_OF_CONTACT or PROMPT (the elements the log can check).
+    pub element: ExperienceElementEnum,
+    /// Breaches whose next interaction is in this window (as `promiseReport` counts them).
+    pub window: Option<WindowInput>,
+    /// Breaches of interactions at the touchpoint handled by this function.
+    pub function_id: Option<ID>,
+}
+
+/// Which interactions `touchpointInteractions` lists.
+#[derive(InputObject)]
+pub struct TouchpointInteractionFilterInput {
+    /// The touchpoint they were at.
+    pub touchpoint_id: ID,
+    /// Only this function's (a share of `touchpointOwnership`).
+    pub function_id: Option<ID>,
+    /// Interactions in this window.
+    pub window: Option<WindowInput>,
+}
+
+/// A page request of the step lists: `first` and a decoded `after`.
+fn step_page_request(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> ApiResult<drift::StepPageRequest> {
+    let first = page_size(first)?;
+    let after = after
+        .map(|cursor| {
+            ids::decode_handoff_cursor(&cursor)
+                .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))
+        })
+        .transpose()?;
+    Ok(drift::StepPageRequest {
+        first,
+        after,
+        with_total: ctx.look_ahead().field("totalCount").exists(),
+    })
 }
 
 #[Object]
@@ -192,6 +242,129 @@ impl AnalyticsQuery {
             })
             .await?;
         Ok(HandoffNetwork(network))
+    }
+
+    /// Who handles each live touchpoint in fact over a window (each function's share of
+    /// its interactions, the de facto owner) beside its ACCOUNTABLE and RESPONSIBLE
+    /// functions, and the findings where the log contradicts the map (touchpoints with
+    /// at least the organization's `minInteractions` interactions). Costs 2,000 in the
+    /// complexity budget and takes a turn like `siloReport`.
+    #[graphql(complexity = "crate::graphql::reports_gate::report_cost(1, child_complexity)")]
+    async fn touchpoint_ownership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The window; absent means the whole history.")] window: Option<
+            WindowInput,
+        >,
+    ) -> ApiResult<TouchpointOwnershipReport> {
+        let window = WindowInput::resolve(window)?;
+        let org = viewer(ctx)?.organization_id;
+        let db = db(ctx)?.clone();
+        let figures = figures(ctx)?.clone();
+        let report = reports_gate(ctx)?
+            .run(org, async move {
+                drift::touchpoint_ownership(&db, &figures, org, window).await
+            })
+            .await?;
+        Ok(TouchpointOwnershipReport(report))
+    }
+
+    /// Which promised experience elements the log shows kept or broken over a window:
+    /// per touchpoint and element, opportunities, breaches and the breach rate,
+    /// optionally compared with earlier periods (which need a window with both ends).
+    /// Costs 2,000 per period and takes a turn like `siloReport`.
+    #[graphql(
+        complexity = "crate::graphql::reports_gate::report_cost(1 + compare_to.len(), child_complexity)"
+    )]
+    async fn promise_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The window; absent means the whole history.")] window: Option<
+            WindowInput,
+        >,
+        #[graphql(desc = "Earlier periods to compare the figures with.", default)] compare_to: Vec<
+            ComparisonPeriod,
+        >,
+    ) -> ApiResult<PromiseReport> {
+        let window = WindowInput::resolve(window)?;
+        let org = viewer(ctx)?.organization_id;
+        let periods: Vec<report::ComparisonPeriod> =
+            compare_to.into_iter().map(Into::into).collect();
+        let db = db(ctx)?.clone();
+        let figures = figures(ctx)?.clone();
+        let report = reports_gate(ctx)?
+            .run(org, async move {
+                report::promise_report(&db, &figures, org, window, &periods).await
+            })
+            .await?;
+        Ok(PromiseReport(report))
+    }
+
+    /// The broken promises behind a `promiseReport` figure, in the order of their next
+    /// interactions: each interaction at the touchpoint and the next one of its case.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    async fn promise_breaches(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which breaches.")] filter: PromiseBreachFilterInput,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> ApiResult<PromiseBreachConnection> {
+        let request = step_page_request(ctx, first, after)?;
+        let element: service::touchpoint::ExperienceElement = filter.element.into();
+        let measure = report::measure(element).ok_or_else(|| {
+            ApiError::bad_input(format!(
+                "{} cannot be checked against the log: ask for SINGLE_POINT_OF_CONTACT or PROMPT",
+                element.name()
+            ))
+        })?;
+        let filter = drift::BreachFilter {
+            touchpoint: row::<touchpoint::Entity>(&filter.touchpoint_id),
+            measure,
+            window: WindowInput::resolve(filter.window)?,
+            function: filter.function_id.as_ref().map(row::<function::Entity>),
+        };
+        let org = viewer(ctx)?.organization_id;
+        let page = drift::breaches(db(ctx)?, org, &filter, request).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|b| (ids::handoff_cursor(b.position()), PromiseBreach(b)))
+            .collect();
+        Ok(PromiseBreachConnection::new(
+            items,
+            page.has_next,
+            page.total,
+        ))
+    }
+
+    /// The interactions behind a share of `touchpointOwnership`: those at a touchpoint
+    /// (by one function), in time order.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    async fn touchpoint_interactions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which interactions.")] filter: TouchpointInteractionFilterInput,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> ApiResult<InteractionConnection> {
+        let request = step_page_request(ctx, first, after)?;
+        let filter = drift::HandledFilter {
+            touchpoint: row::<touchpoint::Entity>(&filter.touchpoint_id),
+            function: filter.function_id.as_ref().map(row::<function::Entity>),
+            window: WindowInput::resolve(filter.window)?,
+        };
+        let org = viewer(ctx)?.organization_id;
+        let page = drift::handled_at(db(ctx)?, org, &filter, request).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|i| {
+                let position = (i.model.occurred_at, i.model.id);
+                (ids::handoff_cursor(position), Interaction(i))
+            })
+            .collect();
+        Ok(InteractionConnection::new(items, page.has_next, page.total))
     }
 
     /// Gaps in the responsibility map of live touchpoints and functions (see the

@@ -4,7 +4,8 @@
 use async_graphql::SimpleObject;
 use service::scoped::{OrgScoped, Page};
 
-use super::case::Handoff;
+use super::case::{Handoff, Interaction};
+use super::drift::PromiseBreach;
 use super::model::{Function, Journey, Person, Responsibility, Touchpoint};
 use crate::graphql::ids;
 
@@ -118,6 +119,23 @@ connection!(
     "A page of handoffs, in time order.",
     "A handoff and its cursor.",
     "How many handoffs match the filter, over all pages."
+);
+
+connection!(
+    PromiseBreachConnection,
+    PromiseBreachEdge,
+    PromiseBreach,
+    "A page of broken promises, in the order of their next interactions.",
+    "A broken promise and its cursor.",
+    "How many breaches match the filter, over all pages."
+);
+connection!(
+    InteractionConnection,
+    InteractionEdge,
+    Interaction,
+    "A page of interactions, in time order.",
+    "An interaction and its cursor.",
+    "How many interactions match the filter, over all pages."
 );
 
 /// The connection of a page of rows of entity `E` (whose cursors only its own list

@@ -193,3 +193,20 @@ pub enum UserErrorCodeEnum {
     /// Too many items in one request.
     TooMany,
 }
+
+/// What the interaction log contradicts in the responsibility map.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(
+    name = "DriftFindingKind",
+    remote = "service::rules::drift::DriftKind",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
+pub enum DriftFindingKindEnum {
+    /// The function that handles most of the touchpoint's interactions is neither
+    /// ACCOUNTABLE nor RESPONSIBLE for it (warning).
+    DeFactoOwnerNotResponsible,
+    /// A CX team handles most of a touchpoint that a function other than a CX team is
+    /// ACCOUNTABLE or RESPONSIBLE for: the owner on paper has relinquished the
+    /// customer (error).
+    CxCarriesOwnedTouchpoint,
+}

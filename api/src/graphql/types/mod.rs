@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod case;
 pub mod connection;
+pub mod drift;
 pub mod enums;
 pub mod findings;
 pub mod model;

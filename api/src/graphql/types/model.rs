@@ -9,7 +9,7 @@ use service::touchpoint::ExperienceElement;
 use service::ApiResult;
 
 use super::enums::{ChannelEnum, ExperienceElementEnum, RaciRole};
-use super::window::{instant, Instant};
+use super::window::{instant, Duration, Instant};
 use crate::auth::AccessRole;
 use crate::graphql::context::{self, db};
 use crate::graphql::ids::global;
@@ -42,6 +42,11 @@ impl Organization {
             .1
             .as_slice()
             .to_vec())
+    }
+    /// Interactions a touchpoint needs in a window before `touchpointOwnership` makes
+    /// findings on it (default 20).
+    async fn min_interactions(&self) -> i32 {
+        self.0.min_interactions
     }
     /// The IANA time zone (default `UTC`) in which days, weeks, months and years of
     /// reports and trends begin at local midnight.
@@ -279,6 +284,12 @@ impl Touchpoint {
             .into_iter()
             .map(Into::into)
             .collect()
+    }
+    /// How soon each interaction here promises the customer the next one (unless it
+    /// waits on the customer); `null` when no such promise is made, and PROMPT is not
+    /// measured here.
+    async fn prompt_within(&self) -> Option<Duration> {
+        self.0.prompt_within.map(Duration)
     }
     /// Archived touchpoints are left out of ownership findings; their history stays in reports.
     async fn archived(&self) -> bool {

@@ -320,6 +320,11 @@ impl SiloReport {
     async fn comparisons(&self) -> Vec<Comparison> {
         self.0.comparisons.iter().cloned().map(Comparison).collect()
     }
+    /// The promised experience elements as the log kept them over the window, with the
+    /// same comparisons: `promiseReport`'s rows.
+    async fn promises(&self) -> Vec<super::drift::PromiseFigures> {
+        super::drift::promise_figures(self.0.promises())
+    }
 }
 
 /// The silo report of each calendar period of a range.

@@ -104,3 +104,26 @@ impl From<Window> for WindowOutput {
         }
     }
 }
+
+/// A length of time as the API carries it, in microseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Duration(pub i64);
+
+/// A length of time in ISO 8601, like `PT4H`, `PT1H30M`, `P2D` or `P1W`. A day is 24
+/// hours and a week 7 days; years and months (`P1M`), whose length depends on the
+/// calendar, are refused. Received in days, hours, minutes and seconds (`P1DT12H`).
+#[Scalar(name = "Duration")]
+impl ScalarType for Duration {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match value {
+            Value::String(text) => service::duration::parse(&text)
+                .map(Duration)
+                .map_err(InputValueError::custom),
+            other => Err(InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(service::duration::format(self.0))
+    }
+}
