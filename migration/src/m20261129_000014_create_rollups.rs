@@ -164,13 +164,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // The covering index of windowed reports gains the new columns.
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_step_report")
-                    .table(Alias::new("step"))
-                    .to_owned(),
-            )
+        db.execute_unprepared("DROP INDEX IF EXISTS ix_step_report")
             .await?;
         index(
             manager,

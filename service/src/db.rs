@@ -128,9 +128,21 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .await
         .context("failed to read the database's migrations")?
         .len();
-    Migrator::up(db, None)
-        .await
-        .context("failed to migrate the database")?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        // One connection for the whole run: another connection of the pool may hold a
+        // schema from before an earlier statement (SQLite reloads it only when a
+        // transaction starts) and refuse to re-create an index just dropped. SQLite's
+        // DDL is transactional, so the run also lands whole or not at all.
+        let txn = db.begin().await?;
+        Migrator::up(&txn, None)
+            .await
+            .context("failed to migrate the database")?;
+        txn.commit().await?;
+    } else {
+        Migrator::up(db, None)
+            .await
+            .context("failed to migrate the database")?;
+    }
     if pending == 0 {
         tracing::info!("the database schema is up to date");
     } else {

@@ -9,7 +9,7 @@ use crate::helpers::{spawn_app, TestApp};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/small");
 
-fn read(name: &str) -> String {
+pub fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{FIXTURE}/{name}"))
         .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
@@ -38,7 +38,12 @@ pub async fn load_org(app: &TestApp) {
         let data = app
             .gql(
                 "mutation($input: CreateTouchpointInput!) { createTouchpoint(input: $input) { touchpoint { id } } }",
-                json!({ "input": { "name": t["name"], "channel": t["channel"] } }),
+                json!({ "input": {
+                    "name": t["name"],
+                    "channel": t["channel"],
+                    "experience": t.get("experience").cloned().unwrap_or(json!([])),
+                    "promptWithin": t.get("promptWithin").cloned().unwrap_or(Value::Null),
+                } }),
             )
             .await;
         touchpoints.insert(

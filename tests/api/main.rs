@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod cli;
 mod directory;
+mod drift;
 mod fixture;
 mod helpers;
 mod http;

@@ -59,7 +59,7 @@ async fn readme_examples() {
     let token = app.token("demo", &[AccessRole::Admin]);
 
     let bodies = example_bodies();
-    assert_eq!(bodies.len(), 8, "the README's eight examples are found");
+    assert_eq!(bodies.len(), 9, "the README's nine examples are found");
     let mut results = Vec::new();
     for (label, body) in &bodies {
         let response = app
@@ -111,4 +111,24 @@ async fn readme_examples() {
         points[2]["comparisons"][1]["period"],
         "SAME_PERIOD_LAST_YEAR"
     );
+    // Delivery update in March: shares summing to one, Logistics on paper, and its
+    // promises measured against two days.
+    let ownership = &results[8]["touchpointOwnership"];
+    let delivery = ownership["touchpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["touchpoint"]["name"] == "Delivery update")
+        .expect("Delivery update is reported");
+    assert!(delivery["interactions"].as_i64().unwrap() > 0, "{delivery}");
+    assert_eq!(delivery["accountable"][0]["function"]["name"], "Logistics");
+    assert!(delivery["deFactoOwner"]["share"].as_f64().unwrap() > 0.0);
+    let promises = results[8]["promiseReport"]["promises"].as_array().unwrap();
+    let prompt = promises
+        .iter()
+        .find(|p| p["touchpoint"]["name"] == "Delivery update" && p["element"] == "PROMPT")
+        .expect("Delivery update promises PROMPT");
+    assert_eq!(prompt["touchpoint"]["promptWithin"], "P2D");
+    assert_eq!(prompt["measured"], true);
+    assert!(prompt["opportunities"].as_i64().unwrap() > 0, "{prompt}");
 }
