@@ -4,6 +4,15 @@
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 
+/// A case's chain order (docs/rules.md §2.1) over `interaction i`: by instant; at the
+/// same instant external ids byte-wise, those without one after, then recording order.
+fn chain_order(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Postgres => "i.occurred_at, i.external_id COLLATE \"C\" NULLS LAST, i.id",
+        _ => "i.occurred_at, i.external_id IS NULL, i.external_id, i.id",
+    }
+}
+
 /// The interactions of one organization with each one's predecessor in its case, the
 /// handoffs among them and their flags (docs/rules.md §2), as common table expressions.
 /// `window` limits which handoffs and interactions count (`at >= from AND at < to`).
@@ -18,11 +27,7 @@ fn flagged(backend: DatabaseBackend, org: i64, deferral: &[String], burden: &[St
             .collect::<Vec<_>>()
             .join(" OR ")
     };
-    // Same instant: external ids byte-wise, those without one after, then recording order.
-    let order = match backend {
-        DatabaseBackend::Postgres => "i.occurred_at, i.external_id COLLATE \"C\" NULLS LAST, i.id",
-        _ => "i.occurred_at, i.external_id IS NULL, i.external_id, i.id",
-    };
+    let order = chain_order(backend);
     let truth = |b: &str| format!("CASE WHEN {b} THEN 1 ELSE 0 END");
     format!(
         "WITH cx AS (SELECT id FROM function WHERE organization_id = {org} AND {cx}),
@@ -241,4 +246,62 @@ pub async fn silo_page(
         ),
     )
     .await
+}
+
+/// Interactions per (touchpoint, function) in the window: de facto ownership's
+/// counts, by plain SQL (every function of the benchmark is live).
+pub async fn ownership(
+    db: &DatabaseConnection,
+    org: i64,
+    window: Option<(i64, i64)>,
+) -> anyhow::Result<Vec<(i64, i64, i64)>> {
+    let in_window = window_clause("occurred_at", window);
+    let sql = format!(
+        "SELECT touchpoint_id, function_id, COUNT(*) FROM interaction
+         WHERE organization_id = {org} AND touchpoint_id IS NOT NULL AND {in_window}
+         GROUP BY touchpoint_id, function_id"
+    );
+    let mut counts: Vec<(i64, i64, i64)> = rows(db, sql)
+        .await?
+        .into_iter()
+        .map(|r| (r[0], r[1], r[2]))
+        .collect();
+    counts.sort();
+    Ok(counts)
+}
+
+/// Per touchpoint: SINGLE_POINT_OF_CONTACT opportunities and breaches, then PROMPT's
+/// (where the touchpoint sets `prompt_within`), dated by the next interaction, by
+/// plain SQL.
+pub async fn promises(
+    db: &DatabaseConnection,
+    org: i64,
+    window: Option<(i64, i64)>,
+) -> anyhow::Result<Vec<(i64, [i64; 4])>> {
+    let order = chain_order(db.get_database_backend());
+    let in_window = window_clause("next_at", window);
+    let waits = "CASE WHEN waits THEN 1 ELSE 0 END";
+    let sql = format!(
+        "WITH ev AS (
+           SELECT i.touchpoint_id AS tp, i.function_id AS fn, i.occurred_at AS at,
+             i.customer_action_required AS waits,
+             LEAD(i.function_id) OVER w AS next_fn, LEAD(i.occurred_at) OVER w AS next_at
+           FROM interaction i WHERE i.organization_id = {org}
+           WINDOW w AS (PARTITION BY i.case_id ORDER BY {order}))
+         SELECT ev.tp, COUNT(*),
+           SUM(CASE WHEN next_fn <> fn THEN 1 ELSE 0 END),
+           SUM(CASE WHEN t.prompt_within IS NOT NULL AND {waits} = 0 THEN 1 ELSE 0 END),
+           SUM(CASE WHEN t.prompt_within IS NOT NULL AND {waits} = 0
+                    AND next_at - at > t.prompt_within THEN 1 ELSE 0 END)
+         FROM ev JOIN touchpoint t ON t.id = ev.tp
+         WHERE next_at IS NOT NULL AND {in_window}
+         GROUP BY ev.tp"
+    );
+    let mut figures: Vec<(i64, [i64; 4])> = rows(db, sql)
+        .await?
+        .into_iter()
+        .map(|r| (r[0], [r[1], r[2], r[3], r[4]]))
+        .collect();
+    figures.sort();
+    Ok(figures)
 }

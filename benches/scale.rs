@@ -88,6 +88,10 @@ const DASHBOARD: &str = "query($w: WindowInput) { siloReport(window: $w, compare
 /// The list query compared with PostGraphile's.
 /// A year by month with the year-ago series: what the dashboard's trend asks.
 const TREND: &str = "query($f: DateTime!, $t: DateTime!) { siloTrend(from: $f, to: $t, granularity: MONTH, compareTo: [SAME_PERIOD_LAST_YEAR]) { points { window { from to } totals { cases handoffs siloHandoffs deferralRate customerBurden pingPongs } comparisons { totals { siloHandoffs } } } } }";
+/// De facto ownership of every touchpoint, with the findings.
+const OWNERSHIP: &str = "query($w: WindowInput) { touchpointOwnership(window: $w) { touchpoints { touchpoint { name } interactions shares { function { name } interactions share } deFactoOwner { function { name } } findings } findings { kind message } } }";
+/// Promises kept at every touchpoint.
+const PROMISES: &str = "query($w: WindowInput) { promiseReport(window: $w) { promises { touchpoint { name } element measured opportunities breaches breachRate } } }";
 const FUNCTION_LIST: &str = "{ functions(first: 100) { nodes { name isCxTeam responsibilities { role touchpoint { name } } } } }";
 const POSTGRAPHILE_LIST: &str = "{ allFunctions(first: 100) { nodes { name isCxTeam responsibilitiesByFunctionId { nodes { role touchpointByTouchpointId { name } } } } } }";
 
@@ -124,6 +128,76 @@ type Names = std::collections::HashMap<(char, i64), String>;
 
 fn name(names: &Names, kind: char, id: i64) -> String {
     names.get(&(kind, id)).cloned().unwrap_or_default()
+}
+
+/// Checks `touchpointOwnership`'s shares against the floor's counts.
+fn check_ownership(data: &Value, floor: &[(i64, i64, i64)], names: &Names) -> anyhow::Result<()> {
+    let mut ours = Vec::new();
+    for t in data["touchpointOwnership"]["touchpoints"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        for s in t["shares"].as_array().into_iter().flatten() {
+            ours.push((
+                t["touchpoint"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                s["function"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                s["interactions"].as_i64().unwrap_or(-1),
+            ));
+        }
+    }
+    let mut theirs: Vec<(String, String, i64)> = floor
+        .iter()
+        .map(|(t, f, n)| (name(names, 't', *t), name(names, 'f', *f), *n))
+        .collect();
+    ours.sort();
+    theirs.sort();
+    if ours != theirs {
+        bail!("touchpointOwnership's shares differ from the floor's counts");
+    }
+    Ok(())
+}
+
+/// Checks `promiseReport`'s measured figures against the floor's.
+fn check_promises(data: &Value, floor: &[(i64, [i64; 4])], names: &Names) -> anyhow::Result<()> {
+    let mut ours = std::collections::BTreeMap::new();
+    for p in data["promiseReport"]["promises"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["measured"] == true)
+    {
+        let figures = [p["opportunities"].as_i64(), p["breaches"].as_i64()];
+        ours.insert(
+            (
+                p["touchpoint"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                p["element"].as_str().unwrap_or_default().to_owned(),
+            ),
+            figures,
+        );
+    }
+    for (tp, [spoc, spoc_breaches, prompt, prompt_breaches]) in floor {
+        let tp = name(names, 't', *tp);
+        for (element, want) in [
+            ("SINGLE_POINT_OF_CONTACT", [*spoc, *spoc_breaches]),
+            ("PROMPT", [*prompt, *prompt_breaches]),
+        ] {
+            let got = ours.get(&(tp.clone(), element.to_owned())).copied();
+            if want[0] > 0 && got != Some([Some(want[0]), Some(want[1])]) {
+                bail!("promiseReport {tp} {element}: {got:?}, the floor says {want:?}");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks a siloscope report against the floor's figures.
@@ -635,6 +709,49 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
             floor_time,
         );
         table.compared(&format!("{label}, cached"), warm, floor_time);
+    }
+
+    // The chart against the log: de facto ownership and promises kept.
+    for (label, variables, window) in [
+        ("whole range", json!({}), None),
+        (
+            "one month (not midnight-aligned)",
+            json!({ "w": month }),
+            Some((month_from * 1_000_000, month_to * 1_000_000)),
+        ),
+    ] {
+        let (computed, cold_data) =
+            time_query(&cold, args.runs, OWNERSHIP, variables.clone()).await?;
+        let (warm, data) = time_query(&server, args.runs, OWNERSHIP, variables.clone()).await?;
+        let (floor_time, floor) =
+            time_floor(args.runs, || floor::ownership(&db, org, window)).await?;
+        check_ownership(&cold_data, &floor, &names)
+            .with_context(|| format!("ownership, {label}"))?;
+        check_ownership(&data, &floor, &names)?;
+        table.compared(
+            &format!("touchpointOwnership, {label}, computed (no cache)"),
+            computed,
+            floor_time,
+        );
+        table.compared(
+            &format!("touchpointOwnership, {label}, cached"),
+            warm,
+            floor_time,
+        );
+
+        let (computed, cold_data) =
+            time_query(&cold, args.runs, PROMISES, variables.clone()).await?;
+        let (warm, data) = time_query(&server, args.runs, PROMISES, variables).await?;
+        let (floor_time, floor) =
+            time_floor(args.runs, || floor::promises(&db, org, window)).await?;
+        check_promises(&cold_data, &floor, &names).with_context(|| format!("promises, {label}"))?;
+        check_promises(&data, &floor, &names)?;
+        table.compared(
+            &format!("promiseReport, {label}, computed (no cache)"),
+            computed,
+            floor_time,
+        );
+        table.compared(&format!("promiseReport, {label}, cached"), warm, floor_time);
     }
 
     let (cached, network) = time_query(&server, args.runs, NETWORK, json!({})).await?;

@@ -100,6 +100,39 @@ try {
     assert.equal(Number(await arrow.getAttribute("data-count")), edge.count);
     assert.equal(Number(await arrow.getAttribute("data-silo")), edge.flags.siloHandoffs);
   }
+  // Chart vs. log: the de facto owner and the breach rates of every touchpoint.
+  const drift = await api(
+    `query($w: WindowInput!) {
+       touchpointOwnership(window: $w) { touchpoints { touchpoint { id name } deFactoOwner { function { name } } } findings { message } }
+       promiseReport(window: $w, compareTo: [PREVIOUS_PERIOD]) { promises { touchpoint { id name } element measured breaches breachRate comparisons { breachRateDelta } } } }`,
+    { w: { from, to } },
+  );
+  const driftRow = (name) =>
+    page.locator("#drift-table tbody tr").filter({ has: page.locator(`th[data-value="${name}"]`) });
+  for (const t of drift.touchpointOwnership.touchpoints) {
+    const owner = await driftRow(t.touchpoint.name).locator('[data-key="owner"]').getAttribute("data-value");
+    assert.equal(owner, t.deFactoOwner?.function?.name ?? "", `de facto owner of ${t.touchpoint.name}`);
+  }
+  const KEYS = { SINGLE_POINT_OF_CONTACT: "spoc", PROMPT: "prompt" };
+  const measured = drift.promiseReport.promises.filter((p) => p.measured);
+  for (const p of measured) {
+    const cell = driftRow(p.touchpoint.name).locator(`[data-key="${KEYS[p.element]}"]`);
+    assert.equal(await cell.getAttribute("data-value"), p.breachRate === null ? "" : String(p.breachRate), `${p.touchpoint.name} ${p.element}`);
+    const change = await cell.locator(`[data-figure="${KEYS[p.element]}Delta"]`).getAttribute("data-value");
+    const want = p.comparisons[0].breachRateDelta;
+    assert.equal(change, want === null ? "" : String(want), `${p.touchpoint.name} ${p.element} change`);
+  }
+  assert.equal(await page.locator("#drift-findings li").count(), Math.max(1, drift.touchpointOwnership.findings.length));
+  // From a breach rate to the breaches behind it, and on to a case.
+  const broken = measured.find((p) => p.element === "PROMPT" && p.breaches > 0);
+  assert.ok(broken, "June has late answers to show");
+  await driftRow(broken.touchpoint.name).locator('[data-key="prompt"] button').click();
+  await page.waitForSelector("#evidence-section:not([hidden]) #evidence-table tbody tr");
+  assert.equal(Number(await page.getAttribute("#evidence-filter", "data-total")), broken.breaches);
+  assert.equal(await page.locator("#evidence-table tbody tr").count(), Math.min(25, broken.breaches));
+  await page.locator("#evidence-table tbody button.link").first().click();
+  await page.waitForSelector("#case-section:not([hidden])");
+  await page.locator("#drift-table").screenshot({ path: `${SHOTS}/dashboard-chart-vs-log.png` });
   await page.screenshot({ path: `${SHOTS}/dashboard.png`, fullPage: true });
 
   // Sorting a table by a column.

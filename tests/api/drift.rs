@@ -662,3 +662,98 @@ async fn archived_functions_and_touchpoints_are_left_out() {
     assert_eq!(ownership_of_t(&app).await, Value::Null);
     assert_eq!(promises_of_t(&app).await, Vec::<Value>::new());
 }
+
+/// A random log: (externalId, case, hour, function, touchpoint, waits on the customer).
+fn logs() -> impl proptest::strategy::Strategy<Value = Vec<(u32, u8, u8, u8, u8, bool)>> {
+    use proptest::prelude::*;
+    prop::collection::vec(
+        (
+            0u32..10_000,
+            0u8..5,
+            0u8..72,
+            0u8..3,
+            0u8..3,
+            prop::bool::weighted(0.2),
+        ),
+        1..30,
+    )
+}
+
+const EVERY_FIGURE: &str = r#"query($w: WindowInput) {
+  touchpointOwnership(window: $w) { touchpoints {
+    touchpoint { name } interactions judged findings
+    shares { function { name } interactions share } deFactoOwner { function { name } }
+  } }
+  promiseReport(window: $w) { promises { touchpoint { name } element measured opportunities breaches breachRate } }
+}"#;
+
+async fn every_figure(app: &TestApp, window: Value) -> Value {
+    app.gql(EVERY_FIGURE, json!({ "w": window })).await
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 6, .. proptest::prelude::ProptestConfig::default() })]
+    #[test]
+    fn any_order_and_batching_gives_the_same_chart_against_log(log in logs(), seed in 0u64..1000) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            let functions = ["Sales", "Billing", "CX"];
+            let touchpoints = [Some("T"), Some("U"), None];
+            let items: Vec<Value> = log
+                .iter()
+                .enumerate()
+                .map(|(i, (id, case, hour, function, touchpoint, waits))| {
+                    let at = format!("2026-03-{:02}T{:02}:00:00Z", 1 + hour / 24, hour % 24);
+                    let mut item = item(&format!("e{id:05}-{i}"), &format!("c{case}"), &at, functions[*function as usize], touchpoints[*touchpoint as usize], None);
+                    item["customerActionRequired"] = json!(waits);
+                    item
+                })
+                .collect();
+            let setup = |app: TestApp| async move {
+                small_org(&app, &[("Sales", false), ("Billing", false), ("CX", true)], &[("Sales", "ACCOUNTABLE"), ("Billing", "RESPONSIBLE")], Some("PT5H")).await;
+                let data = app.gql("mutation { createTouchpoint(input: { name: \"U\", channel: EMAIL, experience: [SINGLE_POINT_OF_CONTACT] }) { userErrors { message } } }", json!({})).await;
+                assert_eq!(data["createTouchpoint"]["userErrors"], json!([]));
+                set_min_interactions(&app, 2).await;
+                app
+            };
+            let sorted_app = setup(spawn_app().await).await;
+            let mut sorted = items.clone();
+            sorted.sort_by(|a, b| (a["occurredAt"].as_str(), a["externalId"].as_str()).cmp(&(b["occurredAt"].as_str(), b["externalId"].as_str())));
+            sorted_app.record(json!(sorted)).await;
+
+            let shuffled_app = setup(spawn_app().await).await;
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+            let mut rest = items.clone();
+            rest.shuffle(&mut rng);
+            while !rest.is_empty() {
+                let n = rng.random_range(1..=rest.len());
+                shuffled_app.record(json!(rest.drain(..n).collect::<Vec<_>>())).await;
+            }
+
+            for window in [
+                Value::Null,
+                json!({ "from": "2026-03-02T00:00:00Z", "to": "2026-03-03T00:00:00Z" }),
+                json!({ "from": "2026-03-01T10:30:00Z", "to": "2026-03-03T05:00:00.5Z" }),
+            ] {
+                let figures = every_figure(&sorted_app, window.clone()).await;
+                assert_eq!(figures, every_figure(&shuffled_app, window.clone()).await, "{window}");
+                for t in figures["touchpointOwnership"]["touchpoints"].as_array().unwrap() {
+                    let shares = t["shares"].as_array().unwrap();
+                    let sum: f64 = shares.iter().map(|s| s["share"].as_f64().unwrap()).sum();
+                    let count: i64 = shares.iter().map(|s| s["interactions"].as_i64().unwrap()).sum();
+                    assert_eq!(json!(count), t["interactions"], "{t}");
+                    assert!(shares.is_empty() || (sum - 1.0).abs() < 1e-9, "{t}");
+                }
+                for p in figures["promiseReport"]["promises"].as_array().unwrap() {
+                    if p["measured"] == true {
+                        assert!(p["breaches"].as_i64() <= p["opportunities"].as_i64(), "{p}");
+                    }
+                }
+            }
+            // From the rollups (whole days) as from the steps (the same range, off midnight).
+            let days = every_figure(&shuffled_app, json!({ "from": "2026-03-01T00:00:00Z", "to": "2026-03-05T00:00:00Z" })).await;
+            let steps = every_figure(&shuffled_app, json!({ "from": "2026-02-28T23:59:59.999999Z", "to": "2026-03-05T00:00:00Z" })).await;
+            assert_eq!(days, steps);
+        });
+    }
+}

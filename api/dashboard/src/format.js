@@ -68,3 +68,17 @@ export function el(tag, attributes = {}, ...children) {
   }
   return node;
 }
+
+/** An ISO 8601 duration as the API writes it (P1DT12H30M) as "1 d 12 h 30 min". */
+export function duration(text) {
+  const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?)?$/.exec(text ?? "");
+  if (!match) return text ?? "—";
+  const [, days, hours, minutes, seconds] = match;
+  const parts = [
+    days && `${days} d`,
+    hours && `${hours} h`,
+    minutes && `${minutes} min`,
+    seconds && `${Math.round(Number(seconds))} s`,
+  ].filter(Boolean);
+  return parts.length ? parts.join(" ") : "0 s";
+}

@@ -1,11 +1,14 @@
 // siloscope's dashboard: the silos of a period against the period before (or a year
 // earlier), their trend, the handoff network, per-function and per-touchpoint tables,
-// the ownership findings, and from any figure the handoffs and case chains behind it.
+// the ownership findings, the chart against the log (owner on paper against de facto
+// owner, promises broken), and from any figure the handoffs, breaches, interactions and
+// case chains behind it.
 // Everything comes from /graphql with the signed-in token; periods are taken in the
 // organization's time zone by the server (siloTrend), never guessed here.
 
 import { ApiError, graphql } from "./api.js";
-import { delta, el, instant, number, percent, periodName, windowText } from "./format.js";
+import { DRIFT, renderDrift } from "./drift.js";
+import { delta, duration, el, instant, number, percent, periodName, windowText } from "./format.js";
 import { drawNetwork } from "./network.js";
 import { sortableTable } from "./tables.js";
 import { drawTrend } from "./trend.js";
@@ -48,6 +51,20 @@ const HANDOFFS = `query Handoffs($f: HandoffFilterInput, $after: String) {
     pageInfo { hasNextPage endCursor }
   }
 }`;
+const BREACHES = `query Breaches($f: PromiseBreachFilterInput!, $after: String) {
+  promiseBreaches(first: 25, after: $after, filter: $f) {
+    totalCount
+    nodes { caseRef waited interaction { occurredAt function { name } } next { occurredAt function { name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const INTERACTIONS = `query Interactions($f: TouchpointInteractionFilterInput!, $after: String) {
+  touchpointInteractions(first: 25, after: $after, filter: $f) {
+    totalCount
+    nodes { caseRef occurredAt function { name isCxTeam } note customerActionRequired }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
 const CASE = `query Case($ref: String!) {
   case(caseRef: $ref) {
     caseRef
@@ -72,6 +89,7 @@ const state = {
   points: [],
   selected: 0,
   handoffs: null,
+  evidence: null,
 };
 
 function status(text) {
@@ -213,6 +231,18 @@ async function showPeriod() {
   );
   renderTables(detail.siloReport, name);
   renderFindings(detail.ownershipFindings);
+  const drift = await ask(DRIFT, { w: point.window, c: [state.compare] });
+  renderDrift($("drift-table"), $("drift-findings"), drift, name, {
+    openBreaches: (row, element) =>
+      showEvidence("breaches", { touchpointId: row.touchpoint.id, element }, `${element === "PROMPT" ? "late answers" : "customers passed on"} at ${row.touchpoint.name} in ${name}`),
+    openInteractions: (row) =>
+      showEvidence(
+        "interactions",
+        { touchpointId: row.touchpoint.id, functionId: row.owner?.function?.id ?? null },
+        `at ${row.touchpoint.name}${row.owner ? ` by ${row.owner.function?.name}` : ""} in ${name}`,
+      ),
+  });
+  $("evidence-section").hidden = true;
   $("handoffs-section").hidden = true;
   $("case-section").hidden = true;
   status("");
@@ -322,6 +352,65 @@ async function moreHandoffs() {
   status("");
 }
 
+const EVIDENCE = {
+  breaches: {
+    query: BREACHES,
+    field: "promiseBreaches",
+    noun: "breaches",
+    head: ["At the touchpoint", "Case", "By", "Next", "Next by", "Waited"],
+    cells: (n) => [
+      instant(n.interaction.occurredAt, state.zone),
+      caseButton(n.caseRef),
+      n.interaction.function?.name ?? "?",
+      instant(n.next.occurredAt, state.zone),
+      n.next.function?.name ?? "?",
+      duration(n.waited),
+    ],
+  },
+  interactions: {
+    query: INTERACTIONS,
+    field: "touchpointInteractions",
+    noun: "interactions",
+    head: ["When", "Case", "Function", "Note"],
+    cells: (n) => [
+      instant(n.occurredAt, state.zone),
+      caseButton(n.caseRef),
+      `${n.function?.name ?? "?"}${n.function?.isCxTeam ? " (CX)" : ""}`,
+      n.note ?? (n.customerActionRequired ? "customer action required" : ""),
+    ],
+  },
+};
+
+function caseButton(ref) {
+  return el("button", { type: "button", class: "link", onclick: () => showCase(ref), "aria-label": `Case ${ref}` }, ref);
+}
+
+async function openEvidence(kind, filter, description) {
+  const point = state.points[state.selected];
+  state.evidence = { kind, filter: { ...filter, window: point.window }, description, cursor: null };
+  const table = $("evidence-table");
+  table.querySelector("thead").replaceChildren(el("tr", {}, EVIDENCE[kind].head.map((h) => el("th", { scope: "col" }, h))));
+  table.querySelector("tbody").replaceChildren();
+  $("evidence-section").hidden = false;
+  $("case-section").hidden = true;
+  await moreEvidence();
+  $("evidence-section").focus();
+}
+
+async function moreEvidence() {
+  const current = state.evidence;
+  const kind = EVIDENCE[current.kind];
+  status(`Loading ${kind.noun}…`);
+  const data = await ask(kind.query, { f: current.filter, after: current.cursor });
+  const list = data[kind.field];
+  current.cursor = list.pageInfo.endCursor;
+  $("evidence-filter").textContent = `${number(list.totalCount)} ${kind.noun} ${current.description}`;
+  $("evidence-filter").dataset.total = String(list.totalCount);
+  $("evidence-table").querySelector("tbody").append(...list.nodes.map((n) => el("tr", {}, kind.cells(n).map((c) => el("td", {}, c)))));
+  $("evidence-more").hidden = !list.pageInfo.hasNextPage;
+  status("");
+}
+
 async function openCase(ref) {
   status(`Loading case ${ref}…`);
   const { case: found } = await ask(CASE, { ref });
@@ -406,6 +495,7 @@ function boot() {
     await showPeriod();
   }));
   $("handoffs-more").addEventListener("click", guarded(moreHandoffs));
+  $("evidence-more").addEventListener("click", guarded(moreEvidence));
 
   if (state.token) guarded(start)();
   else signOut();
@@ -414,5 +504,6 @@ function boot() {
 // What the page's buttons run: errors are shown, not lost.
 const showHandoffs = guarded(openHandoffs);
 const showCase = guarded(openCase);
+const showEvidence = guarded(openEvidence);
 
 boot();
