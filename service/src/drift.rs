@@ -16,7 +16,7 @@ use sea_orm::{
 };
 
 use crate::error::ApiResult;
-use crate::handoff::{step_page, Interaction};
+use crate::handoff::{step_page, Interaction, StepPageRequest};
 use crate::names::Names;
 use crate::scoped::{in_org, Page};
 use crate::snapshot::{Figures, Snapshot};
@@ -248,16 +248,6 @@ impl Breach {
     pub fn position(&self) -> (i64, i64) {
         (self.next.model.occurred_at, self.next.model.id)
     }
-}
-
-/// Which page of a list of steps: at most `first`, after the one at `after`
-/// ((instant, interaction id)).
-#[derive(Clone, Copy, Debug)]
-pub struct StepPageRequest {
-    pub first: u64,
-    pub after: Option<(i64, i64)>,
-    /// Whether to count the items of all pages (a second scan).
-    pub with_total: bool,
 }
 
 /// The breaches of one promise at one touchpoint, in the order of their next

@@ -103,7 +103,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     organization_id: i64,
     filter: &HandoffFilter,
-    request: HandoffPageRequest,
+    request: StepPageRequest,
 ) -> ApiResult<Page<Handoff>> {
     let map = org_map(db, organization_id).await?;
     let select = filtered(organization_id, filter, &map);
@@ -121,12 +121,13 @@ pub async fn list(
     })
 }
 
-/// Which page of handoffs: at most `first`, after the one at `after` (see [`position`]).
+/// Which page of a list of steps (handoffs, breaches, interactions at a touchpoint): at
+/// most `first`, after the one at `after` ((instant, interaction id); see [`position`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HandoffPageRequest {
+pub struct StepPageRequest {
     pub first: u64,
     pub after: Option<(i64, i64)>,
-    /// Whether to count the handoffs of all pages (a second scan).
+    /// Whether to count the items of all pages (a second scan).
     pub with_total: bool,
 }
 

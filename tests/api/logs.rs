@@ -303,8 +303,31 @@ async fn the_command_line_imports_and_exports() {
     );
     let functions = app.gql("{ functions { totalCount } }", json!({})).await;
     assert_eq!(functions["functions"]["totalCount"], 0);
+    // A promise the log cannot measure is refused, naming the touchpoint's entry.
+    let mut chart: Value =
+        serde_json::from_str(&std::fs::read_to_string(org_json).unwrap()).unwrap();
+    chart["touchpoints"][2]["promptWithin"] = json!("P1M");
+    std::fs::write(&bad_chart, chart.to_string()).unwrap();
+    let output = siloscope(&["import", "org", &path, "--org", "acme"], &vars);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("touchpoints[2].promptWithin: `P1M`: years and months"),
+        "{}",
+        stderr(&output)
+    );
     let output = siloscope(&["import", "org", org_json, "--org", "acme"], &vars);
     assert!(output.status.success(), "{}", stderr(&output));
+    let touchpoints = app
+        .gql(
+            "{ touchpoints(first: 20) { nodes { name experience promptWithin } } }",
+            json!({}),
+        )
+        .await;
+    let checkout = &touchpoints["touchpoints"]["nodes"][0];
+    assert_eq!(
+        checkout,
+        &json!({ "name": "Checkout", "experience": ["PROMPT", "SINGLE_POINT_OF_CONTACT"], "promptWithin": "P1D" })
+    );
     let output = siloscope(&["import", "org", org_json, "--org", "acme"], &vars);
     assert!(
         stdout(&output).starts_with("functions: 0 created, 0 updated; touchpoints: 0 created, 0 updated; responsibilities: 0 assigned"),

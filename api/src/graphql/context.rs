@@ -35,6 +35,19 @@ pub fn figures<'a>(ctx: &Context<'a>) -> ApiResult<&'a std::sync::Arc<service::s
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no report figures in the schema data")))
 }
 
+/// Computes a report for the caller's organization in its turn at the reports gate:
+/// `compute` gets the pool, the kept report figures and the organization's id.
+pub async fn gated_report<T, F, Fut>(ctx: &Context<'_>, compute: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(DatabaseConnection, std::sync::Arc<service::snapshot::Figures>, i64) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<T>> + Send + 'static,
+{
+    let org = viewer(ctx)?.organization_id;
+    let work = compute(db(ctx)?.clone(), figures(ctx)?.clone(), org);
+    reports_gate(ctx)?.run(org, work).await
+}
+
 /// The request's batching loader.
 pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::graphql::loader::RequestLoader> {
     ctx.data_opt::<crate::graphql::loader::RequestLoader>()

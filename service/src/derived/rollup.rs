@@ -9,7 +9,10 @@ use entity::{step, step_rollup, step_rollup_entry, touchpoint_rollup};
 use rules::calendar::Calendar;
 use rules::chain::Step;
 use rules::report::{Entries, StepGroup};
-use rules::rollup::{cover, BucketRange, Days, EntryKind, EntryRow, RollupDelta};
+use rules::rollup::{
+    cover, BucketRange, Days, EntryKey, EntryKind, EntryRow, GroupCounts, GroupKey, RollupDelta,
+    TouchpointKey,
+};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
@@ -28,62 +31,49 @@ pub async fn apply(
     organization_id: i64,
     delta: &RollupDelta,
 ) -> ApiResult<()> {
-    let groups: Vec<_> = delta.groups.iter().collect();
-    // Rows are built a piece at a time: an import's delta holds a million.
-    for chunk in groups.chunks(CHUNK) {
-        let rows: Vec<step_rollup::ActiveModel> = chunk
-            .iter()
-            .map(|(k, c)| step_rollup::ActiveModel {
-                organization_id: Set(organization_id),
-                level: Set(k.level.code()),
-                first_day: Set(k.first_day),
-                prev_function_id: Set(k.prev_function_id),
-                function_id: Set(k.function_id),
-                prev_touchpoint_id: Set(k.prev_touchpoint_id),
-                count: Set(c.count),
-                case_ends: Set(c.case_ends),
-                ping_pongs: Set(c.ping_pongs),
-                customer_burdens: Set(c.customer_burdens),
-                deferral_languages: Set(c.deferral_languages),
-                prompt_opportunities: Set(c.prompt_opportunities),
-                prompt_breaches: Set(c.prompt_breaches),
-            })
-            .collect();
-        upsert(txn, rows, GROUP_UPSERT).await?;
-    }
-    let touchpoints: Vec<_> = delta.touchpoints.iter().collect();
-    for chunk in touchpoints.chunks(CHUNK) {
-        let rows: Vec<touchpoint_rollup::ActiveModel> = chunk
-            .iter()
-            .map(|(k, count)| touchpoint_rollup::ActiveModel {
-                organization_id: Set(organization_id),
-                level: Set(k.level.code()),
-                first_day: Set(k.first_day),
-                touchpoint_id: Set(k.touchpoint_id),
-                function_id: Set(k.function_id),
-                count: Set(**count),
-            })
-            .collect();
-        upsert(txn, rows, TOUCHPOINT_UPSERT).await?;
-    }
-    let entries: Vec<_> = delta.entries.iter().collect();
-    for chunk in entries.chunks(CHUNK) {
-        let rows: Vec<step_rollup_entry::ActiveModel> = chunk
-            .iter()
-            .map(|(k, count)| step_rollup_entry::ActiveModel {
-                organization_id: Set(organization_id),
-                level: Set(k.level.code()),
-                first_day: Set(k.first_day),
-                kind: Set(k.kind.code()),
-                function_id: Set(k.function_id),
-                prev_day: Set(k.prev_day),
-                prev_day2: Set(k.prev_day2),
-                count: Set(**count),
-            })
-            .collect();
-        upsert(txn, rows, ENTRY_UPSERT).await?;
-    }
-    Ok(())
+    let org = organization_id;
+    let groups = |(k, c): (&GroupKey, &GroupCounts)| step_rollup::ActiveModel {
+        organization_id: Set(org),
+        level: Set(k.level.code()),
+        first_day: Set(k.first_day),
+        prev_function_id: Set(k.prev_function_id),
+        function_id: Set(k.function_id),
+        prev_touchpoint_id: Set(k.prev_touchpoint_id),
+        count: Set(c.count),
+        case_ends: Set(c.case_ends),
+        ping_pongs: Set(c.ping_pongs),
+        customer_burdens: Set(c.customer_burdens),
+        deferral_languages: Set(c.deferral_languages),
+        prompt_opportunities: Set(c.prompt_opportunities),
+        prompt_breaches: Set(c.prompt_breaches),
+    };
+    upsert(txn, delta.groups.iter(), groups, GROUP_UPSERT).await?;
+    let touchpoints = |(k, count): (&TouchpointKey, &i64)| touchpoint_rollup::ActiveModel {
+        organization_id: Set(org),
+        level: Set(k.level.code()),
+        first_day: Set(k.first_day),
+        touchpoint_id: Set(k.touchpoint_id),
+        function_id: Set(k.function_id),
+        count: Set(*count),
+    };
+    upsert(
+        txn,
+        delta.touchpoints.iter(),
+        touchpoints,
+        TOUCHPOINT_UPSERT,
+    )
+    .await?;
+    let entries = |(k, count): (&EntryKey, &i64)| step_rollup_entry::ActiveModel {
+        organization_id: Set(org),
+        level: Set(k.level.code()),
+        first_day: Set(k.first_day),
+        kind: Set(k.kind.code()),
+        function_id: Set(k.function_id),
+        prev_day: Set(k.prev_day),
+        prev_day2: Set(k.prev_day2),
+        count: Set(*count),
+    };
+    upsert(txn, delta.entries.iter(), entries, ENTRY_UPSERT).await
 }
 
 /// Adds a group row's counts to the row of the same key, if there is one. The delta
@@ -108,14 +98,21 @@ const ENTRY_UPSERT: &str =
     "ON CONFLICT (organization_id, level, first_day, kind, function_id, prev_day, prev_day2) \
      DO UPDATE SET count = step_rollup_entry.count + excluded.count";
 
-async fn upsert<A: sea_orm::ActiveModelTrait>(
+async fn upsert<T, A: sea_orm::ActiveModelTrait>(
     txn: &DatabaseTransaction,
-    rows: Vec<A>,
+    items: impl Iterator<Item = T>,
+    row: impl Fn(T) -> A,
     on_conflict: &str,
 ) -> ApiResult<()> {
-    for statement in crate::bulk::insert_statements(txn.get_database_backend(), rows, on_conflict)?
-    {
-        txn.execute_raw(statement).await?;
+    // Rows are built a piece at a time: an import's delta holds a million.
+    let mut items = items.peekable();
+    while items.peek().is_some() {
+        let rows: Vec<A> = items.by_ref().take(CHUNK).map(&row).collect();
+        for statement in
+            crate::bulk::insert_statements(txn.get_database_backend(), rows, on_conflict)?
+        {
+            txn.execute_raw(statement).await?;
+        }
     }
     Ok(())
 }

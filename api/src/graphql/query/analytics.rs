@@ -6,7 +6,7 @@ use service::handoff::{self, HandoffFilter};
 use service::rules::flags::Flag;
 use service::{drift, report, ApiError, ApiResult};
 
-use crate::graphql::context::{db, figures, page_size, reports_gate, viewer};
+use crate::graphql::context::{db, gated_report, page_size, viewer};
 use crate::graphql::ids::{self, row};
 use crate::graphql::types::case::Interaction;
 use crate::graphql::types::case::{Case, Handoff};
@@ -82,7 +82,7 @@ fn step_page_request(
     ctx: &Context<'_>,
     first: Option<i32>,
     after: Option<String>,
-) -> ApiResult<drift::StepPageRequest> {
+) -> ApiResult<handoff::StepPageRequest> {
     let first = page_size(first)?;
     let after = after
         .map(|cursor| {
@@ -90,7 +90,7 @@ fn step_page_request(
                 .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))
         })
         .transpose()?;
-    Ok(drift::StepPageRequest {
+    Ok(handoff::StepPageRequest {
         first,
         after,
         with_total: ctx.look_ahead().field("totalCount").exists(),
@@ -122,20 +122,9 @@ impl AnalyticsQuery {
         #[graphql(desc = "Which handoffs; every condition given must hold (all when omitted).")]
         filter: Option<HandoffFilterInput>,
     ) -> ApiResult<HandoffConnection> {
-        let first = page_size(first)?;
-        let after = after
-            .map(|cursor| {
-                ids::decode_handoff_cursor(&cursor)
-                    .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))
-            })
-            .transpose()?;
+        let request = step_page_request(ctx, first, after)?;
         let filter = filter.unwrap_or_default().into_filter()?;
         let org = viewer(ctx)?.organization_id;
-        let request = handoff::HandoffPageRequest {
-            first,
-            after,
-            with_total: ctx.look_ahead().field("totalCount").exists(),
-        };
         let page = handoff::list(db(ctx)?, org, &filter, request).await?;
         let items = page
             .items
@@ -164,16 +153,12 @@ impl AnalyticsQuery {
         >,
     ) -> ApiResult<SiloReport> {
         let window = WindowInput::resolve(window)?;
-        let org = viewer(ctx)?.organization_id;
         let periods: Vec<report::ComparisonPeriod> =
             compare_to.into_iter().map(Into::into).collect();
-        let db = db(ctx)?.clone();
-        let figures = figures(ctx)?.clone();
-        let report = reports_gate(ctx)?
-            .run(org, async move {
-                report::silo_report(&db, &figures, org, window, &periods).await
-            })
-            .await?;
+        let report = gated_report(ctx, move |db, figures, org| async move {
+            report::silo_report(&db, &figures, org, window, &periods).await
+        })
+        .await?;
         Ok(SiloReport(report))
     }
 
@@ -211,14 +196,10 @@ impl AnalyticsQuery {
             granularity: granularity.into(),
             compare_to: compare_to.into_iter().map(Into::into).collect(),
         };
-        let org = viewer(ctx)?.organization_id;
-        let db = db(ctx)?.clone();
-        let figures = figures(ctx)?.clone();
-        let trend = reports_gate(ctx)?
-            .run(org, async move {
-                report::silo_trend(&db, &figures, org, &request).await
-            })
-            .await?;
+        let trend = gated_report(ctx, move |db, figures, org| async move {
+            report::silo_trend(&db, &figures, org, &request).await
+        })
+        .await?;
         Ok(SiloTrend(trend))
     }
 
@@ -233,14 +214,10 @@ impl AnalyticsQuery {
         >,
     ) -> ApiResult<HandoffNetwork> {
         let window = WindowInput::resolve(window)?;
-        let org = viewer(ctx)?.organization_id;
-        let db = db(ctx)?.clone();
-        let figures = figures(ctx)?.clone();
-        let network = reports_gate(ctx)?
-            .run(org, async move {
-                report::handoff_network(&db, &figures, org, window).await
-            })
-            .await?;
+        let network = gated_report(ctx, move |db, figures, org| async move {
+            report::handoff_network(&db, &figures, org, window).await
+        })
+        .await?;
         Ok(HandoffNetwork(network))
     }
 
@@ -258,14 +235,10 @@ impl AnalyticsQuery {
         >,
     ) -> ApiResult<TouchpointOwnershipReport> {
         let window = WindowInput::resolve(window)?;
-        let org = viewer(ctx)?.organization_id;
-        let db = db(ctx)?.clone();
-        let figures = figures(ctx)?.clone();
-        let report = reports_gate(ctx)?
-            .run(org, async move {
-                drift::touchpoint_ownership(&db, &figures, org, window).await
-            })
-            .await?;
+        let report = gated_report(ctx, move |db, figures, org| async move {
+            drift::touchpoint_ownership(&db, &figures, org, window).await
+        })
+        .await?;
         Ok(TouchpointOwnershipReport(report))
     }
 
@@ -287,16 +260,12 @@ impl AnalyticsQuery {
         >,
     ) -> ApiResult<PromiseReport> {
         let window = WindowInput::resolve(window)?;
-        let org = viewer(ctx)?.organization_id;
         let periods: Vec<report::ComparisonPeriod> =
             compare_to.into_iter().map(Into::into).collect();
-        let db = db(ctx)?.clone();
-        let figures = figures(ctx)?.clone();
-        let report = reports_gate(ctx)?
-            .run(org, async move {
-                report::promise_report(&db, &figures, org, window, &periods).await
-            })
-            .await?;
+        let report = gated_report(ctx, move |db, figures, org| async move {
+            report::promise_report(&db, &figures, org, window, &periods).await
+        })
+        .await?;
         Ok(PromiseReport(report))
     }
 
