@@ -387,6 +387,31 @@ async fn ownership_of_t(app: &TestApp) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The promises and ownership over whole days (from the rollups) equal those over the
+/// same instants off midnight (from the steps).
+async fn assert_rollups_agree_with_steps(app: &TestApp) {
+    let days = json!({ "from": "2026-04-01T00:00:00Z", "to": "2026-06-01T00:00:00Z" });
+    let steps = json!({ "from": "2026-03-31T23:59:59.999999Z", "to": "2026-06-01T00:00:00Z" });
+    for (query, compare) in [(PROMISES, Some(json!([]))), (OWNERSHIP, None)] {
+        let variables = |w: &Value| match &compare {
+            Some(c) => json!({ "w": w, "c": c }),
+            None => json!({ "w": w }),
+        };
+        let by_days = app.gql(query, variables(&days)).await;
+        let by_steps = app.gql(query, variables(&steps)).await;
+        let strip = |mut v: Value| {
+            if let Some(report) = v.get_mut("promiseReport") {
+                report["window"] = Value::Null;
+            }
+            if let Some(report) = v.get_mut("touchpointOwnership") {
+                report["window"] = Value::Null;
+            }
+            v
+        };
+        assert_eq!(strip(by_days), strip(by_steps));
+    }
+}
+
 async fn promises_of_t(app: &TestApp) -> Vec<Value> {
     let data = app.gql(PROMISES, json!({ "w": null, "c": [] })).await;
     data["promiseReport"]["promises"]
@@ -531,6 +556,7 @@ async fn the_last_interaction_of_a_case_and_one_waiting_on_the_customer_are_no_o
         promises_of_t(&app).await[0],
         json!(["PROMPT", true, 2, 0, 0.0])
     );
+    assert_rollups_agree_with_steps(&app).await;
     let data = app.gql(mutation, update(json!("P1DT12H"))).await;
     assert_eq!(
         data["updateTouchpoint"]["touchpoint"]["promptWithin"],
@@ -542,6 +568,20 @@ async fn the_last_interaction_of_a_case_and_one_waiting_on_the_customer_are_no_o
         promises_of_t(&app).await[0],
         json!(["PROMPT", true, 2, 2, 1.0])
     );
+    assert_rollups_agree_with_steps(&app).await;
+    // Retracting the late answer of c4 leaves e1 the last of its case: no opportunity.
+    let data = app
+        .gql(
+            "mutation { retractInteractions(externalIds: [\"e2\"]) { retracted } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["retractInteractions"]["retracted"], 1);
+    assert_eq!(
+        promises_of_t(&app).await[0],
+        json!(["PROMPT", true, 1, 1, 1.0])
+    );
+    assert_rollups_agree_with_steps(&app).await;
     // null stops measuring PROMPT; it stays promised.
     let data = app.gql(mutation, update(Value::Null)).await;
     assert_eq!(
@@ -571,6 +611,25 @@ async fn the_last_interaction_of_a_case_and_one_waiting_on_the_customer_are_no_o
         assert_eq!(errors[0]["code"], "INVALID", "{within}: {errors}");
         assert_eq!(errors[0]["path"], json!(["input", "promptWithin"]));
     }
+    // Each list takes only its own cursors.
+    let handoffs = app
+        .gql(
+            "{ handoffs(first: 1) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let cursor = handoffs["handoffs"]["pageInfo"]["endCursor"].clone();
+    let (_, body) = app
+        .post(
+            Some(&app.admin()),
+            "query($t: ID!, $a: String) { promiseBreaches(filter: { touchpointId: $t, element: PROMPT }, after: $a) { totalCount } }",
+            json!({ "t": tp, "a": cursor }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
     // Elements the log cannot check have no breaches to list.
     let (status, body) = app
         .post(

@@ -81,14 +81,43 @@ pub fn decode_cursor<E: OrgScoped>(cursor: &str) -> Option<i64> {
     decode(&cursor_kind::<E>(), 1, cursor).map(|parts| parts[0])
 }
 
+/// The lists paged by a step's position `(at, interaction id)`; each accepts only its
+/// own cursors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepList {
+    Handoffs,
+    PromiseBreaches,
+    TouchpointInteractions,
+}
+
+impl StepList {
+    fn kind(self) -> &'static str {
+        match self {
+            StepList::Handoffs => "HandoffCursor",
+            StepList::PromiseBreaches => "PromiseBreachCursor",
+            StepList::TouchpointInteractions => "TouchpointInteractionCursor",
+        }
+    }
+}
+
+/// The cursor of `list` after the item at `(at, interaction id)`.
+pub fn step_cursor(list: StepList, (at, id): (i64, i64)) -> String {
+    encode(list.kind(), &[at, id])
+}
+
+/// The `(at, interaction id)` a cursor of `list` points after.
+pub fn decode_step_cursor(list: StepList, cursor: &str) -> Option<(i64, i64)> {
+    decode(list.kind(), 2, cursor).map(|parts| (parts[0], parts[1]))
+}
+
 /// The cursor after the handoff at `(at, interaction id)`.
-pub fn handoff_cursor((at, id): (i64, i64)) -> String {
-    encode("HandoffCursor", &[at, id])
+pub fn handoff_cursor(position: (i64, i64)) -> String {
+    step_cursor(StepList::Handoffs, position)
 }
 
 /// The `(at, interaction id)` a handoff cursor points after.
 pub fn decode_handoff_cursor(cursor: &str) -> Option<(i64, i64)> {
-    decode("HandoffCursor", 2, cursor).map(|parts| (parts[0], parts[1]))
+    decode_step_cursor(StepList::Handoffs, cursor)
 }
 
 #[cfg(test)]
@@ -122,6 +151,17 @@ mod tests {
         assert_eq!(
             decode_handoff_cursor(&handoff_cursor((-5, 7))),
             Some((-5, 7))
+        );
+        // Lists paged by a step's position take only their own cursors.
+        let breach = step_cursor(StepList::PromiseBreaches, (5, 7));
+        assert_eq!(decode_handoff_cursor(&breach), None);
+        assert_eq!(
+            decode_step_cursor(StepList::TouchpointInteractions, &breach),
+            None
+        );
+        assert_eq!(
+            decode_step_cursor(StepList::PromiseBreaches, &breach),
+            Some((5, 7))
         );
     }
 

@@ -261,6 +261,7 @@ pub async fn remark_prompt(
         for chunk in ids.chunks(CHUNK) {
             step::Entity::update_many()
                 .col_expr(step::Column::PromptBreach, Expr::value(breach))
+                .filter(step::Column::OrganizationId.eq(organization_id))
                 .filter(crate::bulk::one_of(
                     txn.get_database_backend(),
                     step::Column::InteractionId,

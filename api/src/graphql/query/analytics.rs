@@ -7,7 +7,7 @@ use service::rules::flags::Flag;
 use service::{drift, report, ApiError, ApiResult};
 
 use crate::graphql::context::{db, gated_report, page_size, viewer};
-use crate::graphql::ids::{self, row};
+use crate::graphql::ids::{self, row, StepList};
 use crate::graphql::types::case::Interaction;
 use crate::graphql::types::case::{Case, Handoff};
 use crate::graphql::types::connection::{
@@ -77,16 +77,17 @@ pub struct TouchpointInteractionFilterInput {
     pub window: Option<WindowInput>,
 }
 
-/// A page request of the step lists: `first` and a decoded `after`.
+/// A page request of a step list: `first` and a decoded `after` of that list.
 fn step_page_request(
     ctx: &Context<'_>,
+    list: StepList,
     first: Option<i32>,
     after: Option<String>,
 ) -> ApiResult<handoff::StepPageRequest> {
     let first = page_size(first)?;
     let after = after
         .map(|cursor| {
-            ids::decode_handoff_cursor(&cursor)
+            ids::decode_step_cursor(list, &cursor)
                 .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))
         })
         .transpose()?;
@@ -122,7 +123,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "Which handoffs; every condition given must hold (all when omitted).")]
         filter: Option<HandoffFilterInput>,
     ) -> ApiResult<HandoffConnection> {
-        let request = step_page_request(ctx, first, after)?;
+        let request = step_page_request(ctx, StepList::Handoffs, first, after)?;
         let filter = filter.unwrap_or_default().into_filter()?;
         let org = viewer(ctx)?.organization_id;
         let page = handoff::list(db(ctx)?, org, &filter, request).await?;
@@ -271,6 +272,7 @@ impl AnalyticsQuery {
 
     /// The broken promises behind a `promiseReport` figure, in the order of their next
     /// interactions: each interaction at the touchpoint and the next one of its case.
+    /// Takes a turn like `siloReport`.
     #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn promise_breaches(
         &self,
@@ -279,7 +281,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> ApiResult<PromiseBreachConnection> {
-        let request = step_page_request(ctx, first, after)?;
+        let request = step_page_request(ctx, StepList::PromiseBreaches, first, after)?;
         let element: service::touchpoint::ExperienceElement = filter.element.into();
         let measure = report::measure(element).ok_or_else(|| {
             ApiError::bad_input(format!(
@@ -293,12 +295,19 @@ impl AnalyticsQuery {
             window: WindowInput::resolve(filter.window)?,
             function: filter.function_id.as_ref().map(row::<function::Entity>),
         };
-        let org = viewer(ctx)?.organization_id;
-        let page = drift::breaches(db(ctx)?, org, &filter, request).await?;
+        let page = gated_report(ctx, move |db, _, org| async move {
+            drift::breaches(&db, org, &filter, request).await
+        })
+        .await?;
         let items = page
             .items
             .into_iter()
-            .map(|b| (ids::handoff_cursor(b.position()), PromiseBreach(b)))
+            .map(|b| {
+                (
+                    ids::step_cursor(StepList::PromiseBreaches, b.position()),
+                    PromiseBreach(b),
+                )
+            })
             .collect();
         Ok(PromiseBreachConnection::new(
             items,
@@ -308,7 +317,9 @@ impl AnalyticsQuery {
     }
 
     /// The interactions behind a share of `touchpointOwnership`: those at a touchpoint
-    /// (by one function), in time order.
+    /// (by one function), in time order. Without `functionId` archived functions'
+    /// interactions are listed too, which `touchpointOwnership` leaves out. Takes a turn
+    /// like `siloReport`.
     #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
     async fn touchpoint_interactions(
         &self,
@@ -317,20 +328,25 @@ impl AnalyticsQuery {
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> ApiResult<InteractionConnection> {
-        let request = step_page_request(ctx, first, after)?;
+        let request = step_page_request(ctx, StepList::TouchpointInteractions, first, after)?;
         let filter = drift::HandledFilter {
             touchpoint: row::<touchpoint::Entity>(&filter.touchpoint_id),
             function: filter.function_id.as_ref().map(row::<function::Entity>),
             window: WindowInput::resolve(filter.window)?,
         };
-        let org = viewer(ctx)?.organization_id;
-        let page = drift::handled_at(db(ctx)?, org, &filter, request).await?;
+        let page = gated_report(ctx, move |db, _, org| async move {
+            drift::handled_at(&db, org, &filter, request).await
+        })
+        .await?;
         let items = page
             .items
             .into_iter()
             .map(|i| {
                 let position = (i.model.occurred_at, i.model.id);
-                (ids::handoff_cursor(position), Interaction(i))
+                (
+                    ids::step_cursor(StepList::TouchpointInteractions, position),
+                    Interaction(i),
+                )
             })
             .collect();
         Ok(InteractionConnection::new(items, page.has_next, page.total))

@@ -53,6 +53,7 @@ impl TouchpointOwnership {
     }
     /// Every function (not archived) that handled the touchpoint in the window, largest
     /// share first, equal shares by name (byte-wise); the shares sum to 1.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn shares(&self) -> Vec<FunctionShare> {
         shares(&self.0.shares)
     }
@@ -62,10 +63,12 @@ impl TouchpointOwnership {
         self.0.de_facto_owner.clone().map(FunctionShare)
     }
     /// The ACCOUNTABLE functions on paper with their shares (0 when they handled none).
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn accountable(&self) -> Vec<FunctionShare> {
         shares(&self.0.accountable)
     }
     /// The RESPONSIBLE functions on paper with their shares (0 when they handled none).
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn responsible(&self) -> Vec<FunctionShare> {
         shares(&self.0.responsible)
     }
@@ -107,10 +110,12 @@ impl DriftFinding {
         self.1.de_facto_owner.clone().map(FunctionShare)
     }
     /// The ACCOUNTABLE functions with their shares.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn accountable(&self) -> Vec<FunctionShare> {
         shares(&self.1.accountable)
     }
     /// The RESPONSIBLE functions with their shares.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn responsible(&self) -> Vec<FunctionShare> {
         shares(&self.1.responsible)
     }
@@ -135,6 +140,7 @@ impl TouchpointOwnershipReport {
         self.0.min_interactions
     }
     /// Every live touchpoint, in the order they were created.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn touchpoints(&self) -> Vec<TouchpointOwnership> {
         self.0
             .touchpoints
@@ -144,6 +150,7 @@ impl TouchpointOwnershipReport {
             .collect()
     }
     /// Every finding, errors first, then by touchpoint in creation order.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn findings(&self) -> Vec<DriftFinding> {
         let mut findings: Vec<DriftFinding> = self
             .0
@@ -214,6 +221,7 @@ impl PromiseFigures {
         self.0.kept.and_then(|k| k.breach_rate())
     }
     /// The same figures over the earlier periods asked for, in the order asked.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn comparisons(&self) -> Vec<PromiseComparison> {
         let rate = |kept: Option<Kept>| kept.and_then(|k| k.breach_rate());
         let now = rate(self.0.kept);
@@ -250,6 +258,7 @@ impl PromiseReport {
     /// Per live touchpoint (in creation order) and element (in the order of the
     /// `ExperienceElement` enum): the elements it promises, and those the log checks
     /// there though unpromised.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn promises(&self) -> Vec<PromiseFigures> {
         promise_figures(self.0.rows.clone())
     }

@@ -322,6 +322,7 @@ impl SiloReport {
     }
     /// The promised experience elements as the log kept them over the window, with the
     /// same comparisons: `promiseReport`'s rows.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn promises(&self) -> Vec<super::drift::PromiseFigures> {
         super::drift::promise_figures(self.0.promises())
     }
