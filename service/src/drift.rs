@@ -66,10 +66,21 @@ pub fn message(kind: DriftKind, touchpoint: &TouchpointOwnership) -> String {
         .de_facto_owner
         .as_ref()
         .map_or_else(|| "no function".to_owned(), FunctionShare::describe);
+    // The owners on paper, each once (a function may be both ACCOUNTABLE and
+    // RESPONSIBLE); for CX_CARRIES_OWNED_TOUCHPOINT only those that are no CX team.
+    let cx_only = kind == DriftKind::CxCarriesOwnedTouchpoint;
+    let mut seen = Vec::new();
     let on_paper: Vec<String> = touchpoint
         .accountable
         .iter()
         .chain(&touchpoint.responsible)
+        .filter(|s| !(cx_only && s.function.as_ref().is_some_and(|f| f.is_cx_team)))
+        .filter(|s| {
+            let id = s.function.as_ref().map(|f| f.id);
+            let new = !seen.contains(&id);
+            seen.push(id);
+            new
+        })
         .map(FunctionShare::describe)
         .collect();
     let on_paper = if on_paper.is_empty() {
@@ -82,7 +93,7 @@ pub fn message(kind: DriftKind, touchpoint: &TouchpointOwnership) -> String {
             "{owner} handles most of touchpoint `{name}` but is neither accountable nor responsible for it; on paper: {on_paper}"
         ),
         DriftKind::CxCarriesOwnedTouchpoint => format!(
-            "the CX team {owner} carries touchpoint `{name}`, which {on_paper} own on paper: the owner has relinquished the customer"
+            "the CX team {owner} carries touchpoint `{name}`, owned on paper by {on_paper}: the owner has relinquished the customer"
         ),
     }
 }

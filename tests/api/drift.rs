@@ -701,6 +701,20 @@ async fn archived_functions_and_touchpoints_are_left_out() {
             "CX_CARRIES_OWNED_TOUCHPOINT"
         ])
     );
+    let data = app.gql(OWNERSHIP, json!({ "w": null })).await;
+    let messages: Vec<&Value> = data["touchpointOwnership"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["message"])
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "the CX team `CX` (67%) carries touchpoint `T`, owned on paper by `Billing` (33%): the owner has relinquished the customer",
+            "`CX` (67%) handles most of touchpoint `T` but is neither accountable nor responsible for it; on paper: `Billing` (33%)",
+        ]
+    );
     // The history is unchanged: restored, Gone counts again (tied with CX, which
     // sorts first).
     app.gql(archive, json!({ "id": ids[2], "a": false })).await;

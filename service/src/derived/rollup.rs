@@ -198,17 +198,10 @@ pub async fn rebuild(
             .month_at_or_after(month + 1)
             .unwrap_or(i64::MAX / rules::calendar::DAY_MICROS);
         let (from, to) = (calendar.day_start(month), calendar.day_start(next));
-        let steps: Vec<Step> = step::Entity::find()
-            .filter(step::Column::OrganizationId.eq(organization_id))
-            .filter(step::Column::At.gte(from))
-            .filter(step::Column::At.lt(to))
-            .order_by_asc(step::Column::At)
-            .into_model::<StepRow>()
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(Step::from)
-            .collect();
+        let month_steps = Condition::all()
+            .add(step::Column::At.gte(from))
+            .add(step::Column::At.lt(to));
+        let steps = steps_where(txn, organization_id, month_steps).await?;
         let mut delta = RollupDelta::default();
         delta.add(&steps, 1, calendar);
         delta.compact();
@@ -216,6 +209,24 @@ pub async fn rebuild(
         month = next;
     }
     Ok(())
+}
+
+/// The organization's steps that meet `condition`, in time order, as the rules see them.
+async fn steps_where(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    condition: Condition,
+) -> ApiResult<Vec<Step>> {
+    Ok(step::Entity::find()
+        .filter(step::Column::OrganizationId.eq(organization_id))
+        .filter(condition)
+        .order_by_asc(step::Column::At)
+        .into_model::<StepRow>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(Step::from)
+        .collect())
 }
 
 /// Re-marks the PROMPT breaches of the steps after interactions at `touchpoint_id`
@@ -228,15 +239,8 @@ pub async fn remark_prompt(
     within: Option<i64>,
     calendar: &Calendar,
 ) -> ApiResult<()> {
-    let steps: Vec<Step> = step::Entity::find()
-        .filter(step::Column::OrganizationId.eq(organization_id))
-        .filter(step::Column::PrevTouchpointId.eq(touchpoint_id))
-        .into_model::<StepRow>()
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(Step::from)
-        .collect();
+    let after_touchpoint = Condition::all().add(step::Column::PrevTouchpointId.eq(touchpoint_id));
+    let steps = steps_where(txn, organization_id, after_touchpoint).await?;
     let mut delta = RollupDelta::default();
     let (mut breached, mut kept) = (Vec::new(), Vec::new());
     for old in steps {
