@@ -482,6 +482,23 @@ async fn a_tie_goes_to_the_name_that_sorts_first_byte_wise_and_small_touchpoints
     let t = ownership_of_t(&app).await;
     assert_eq!(t["deFactoOwner"]["function"]["name"], "alpha");
     assert_eq!(t["findings"], json!(["DE_FACTO_OWNER_NOT_RESPONSIBLE"]));
+    // In another time zone the rollups are rebuilt by local day: Berlin's May read
+    // from them equals the same instants read from the steps.
+    let data = app
+        .gql(
+            "mutation { updateSettings(input: { timeZone: \"Europe/Berlin\" }) { userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["updateSettings"]["userErrors"], json!([]));
+    let may = |from: &str| json!({ "w": { "from": from, "to": "2026-05-31T22:00:00Z" } });
+    let by_days = app.gql(OWNERSHIP, may("2026-04-30T22:00:00Z")).await;
+    let by_steps = app.gql(OWNERSHIP, may("2026-04-30T21:59:59.999999Z")).await;
+    assert_eq!(by_days, by_steps);
+    assert_eq!(
+        by_days["touchpointOwnership"]["touchpoints"][0]["interactions"],
+        3
+    );
     // A touchpoint nobody handled has no owner and shares of null.
     let data = app
         .gql(
