@@ -21,6 +21,9 @@ pub struct Model {
     pub revision: i64,
     /// Interactions a touchpoint needs in a window before its de facto owner is judged.
     pub min_interactions: i32,
+    /// The layout the organization's rollups were built in; below the service's
+    /// current one, they are rebuilt from the steps before it serves.
+    pub rollup_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

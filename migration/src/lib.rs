@@ -19,6 +19,7 @@ pub mod m20261122_000012_row_level_security;
 mod m20261129_000013_organization_calendar;
 mod m20261129_000014_create_rollups;
 mod m20261129_000015_directory_keys_and_audit;
+mod m20261129_000016_chart_against_log;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_organization_calendar::Migration),
             Box::new(m20261129_000014_create_rollups::Migration),
             Box::new(m20261129_000015_directory_keys_and_audit::Migration),
+            Box::new(m20261129_000016_chart_against_log::Migration),
         ]
     }
 }

@@ -1,7 +1,6 @@
 //! Organizations gain their time zone (an IANA name; days, weeks, months and years of
-//! reports are taken in it), a revision, raised by every write to the organization,
-//! which cached figures are keyed by, and `min_interactions`, the interactions a
-//! touchpoint needs in a window before its de facto owner is judged.
+//! reports are taken in it) and a revision, raised by every write to the
+//! organization, which cached figures are keyed by.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -15,7 +14,6 @@ pub struct Migration;
 enum Org {
     TimeZone,
     Revision,
-    MinInteractions,
 }
 
 #[async_trait::async_trait]
@@ -37,19 +35,11 @@ impl MigrationTrait for Migration {
                     .add_column(big_integer(Org::Revision).default(0))
                     .to_owned(),
             )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Organization::Table)
-                    .add_column(integer(Org::MinInteractions).default(20))
-                    .to_owned(),
-            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [Org::MinInteractions, Org::Revision, Org::TimeZone] {
+        for column in [Org::Revision, Org::TimeZone] {
             manager
                 .alter_table(
                     Table::alter()

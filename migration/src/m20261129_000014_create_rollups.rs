@@ -3,16 +3,10 @@
 //! reads a month's rows instead of thirty days' (see `rules::rollup`). They replace
 //! `step_daily` and `step_daily_entry`. Every organization is in UTC when this runs,
 //! so the buckets are filled from the steps in UTC.
-//!
-//! For the chart against the log (docs/rules.md §4b): touchpoints gain `prompt_within`
-//! (µs); steps gain their own touchpoint, whether the previous interaction required
-//! customer action, and whether it breached its touchpoint's `prompt_within`; the
-//! rollups count PROMPT opportunities and breaches, and `touchpoint_rollup` counts
-//! interactions per touchpoint and function.
 
 use sea_orm_migration::prelude::*;
 
-use crate::common::{index, tenant_policy};
+use crate::common::tenant_policy;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -21,7 +15,7 @@ pub struct Migration;
 /// a range of one organization's buckets, so each table is stored in key order with
 /// its counts beside the key: on SQLite a table WITHOUT ROWID (the key is the table),
 /// on PostgreSQL a primary key that INCLUDEs the counts (index-only scans).
-fn create(backend: sea_orm::DatabaseBackend) -> [String; 3] {
+fn create(backend: sea_orm::DatabaseBackend) -> [String; 2] {
     let postgres = backend == sea_orm::DatabaseBackend::Postgres;
     let (big, small) = if postgres {
         ("BIGINT", "SMALLINT")
@@ -38,22 +32,14 @@ fn create(backend: sea_orm::DatabaseBackend) -> [String; 3] {
     };
     [
         format!(
-            "CREATE TABLE touchpoint_rollup (organization_id {big} NOT NULL, level {small} NOT NULL, \
-             first_day {big} NOT NULL, touchpoint_id {big} NOT NULL, function_id {big} NOT NULL, \
-             count {big} NOT NULL, {}",
-            tail(&TOUCHPOINT_KEY.join(", "), "count")
-        ),
-        format!(
             "CREATE TABLE step_rollup (organization_id {big} NOT NULL, level {small} NOT NULL, \
              first_day {big} NOT NULL, prev_function_id {big} NOT NULL, function_id {big} NOT NULL, \
              prev_touchpoint_id {big} NOT NULL, count {big} NOT NULL, case_ends {big} NOT NULL, \
              ping_pongs {big} NOT NULL, customer_burdens {big} NOT NULL, \
-             deferral_languages {big} NOT NULL, prompt_opportunities {big} NOT NULL, \
-             prompt_breaches {big} NOT NULL, {}",
+             deferral_languages {big} NOT NULL, {}",
             tail(
                 &GROUP_KEY.join(", "),
-                "count, case_ends, ping_pongs, customer_burdens, deferral_languages, \
-                 prompt_opportunities, prompt_breaches"
+                "count, case_ends, ping_pongs, customer_burdens, deferral_languages"
             )
         ),
         format!(
@@ -74,35 +60,6 @@ const GROUP_KEY: &[&str] = &[
     "prev_touchpoint_id",
 ];
 
-/// The columns a windowed report reads, in the order of the covering index (see
-/// `m20261122_000010_create_step`), now with the columns of the chart against the log
-/// last.
-const REPORT_INDEX: &[&str] = &[
-    "organization_id",
-    "at",
-    "function_id",
-    "prev_function_id",
-    "prev_touchpoint_id",
-    "ping_pong",
-    "customer_burden",
-    "deferral_language",
-    "is_last",
-    "prev_at",
-    "prev_same_function_at",
-    "prev_handoff_from_at",
-    "touchpoint_id",
-    "prev_customer_action",
-    "prompt_breach",
-];
-
-const TOUCHPOINT_KEY: &[&str] = &[
-    "organization_id",
-    "level",
-    "first_day",
-    "touchpoint_id",
-    "function_id",
-];
-
 const ENTRY_KEY: &[&str] = &[
     "organization_id",
     "level",
@@ -118,62 +75,6 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
         let db = manager.get_connection();
-        // One column a statement: SQLite alters one thing at a time.
-        for column in [
-            ColumnDef::new(Alias::new("touchpoint_id"))
-                .big_integer()
-                .null()
-                .to_owned(),
-            ColumnDef::new(Alias::new("prev_customer_action"))
-                .boolean()
-                .not_null()
-                .default(false)
-                .to_owned(),
-            ColumnDef::new(Alias::new("prompt_breach"))
-                .boolean()
-                .not_null()
-                .default(false)
-                .to_owned(),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new("step"))
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Alias::new("touchpoint"))
-                    .add_column(
-                        ColumnDef::new(Alias::new("prompt_within"))
-                            .big_integer()
-                            .null(),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        db.execute_unprepared(
-            "UPDATE step SET \
-             touchpoint_id = (SELECT i.touchpoint_id FROM interaction i WHERE i.id = step.interaction_id), \
-             prev_customer_action = COALESCE((SELECT i.customer_action_required FROM interaction i \
-               WHERE i.id = step.prev_interaction_id), false)",
-        )
-        .await?;
-        // The covering index of windowed reports gains the new columns.
-        db.execute_unprepared("DROP INDEX IF EXISTS ix_step_report")
-            .await?;
-        index(
-            manager,
-            "ix_step_report",
-            Alias::new("step"),
-            REPORT_INDEX,
-            false,
-        )
-        .await?;
         for statement in create(backend).into_iter().chain(fill(backend)) {
             db.execute_unprepared(&statement).await?;
         }
@@ -188,7 +89,7 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(Alias::new("step_daily")).to_owned())
             .await?;
         if backend == sea_orm::DatabaseBackend::Postgres {
-            for table in ["step_rollup", "step_rollup_entry", "touchpoint_rollup"] {
+            for table in ["step_rollup", "step_rollup_entry"] {
                 for statement in tenant_policy(table) {
                     db.execute_unprepared(&statement).await?;
                 }
@@ -198,32 +99,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("ix_step_report")
-                    .table(Alias::new("step"))
-                    .to_owned(),
-            )
-            .await?;
-        let before = &REPORT_INDEX[..REPORT_INDEX.len() - 3];
-        index(manager, "ix_step_report", Alias::new("step"), before, false).await?;
-        for (table, column) in [
-            ("step", "prompt_breach"),
-            ("step", "prev_customer_action"),
-            ("step", "touchpoint_id"),
-            ("touchpoint", "prompt_within"),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new(table))
-                        .drop_column(Alias::new(column))
-                        .to_owned(),
-                )
-                .await?;
-        }
-        for table in ["touchpoint_rollup", "step_rollup_entry", "step_rollup"] {
+        for table in ["step_rollup_entry", "step_rollup"] {
             manager
                 .drop_table(Table::drop().table(Alias::new(table)).to_owned())
                 .await?;
@@ -270,8 +146,7 @@ fn fill(backend: sea_orm::DatabaseBackend) -> Vec<String> {
     };
     let least = if postgres { "LEAST" } else { "MIN" };
     let steps = format!(
-        "(SELECT organization_id, function_id, is_last, touchpoint_id, \
-         (prev_function_id IS NOT NULL AND NOT prev_customer_action) AS prompt_opportunity, \
+        "(SELECT organization_id, function_id, is_last, \
          COALESCE(prev_function_id, 0) AS prev_function_id, \
          COALESCE(prev_touchpoint_id, 0) AS prev_touchpoint_id, \
          (prev_function_id IS NOT NULL AND prev_function_id <> function_id) AS handoff, \
@@ -288,20 +163,13 @@ fn fill(backend: sea_orm::DatabaseBackend) -> Vec<String> {
         statements.push(format!(
             "INSERT INTO step_rollup (organization_id, level, first_day, prev_function_id, \
              function_id, prev_touchpoint_id, count, case_ends, ping_pongs, customer_burdens, \
-             deferral_languages, prompt_opportunities, prompt_breaches) \
+             deferral_languages) \
              SELECT organization_id, {level}, {bucket}, prev_function_id, function_id, \
              prev_touchpoint_id, COUNT(*), SUM(CASE WHEN is_last THEN 1 ELSE 0 END), \
              SUM(CASE WHEN handoff AND ping_pong THEN 1 ELSE 0 END), \
              SUM(CASE WHEN handoff AND customer_burden THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN handoff AND deferral_language THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN prompt_opportunity THEN 1 ELSE 0 END), 0 \
+             SUM(CASE WHEN handoff AND deferral_language THEN 1 ELSE 0 END) \
              FROM {steps} GROUP BY 1, 2, 3, 4, 5, 6"
-        ));
-        statements.push(format!(
-            "INSERT INTO touchpoint_rollup (organization_id, level, first_day, touchpoint_id, \
-             function_id, count) \
-             SELECT organization_id, {level}, {bucket}, touchpoint_id, function_id, COUNT(*) \
-             FROM {steps} WHERE touchpoint_id IS NOT NULL GROUP BY 1, 2, 3, 4, 5"
         ));
         let entry = "INSERT INTO step_rollup_entry \
                      (organization_id, level, first_day, kind, function_id, prev_day, prev_day2, count)";

@@ -148,6 +148,44 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     } else {
         tracing::info!(applied = pending, "migrated the database");
     }
+    rebuild_outdated_rollups(db).await
+}
+
+/// Rebuilds, from its steps and in its calendar, the rollups of every organization
+/// whose `rollup_version` is below [`crate::derived::rollup::ROLLUP_VERSION`] (a
+/// migration that changed their layout sets it to 0). Each organization in a write of
+/// its own, so another replica starting at once waits and then finds it done.
+async fn rebuild_outdated_rollups(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+    let current = crate::derived::rollup::ROLLUP_VERSION;
+    let outdated: Vec<i64> = entity::organization::Entity::find()
+        .filter(entity::organization::Column::RollupVersion.lt(current))
+        .select_only()
+        .column(entity::organization::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for organization_id in &outdated {
+        let txn = begin_change(db, *organization_id).await?;
+        let org = entity::organization::Entity::find_by_id(*organization_id)
+            .one(&txn)
+            .await?
+            .context("an organization went away while its rollups were rebuilt")?;
+        if org.rollup_version < current {
+            let calendar = crate::calendar::of_organization(&txn, *organization_id).await?;
+            crate::derived::rollup::rebuild(&txn, *organization_id, &calendar).await?;
+            let mut active: entity::organization::ActiveModel = org.into();
+            active.rollup_version = Set(current);
+            active.update(&txn).await?;
+        }
+        txn.commit().await?;
+    }
+    if !outdated.is_empty() {
+        tracing::info!(
+            organizations = outdated.len(),
+            "rebuilt the rollups in their current layout"
+        );
+    }
     Ok(())
 }
 

@@ -52,6 +52,8 @@ pub async fn create(db: &DatabaseConnection, slug: &str, name: &str) -> Write<or
         burden_phrases: Set(to_json(DEFAULT_BURDEN_PHRASES)?),
         created_at: Set(now),
         updated_at: Set(now),
+        // Nothing to rebuild: it has no steps yet.
+        rollup_version: Set(crate::derived::rollup::ROLLUP_VERSION),
         ..Default::default()
     }
     .insert(&txn)

@@ -847,3 +847,88 @@ proptest::proptest! {
         });
     }
 }
+
+/// Migration 16 on a database with a log: taken down to the layout before it (rollups
+/// of the earlier layout, left empty) and up again, the service rebuilds every
+/// organization's rollups in its calendar before serving, and every figure is as before.
+#[tokio::test]
+async fn the_chart_against_log_migration_rebuilds_the_rollups_it_changes() {
+    use migration::MigratorTrait;
+    let app = spawn_app().await;
+    load_org(&app).await;
+    let payload = app.record(json!(interactions())).await;
+    assert_eq!(payload["userErrors"], json!([]));
+    let data = app
+        .gql(
+            "mutation { updateSettings(input: { timeZone: \"Europe/Berlin\" }) { userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["updateSettings"]["userErrors"], json!([]));
+    let figures = r#"{
+      siloReport(window: { from: "2026-02-28T23:00:00Z", to: "2026-08-31T22:00:00Z" }) {
+        totals { cases interactions handoffs siloHandoffs casesEndingAtCx }
+        promises { touchpoint { name } element opportunities breaches }
+      }
+      touchpointOwnership(window: { from: "2026-02-28T23:00:00Z" }) {
+        touchpoints { touchpoint { name } interactions shares { function { name } interactions } }
+      }
+      siloTrend(from: "2026-01-01T00:00:00+01:00", to: "2027-01-01T00:00:00+01:00", granularity: MONTH) {
+        points { totals { handoffs siloHandoffs } }
+      }
+    }"#;
+    let before = app.gql(figures, json!({})).await;
+    assert!(before["siloReport"]["totals"]["handoffs"].as_i64().unwrap() > 0);
+
+    let db = service::db::connect(&app.database_url, 1).await.unwrap();
+    migration::Migrator::down(&db, Some(1)).await.unwrap();
+    let pending = migration::Migrator::get_pending_migrations(&db)
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1, "migration 16 is undone");
+    service::db::migrate(&db).await.unwrap();
+    // Every organization's rollups are current again (acme and the empty one).
+    let versions: Vec<i32> = {
+        use sea_orm::ConnectionTrait;
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT rollup_version FROM organization",
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| r.try_get_by_index::<i32>(0).unwrap())
+            .collect()
+    };
+    assert_eq!(versions, [1, 1]);
+    // Going down dropped the touchpoints' promptWithin: set them again (which re-marks
+    // the steps), and every figure is back.
+    let org: Value = serde_json::from_str(&read("org.json")).unwrap();
+    let ids = app
+        .gql(
+            "{ touchpoints(first: 100) { nodes { id name } } }",
+            json!({}),
+        )
+        .await;
+    for t in org["touchpoints"].as_array().unwrap() {
+        let Some(within) = t.get("promptWithin") else {
+            continue;
+        };
+        let id = ids["touchpoints"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == t["name"])
+            .unwrap()["id"]
+            .clone();
+        let data = app
+            .gql(
+                "mutation($id: ID!, $w: Duration) { updateTouchpoint(id: $id, input: { promptWithin: $w }) { userErrors { message } } }",
+                json!({ "id": id, "w": within }),
+            )
+            .await;
+        assert_eq!(data["updateTouchpoint"]["userErrors"], json!([]));
+    }
+    assert_eq!(app.gql(figures, json!({})).await, before);
+}

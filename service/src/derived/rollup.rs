@@ -21,6 +21,10 @@ use sea_orm::{
 
 use crate::error::ApiResult;
 
+/// The layout of the rollups this service reads and writes (`organization.rollup_version`):
+/// 1 since migration 16 (PROMPT counts, `touchpoint_rollup`).
+pub const ROLLUP_VERSION: i32 = 1;
+
 /// Rollup rows built at a time (each piece is one statement on PostgreSQL).
 const CHUNK: usize = crate::bulk::POSTGRES_ROWS;
 
