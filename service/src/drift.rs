@@ -11,9 +11,7 @@ use rules::drift::{ChartInput, DriftKind, FunctionFacts, Share};
 use rules::rollup::Days;
 use rules::Window;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::error::ApiResult;
 use crate::handoff::{step_page, Interaction, StepPageRequest};
@@ -283,13 +281,8 @@ pub async fn breaches(
     if let Some(function) = filter.function {
         select = select.filter(step::Column::PrevFunctionId.eq(function));
     }
-    select = in_window(select, filter.window);
-    let total = if request.with_total {
-        select.clone().count(db).await?
-    } else {
-        0
-    };
-    let (rows, has_next) = step_page(db, select, request.first, request.after).await?;
+    let page = step_page(db, in_window(select, filter.window), request).await?;
+    let rows = &page.items;
     let mut ids: Vec<i64> = rows.iter().map(|s| s.interaction_id).collect();
     ids.extend(rows.iter().filter_map(|s| s.prev_interaction_id));
     let interactions = interactions(db, organization_id, &ids).await?;
@@ -307,8 +300,8 @@ pub async fn breaches(
         .collect();
     Ok(Page {
         items,
-        has_next,
-        total,
+        has_next: page.has_next,
+        total: page.total,
     })
 }
 
@@ -335,22 +328,16 @@ pub async fn handled_at(
     if let Some(function) = filter.function {
         select = select.filter(step::Column::FunctionId.eq(function));
     }
-    select = in_window(select, filter.window);
-    let total = if request.with_total {
-        select.clone().count(db).await?
-    } else {
-        0
-    };
-    let (rows, has_next) = step_page(db, select, request.first, request.after).await?;
-    let ids: Vec<i64> = rows.iter().map(|s| s.interaction_id).collect();
+    let page = step_page(db, in_window(select, filter.window), request).await?;
+    let ids: Vec<i64> = page.items.iter().map(|s| s.interaction_id).collect();
     let mut interactions = interactions(db, organization_id, &ids).await?;
     Ok(Page {
         items: ids
             .iter()
             .filter_map(|id| interactions.remove(id))
             .collect(),
-        has_next,
-        total,
+        has_next: page.has_next,
+        total: page.total,
     })
 }
 

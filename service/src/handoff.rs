@@ -107,17 +107,11 @@ pub async fn list(
 ) -> ApiResult<Page<Handoff>> {
     let map = org_map(db, organization_id).await?;
     let select = filtered(organization_id, filter, &map);
-    let total = if request.with_total {
-        select.clone().count(db).await?
-    } else {
-        0
-    };
-    let (rows, has_next) = step_page(db, select, request.first, request.after).await?;
-    let items = handoffs_of(db, organization_id, &map, rows).await?;
+    let page = step_page(db, select, request).await?;
     Ok(Page {
-        items,
-        has_next,
-        total,
+        items: handoffs_of(db, organization_id, &map, page.items).await?,
+        has_next: page.has_next,
+        total: page.total,
     })
 }
 
@@ -141,7 +135,12 @@ pub async fn get(
     let map = org_map(db, organization_id).await?;
     let select = filtered(organization_id, &HandoffFilter::default(), &map)
         .filter(step::Column::InteractionId.eq(interaction_id));
-    let (rows, _) = step_page(db, select, 1, None).await?;
+    let one = StepPageRequest {
+        first: 1,
+        after: None,
+        with_total: false,
+    };
+    let rows = step_page(db, select, one).await?.items;
     Ok(handoffs_of(db, organization_id, &map, rows).await?.pop())
 }
 
@@ -276,15 +275,19 @@ fn filtered(organization_id: i64, filter: &HandoffFilter, map: &OrgMap) -> Selec
     select
 }
 
-/// The steps of `select` in (at, id) order after `after`: at most `first` of them, and
-/// whether more follow.
+/// The page of `select`'s steps that `request` asks for, in (at, id) order: at most
+/// `first` after `after`, whether more follow, and (when asked) how many in all.
 pub(crate) async fn step_page(
     db: &impl ConnectionTrait,
     mut select: Select<step::Entity>,
-    first: u64,
-    after: Option<(i64, i64)>,
-) -> ApiResult<(Vec<step::Model>, bool)> {
-    if let Some((at, id)) = after {
+    request: StepPageRequest,
+) -> ApiResult<Page<step::Model>> {
+    let total = if request.with_total {
+        select.clone().count(db).await?
+    } else {
+        0
+    };
+    if let Some((at, id)) = request.after {
         select = select.filter(
             Condition::any().add(step::Column::At.gt(at)).add(
                 Condition::all()
@@ -293,15 +296,19 @@ pub(crate) async fn step_page(
             ),
         );
     }
-    let mut rows = select
+    let mut items = select
         .order_by_asc(step::Column::At)
         .order_by_asc(step::Column::InteractionId)
-        .limit(first + 1)
+        .limit(request.first + 1)
         .all(db)
         .await?;
-    let has_next = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    Ok((rows, has_next))
+    let has_next = items.len() as u64 > request.first;
+    items.truncate(request.first as usize);
+    Ok(Page {
+        items,
+        has_next,
+        total,
+    })
 }
 
 /// The case references of the given case ids.

@@ -458,6 +458,31 @@ async fn a_tie_goes_to_the_name_that_sorts_first_byte_wise_and_small_touchpoints
     // Two interactions are under the default minInteractions of 20: no finding.
     assert_eq!(t["judged"], false);
     assert_eq!(t["findings"], json!([]));
+    // A minInteractions out of range is refused and changes nothing.
+    for bad in [0, 1_000_001] {
+        let data = app
+            .gql(
+                "mutation($m: Int!) { updateSettings(input: { minInteractions: $m, timeZone: \"Europe/Paris\" }) { organization { minInteractions } userErrors { code path } } }",
+                json!({ "m": bad }),
+            )
+            .await;
+        let payload = &data["updateSettings"];
+        assert_eq!(payload["organization"], Value::Null, "{bad}");
+        assert_eq!(
+            payload["userErrors"],
+            json!([{ "code": "INVALID", "path": ["input", "minInteractions"] }])
+        );
+    }
+    let settings = app
+        .gql(
+            "{ viewer { organization { minInteractions timeZone } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        settings["viewer"]["organization"],
+        json!({ "minInteractions": 20, "timeZone": "UTC" })
+    );
     // At 2 it is judged: a CX team carries what Owner owns on paper.
     set_min_interactions(&app, 2).await;
     let t = ownership_of_t(&app).await;

@@ -315,6 +315,18 @@ async fn the_command_line_imports_and_exports() {
         "{}",
         stderr(&output)
     );
+    chart["touchpoints"][2]["promptWithin"] = json!("P2D");
+    chart["touchpoints"][0]["experience"] = json!(["FAST"]);
+    std::fs::write(&bad_chart, chart.to_string()).unwrap();
+    let output = siloscope(&["import", "org", &path, "--org", "acme"], &vars);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("touchpoints[0].experience: `FAST` is not one of PERSONALIZED"),
+        "{}",
+        stderr(&output)
+    );
+    let functions = app.gql("{ functions { totalCount } }", json!({})).await;
+    assert_eq!(functions["functions"]["totalCount"], 0, "nothing loaded");
     let output = siloscope(&["import", "org", org_json, "--org", "acme"], &vars);
     assert!(output.status.success(), "{}", stderr(&output));
     let touchpoints = app

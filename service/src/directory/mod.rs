@@ -75,6 +75,53 @@ async fn settle_function(
     .await
 }
 
+/// Puts a person in a function, recording it.
+async fn join(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    function_id: i64,
+    person_id: i64,
+) -> ApiResult<()> {
+    let joined = membership::ActiveModel {
+        organization_id: Set(organization_id),
+        function_id: Set(function_id),
+        person_id: Set(person_id),
+        created_at: Set(now_micros()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    crate::audit::record_row(
+        txn,
+        organization_id,
+        "membership.add",
+        "Membership",
+        None,
+        Some(&joined),
+    )
+    .await
+}
+
+/// Takes a person out of a function, recording it.
+async fn leave(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    membership: &membership::Model,
+) -> ApiResult<()> {
+    membership::Entity::delete_by_id(membership.id)
+        .exec(txn)
+        .await?;
+    crate::audit::record_row(
+        txn,
+        organization_id,
+        "membership.remove",
+        "Membership",
+        Some(membership),
+        None,
+    )
+    .await
+}
+
 /// Adds and removes memberships so that `function_id`'s members are exactly
 /// `wanted` (person ids of the organization), recording each change, and settles
 /// the function of everyone whose memberships changed.
@@ -92,39 +139,13 @@ async fn set_members(
     let have: HashSet<i64> = current.iter().map(|m| m.person_id).collect();
     let mut touched = Vec::new();
     for m in current.iter().filter(|m| !wanted.contains(&m.person_id)) {
-        membership::Entity::delete_by_id(m.id).exec(txn).await?;
-        crate::audit::record_row(
-            txn,
-            organization_id,
-            "membership.remove",
-            "Membership",
-            Some(m),
-            None,
-        )
-        .await?;
+        leave(txn, organization_id, m).await?;
         touched.push(m.person_id);
     }
     let mut added: Vec<i64> = wanted.difference(&have).copied().collect();
     added.sort_unstable();
     for person_id in added {
-        let m = membership::ActiveModel {
-            organization_id: Set(organization_id),
-            function_id: Set(function_id),
-            person_id: Set(person_id),
-            created_at: Set(now_micros()),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        crate::audit::record_row(
-            txn,
-            organization_id,
-            "membership.add",
-            "Membership",
-            None,
-            Some(&m),
-        )
-        .await?;
+        join(txn, organization_id, function_id, person_id).await?;
         touched.push(person_id);
     }
     for person_id in touched {
@@ -167,36 +188,10 @@ pub(crate) async fn move_function(
     }
     let memberships = memberships_of(txn, person_id).await?;
     if let Some(left) = memberships.iter().find(|m| Some(m.function_id) == old) {
-        membership::Entity::delete_by_id(left.id).exec(txn).await?;
-        crate::audit::record_row(
-            txn,
-            organization_id,
-            "membership.remove",
-            "Membership",
-            Some(left),
-            None,
-        )
-        .await?;
+        leave(txn, organization_id, left).await?;
     }
     if let Some(function_id) = new.filter(|f| !memberships.iter().any(|m| m.function_id == *f)) {
-        let joined = membership::ActiveModel {
-            organization_id: Set(organization_id),
-            function_id: Set(function_id),
-            person_id: Set(person_id),
-            created_at: Set(now_micros()),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        crate::audit::record_row(
-            txn,
-            organization_id,
-            "membership.add",
-            "Membership",
-            None,
-            Some(&joined),
-        )
-        .await?;
+        join(txn, organization_id, function_id, person_id).await?;
     }
     Ok(())
 }
