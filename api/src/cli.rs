@@ -453,7 +453,7 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
     let db = service::db::connect(&settings.database_url, settings.db_max_connections).await?;
     service::db::migrate(&db).await?;
     let summary = crate::demo::create(&db, "demo", 2026, interactions).await?;
-    let app = Application::with_database(&settings, db)?;
+    let app = Application::with_database(&settings, db).await?;
     let keys = TokenKeys::new(&settings.jwt);
     let token = keys.mint("demo-admin", "demo", &[AccessRole::Admin], 24 * 3600)?;
     let env_file = write_demo_env(&settings, &file)?;

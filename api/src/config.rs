@@ -116,6 +116,27 @@ variables! {
         "on SIGTERM, how long in-flight requests may take to finish";
     METRICS_TOKEN = "SILOSCOPE_METRICS_TOKEN", None, None,
         "when set, GET /metrics needs `Authorization: Bearer <this>`";
+    WS_INIT_TIMEOUT_MS = "SILOSCOPE_WS_INIT_TIMEOUT_MS", Some("3000"), Some(100..=60_000),
+        "how long a WebSocket may wait before `connection_init` (then it is closed with 4408)";
+    WS_KEEPALIVE_SECONDS = "SILOSCOPE_WS_KEEPALIVE_SECONDS", Some("30"), Some(1..=3600),
+        "how often a WebSocket is pinged; one silent for two intervals is closed";
+    MAX_SUBSCRIPTIONS_PER_CONNECTION = "SILOSCOPE_MAX_SUBSCRIPTIONS_PER_CONNECTION", Some("20"),
+        Some(1..=1000),
+        "most subscriptions one WebSocket may run at once";
+    MAX_SUBSCRIPTIONS_PER_ORG = "SILOSCOPE_MAX_SUBSCRIPTIONS_PER_ORG", Some("500"),
+        Some(1..=100_000),
+        "most subscriptions one organization may run at once on this server";
+    LIVE_POLL_MS = "SILOSCOPE_LIVE_POLL_MS", Some("2000"), Some(10..=60_000),
+        "how often each replica reads the change table when nothing wakes it (PostgreSQL NOTIFY and this process's writes wake it at once)";
+    WEBHOOK_RETRY_BASE_MS = "SILOSCOPE_WEBHOOK_RETRY_BASE_MS", Some("5000"),
+        Some(10..=3_600_000),
+        "wait after a webhook message's first failed attempt; each further one doubles it, up to a day";
+    WEBHOOK_MAX_ATTEMPTS = "SILOSCOPE_WEBHOOK_MAX_ATTEMPTS", Some("8"), Some(1..=50),
+        "attempts of one webhook message before it is given up (FAILED)";
+    WEBHOOK_DISABLE_AFTER = "SILOSCOPE_WEBHOOK_DISABLE_AFTER", Some("50"), Some(1..=100_000),
+        "failed attempts in a row (across messages) after which a webhook is disabled";
+    WEBHOOK_TIMEOUT_SECONDS = "SILOSCOPE_WEBHOOK_TIMEOUT_SECONDS", Some("10"), Some(1..=300),
+        "how long a webhook endpoint may take to answer";
 }
 
 /// [`VARIABLES`] as the README's markdown table (variable | default | meaning).
@@ -155,6 +176,19 @@ pub struct Limits {
     pub cache_bytes: u64,
     /// Longest a request may run before it is abandoned (its writes rolled back).
     pub request_timeout: Duration,
+    /// How long a WebSocket may wait before `connection_init`.
+    pub ws_init_timeout: Duration,
+    /// How often a WebSocket is pinged.
+    pub ws_keepalive: Duration,
+    pub max_subscriptions_per_connection: usize,
+    /// Per organization, on this server.
+    pub max_subscriptions_per_org: usize,
+    /// How often the change table is read when nothing wakes the relay.
+    pub live_poll: Duration,
+    pub webhook_retry_base: Duration,
+    pub webhook_max_attempts: i32,
+    pub webhook_disable_after: i32,
+    pub webhook_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -305,6 +339,15 @@ fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<Limits, E> 
         max_directives: size(&var::MAX_DIRECTIVES)?,
         max_tokens: size(&var::MAX_TOKENS)?,
         request_timeout: std::time::Duration::from_secs(number(&var::REQUEST_TIMEOUT_SECONDS)?),
+        ws_init_timeout: std::time::Duration::from_millis(number(&var::WS_INIT_TIMEOUT_MS)?),
+        ws_keepalive: std::time::Duration::from_secs(number(&var::WS_KEEPALIVE_SECONDS)?),
+        max_subscriptions_per_connection: size(&var::MAX_SUBSCRIPTIONS_PER_CONNECTION)?,
+        max_subscriptions_per_org: size(&var::MAX_SUBSCRIPTIONS_PER_ORG)?,
+        live_poll: std::time::Duration::from_millis(number(&var::LIVE_POLL_MS)?),
+        webhook_retry_base: std::time::Duration::from_millis(number(&var::WEBHOOK_RETRY_BASE_MS)?),
+        webhook_max_attempts: number(&var::WEBHOOK_MAX_ATTEMPTS)? as i32,
+        webhook_disable_after: number(&var::WEBHOOK_DISABLE_AFTER)? as i32,
+        webhook_timeout: std::time::Duration::from_secs(number(&var::WEBHOOK_TIMEOUT_SECONDS)?),
     })
 }
 

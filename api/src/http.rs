@@ -249,6 +249,8 @@ pub struct Shape {
     pub mutation: bool,
     /// Whether it is a mutation of `recordInteractions` fields only.
     pub recording_only: bool,
+    /// Whether the selected operation is a subscription.
+    pub subscription: bool,
 }
 
 /// Checks the document's size (tokens, aliases, directives) and finds the selected
@@ -336,9 +338,13 @@ pub fn inspect(
                 _ => false,
             })
         });
+    let subscription = operation
+        .operation_type()
+        .is_some_and(|t| t.subscription_token().is_some());
     Ok(Shape {
         mutation,
         recording_only,
+        subscription,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod graphql;
 pub mod http;
+pub mod live;
 pub mod logs;
 pub mod observe;
 pub mod org_file;

@@ -31,11 +31,12 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         let db = service::db::connect(&settings.database_url, settings.db_max_connections).await?;
         service::db::migrate(&db).await?;
-        Application::with_database(settings, db)
+        Application::with_database(settings, db).await
     }
 
-    /// Binds the listener on an already migrated database.
-    pub fn with_database(
+    /// Binds the listener on an already migrated database, and starts this replica's
+    /// live relay and webhook sender.
+    pub async fn with_database(
         settings: &Settings,
         db: DatabaseConnection,
     ) -> anyhow::Result<Application> {
@@ -47,8 +48,18 @@ impl Application {
             .context("the listener has no address")?
             .port();
         let metrics = Metrics::new()?;
+        let relay = service::live::Relay::start(
+            db.clone(),
+            service::live::LiveOptions {
+                poll: settings.limits.live_poll,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start live delivery: {e}"))?;
+        crate::live::sender::spawn(db.clone(), &settings.limits)?;
         let state = web::Data::new(AppState {
-            schema: graphql::build(db.clone(), &settings.limits, metrics.clone()),
+            schema: graphql::build(db.clone(), &settings.limits, metrics.clone(), relay),
             keys: TokenKeys::load(&settings.jwt)?,
             db,
             organizations: OrganizationIds::default(),
@@ -56,6 +67,7 @@ impl Application {
             metrics: metrics.clone(),
             metrics_token: settings.metrics_token.clone(),
             answers: crate::responses::Answers::new(settings.limits.cache_bytes / 2),
+            running: std::sync::Arc::default(),
         });
         let metrics = web::Data::new(metrics);
         let server = HttpServer::new(move || {
@@ -65,6 +77,11 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(crate::observe::around))
                 .service(
                     web::resource("/graphql")
+                        .route(
+                            web::get()
+                                .guard(actix_web::guard::fn_guard(is_websocket))
+                                .to(crate::live::ws::upgrade),
+                        )
                         .route(web::post().to(graphql_post))
                         .route(web::get().to(graphql_get))
                         .default_service(web::to(method_not_allowed)),
@@ -101,6 +118,16 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Whether a request asks to upgrade to a WebSocket.
+fn is_websocket(context: &actix_web::guard::GuardContext) -> bool {
+    context
+        .head()
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
 async fn method_not_allowed(request: HttpRequest) -> HttpResponse {
@@ -305,7 +332,10 @@ async fn execute(
         Ok(body) => {
             if let Some(key) = key {
                 state.metrics.count_answer(false);
-                if response.errors.is_empty() && status == StatusCode::OK {
+                // Webhooks and their messages change without a write (a sender
+                // settles attempts): answers holding them are not kept.
+                let no_cache = response.cache_control.max_age < 0;
+                if response.errors.is_empty() && status == StatusCode::OK && !no_cache {
                     state.answers.keep(key, std::sync::Arc::new(body.clone()));
                 }
             }

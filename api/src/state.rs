@@ -22,6 +22,8 @@ pub(crate) struct AppState {
     pub(crate) metrics: Metrics,
     pub(crate) metrics_token: Option<SecretString>,
     pub(crate) answers: crate::responses::Answers,
+    /// Subscriptions running per organization on this server.
+    pub(crate) running: std::sync::Arc<crate::live::ws::Running>,
 }
 
 /// Organization ids by slug, filled as tokens name them. A slug never changes owner
@@ -75,6 +77,22 @@ pub(crate) async fn authenticate(
     request: &HttpRequest,
     state: &AppState,
 ) -> Result<Viewer, ApiError> {
+    let request_id = actix_web::HttpMessage::extensions(request)
+        .get::<crate::observe::RequestId>()
+        .map(|id| id.0.clone());
+    let token = bearer(request)?;
+    Ok(authenticate_token(state, token, request_id).await?.viewer)
+}
+
+/// A caller and until when its credential is good.
+pub(crate) struct Authenticated {
+    pub(crate) viewer: Viewer,
+    /// When the token or key expires (µs); `None`: a key without expiry.
+    pub(crate) expires_at: Option<i64>,
+}
+
+/// The token of a request's `Authorization: Bearer` header.
+fn bearer(request: &HttpRequest) -> Result<&str, ApiError> {
     let header = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -93,13 +111,19 @@ pub(crate) async fn authenticate(
         .ok_or_else(|| {
             ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
         })?;
-    let request_id = actix_web::HttpMessage::extensions(request)
-        .get::<crate::observe::RequestId>()
-        .map(|id| id.0.clone());
+    Ok(token)
+}
+
+/// The caller a bearer token (a JWT or an API key) names.
+pub(crate) async fn authenticate_token(
+    state: &AppState,
+    token: &str,
+    request_id: Option<String>,
+) -> Result<Authenticated, ApiError> {
     if token.starts_with(service::api_key::PREFIX) {
         let key = service::api_key::verify(&state.db, token).await?;
         let organization = service::organization::get(&state.db, key.organization_id).await?;
-        return Ok(Viewer {
+        let viewer = Viewer {
             roles: service::api_key::roles(&key)
                 .iter()
                 .filter_map(|r| AccessRole::named(r))
@@ -109,6 +133,10 @@ pub(crate) async fn authenticate(
             organization_slug: organization.slug,
             credential: Credential::ApiKey,
             request_id,
+        };
+        return Ok(Authenticated {
+            viewer,
+            expires_at: key.expires_at,
         });
     }
     let claims = state.keys.verify(token).await?;
@@ -126,12 +154,16 @@ pub(crate) async fn authenticate(
             organization.id
         }
     };
-    Ok(Viewer {
+    let viewer = Viewer {
         subject: claims.sub,
         organization_id,
         organization_slug: claims.org,
         roles: claims.roles.into_iter().collect(),
         credential: Credential::Token,
         request_id,
+    };
+    Ok(Authenticated {
+        viewer,
+        expires_at: Some(claims.exp.saturating_mul(1_000_000)),
     })
 }

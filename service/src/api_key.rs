@@ -56,6 +56,16 @@ fn random_bytes(count: usize) -> Vec<u8> {
     buffer
 }
 
+/// `bytes` random bytes in standard base64.
+pub(crate) fn random_base64(bytes: usize) -> String {
+    base64::engine::general_purpose::STANDARD.encode(random_bytes(bytes))
+}
+
+/// `bytes` random bytes in hex.
+pub(crate) fn random_hex(bytes: usize) -> String {
+    hex(&random_bytes(bytes))
+}
+
 fn random_text(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes(bytes))
 }

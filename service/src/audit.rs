@@ -163,7 +163,8 @@ has_id!(
     acknowledgement,
     organization,
     membership,
-    api_key
+    api_key,
+    webhook
 );
 
 /// Which events a list holds; every condition given must hold.

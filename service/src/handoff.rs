@@ -144,6 +144,28 @@ pub async fn get(
     Ok(handoffs_of(db, organization_id, &map, rows).await?.pop())
 }
 
+/// The handoffs into the given interactions (second interactions), as far as they
+/// are still handoffs, in (at, id) order, with their flags as the map is now.
+pub async fn of_interactions(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    interaction_ids: &[i64],
+) -> ApiResult<Vec<Handoff>> {
+    let map = org_map(db, organization_id).await?;
+    let mut rows = Vec::with_capacity(interaction_ids.len());
+    for chunk in interaction_ids.chunks(1_000) {
+        let select =
+            filtered(organization_id, &HandoffFilter::default(), &map).filter(crate::bulk::one_of(
+                db.get_database_backend(),
+                step::Column::InteractionId,
+                chunk.to_vec(),
+            ));
+        rows.extend(select.all(db).await?);
+    }
+    rows.sort_by_key(|row| (row.at, row.interaction_id));
+    handoffs_of(db, organization_id, &map, rows).await
+}
+
 /// The handoffs of step rows, with their case references, flags and names.
 async fn handoffs_of(
     db: &impl ConnectionTrait,

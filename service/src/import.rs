@@ -163,7 +163,16 @@ pub async fn import_interactions(
             &summary.recorded,
         )
         .await?;
+        summary.recorded.flagged.sort_unstable();
+        crate::live::announce(
+            &txn,
+            organization_id,
+            crate::live::Source::Import,
+            &summary.recorded,
+        )
+        .await?;
         txn.commit().await?;
+        crate::live::committed();
         summary.committed = true;
         // Awaited, not spawned: a command-line import exits right after.
         crate::db::refresh_statistics(db).await;

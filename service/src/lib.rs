@@ -28,6 +28,7 @@ pub mod function;
 pub mod handoff;
 pub mod import;
 pub mod journey;
+pub mod live;
 pub mod names;
 pub mod organization;
 pub mod ownership;
@@ -39,6 +40,7 @@ pub mod responsibility;
 pub mod scoped;
 pub mod snapshot;
 pub mod touchpoint;
+pub mod webhook;
 
 pub use error::{ApiError, ApiResult, Code, UserError, UserErrorCode, Write, WriteError};
 pub use rules;

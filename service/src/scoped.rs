@@ -45,6 +45,8 @@ org_scoped!(
     api_key => "ApiKey",
     audit_event => "AuditEvent",
     membership => "Membership",
+    webhook => "Webhook",
+    webhook_delivery => "WebhookDelivery",
 );
 
 /// The rows of `E` in the organization.

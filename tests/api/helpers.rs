@@ -131,7 +131,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
             .await
             .unwrap();
     }
-    let app = Application::with_database(&settings, db).unwrap();
+    let app = Application::with_database(&settings, db).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -150,7 +150,9 @@ impl TestApp {
         let db = service::db::connect(&self.settings.database_url, 5)
             .await
             .unwrap();
-        let app = Application::with_database(&self.settings, db).unwrap();
+        let app = Application::with_database(&self.settings, db)
+            .await
+            .unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         TestApp {

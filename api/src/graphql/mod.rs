@@ -10,14 +10,15 @@ pub mod loader;
 pub mod mutation;
 pub mod query;
 pub mod reports_gate;
+pub mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 use sea_orm::DatabaseConnection;
 
 use errors::ErrorCodes;
 
-pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
 /// The cost of a paged list: its page size (default 20) times the cost of one node,
 /// so a deep selection is affordable on a small page only.
@@ -35,13 +36,15 @@ pub fn build(
     db: DatabaseConnection,
     limits: &crate::config::Limits,
     metrics: crate::observe::Metrics,
+    relay: service::live::Relay,
 ) -> AppSchema {
     Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
-        EmptySubscription,
+        subscription::Subscription,
     )
     .data(db)
+    .data(relay)
     .data(metrics)
     .data(reports_gate::ReportsGate::new(limits.max_reports_per_org))
     .data(std::sync::Arc::new(service::snapshot::Figures::new(
@@ -61,7 +64,7 @@ pub fn sdl() -> String {
     Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
-        EmptySubscription,
+        subscription::Subscription,
     )
     .finish()
     .sdl()

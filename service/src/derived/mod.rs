@@ -197,7 +197,12 @@ impl Cases {
         for &case_id in &ids {
             let mut events = before.remove(&case_id).unwrap_or_default();
             let old = derive(&mut events, &prompt);
-            change.handoffs -= old.iter().filter(|s| s.is_handoff()).count() as i64;
+            let handed: HashSet<(i64, Option<i64>)> = old
+                .iter()
+                .filter(|s| s.is_handoff())
+                .map(|s| (s.interaction_id, s.prev_interaction_id))
+                .collect();
+            change.handoffs -= handed.len() as i64;
             change.silo_handoffs -= map.silo_count(&old);
             delta.add(&old, -1, &calendar);
             events.retain(|e| !removed.contains(&e.id));
@@ -205,6 +210,15 @@ impl Cases {
             let new = derive(&mut events, &prompt);
             change.handoffs += new.iter().filter(|s| s.is_handoff()).count() as i64;
             change.silo_handoffs += map.silo_count(&new);
+            change.flagged.extend(
+                new.iter()
+                    .filter(|s| {
+                        s.is_handoff()
+                            && !handed.contains(&(s.interaction_id, s.prev_interaction_id))
+                            && !map.flags_of(s).list().is_empty()
+                    })
+                    .map(|s| (s.at, s.interaction_id)),
+            );
             delta.add(&new, 1, &calendar);
             steps.extend(new.iter().map(|s| step_row(organization_id, case_id, s)));
         }
@@ -219,15 +233,20 @@ impl Cases {
             }
         }
         replace_steps(txn, &ids, steps).await?;
+        change.flagged.sort_unstable();
         Ok(change)
     }
 }
 
-/// How re-deriving changed the cases: handoffs and SILO handoffs after minus before.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How re-deriving changed the cases: handoffs and SILO handoffs after minus before,
+/// and the handoffs that are new and carry a flag (as the map is now).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rederived {
     pub handoffs: i64,
     pub silo_handoffs: i64,
+    /// (instant, interaction id) of each new flagged handoff's second interaction, in
+    /// that order: a handoff is new when its pair of interactions was not one before.
+    pub flagged: Vec<(i64, i64)>,
 }
 
 fn step_row(organization_id: i64, case_id: i64, s: &Step) -> step::ActiveModel {

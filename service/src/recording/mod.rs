@@ -36,6 +36,10 @@ pub struct Recorded {
     pub new_handoffs: i64,
     /// SILO handoffs the affected cases have now minus before.
     pub new_silo_handoffs: i64,
+    /// (instant, interaction id) of the new handoffs that carry a flag, for live
+    /// delivery ([`crate::live`]).
+    #[serde(skip)]
+    pub flagged: Vec<(i64, i64)>,
 }
 
 impl Recorded {
@@ -45,6 +49,7 @@ impl Recorded {
         self.duplicates += other.duplicates;
         self.new_handoffs += other.new_handoffs;
         self.new_silo_handoffs += other.new_silo_handoffs;
+        self.flagged.extend_from_slice(&other.flagged);
     }
 }
 
@@ -68,7 +73,15 @@ pub async fn record(
     // A conflict undoes the batch: the transaction is dropped, not committed.
     check(conflicts)?;
     summary_event(&txn, organization_id, "interactions.record", &recorded).await?;
+    crate::live::announce(
+        &txn,
+        organization_id,
+        crate::live::Source::Record,
+        &recorded,
+    )
+    .await?;
     txn.commit().await?;
+    crate::live::committed();
     after_writing(db);
     Ok(recorded)
 }
@@ -132,6 +145,7 @@ pub(crate) async fn write_batch(
         duplicates,
         new_handoffs: change.handoffs,
         new_silo_handoffs: change.silo_handoffs,
+        flagged: change.flagged,
     };
     Ok((recorded, conflicts))
 }

@@ -6,6 +6,7 @@ mod directory;
 mod inputs;
 mod interaction;
 mod model;
+mod webhook;
 
 use async_graphql::{MergedObject, Object};
 
@@ -19,6 +20,7 @@ pub struct Mutation(
     interaction::InteractionMutation,
     admin::AdminMutation,
     directory::DirectoryMutation,
+    webhook::WebhookMutation,
 );
 
 /// A problem with a mutation's input that the caller can fix.

@@ -1,15 +1,16 @@
 //! What administrators read: the organization's API keys and its audit trail.
 
 use async_graphql::{Context, InputObject, Object};
-use entity::audit_event;
+use entity::{audit_event, webhook, webhook_delivery};
 use service::ApiError;
 use service::ApiResult;
 
 use crate::auth::may;
-use crate::graphql::context::{db, org_for, page_size};
+use crate::graphql::context::{db, org_for, page_request, page_size};
 use crate::graphql::ids;
 use crate::graphql::types::admin::{ApiKey, AuditEvent, AuditEventConnection, AuditEventEdge};
-use crate::graphql::types::connection::PageInfo;
+use crate::graphql::types::connection::{list, PageInfo, WebhookDeliveryConnection};
+use crate::graphql::types::live::{Webhook, WebhookDelivery, WebhookDeliveryStatusEnum};
 use crate::graphql::types::window::WindowInput;
 
 #[derive(Default)]
@@ -30,8 +31,54 @@ pub struct AuditFilterInput {
     pub to: Option<crate::graphql::types::window::Instant>,
 }
 
+/// Which webhook messages to list; every condition given must hold.
+#[derive(InputObject, Default)]
+pub struct WebhookDeliveryFilterInput {
+    /// Messages to this webhook (its global id).
+    pub webhook_id: Option<async_graphql::ID>,
+    /// Messages in this state.
+    pub status: Option<WebhookDeliveryStatusEnum>,
+}
+
 #[Object]
 impl AdminQuery {
+    /// The organization's webhooks, by creation. Role: ADMIN.
+    async fn webhooks(&self, ctx: &Context<'_>) -> ApiResult<Vec<Webhook>> {
+        let org = org_for(ctx, may::ADMINISTER)?;
+        Ok(service::webhook::list(db(ctx)?, org)
+            .await?
+            .into_iter()
+            .map(Webhook)
+            .collect())
+    }
+
+    /// The organization's webhook messages, oldest first, with their status and
+    /// attempts. Role: ADMIN.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which messages; every condition given must hold.")] filter: Option<
+            WebhookDeliveryFilterInput,
+        >,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> ApiResult<WebhookDeliveryConnection> {
+        let org = org_for(ctx, may::ADMINISTER)?;
+        let request = page_request::<webhook_delivery::Entity>(ctx, first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let filter = service::webhook::DeliveryFilter {
+            webhook_id: filter.webhook_id.as_ref().map(ids::row::<webhook::Entity>),
+            status: filter.status.map(Into::into),
+        };
+        let page = service::webhook::deliveries(db(ctx)?, org, &filter, request).await?;
+        Ok(list::<webhook_delivery::Entity, _, _>(
+            page,
+            |m| m.id,
+            WebhookDelivery,
+        ))
+    }
+
     /// The organization's API keys, by creation, revoked and expired ones included.
     /// Role: ADMIN.
     async fn api_keys(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApiKey>> {

@@ -6,6 +6,7 @@ use service::scoped::{OrgScoped, Page};
 
 use super::case::{Handoff, Interaction};
 use super::drift::PromiseBreach;
+use super::live::WebhookDelivery;
 use super::model::{Function, Journey, Person, Responsibility, Touchpoint};
 use crate::graphql::ids;
 
@@ -72,6 +73,14 @@ macro_rules! connection {
     };
 }
 
+connection!(
+    WebhookDeliveryConnection,
+    WebhookDeliveryEdge,
+    WebhookDelivery,
+    "A page of webhook messages, oldest first.",
+    "A webhook message and its cursor.",
+    "How many messages match the filter, over all pages."
+);
 connection!(
     FunctionConnection,
     FunctionEdge,

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod drift;
 pub mod enums;
 pub mod findings;
+pub mod live;
 pub mod model;
 pub mod network;
 pub mod node;

@@ -1,0 +1,203 @@
+//! What live delivery and webhooks show: a recorded batch as subscribers see it, and
+//! an organization's webhooks with their messages. Webhooks and their messages change
+//! without a write to the organization (a sender settles attempts), so answers that
+//! hold them are never kept (`cache_control(no_cache)`).
+
+use async_graphql::{Enum, Object, SimpleObject, ID};
+use entity::{webhook, webhook_delivery};
+
+use super::window::{instant, Instant};
+use crate::graphql::ids;
+
+/// Where a recorded batch came in.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "RecordingSource", rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum RecordingSourceEnum {
+    /// `recordInteractions`.
+    Record,
+    /// A file import (`POST /import/interactions` or the command line).
+    Import,
+}
+
+impl From<service::live::Source> for RecordingSourceEnum {
+    fn from(source: service::live::Source) -> Self {
+        match source {
+            service::live::Source::Record => RecordingSourceEnum::Record,
+            service::live::Source::Import => RecordingSourceEnum::Import,
+        }
+    }
+}
+
+/// What one recorded batch (a `recordInteractions` call or a whole import) did, as
+/// `interactionsRecorded` tells it.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RecordedBatch {
+    /// Where it came in.
+    pub source: RecordingSourceEnum,
+    /// When it was committed.
+    pub at: Instant,
+    /// Interactions newly written.
+    pub recorded: i64,
+    /// Items already recorded with the same content, left as they were.
+    pub duplicates: i64,
+    /// Handoffs the affected cases have now minus before.
+    pub new_handoffs: i64,
+    /// SILO handoffs the affected cases have now minus before.
+    pub new_silo_handoffs: i64,
+}
+
+impl From<&service::live::BatchSummary> for RecordedBatch {
+    fn from(summary: &service::live::BatchSummary) -> Self {
+        RecordedBatch {
+            source: summary.source.into(),
+            at: instant(summary.at),
+            recorded: summary.recorded,
+            duplicates: summary.duplicates,
+            new_handoffs: summary.new_handoffs,
+            new_silo_handoffs: summary.new_silo_handoffs,
+        }
+    }
+}
+
+/// What a webhook can be told of.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(
+    name = "WebhookEvent",
+    remote = "service::webhook::EventType",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
+pub enum WebhookEventEnum {
+    /// `silo_handoffs.detected`: the SILO handoffs a recorded batch produced, up to 500
+    /// a message (more make more messages).
+    SiloHandoffsDetected,
+    /// `interactions.recorded`: what a recorded batch or import did.
+    InteractionsRecorded,
+}
+
+/// Where a webhook message is.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(
+    name = "WebhookDeliveryStatus",
+    remote = "service::webhook::Status",
+    rename_items = "SCREAMING_SNAKE_CASE"
+)]
+pub enum WebhookDeliveryStatusEnum {
+    /// Not delivered yet; attempted again at `nextAttemptAt`.
+    Pending,
+    /// The endpoint answered 2xx.
+    Delivered,
+    /// Given up after the last attempt.
+    Failed,
+}
+
+/// An endpoint the organization's events are posted to, signed as the Standard
+/// Webhooks specification says (`webhook-id`, `webhook-timestamp`,
+/// `webhook-signature`). Its secret was shown once, when it was created.
+pub struct Webhook(pub webhook::Model);
+
+/// An endpoint the organization's events are posted to, signed as the Standard
+/// Webhooks specification says (`webhook-id`, `webhook-timestamp`,
+/// `webhook-signature`). Its secret was shown once, when it was created.
+#[Object(cache_control(no_cache))]
+impl Webhook {
+    /// The webhook's global id.
+    async fn id(&self) -> ID {
+        ids::global::<webhook::Entity>(self.0.id)
+    }
+    /// Where messages are posted.
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+    /// What it is told of.
+    async fn events(&self) -> Vec<WebhookEventEnum> {
+        service::webhook::events(&self.0)
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+    /// What it is for, as its creator wrote.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Whether messages are posted to it. siloscope disables a webhook whose attempts
+    /// keep failing (see `disabledReason`); `setWebhookEnabled` enables it again.
+    async fn enabled(&self) -> bool {
+        self.0.enabled
+    }
+    /// Why it is disabled; `null` while enabled.
+    async fn disabled_reason(&self) -> Option<&str> {
+        self.0.disabled_reason.as_deref()
+    }
+    /// Attempts that failed in a row, across its messages (a success resets it).
+    async fn failure_streak(&self) -> i32 {
+        self.0.failure_streak
+    }
+    /// Who created it.
+    async fn created_by(&self) -> &str {
+        &self.0.created_by
+    }
+    /// When it was created.
+    async fn created_at(&self) -> Instant {
+        instant(self.0.created_at)
+    }
+}
+
+/// One message to one webhook, with its attempts.
+#[derive(Clone)]
+pub struct WebhookDelivery(pub webhook_delivery::Model);
+
+/// One message to one webhook, with its attempts.
+#[Object(cache_control(no_cache))]
+impl WebhookDelivery {
+    /// The message's global id.
+    async fn id(&self) -> ID {
+        ids::global::<webhook_delivery::Entity>(self.0.id)
+    }
+    /// The webhook's global id.
+    async fn webhook_id(&self) -> ID {
+        ids::global::<webhook::Entity>(self.0.webhook_id)
+    }
+    /// What it tells of.
+    async fn event(&self) -> Option<WebhookEventEnum> {
+        <service::webhook::EventType as strum::IntoEnumIterator>::iter()
+            .find(|e| e.as_str() == self.0.event_type)
+            .map(Into::into)
+    }
+    /// The `webhook-id` header, the same on every attempt: receivers dedupe by it.
+    async fn message_id(&self) -> &str {
+        &self.0.message_id
+    }
+    /// Where the message is.
+    async fn status(&self) -> WebhookDeliveryStatusEnum {
+        service::webhook::Status::of(&self.0).into()
+    }
+    /// Attempts made so far.
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    /// When the next attempt is due, while PENDING.
+    async fn next_attempt_at(&self) -> Option<Instant> {
+        (service::webhook::Status::of(&self.0) == service::webhook::Status::Pending)
+            .then(|| instant(self.0.next_attempt_at))
+    }
+    /// The HTTP status of the last attempt; `null` when none came back.
+    async fn last_response_status(&self) -> Option<i32> {
+        self.0.last_status
+    }
+    /// Why the last attempt failed; `null` after a success or before any attempt.
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+    /// When it was written (in the transaction of the change it tells of).
+    async fn created_at(&self) -> Instant {
+        instant(self.0.created_at)
+    }
+    /// When the endpoint accepted it.
+    async fn delivered_at(&self) -> Option<Instant> {
+        self.0.delivered_at.map(instant)
+    }
+    /// The body, exactly as signed and posted.
+    async fn payload(&self) -> &str {
+        &self.0.payload
+    }
+}

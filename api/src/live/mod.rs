@@ -1,0 +1,7 @@
+//! The live doors: GraphQL subscriptions over WebSocket ([`ws`]) and the webhook
+//! sender ([`sender`]). Both only translate: what to push comes from
+//! `service::live` (the change table each replica reads) and `service::webhook` (the
+//! outbox).
+
+pub mod sender;
+pub mod ws;

@@ -1,0 +1,474 @@
+//! GraphQL subscriptions over WebSocket, as the `graphql-transport-ws` protocol (the
+//! graphql-ws library's PROTOCOL.md) says, with the close codes its reference server
+//! uses:
+//!
+//! | code | when |
+//! |---|---|
+//! | 4400 | a message that is not JSON, not a known type, or missing a field it needs |
+//! | 4401 | `subscribe` before the server acknowledged `connection_init` |
+//! | 4403 | `connection_init` with no or a bad token; the token expired while connected |
+//! | 4406 | the client did not offer the `graphql-transport-ws` subprotocol |
+//! | 4408 | no `connection_init` within `SILOSCOPE_WS_INIT_TIMEOUT_MS` |
+//! | 4409 | `subscribe` with the id of a subscription still running |
+//! | 4429 | a second `connection_init` |
+//!
+//! Only subscription operations are served here (queries and mutations go to
+//! `POST /graphql`, where their limits and caching live); one refused that way, or
+//! over a limit, gets an `error` message for its id and the connection stays open.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use actix_ws::{CloseCode, CloseReason, Message, Session};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use crate::auth::Viewer;
+use crate::state::{authenticate_token, AppState};
+
+/// The subprotocol.
+pub const PROTOCOL: &str = "graphql-transport-ws";
+
+/// Subscriptions running per organization on this server.
+#[derive(Default)]
+pub struct Running(Mutex<HashMap<i64, usize>>);
+
+impl Running {
+    /// Takes a place for the organization if it has fewer than `max`.
+    fn take(self: &Arc<Self>, organization_id: i64, max: usize) -> Option<Place> {
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(organization_id).or_default();
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(Place {
+            running: self.clone(),
+            organization_id,
+        })
+    }
+}
+
+/// A place taken in [`Running`], given back when dropped.
+struct Place {
+    running: Arc<Running>,
+    organization_id: i64,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut counts = self
+            .running
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.organization_id) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                counts.remove(&self.organization_id);
+            }
+        }
+    }
+}
+
+/// GET /graphql with `Upgrade: websocket`.
+pub(crate) async fn upgrade(
+    request: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> actix_web::Result<HttpResponse> {
+    let offered = request
+        .headers()
+        .get_all(actix_web::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == PROTOCOL);
+    let (mut response, session, messages) = actix_ws::handle(&request, body)?;
+    if offered {
+        response.headers_mut().insert(
+            actix_web::http::header::SEC_WEBSOCKET_PROTOCOL,
+            actix_web::http::header::HeaderValue::from_static(PROTOCOL),
+        );
+    }
+    let request_id = actix_web::HttpMessage::extensions(&request)
+        .get::<crate::observe::RequestId>()
+        .map(|id| id.0.clone());
+    let connection = Connection {
+        state: state.into_inner(),
+        request_id,
+        viewer: None,
+        expires_at: None,
+        init_received: false,
+        subscriptions: HashMap::new(),
+    };
+    actix_web::rt::spawn(async move {
+        let closing = if offered {
+            connection.serve(session.clone(), messages).await
+        } else {
+            Some(close(4406, "Subprotocol not acceptable"))
+        };
+        if let Some(reason) = closing {
+            let _ = session.close(Some(reason)).await;
+        }
+    });
+    Ok(response)
+}
+
+fn close(code: u16, description: &str) -> CloseReason {
+    CloseReason {
+        code: CloseCode::Other(code),
+        description: Some(description.to_owned()),
+    }
+}
+
+/// What a subscription's task sends back.
+enum Outgoing {
+    Message(String),
+    /// The subscription's last message, if any: its id is free again once sent.
+    Last {
+        id: String,
+        text: Option<String>,
+    },
+}
+
+struct Connection {
+    state: Arc<AppState>,
+    request_id: Option<String>,
+    viewer: Option<Viewer>,
+    /// When the credential expires (µs).
+    expires_at: Option<i64>,
+    init_received: bool,
+    subscriptions: HashMap<String, AbortHandle>,
+}
+
+/// How a message was handled: go on, or close.
+type Step = Result<(), CloseReason>;
+
+impl Connection {
+    /// Serves the connection until it closes; returns how to close it, if the server
+    /// closes it.
+    async fn serve(
+        mut self,
+        mut session: Session,
+        mut messages: actix_ws::MessageStream,
+    ) -> Option<CloseReason> {
+        let limits = self.state.limits.clone();
+        let (outgoing, mut replies) = mpsc::channel::<Outgoing>(64);
+        let init_deadline = Instant::now() + limits.ws_init_timeout;
+        let mut keepalive = tokio::time::interval(limits.ws_keepalive);
+        keepalive.tick().await;
+        let mut heard = Instant::now();
+        let reason = loop {
+            let expiry = self.expiry();
+            tokio::select! {
+                message = messages.next() => {
+                    heard = Instant::now();
+                    let step = match message {
+                        None | Some(Ok(Message::Close(_))) => break None,
+                        Some(Err(_)) => break Some(close(4400, "Invalid message received")),
+                        Some(Ok(Message::Text(text))) => {
+                            self.receive(&text, &mut session, &outgoing).await
+                        }
+                        Some(Ok(Message::Ping(bytes))) => {
+                            let _ = session.pong(&bytes).await;
+                            Ok(())
+                        }
+                        Some(Ok(Message::Binary(_))) => Err(close(4400, "Invalid message received")),
+                        Some(Ok(_)) => Ok(()),
+                    };
+                    if let Err(reason) = step {
+                        break Some(reason);
+                    }
+                }
+                Some(reply) = replies.recv() => {
+                    let text = match reply {
+                        Outgoing::Message(text) => text,
+                        Outgoing::Last { id, text } => {
+                            self.subscriptions.remove(&id);
+                            match text {
+                                Some(text) => text,
+                                None => continue,
+                            }
+                        }
+                    };
+                    if session.text(text).await.is_err() {
+                        break None;
+                    }
+                }
+                () = tokio::time::sleep_until(init_deadline), if !self.init_received => {
+                    break Some(close(4408, "Connection initialisation timeout"));
+                }
+                () = tokio::time::sleep_until(expiry.unwrap_or(init_deadline)), if expiry.is_some() => {
+                    break Some(close(4403, "Forbidden: the token expired"));
+                }
+                _ = keepalive.tick() => {
+                    if heard.elapsed() > limits.ws_keepalive * 2 {
+                        break Some(CloseReason {
+                            code: CloseCode::Away,
+                            description: Some("no answer to pings".into()),
+                        });
+                    }
+                    if session.ping(b"").await.is_err() {
+                        break None;
+                    }
+                }
+            }
+        };
+        for (_, task) in self.subscriptions.drain() {
+            task.abort();
+        }
+        reason
+    }
+
+    /// When the credential expires, as an instant of the runtime's clock.
+    fn expiry(&self) -> Option<Instant> {
+        let at = self.expires_at?;
+        let left = at.saturating_sub(service::db::now_micros()).max(0);
+        Some(Instant::now() + Duration::from_micros(left as u64))
+    }
+
+    async fn receive(
+        &mut self,
+        text: &str,
+        session: &mut Session,
+        outgoing: &mpsc::Sender<Outgoing>,
+    ) -> Step {
+        let invalid = || close(4400, "Invalid message received");
+        let message: Value = serde_json::from_str(text).map_err(|_| invalid())?;
+        let kind = message
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid)?;
+        let payload = message.get("payload").filter(|p| !p.is_null());
+        match kind {
+            "connection_init" => {
+                if payload.is_some_and(|p| !p.is_object()) {
+                    return Err(invalid());
+                }
+                if self.init_received {
+                    return Err(close(4429, "Too many initialisation requests"));
+                }
+                self.init_received = true;
+                self.init(payload).await?;
+                send(session, json!({ "type": "connection_ack" })).await
+            }
+            "ping" => {
+                if payload.is_some_and(|p| !p.is_object()) {
+                    return Err(invalid());
+                }
+                send(session, json!({ "type": "pong" })).await
+            }
+            "pong" => Ok(()),
+            "subscribe" => {
+                let id = message
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(invalid)?;
+                let payload = payload.and_then(Value::as_object).ok_or_else(invalid)?;
+                let query = payload
+                    .get("query")
+                    .and_then(Value::as_str)
+                    .ok_or_else(invalid)?;
+                let operation_name = match payload.get("operationName") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(name)) => Some(name.clone()),
+                    Some(_) => return Err(invalid()),
+                };
+                let variables = match payload.get("variables") {
+                    None | Some(Value::Null) => None,
+                    Some(variables @ Value::Object(_)) => Some(variables.clone()),
+                    Some(_) => return Err(invalid()),
+                };
+                let Some(viewer) = self.viewer.clone() else {
+                    return Err(close(4401, "Unauthorized"));
+                };
+                if self.subscriptions.contains_key(id) {
+                    return Err(close(4409, &format!("Subscriber for {id} already exists")));
+                }
+                let subscribe = Subscribe {
+                    id: id.to_owned(),
+                    query: query.to_owned(),
+                    operation_name,
+                    variables,
+                };
+                self.subscribe(viewer, subscribe, session, outgoing).await
+            }
+            "complete" => {
+                let id = message
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .ok_or_else(invalid)?;
+                if let Some(task) = self.subscriptions.remove(id) {
+                    task.abort();
+                }
+                Ok(())
+            }
+            _ => Err(invalid()),
+        }
+    }
+
+    /// Authenticates `connection_init`'s payload: `{"authorization": "Bearer …"}` (any
+    /// case of the key) or `{"token": "…"}`, a JWT or an API key.
+    async fn init(&mut self, payload: Option<&Value>) -> Step {
+        let forbidden = || close(4403, "Forbidden");
+        let object = payload.and_then(Value::as_object).ok_or_else(forbidden)?;
+        let token = object
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
+            .and_then(|(_, value)| value.as_str())
+            .map(|value| {
+                value
+                    .strip_prefix("Bearer ")
+                    .or_else(|| value.strip_prefix("bearer "))
+                    .unwrap_or(value)
+            })
+            .or_else(|| object.get("token").and_then(Value::as_str))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(forbidden)?;
+        match authenticate_token(&self.state, token, self.request_id.clone()).await {
+            Ok(authenticated) => {
+                self.viewer = Some(authenticated.viewer);
+                self.expires_at = authenticated.expires_at;
+                Ok(())
+            }
+            Err(error) => {
+                tracing::info!(%error, "websocket: connection_init refused");
+                Err(forbidden())
+            }
+        }
+    }
+
+    async fn subscribe(
+        &mut self,
+        viewer: Viewer,
+        subscribe: Subscribe,
+        session: &mut Session,
+        outgoing: &mpsc::Sender<Outgoing>,
+    ) -> Step {
+        let limits = &self.state.limits;
+        let refuse = |code: service::Code, message: String| {
+            json!({
+                "type": "error",
+                "id": subscribe.id,
+                "payload": [{ "message": message, "extensions": { "code": code.as_str() } }],
+            })
+        };
+        let shape = crate::http::inspect(
+            &subscribe.query,
+            subscribe.operation_name.as_deref(),
+            limits,
+        );
+        let refusal = match shape {
+            Err(refusal) => Some(refuse(refusal.code, refusal.message)),
+            Ok(shape) if !shape.subscription => Some(refuse(
+                service::Code::BadRequest,
+                "only subscriptions are served over WebSocket: send queries and mutations with POST /graphql"
+                    .into(),
+            )),
+            Ok(_) => None,
+        };
+        if let Some(refusal) = refusal {
+            return send(session, refusal).await;
+        }
+        if self.subscriptions.len() >= limits.max_subscriptions_per_connection {
+            let message = format!(
+                "a connection runs at most {} subscriptions at once (SILOSCOPE_MAX_SUBSCRIPTIONS_PER_CONNECTION)",
+                limits.max_subscriptions_per_connection
+            );
+            return send(session, refuse(service::Code::TooManyRequests, message)).await;
+        }
+        let Some(place) = self
+            .state
+            .running
+            .take(viewer.organization_id, limits.max_subscriptions_per_org)
+        else {
+            let message = format!(
+                "the organization runs at most {} subscriptions at once on this server (SILOSCOPE_MAX_SUBSCRIPTIONS_PER_ORG)",
+                limits.max_subscriptions_per_org
+            );
+            return send(session, refuse(service::Code::TooManyRequests, message)).await;
+        };
+        let organization_id = viewer.organization_id;
+        let actor = viewer.actor();
+        let loader = crate::graphql::loader::for_request(self.state.db.clone(), organization_id);
+        let mut request = async_graphql::Request::new(subscribe.query)
+            .data(viewer)
+            .data(loader);
+        if let Some(name) = subscribe.operation_name {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = subscribe.variables {
+            request = request.variables(async_graphql::Variables::from_json(variables));
+        }
+        let schema = self.state.schema.clone();
+        let id = subscribe.id;
+        let outgoing = outgoing.clone();
+        let task_id = id.clone();
+        let run = async move {
+            let _place = place;
+            let mut responses = schema.execute_stream(request);
+            let mut first = true;
+            while let Some(response) = responses.next().await {
+                // An operation refused before it ran (validation, a resolver's error
+                // on subscribing) has no data at all: `error`, and nothing after it.
+                let refused = first
+                    && response.data == async_graphql::Value::Null
+                    && !response.errors.is_empty();
+                first = false;
+                if refused {
+                    let error =
+                        json!({ "type": "error", "id": task_id, "payload": response.errors });
+                    let last = Outgoing::Last {
+                        id: task_id,
+                        text: Some(error.to_string()),
+                    };
+                    let _ = outgoing.send(last).await;
+                    return;
+                }
+                let next = json!({ "type": "next", "id": task_id, "payload": response });
+                if outgoing
+                    .send(Outgoing::Message(next.to_string()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            let complete = json!({ "type": "complete", "id": task_id });
+            let last = Outgoing::Last {
+                id: task_id,
+                text: Some(complete.to_string()),
+            };
+            let _ = outgoing.send(last).await;
+        };
+        let task = tokio::spawn(service::db::as_tenant(
+            organization_id,
+            service::audit::as_actor(actor, run),
+        ));
+        self.subscriptions.insert(id, task.abort_handle());
+        Ok(())
+    }
+}
+
+struct Subscribe {
+    id: String,
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Value>,
+}
+
+async fn send(session: &mut Session, message: Value) -> Step {
+    // A peer that went away is noticed by the message stream ending.
+    let _ = session.text(message.to_string()).await;
+    Ok(())
+}

@@ -1,0 +1,385 @@
+//! Live delivery of what is recorded: every recorded batch appends one row to the
+//! change table `live_event` in its own transaction ([`announce`]), and every
+//! replica's [`Relay`] reads the table in id order and hands each batch, with its new
+//! flagged handoffs, to that replica's subscribers. Nothing here is shared between
+//! replicas but the table: a replica that loses its database connection keeps its
+//! position and reads on from it when the connection is back, so nothing recorded
+//! meanwhile is skipped.
+//!
+//! Waking up: a write in this process wakes the relay at once ([`committed`]); on
+//! PostgreSQL a write in another replica wakes it through `LISTEN`/`NOTIFY`, and a
+//! poll every [`LiveOptions::poll`] catches anything a lost notification missed.
+//!
+//! Ids come from a sequence, and on PostgreSQL a transaction that took a smaller id
+//! may commit after one that took a larger: the relay remembers the ids it skipped
+//! over and looks for them again until [`LiveOptions::gap_wait`] has passed (a
+//! transaction that rolled back leaves its id unused for good). Within one
+//! organization ids are taken under the organization's write lock, so its batches
+//! arrive in the order they were committed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use entity::live_event;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, Notify};
+
+use crate::error::{ApiError, ApiResult};
+use crate::handoff::Handoff;
+use crate::recording::Recorded;
+
+/// The PostgreSQL notification channel the relays listen on.
+pub const CHANNEL: &str = "siloscope_live";
+
+/// Where a recorded batch came in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Source {
+    /// `recordInteractions` (GraphQL).
+    Record,
+    /// A file import (HTTP or the command line).
+    Import,
+}
+
+/// What a recorded batch did, as subscribers and webhooks are told.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchSummary {
+    pub source: Source,
+    /// When it was committed (µs).
+    pub at: i64,
+    pub recorded: i64,
+    pub duplicates: i64,
+    pub new_handoffs: i64,
+    pub new_silo_handoffs: i64,
+}
+
+/// One recorded batch as a relay delivers it.
+#[derive(Clone, Debug)]
+pub struct LiveBatch {
+    /// Its place in the change table.
+    pub position: i64,
+    pub organization_id: i64,
+    pub summary: BatchSummary,
+    /// Its new handoffs that carry a flag, in (at, id) order, with their flags as the
+    /// map is when delivered.
+    pub handoffs: Vec<Handoff>,
+}
+
+static WAKE: Notify = Notify::const_new();
+
+/// Tells this process's relay and webhook sender that a change was committed.
+pub fn committed() {
+    WAKE.notify_waiters();
+    crate::webhook::wake();
+}
+
+/// Appends the change-table row of a recorded batch, and its webhook messages, in
+/// the batch's transaction (a batch that recorded nothing new tells nothing).
+pub(crate) async fn announce(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    source: Source,
+    recorded: &Recorded,
+) -> ApiResult<()> {
+    if recorded.recorded == 0 {
+        return Ok(());
+    }
+    let summary = BatchSummary {
+        source,
+        at: crate::db::now_micros(),
+        recorded: recorded.recorded,
+        duplicates: recorded.duplicates,
+        new_handoffs: recorded.new_handoffs,
+        new_silo_handoffs: recorded.new_silo_handoffs,
+    };
+    let ids: Vec<i64> = recorded.flagged.iter().map(|(_, id)| *id).collect();
+    crate::webhook::enqueue(txn, organization_id, &summary, &ids).await?;
+    // Last, so that the id is taken as close to the commit as possible.
+    live_event::ActiveModel {
+        organization_id: Set(organization_id),
+        summary: Set(serde_json::to_string(&summary).map_err(ApiError::internal)?),
+        handoffs: Set(serde_json::to_string(&ids).map_err(ApiError::internal)?),
+        created_at: Set(summary.at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    if crate::db::is_postgres(txn) {
+        txn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
+    }
+    Ok(())
+}
+
+/// How a relay reads the change table.
+#[derive(Clone, Debug)]
+pub struct LiveOptions {
+    /// How often it reads when nothing wakes it.
+    pub poll: Duration,
+    /// How long an id skipped over is looked for again.
+    pub gap_wait: Duration,
+    /// How long rows are kept in the change table.
+    pub keep: Duration,
+    /// How many batches a subscriber may fall behind before it is dropped.
+    pub backlog: usize,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            poll: Duration::from_secs(2),
+            gap_wait: Duration::from_secs(60),
+            keep: Duration::from_secs(3600),
+            backlog: 1024,
+        }
+    }
+}
+
+/// This replica's subscribers, by organization.
+type Channels = Arc<Mutex<HashMap<i64, broadcast::Sender<Arc<LiveBatch>>>>>;
+
+/// The relay of one replica: reads the change table and fans each batch out to the
+/// subscribers of its organization. Cloning shares it.
+#[derive(Clone)]
+pub struct Relay {
+    channels: Channels,
+    backlog: usize,
+    position: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Relay {
+    /// Starts reading the change table from its end (what is recorded from now on).
+    pub async fn start(db: DatabaseConnection, options: LiveOptions) -> ApiResult<Relay> {
+        let start: Option<i64> = live_event::Entity::find()
+            .select_only()
+            .column_as(live_event::Column::Id.max(), "max")
+            .into_tuple()
+            .one(&db)
+            .await?
+            .flatten();
+        let relay = Relay {
+            channels: Arc::default(),
+            backlog: options.backlog.max(1),
+            position: Arc::new(start.unwrap_or(0).into()),
+        };
+        let reader = Reader {
+            db: db.clone(),
+            relay: relay.clone(),
+            high: start.unwrap_or(0),
+            gaps: BTreeMap::new(),
+            options: options.clone(),
+            pruned: Instant::now(),
+        };
+        let listening = Arc::new(Notify::new());
+        if crate::db::is_postgres(&db) {
+            tokio::spawn(listen(db.clone(), listening.clone()));
+        }
+        tokio::spawn(reader.run(listening));
+        Ok(relay)
+    }
+
+    /// The batches of `organization_id` delivered from now on. A receiver that falls
+    /// more than the backlog behind gets `Lagged` and should give up.
+    pub fn subscribe(&self, organization_id: i64) -> broadcast::Receiver<Arc<LiveBatch>> {
+        let mut channels = self
+            .channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        channels
+            .entry(organization_id)
+            .or_insert_with(|| broadcast::channel(self.backlog).0)
+            .subscribe()
+    }
+
+    /// The id of the last change-table row read.
+    pub fn position(&self) -> i64 {
+        self.position.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The sender of the organization's channel while anyone listens.
+    fn listeners(&self, organization_id: i64) -> Option<broadcast::Sender<Arc<LiveBatch>>> {
+        let mut channels = self
+            .channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let sender = channels.get(&organization_id)?;
+        if sender.receiver_count() == 0 {
+            channels.remove(&organization_id);
+            return None;
+        }
+        Some(sender.clone())
+    }
+}
+
+/// Wakes `listening` on every notification of [`CHANNEL`] and after every reconnect
+/// (notifications sent while disconnected are lost; the reader reads from its
+/// position, so nothing else is).
+async fn listen(db: DatabaseConnection, listening: Arc<Notify>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    let pool = db.get_postgres_connection_pool().clone();
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let connected = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(CHANNEL).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        }
+        .await;
+        let mut listener = match connected {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "live: cannot listen for changes; polling meanwhile");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(100);
+        listening.notify_one();
+        loop {
+            match listener.try_recv().await {
+                // Woken by a notification, or told the connection was lost and
+                // re-established (it reconnects on the next call).
+                Ok(_) => listening.notify_one(),
+                Err(error) => {
+                    tracing::warn!(%error, "live: the listening connection failed");
+                    listening.notify_one();
+                    break;
+                }
+            }
+        }
+    }
+}
+
+struct Reader {
+    db: DatabaseConnection,
+    relay: Relay,
+    /// The highest id read.
+    high: i64,
+    /// Ids below `high` not seen yet, with when they were first missed.
+    gaps: BTreeMap<i64, Instant>,
+    options: LiveOptions,
+    pruned: Instant,
+}
+
+/// Change-table rows per read.
+const READ_ROWS: u64 = 500;
+
+impl Reader {
+    async fn run(mut self, listening: Arc<Notify>) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let woken = WAKE.notified();
+            let notified = listening.notified();
+            match self.read().await {
+                Ok(more) => {
+                    backoff = Duration::from_millis(100);
+                    if more {
+                        continue;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, position = self.high, "live: reading the change table failed; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            }
+            if self.pruned.elapsed() > Duration::from_secs(60) {
+                self.prune().await;
+            }
+            let wait = if self.gaps.is_empty() {
+                self.options.poll
+            } else {
+                self.options.poll.min(Duration::from_millis(200))
+            };
+            tokio::select! {
+                () = woken => {}
+                () = notified => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Reads and delivers the rows after `high` and the gaps still awaited; returns
+    /// whether more rows may be waiting.
+    async fn read(&mut self) -> ApiResult<bool> {
+        let now = Instant::now();
+        let gap_wait = self.options.gap_wait;
+        self.gaps
+            .retain(|_, since| now.duration_since(*since) < gap_wait);
+        let mut rows = Vec::new();
+        if !self.gaps.is_empty() {
+            let missing: Vec<i64> = self.gaps.keys().copied().collect();
+            rows = live_event::Entity::find()
+                .filter(live_event::Column::Id.is_in(missing))
+                .order_by_asc(live_event::Column::Id)
+                .all(&self.db)
+                .await?;
+        }
+        let fresh = live_event::Entity::find()
+            .filter(live_event::Column::Id.gt(self.high))
+            .order_by_asc(live_event::Column::Id)
+            .limit(READ_ROWS)
+            .all(&self.db)
+            .await?;
+        let more = fresh.len() as u64 == READ_ROWS;
+        for row in &fresh {
+            for skipped in (self.high + 1)..row.id {
+                self.gaps.insert(skipped, now);
+            }
+            self.high = row.id;
+        }
+        rows.extend(fresh);
+        for row in rows {
+            self.gaps.remove(&row.id);
+            self.deliver(row).await?;
+        }
+        self.relay
+            .position
+            .store(self.high, std::sync::atomic::Ordering::Relaxed);
+        Ok(more)
+    }
+
+    async fn deliver(&self, row: live_event::Model) -> ApiResult<()> {
+        let Some(sender) = self.relay.listeners(row.organization_id) else {
+            return Ok(());
+        };
+        let summary: BatchSummary =
+            serde_json::from_str(&row.summary).map_err(ApiError::internal)?;
+        let ids: Vec<i64> = serde_json::from_str(&row.handoffs).map_err(ApiError::internal)?;
+        let handoffs = if ids.is_empty() {
+            Vec::new()
+        } else {
+            crate::handoff::of_interactions(&self.db, row.organization_id, &ids).await?
+        };
+        // No receiver left in the meantime is not an error.
+        let _ = sender.send(Arc::new(LiveBatch {
+            position: row.id,
+            organization_id: row.organization_id,
+            summary,
+            handoffs,
+        }));
+        Ok(())
+    }
+
+    /// Removes change-table rows older than `keep` (any replica may; they all agree).
+    async fn prune(&mut self) {
+        self.pruned = Instant::now();
+        let keep = i64::try_from(self.options.keep.as_micros()).unwrap_or(i64::MAX);
+        let before = crate::db::now_micros().saturating_sub(keep);
+        let deleted = live_event::Entity::delete_many()
+            .filter(live_event::Column::CreatedAt.lt(before))
+            .filter(live_event::Column::Id.lte(self.high))
+            .exec(&self.db)
+            .await;
+        if let Err(error) = deleted {
+            tracing::warn!(%error, "live: pruning the change table failed");
+        }
+    }
+}
