@@ -11,6 +11,7 @@ mod drift;
 mod fixture;
 mod helpers;
 mod http;
+mod live;
 mod logs;
 mod model;
 mod readme;
