@@ -68,13 +68,26 @@ check_case() {
     RECEIVER_URL="http://127.0.0.1:$receiver_port/hook" SECRET_FILE="$secret_file" RECEIVED="$received" \
     KILL_LISTENERS="$kill_listeners" node target/tools/live/live-check.mjs
 
+  # The README's Python subscription (gql) receives a SILO handoff recorded meanwhile.
+  local gql_out="target/live-$label.gql.txt"
+  timeout 30 target/tools/live-venv/bin/python scripts/live/gql_subscribe.py \
+    "ws://127.0.0.1:$port_a/graphql" "$(token "$url" live VIEWER)" >"$gql_out" &
+  local gql_pid=$!
+  for _ in $(seq 1 100); do grep -qs subscribed "$gql_out" && break; sleep 0.1; done
+  sleep 0.5
+  local python_case='{"query":"mutation { recordInteractions(input: [{caseRef: \"py-case\", occurredAt: \"2026-10-02T09:00:00Z\", function: {name: \"Sales\"}, externalId: \"py-1\"}, {caseRef: \"py-case\", occurredAt: \"2026-10-02T10:00:00Z\", function: {name: \"Customer Experience\"}, externalId: \"py-2\"}]) { recorded } }"}'
+  curl -fsS -H "authorization: Bearer $admin" -H 'content-type: application/json' -d "$python_case" "http://127.0.0.1:$port_b/graphql" >/dev/null
+  wait "$gql_pid" || { echo "FAIL the Python (gql) subscriber did not finish"; cat "$gql_out"; exit 1; }
+  grep -q '^py-case .*SILO' "$gql_out" || { echo "FAIL the Python (gql) subscriber got: $(cat "$gql_out")"; exit 1; }
+  echo "ok   the README's Python subscription (gql, graphql-transport-ws) received the SILO handoff"
+
   # Nothing lost across kill -9: the receiver is down, a SILO handoff is recorded,
   # every sender is killed with -9, then the receiver and one process come back.
-  kill "$RECEIVER_PID"; wait "$RECEIVER_PID" 2>/dev/null || true
+  kill "$RECEIVER_PID" 2>/dev/null || true; wait "$RECEIVER_PID" 2>/dev/null || true
   local batch='{"query":"mutation { recordInteractions(input: [{caseRef: \"kill9-case\", occurredAt: \"2026-10-01T09:00:00Z\", function: {name: \"Sales\"}, externalId: \"kill9-1\"}, {caseRef: \"kill9-case\", occurredAt: \"2026-10-01T10:00:00Z\", function: {name: \"Customer Experience\"}, externalId: \"kill9-2\"}]) { recorded newSiloHandoffs } }"}'
   curl -fsS -H "authorization: Bearer $admin" -H 'content-type: application/json' -d "$batch" "http://127.0.0.1:$port_b/graphql" >/dev/null
   kill -9 "$pid_a" "$pid_b" 2>/dev/null || true
-  sleep 0.5
+  wait "$pid_a" "$pid_b" 2>/dev/null || true
   start_receiver "$receiver_port" "$secret_file" "$received"
   start_server "$url" "$port_a" "${LIVE_ENV[@]}"; PIDS+=("$SERVER_PID")
   local delivered=no
@@ -92,6 +105,7 @@ assert any(l['type'] == 'silo_handoffs.detected' for l in mine), [l['type'] for 
 print(f"ok   the messages written before kill -9 arrived after the restart, signed ({len(mine)})")
 PY
   kill -9 "$SERVER_PID" "$RECEIVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" "$RECEIVER_PID" 2>/dev/null || true
 }
 
 check_case sqlite "$(fresh_sqlite live-check)" no
