@@ -23,7 +23,7 @@ pub(crate) struct AppState {
     pub(crate) metrics_token: Option<SecretString>,
     pub(crate) answers: crate::responses::Answers,
     /// Subscriptions running per organization on this server.
-    pub(crate) running: std::sync::Arc<crate::live::ws::Running>,
+    pub(crate) running: std::sync::Arc<Running>,
 }
 
 /// Organization ids by slug, filled as tokens name them. A slug never changes owner
@@ -166,4 +166,53 @@ pub(crate) async fn authenticate_token(
         viewer,
         expires_at: Some(claims.exp.saturating_mul(1_000_000)),
     })
+}
+
+/// Subscriptions running per organization on this server.
+#[derive(Default)]
+pub struct Running(std::sync::Mutex<std::collections::HashMap<i64, usize>>);
+
+impl Running {
+    /// Takes a place for the organization if it has fewer than `max`.
+    pub(crate) fn take(
+        self: &std::sync::Arc<Self>,
+        organization_id: i64,
+        max: usize,
+    ) -> Option<Place> {
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(organization_id).or_default();
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(Place {
+            running: self.clone(),
+            organization_id,
+        })
+    }
+}
+
+/// A place taken in [`Running`], given back when dropped.
+pub(crate) struct Place {
+    running: std::sync::Arc<Running>,
+    organization_id: i64,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut counts = self
+            .running
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.organization_id) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                counts.remove(&self.organization_id);
+            }
+        }
+    }
 }

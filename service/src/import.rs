@@ -164,7 +164,7 @@ pub async fn import_interactions(
         )
         .await?;
         summary.recorded.flagged.sort_unstable();
-        crate::live::announce(
+        crate::recording::tell(
             &txn,
             organization_id,
             crate::live::Source::Import,
@@ -172,7 +172,7 @@ pub async fn import_interactions(
         )
         .await?;
         txn.commit().await?;
-        crate::live::committed();
+        crate::recording::told();
         summary.committed = true;
         // Awaited, not spawned: a command-line import exits right after.
         crate::db::refresh_statistics(db).await;

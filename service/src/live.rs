@@ -31,7 +31,6 @@ use tokio::sync::{broadcast, Notify};
 
 use crate::error::{ApiError, ApiResult};
 use crate::handoff::Handoff;
-use crate::recording::Recorded;
 
 /// The PostgreSQL notification channel the relays listen on.
 pub const CHANNEL: &str = "siloscope_live";
@@ -73,38 +72,23 @@ pub struct LiveBatch {
 
 static WAKE: Notify = Notify::const_new();
 
-/// Tells this process's relay and webhook sender that a change was committed.
+/// Tells this process's relay that a change was committed.
 pub fn committed() {
     WAKE.notify_waiters();
-    crate::webhook::wake();
 }
 
-/// Appends the change-table row of a recorded batch, and its webhook messages, in
-/// the batch's transaction (a batch that recorded nothing new tells nothing).
+/// Appends the change-table row of a recorded batch in the batch's transaction, with
+/// the interaction ids of its new flagged handoffs.
 pub(crate) async fn announce(
     txn: &DatabaseTransaction,
     organization_id: i64,
-    source: Source,
-    recorded: &Recorded,
+    summary: &BatchSummary,
+    flagged: &[i64],
 ) -> ApiResult<()> {
-    if recorded.recorded == 0 {
-        return Ok(());
-    }
-    let summary = BatchSummary {
-        source,
-        at: crate::db::now_micros(),
-        recorded: recorded.recorded,
-        duplicates: recorded.duplicates,
-        new_handoffs: recorded.new_handoffs,
-        new_silo_handoffs: recorded.new_silo_handoffs,
-    };
-    let ids: Vec<i64> = recorded.flagged.iter().map(|(_, id)| *id).collect();
-    crate::webhook::enqueue(txn, organization_id, &summary, &ids).await?;
-    // Last, so that the id is taken as close to the commit as possible.
     live_event::ActiveModel {
         organization_id: Set(organization_id),
-        summary: Set(serde_json::to_string(&summary).map_err(ApiError::internal)?),
-        handoffs: Set(serde_json::to_string(&ids).map_err(ApiError::internal)?),
+        summary: Set(serde_json::to_string(summary).map_err(ApiError::internal)?),
+        handoffs: Set(serde_json::to_string(flagged).map_err(ApiError::internal)?),
         created_at: Set(summary.at),
         ..Default::default()
     }
@@ -269,6 +253,8 @@ struct Reader {
 
 /// Change-table rows per read.
 const READ_ROWS: u64 = 500;
+/// The widest run of missing ids still awaited as gaps.
+const MAX_GAP: i64 = 1_000;
 
 impl Reader {
     async fn run(mut self, listening: Arc<Notify>) {
@@ -307,20 +293,25 @@ impl Reader {
     }
 
     /// Reads and delivers the rows after `high` and the gaps still awaited; returns
-    /// whether more rows may be waiting.
+    /// whether more rows may be waiting. The position moves past a row only once it
+    /// is delivered: after a failure the next read starts again from it.
     async fn read(&mut self) -> ApiResult<bool> {
         let now = Instant::now();
         let gap_wait = self.options.gap_wait;
         self.gaps
             .retain(|_, since| now.duration_since(*since) < gap_wait);
-        let mut rows = Vec::new();
         if !self.gaps.is_empty() {
             let missing: Vec<i64> = self.gaps.keys().copied().collect();
-            rows = live_event::Entity::find()
+            let found = live_event::Entity::find()
                 .filter(live_event::Column::Id.is_in(missing))
                 .order_by_asc(live_event::Column::Id)
                 .all(&self.db)
                 .await?;
+            for row in found {
+                let id = row.id;
+                self.deliver(row).await?;
+                self.gaps.remove(&id);
+            }
         }
         let fresh = live_event::Entity::find()
             .filter(live_event::Column::Id.gt(self.high))
@@ -329,20 +320,21 @@ impl Reader {
             .all(&self.db)
             .await?;
         let more = fresh.len() as u64 == READ_ROWS;
-        for row in &fresh {
-            for skipped in (self.high + 1)..row.id {
-                self.gaps.insert(skipped, now);
-            }
-            self.high = row.id;
-        }
-        rows.extend(fresh);
-        for row in rows {
-            self.gaps.remove(&row.id);
+        for row in fresh {
+            let id = row.id;
             self.deliver(row).await?;
+            // A jump wider than any set of transactions in flight (the table was
+            // empty when this relay started, or a sequence skipped ahead) is no gap.
+            if id - self.high <= MAX_GAP {
+                for skipped in (self.high + 1)..id {
+                    self.gaps.insert(skipped, now);
+                }
+            }
+            self.high = id;
+            self.relay
+                .position
+                .store(id, std::sync::atomic::Ordering::Relaxed);
         }
-        self.relay
-            .position
-            .store(self.high, std::sync::atomic::Ordering::Relaxed);
         Ok(more)
     }
 

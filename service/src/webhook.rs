@@ -1,7 +1,7 @@
 //! Webhooks: an organization's endpoints, and the outbox of messages to them.
 //!
 //! A change writes its messages to `webhook_delivery` in its own transaction
-//! ([`enqueue`], called by [`crate::live::announce`]), so a message exists exactly
+//! ([`enqueue`], called by `recording::tell`), so a message exists exactly
 //! when the change does. A sender (a door: it signs and posts) [`claim`]s due
 //! messages with a lease, so that two replicas never post the same attempt and a
 //! sender killed mid-post leaves the message to be taken again when the lease ends;

@@ -448,3 +448,57 @@ async fn every_relay_delivers_each_batch_in_order() {
     );
     assert!(relays[0].position() > 0);
 }
+
+/// On PostgreSQL a transaction that took a smaller change-table id can commit after
+/// one that took a larger: the relay delivers the later one first, then the earlier
+/// one when it commits, and nothing twice.
+#[tokio::test]
+async fn a_batch_committed_late_is_still_delivered() {
+    use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+    let app = spawn_app().await;
+    if !app.database_url.starts_with("postgres") {
+        return; // SQLite commits one writer at a time, in id order.
+    }
+    let db = service::db::connect(&app.database_url, 4).await.unwrap();
+    let acme = service::organization::find_by_slug(&db, "acme")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let relay = Relay::start(
+        db.clone(),
+        LiveOptions {
+            poll: Duration::from_millis(50),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut receiver = relay.subscribe(acme);
+    let row = |recorded: i64| {
+        entity::live_event::ActiveModel {
+        organization_id: Set(acme),
+        summary: Set(json!({ "source": "RECORD", "at": 0, "recorded": recorded, "duplicates": 0, "newHandoffs": 0, "newSiloHandoffs": 0 }).to_string()),
+        handoffs: Set("[]".into()),
+        created_at: Set(service::db::now_micros()),
+        ..Default::default()
+    }
+    };
+    let early = db.begin().await.unwrap();
+    row(1).insert(&early).await.unwrap();
+    row(2).insert(&db).await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), receiver.recv())
+        .await
+        .expect("the committed row is delivered")
+        .unwrap();
+    assert_eq!(first.summary.recorded, 2);
+    early.commit().await.unwrap();
+    let late = tokio::time::timeout(Duration::from_secs(5), receiver.recv())
+        .await
+        .expect("the row committed late is delivered")
+        .unwrap();
+    assert_eq!(late.summary.recorded, 1);
+    assert!(late.position < first.position);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(receiver.try_recv().is_err(), "nothing is delivered twice");
+}

@@ -17,7 +17,7 @@
 //! over a limit, gets an `error` message for its id and the connection stays open.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -33,51 +33,6 @@ use crate::state::{authenticate_token, AppState};
 
 /// The subprotocol.
 pub const PROTOCOL: &str = "graphql-transport-ws";
-
-/// Subscriptions running per organization on this server.
-#[derive(Default)]
-pub struct Running(Mutex<HashMap<i64, usize>>);
-
-impl Running {
-    /// Takes a place for the organization if it has fewer than `max`.
-    fn take(self: &Arc<Self>, organization_id: i64, max: usize) -> Option<Place> {
-        let mut counts = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let count = counts.entry(organization_id).or_default();
-        if *count >= max {
-            return None;
-        }
-        *count += 1;
-        Some(Place {
-            running: self.clone(),
-            organization_id,
-        })
-    }
-}
-
-/// A place taken in [`Running`], given back when dropped.
-struct Place {
-    running: Arc<Running>,
-    organization_id: i64,
-}
-
-impl Drop for Place {
-    fn drop(&mut self) {
-        let mut counts = self
-            .running
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(count) = counts.get_mut(&self.organization_id) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                counts.remove(&self.organization_id);
-            }
-        }
-    }
-}
 
 /// GET /graphql with `Upgrade: websocket`.
 pub(crate) async fn upgrade(

@@ -73,7 +73,7 @@ pub async fn record(
     // A conflict undoes the batch: the transaction is dropped, not committed.
     check(conflicts)?;
     summary_event(&txn, organization_id, "interactions.record", &recorded).await?;
-    crate::live::announce(
+    tell(
         &txn,
         organization_id,
         crate::live::Source::Record,
@@ -81,9 +81,41 @@ pub async fn record(
     )
     .await?;
     txn.commit().await?;
-    crate::live::committed();
+    told();
     after_writing(db);
     Ok(recorded)
+}
+
+/// Tells what a batch recorded, in its transaction: its webhook messages
+/// ([`crate::webhook`]) and, last, its change-table row for every replica's
+/// subscribers ([`crate::live`]). A batch that recorded nothing new tells nothing.
+pub(crate) async fn tell(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    source: crate::live::Source,
+    recorded: &Recorded,
+) -> ApiResult<()> {
+    if recorded.recorded == 0 {
+        return Ok(());
+    }
+    let summary = crate::live::BatchSummary {
+        source,
+        at: now_micros(),
+        recorded: recorded.recorded,
+        duplicates: recorded.duplicates,
+        new_handoffs: recorded.new_handoffs,
+        new_silo_handoffs: recorded.new_silo_handoffs,
+    };
+    let flagged: Vec<i64> = recorded.flagged.iter().map(|(_, id)| *id).collect();
+    crate::webhook::enqueue(txn, organization_id, &summary, &flagged).await?;
+    // Last, so that the change-table id is taken as close to the commit as possible.
+    crate::live::announce(txn, organization_id, &summary, &flagged).await
+}
+
+/// Wakes this process's relay and webhook sender after a [`tell`] was committed.
+pub(crate) fn told() {
+    crate::live::committed();
+    crate::webhook::wake();
 }
 
 /// Records a change to the log as one event with what it did (a batch can hold
