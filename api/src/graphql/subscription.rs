@@ -18,6 +18,8 @@ use crate::graphql::types::case::Handoff;
 use crate::graphql::types::enums::HandoffFlagEnum;
 use crate::graphql::types::live::RecordedBatch;
 
+/// What is pushed as it is recorded, over WebSocket (`graphql-transport-ws` on
+/// `/graphql`): the caller's organization only, from when it subscribed.
 #[derive(Default)]
 pub struct Subscription;
 
@@ -92,6 +94,8 @@ fn batches(ctx: &Context<'_>) -> ApiResult<impl Stream<Item = Result<Arc<LiveBat
     }))
 }
 
+/// What is pushed as it is recorded, over WebSocket (`graphql-transport-ws` on
+/// `/graphql`): the caller's organization only, from when it subscribed.
 #[Subscription]
 impl Subscription {
     /// Each new handoff as it is recorded (by any replica), with its case, functions,
