@@ -137,6 +137,9 @@ variables! {
         "failed attempts in a row (across messages) after which a webhook is disabled";
     WEBHOOK_TIMEOUT_SECONDS = "SILOSCOPE_WEBHOOK_TIMEOUT_SECONDS", Some("10"), Some(1..=300),
         "how long a webhook endpoint may take to answer";
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS = "SILOSCOPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS", Some("0"),
+        Some(0..=1),
+        "1: webhooks may post to this machine and private networks (loopback, 10/8, 192.168/16, link-local…); 0: refused";
 }
 
 /// [`VARIABLES`] as the README's markdown table (variable | default | meaning).
@@ -189,6 +192,8 @@ pub struct Limits {
     pub webhook_max_attempts: i32,
     pub webhook_disable_after: i32,
     pub webhook_timeout: Duration,
+    /// Whether webhooks may post to loopback and private addresses.
+    pub webhook_allow_private_networks: bool,
 }
 
 impl Default for Limits {
@@ -348,6 +353,7 @@ fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<Limits, E> 
         webhook_max_attempts: number(&var::WEBHOOK_MAX_ATTEMPTS)? as i32,
         webhook_disable_after: number(&var::WEBHOOK_DISABLE_AFTER)? as i32,
         webhook_timeout: std::time::Duration::from_secs(number(&var::WEBHOOK_TIMEOUT_SECONDS)?),
+        webhook_allow_private_networks: number(&var::WEBHOOK_ALLOW_PRIVATE_NETWORKS)? == 1,
     })
 }
 

@@ -125,6 +125,14 @@ impl MigrationTrait for Migration {
         .await?;
         index(
             manager,
+            "ix_webhook_delivery_org",
+            WebhookDelivery::Table,
+            &["organization_id", "id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
             "ix_webhook_delivery_webhook",
             WebhookDelivery::Table,
             &["webhook_id", "id"],

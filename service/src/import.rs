@@ -163,7 +163,9 @@ pub async fn import_interactions(
             &summary.recorded,
         )
         .await?;
+        // A handoff made new by one chunk and again by a later one is told once.
         summary.recorded.flagged.sort_unstable();
+        summary.recorded.flagged.dedup_by_key(|(_, id)| *id);
         crate::recording::tell(
             &txn,
             organization_id,
@@ -172,7 +174,7 @@ pub async fn import_interactions(
         )
         .await?;
         txn.commit().await?;
-        crate::recording::told();
+        crate::recording::told(db);
         summary.committed = true;
         // Awaited, not spawned: a command-line import exits right after.
         crate::db::refresh_statistics(db).await;

@@ -16,6 +16,11 @@
 //! transaction that rolled back leaves its id unused for good). Within one
 //! organization ids are taken under the organization's write lock, so its batches
 //! arrive in the order they were committed.
+//!
+//! The limits of "nothing skipped": an id is awaited for `gap_wait` (a transaction
+//! that took it and committed later still would be missed); rows are kept for `keep`
+//! (a replica cut off from the database for longer reads on from the oldest row
+//! kept); a relay starts from the table's end when its process starts.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -72,11 +77,6 @@ pub struct LiveBatch {
 
 static WAKE: Notify = Notify::const_new();
 
-/// Tells this process's relay that a change was committed.
-pub fn committed() {
-    WAKE.notify_waiters();
-}
-
 /// Appends the change-table row of a recorded batch in the batch's transaction, with
 /// the interaction ids of its new flagged handoffs.
 pub(crate) async fn announce(
@@ -94,10 +94,24 @@ pub(crate) async fn announce(
     }
     .insert(txn)
     .await?;
-    if crate::db::is_postgres(txn) {
-        txn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
-    }
     Ok(())
+}
+
+/// Wakes every replica's relay after a change-table row was committed: this
+/// process's at once, the others through `NOTIFY` on PostgreSQL. Sent after the
+/// commit, not in the transaction (a transaction's `NOTIFY` takes a database-wide lock
+/// at commit, which would make every recording commit one at a time); a notification
+/// lost to a crash in between only waits for the next poll.
+pub fn committed(db: &DatabaseConnection) {
+    WAKE.notify_waiters();
+    if crate::db::is_postgres(db) {
+        let db = db.clone();
+        tokio::spawn(async move {
+            if let Err(error) = db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await {
+                tracing::debug!(%error, "live: NOTIFY failed; the relays' poll will read the change");
+            }
+        });
+    }
 }
 
 /// How a relay reads the change table.
@@ -298,8 +312,18 @@ impl Reader {
     async fn read(&mut self) -> ApiResult<bool> {
         let now = Instant::now();
         let gap_wait = self.options.gap_wait;
-        self.gaps
-            .retain(|_, since| now.duration_since(*since) < gap_wait);
+        self.gaps.retain(|id, since| {
+            let waiting = now.duration_since(*since) < gap_wait;
+            if !waiting {
+                // A transaction that took the id rolled back (the usual case), or
+                // committed more than `gap_wait` after taking it.
+                tracing::debug!(
+                    id,
+                    "live: change-table id never committed; no longer awaited"
+                );
+            }
+            waiting
+        });
         if !self.gaps.is_empty() {
             let missing: Vec<i64> = self.gaps.keys().copied().collect();
             let found = live_event::Entity::find()

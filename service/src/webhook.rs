@@ -76,6 +76,8 @@ impl Status {
     }
 }
 
+/// The most messages of one webhook a sender takes in one round.
+const PER_WEBHOOK_A_ROUND: u64 = 4;
 /// The most webhooks an organization may have.
 pub const MAX_WEBHOOKS: usize = 20;
 /// The most SILO handoffs one message carries.
@@ -541,9 +543,21 @@ pub async fn claim(db: &DatabaseConnection, limit: u64, lease: Duration) -> ApiR
             ),
         )
         .order_by_asc(webhook_delivery::Column::Id)
-        .limit(limit)
+        .limit(limit.saturating_mul(4))
         .all(db)
         .await?;
+    // A few per webhook a round, so that one endpoint's backlog cannot hold up the
+    // others' messages.
+    let mut per_webhook: std::collections::HashMap<i64, u64> = std::collections::HashMap::new();
+    let candidates: Vec<webhook_delivery::Model> = candidates
+        .into_iter()
+        .filter(|d| {
+            let taken = per_webhook.entry(d.webhook_id).or_default();
+            *taken += 1;
+            *taken <= PER_WEBHOOK_A_ROUND
+        })
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
     let until = now + i64::try_from(lease.as_micros()).unwrap_or(i64::MAX / 2);
     let mut due = Vec::with_capacity(candidates.len());
     for delivery in candidates {
@@ -630,67 +644,103 @@ pub async fn settle(
     outcome: Outcome,
     policy: &RetryPolicy,
 ) -> ApiResult<()> {
+    use webhook_delivery::Column as D;
     let now = now_micros();
     let delivery = &due.delivery;
-    let mut active: webhook_delivery::ActiveModel = delivery.clone().into();
-    active.lease_until = Set(None);
-    let (streak_change, gone, reason) = match &outcome {
+    // Only while this sender still holds the lease: after it ended another sender may
+    // have taken the message, and its result stands.
+    let mut update = webhook_delivery::Entity::update_many()
+        .col_expr(D::LeaseUntil, Expr::value(Option::<i64>::None))
+        .filter(D::Id.eq(delivery.id))
+        .filter(D::LeaseUntil.eq(delivery.lease_until));
+    let (failed, gone, reason) = match &outcome {
         Outcome::Delivered { status } => {
-            active.status = Set(Status::Delivered.as_str().to_owned());
-            active.delivered_at = Set(Some(now));
-            active.last_status = Set(Some(i32::from(*status)));
-            active.last_error = Set(None);
-            (None, false, String::new())
+            update = update
+                .col_expr(D::Status, Expr::value(Status::Delivered.as_str()))
+                .col_expr(D::DeliveredAt, Expr::value(now))
+                .col_expr(D::LastStatus, Expr::value(i32::from(*status)))
+                .col_expr(D::LastError, Expr::value(Option::<String>::None));
+            (false, false, String::new())
         }
         Outcome::Failed { status, error } => {
-            active.last_status = Set(status.map(i32::from));
-            active.last_error = Set(Some(error.chars().take(500).collect()));
+            let error: String = error.chars().take(500).collect();
+            update = update
+                .col_expr(D::LastStatus, Expr::value(status.map(i32::from)))
+                .col_expr(D::LastError, Expr::value(error.clone()));
             if delivery.attempts >= policy.max_attempts {
-                active.status = Set(Status::Failed.as_str().to_owned());
+                update = update.col_expr(D::Status, Expr::value(Status::Failed.as_str()));
             } else {
                 let wait = policy.backoff(delivery.attempts);
-                active.next_attempt_at =
-                    Set(now + i64::try_from(wait.as_micros()).unwrap_or(i64::MAX / 2));
+                let at = now + i64::try_from(wait.as_micros()).unwrap_or(i64::MAX / 2);
+                update = update.col_expr(D::NextAttemptAt, Expr::value(at));
             }
-            (Some(1), *status == Some(410), error.clone())
+            (true, *status == Some(410), error)
         }
     };
-    active.update(db).await?;
+    if update.exec(db).await?.rows_affected == 0 {
+        tracing::info!(
+            delivery = delivery.id,
+            "webhooks: an attempt outlived its lease; its result is dropped"
+        );
+        return Ok(());
+    }
+    use webhook::Column as W;
+    if !failed {
+        webhook::Entity::update_many()
+            .col_expr(W::FailureStreak, Expr::value(0))
+            .filter(W::Id.eq(delivery.webhook_id))
+            .filter(W::FailureStreak.ne(0))
+            .exec(db)
+            .await?;
+        return Ok(());
+    }
+    // Counted in SQL: attempts settled at once each count.
+    webhook::Entity::update_many()
+        .col_expr(W::FailureStreak, Expr::col(W::FailureStreak).add(1))
+        .filter(W::Id.eq(delivery.webhook_id))
+        .exec(db)
+        .await?;
     let Some(hook) = webhook::Entity::find_by_id(delivery.webhook_id)
         .one(db)
         .await?
     else {
         return Ok(());
     };
-    match streak_change {
-        None if hook.failure_streak != 0 => {
-            webhook::Entity::update_many()
-                .col_expr(webhook::Column::FailureStreak, Expr::value(0))
-                .filter(webhook::Column::Id.eq(hook.id))
-                .exec(db)
-                .await?;
-        }
-        None => {}
-        Some(_) => {
-            let streak = hook.failure_streak + 1;
-            let disable = hook.enabled && (gone || streak >= policy.disable_after);
-            let mut update = webhook::Entity::update_many()
-                .col_expr(webhook::Column::FailureStreak, Expr::value(streak))
-                .filter(webhook::Column::Id.eq(hook.id));
-            if disable {
-                let why = if gone {
-                    format!("the endpoint answered 410 Gone ({reason})")
-                } else {
-                    format!("{streak} attempts failed in a row; the last: {reason}")
-                };
-                update = update
-                    .col_expr(webhook::Column::Enabled, Expr::value(false))
-                    .col_expr(webhook::Column::DisabledReason, Expr::value(why.clone()))
-                    .col_expr(webhook::Column::UpdatedAt, Expr::value(now));
-                tracing::warn!(webhook = hook.id, organization = hook.organization_id, %why, "webhook disabled");
-            }
-            update.exec(db).await?;
-        }
+    if !hook.enabled || !(gone || hook.failure_streak >= policy.disable_after) {
+        return Ok(());
+    }
+    let why = if gone {
+        format!("the endpoint answered 410 Gone ({reason})")
+    } else {
+        format!(
+            "{} attempts failed in a row; the last: {reason}",
+            hook.failure_streak
+        )
+    };
+    let disabled = webhook::Entity::update_many()
+        .col_expr(W::Enabled, Expr::value(false))
+        .col_expr(W::DisabledReason, Expr::value(why.clone()))
+        .col_expr(W::UpdatedAt, Expr::value(now))
+        .filter(W::Id.eq(hook.id))
+        .filter(W::Enabled.eq(true))
+        .exec(db)
+        .await?;
+    if disabled.rows_affected == 1 {
+        tracing::warn!(webhook = hook.id, organization = hook.organization_id, %why, "webhook disabled");
     }
     Ok(())
+}
+
+/// Deletes the messages delivered or given up before `before` (µs), of every
+/// organization; returns how many.
+pub async fn prune(db: &DatabaseConnection, before: i64) -> ApiResult<u64> {
+    let deleted = webhook_delivery::Entity::delete_many()
+        .filter(
+            webhook_delivery::Column::Status
+                .is_in([Status::Delivered.as_str(), Status::Failed.as_str()]),
+        )
+        .filter(webhook_delivery::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }

@@ -68,6 +68,11 @@ impl Receiver {
     }
 }
 
+/// An app whose webhooks may post to this machine, where the test's receivers are.
+async fn private_ok() -> TestApp {
+    spawn_app_with(|s| s.limits.webhook_allow_private_networks = true).await
+}
+
 async fn small_org(app: &TestApp) {
     app.create_function("Sales", false).await;
     app.create_function("CX", true).await;
@@ -146,6 +151,7 @@ fn silo_case(case: &str) -> Value {
 #[tokio::test]
 async fn failing_endpoints_are_retried_given_up_and_disabled() {
     let app = spawn_app_with(|s| {
+        s.limits.webhook_allow_private_networks = true;
         s.limits.webhook_retry_base = Duration::from_millis(20);
         s.limits.webhook_max_attempts = 3;
         s.limits.webhook_disable_after = 4;
@@ -226,10 +232,41 @@ async fn failing_endpoints_are_retried_given_up_and_disabled() {
     );
 }
 
+/// By default a webhook does not reach this machine or a private network: the
+/// attempt fails with the reason, and nothing is posted.
+#[tokio::test]
+async fn private_addresses_are_not_reached_by_default() {
+    let app = spawn_app_with(|s| s.limits.webhook_retry_base = Duration::from_millis(20)).await;
+    small_org(&app).await;
+    let receiver = Receiver::start(200).await;
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    for url in [receiver.url.as_str(), by_name.as_str()] {
+        create_webhook(&app, url, &["INTERACTIONS_RECORDED"]).await;
+    }
+    app.record(silo_case("c1")).await;
+    eventually("both attempts fail", || async {
+        let all = deliveries(&app).await;
+        all.len() == 2 && all.iter().all(|d| d["attempts"].as_i64() >= Some(1))
+    })
+    .await;
+    for delivery in deliveries(&app).await {
+        let error = delivery["lastError"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(error.contains("private network"), "{error}");
+    }
+    assert_eq!(receiver.count(), 0);
+}
+
 /// 410 Gone disables a webhook at once.
 #[tokio::test]
 async fn gone_endpoints_are_disabled_at_once() {
-    let app = spawn_app_with(|s| s.limits.webhook_retry_base = Duration::from_millis(20)).await;
+    let app = spawn_app_with(|s| {
+        s.limits.webhook_allow_private_networks = true;
+        s.limits.webhook_retry_base = Duration::from_millis(20);
+    })
+    .await;
     small_org(&app).await;
     let receiver = Receiver::start(410).await;
     create_webhook(&app, &receiver.url, &["SILO_HANDOFFS_DETECTED"]).await;
@@ -248,7 +285,7 @@ async fn gone_endpoints_are_disabled_at_once() {
 /// functions and flags; messages go only to the events a webhook asked for.
 #[tokio::test]
 async fn messages_are_written_with_the_change_and_only_then() {
-    let app = spawn_app().await;
+    let app = private_ok().await;
     small_org(&app).await;
     let receiver = Receiver::start(200).await;
     create_webhook(&app, &receiver.url, &["SILO_HANDOFFS_DETECTED"]).await;
@@ -309,7 +346,7 @@ async fn messages_are_written_with_the_change_and_only_then() {
 /// shown once and never listed; deleting a webhook deletes its messages.
 #[tokio::test]
 async fn webhooks_are_checked_admin_only_and_deleted_whole() {
-    let app = spawn_app().await;
+    let app = private_ok().await;
     small_org(&app).await;
     let editor = app.keys_mint("ed", api::auth::AccessRole::Editor);
     let (_, body) = app

@@ -62,7 +62,9 @@ pub(crate) async fn upgrade(
         viewer: None,
         expires_at: None,
         init_received: false,
+        token: None,
         subscriptions: HashMap::new(),
+        generation: 0,
     };
     actix_web::rt::spawn(async move {
         let closing = if offered {
@@ -86,13 +88,23 @@ fn close(code: u16, description: &str) -> CloseReason {
 
 /// What a subscription's task sends back.
 enum Outgoing {
-    Message(String),
-    /// The subscription's last message, if any: its id is free again once sent.
+    /// A message of the subscription `id` started as `generation`: dropped when that
+    /// subscription was completed meanwhile (the protocol sends nothing after it).
+    Message {
+        id: String,
+        generation: u64,
+        text: String,
+    },
+    /// The subscription's last message: its id is free again once sent.
     Last {
         id: String,
-        text: Option<String>,
+        generation: u64,
+        text: String,
     },
 }
+
+/// How long a write to the socket may take before the peer is taken for gone.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct Connection {
     state: Arc<AppState>,
@@ -101,7 +113,12 @@ struct Connection {
     /// When the credential expires (µs).
     expires_at: Option<i64>,
     init_received: bool,
-    subscriptions: HashMap<String, AbortHandle>,
+    /// The token `connection_init` presented, checked again at every keepalive (a
+    /// revoked API key ends the connection).
+    token: Option<String>,
+    /// Running subscriptions by id, with the generation each was started as.
+    subscriptions: HashMap<String, (u64, AbortHandle)>,
+    generation: u64,
 }
 
 /// How a message was handled: go on, or close.
@@ -144,17 +161,17 @@ impl Connection {
                     }
                 }
                 Some(reply) = replies.recv() => {
-                    let text = match reply {
-                        Outgoing::Message(text) => text,
-                        Outgoing::Last { id, text } => {
-                            self.subscriptions.remove(&id);
-                            match text {
-                                Some(text) => text,
-                                None => continue,
-                            }
-                        }
+                    let (id, generation, text, last) = match reply {
+                        Outgoing::Message { id, generation, text } => (id, generation, text, false),
+                        Outgoing::Last { id, generation, text } => (id, generation, text, true),
                     };
-                    if session.text(text).await.is_err() {
+                    if self.subscriptions.get(&id).map(|(g, _)| *g) != Some(generation) {
+                        continue;
+                    }
+                    if last {
+                        self.subscriptions.remove(&id);
+                    }
+                    if !matches!(tokio::time::timeout(SEND_TIMEOUT, session.text(text)).await, Ok(Ok(()))) {
                         break None;
                     }
                 }
@@ -171,16 +188,33 @@ impl Connection {
                             description: Some("no answer to pings".into()),
                         });
                     }
-                    if session.ping(b"").await.is_err() {
+                    if !self.still_authorized().await {
+                        break Some(close(4403, "Forbidden: the credential is no longer valid"));
+                    }
+                    if !matches!(tokio::time::timeout(SEND_TIMEOUT, session.ping(b"")).await, Ok(Ok(()))) {
                         break None;
                     }
                 }
             }
         };
-        for (_, task) in self.subscriptions.drain() {
+        for (_, (_, task)) in self.subscriptions.drain() {
             task.abort();
         }
         reason
+    }
+
+    /// Whether the token presented still names the same caller (an API key may have
+    /// been revoked since).
+    async fn still_authorized(&self) -> bool {
+        let (Some(token), Some(viewer)) = (&self.token, &self.viewer) else {
+            return true;
+        };
+        match authenticate_token(&self.state, token, None).await {
+            Ok(now) => now.viewer.organization_id == viewer.organization_id,
+            // The database away for a moment is no reason to drop subscribers.
+            Err(service::ApiError::Unavailable(_) | service::ApiError::Internal(_)) => true,
+            Err(_) => false,
+        }
     }
 
     /// When the credential expires, as an instant of the runtime's clock.
@@ -262,7 +296,7 @@ impl Connection {
                     .get("id")
                     .and_then(Value::as_str)
                     .ok_or_else(invalid)?;
-                if let Some(task) = self.subscriptions.remove(id) {
+                if let Some((_, task)) = self.subscriptions.remove(id) {
                     task.abort();
                 }
                 Ok(())
@@ -294,6 +328,7 @@ impl Connection {
             Ok(authenticated) => {
                 self.viewer = Some(authenticated.viewer);
                 self.expires_at = authenticated.expires_at;
+                self.token = Some(token.to_owned());
                 Ok(())
             }
             Err(error) => {
@@ -368,6 +403,8 @@ impl Connection {
         let schema = self.state.schema.clone();
         let id = subscribe.id;
         let outgoing = outgoing.clone();
+        self.generation += 1;
+        let generation = self.generation;
         let task_id = id.clone();
         let run = async move {
             let _place = place;
@@ -385,24 +422,27 @@ impl Connection {
                         json!({ "type": "error", "id": task_id, "payload": response.errors });
                     let last = Outgoing::Last {
                         id: task_id,
-                        text: Some(error.to_string()),
+                        generation,
+                        text: error.to_string(),
                     };
                     let _ = outgoing.send(last).await;
                     return;
                 }
                 let next = json!({ "type": "next", "id": task_id, "payload": response });
-                if outgoing
-                    .send(Outgoing::Message(next.to_string()))
-                    .await
-                    .is_err()
-                {
+                let message = Outgoing::Message {
+                    id: task_id.clone(),
+                    generation,
+                    text: next.to_string(),
+                };
+                if outgoing.send(message).await.is_err() {
                     return;
                 }
             }
             let complete = json!({ "type": "complete", "id": task_id });
             let last = Outgoing::Last {
                 id: task_id,
-                text: Some(complete.to_string()),
+                generation,
+                text: complete.to_string(),
             };
             let _ = outgoing.send(last).await;
         };
@@ -410,7 +450,8 @@ impl Connection {
             organization_id,
             service::audit::as_actor(actor, run),
         ));
-        self.subscriptions.insert(id, task.abort_handle());
+        self.subscriptions
+            .insert(id, (generation, task.abort_handle()));
         Ok(())
     }
 }
@@ -423,7 +464,12 @@ struct Subscribe {
 }
 
 async fn send(session: &mut Session, message: Value) -> Step {
-    // A peer that went away is noticed by the message stream ending.
-    let _ = session.text(message.to_string()).await;
-    Ok(())
+    match tokio::time::timeout(SEND_TIMEOUT, session.text(message.to_string())).await {
+        // A peer that went away is noticed by the message stream ending.
+        Ok(_) => Ok(()),
+        Err(_) => Err(CloseReason {
+            code: CloseCode::Away,
+            description: Some("the peer does not read".into()),
+        }),
+    }
 }

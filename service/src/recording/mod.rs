@@ -81,7 +81,7 @@ pub async fn record(
     )
     .await?;
     txn.commit().await?;
-    told();
+    told(db);
     after_writing(db);
     Ok(recorded)
 }
@@ -112,9 +112,10 @@ pub(crate) async fn tell(
     crate::live::announce(txn, organization_id, &summary, &flagged).await
 }
 
-/// Wakes this process's relay and webhook sender after a [`tell`] was committed.
-pub(crate) fn told() {
-    crate::live::committed();
+/// Wakes the relays and this process's webhook sender after a [`tell`] was
+/// committed.
+pub(crate) fn told(db: &DatabaseConnection) {
+    crate::live::committed(db);
     crate::webhook::wake();
 }
 
