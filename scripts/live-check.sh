@@ -24,7 +24,7 @@ trap cleanup EXIT
 
 export SERVER_LOG=target/live-check.log
 : >"$SERVER_LOG"
-LIVE_ENV=(SILOSCOPE_WS_INIT_TIMEOUT_MS=700 SILOSCOPE_WEBHOOK_RETRY_BASE_MS=200 SILOSCOPE_LIVE_POLL_MS=500 SILOSCOPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS=1)
+LIVE_ENV=(SILOSCOPE_WS_INIT_TIMEOUT_MS=700 SILOSCOPE_WEBHOOK_RETRY_BASE_MS=200 SILOSCOPE_LIVE_POLL_MS=500 SILOSCOPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS=1 SILOSCOPE_WEBHOOK_TIMEOUT_SECONDS=2)
 
 start_receiver() {
   target/tools/live-venv/bin/python scripts/live/receiver.py "$1" "$2" "$3" &
@@ -90,8 +90,10 @@ check_case() {
   wait "$pid_a" "$pid_b" 2>/dev/null || true
   start_receiver "$receiver_port" "$secret_file" "$received"
   start_server "$url" "$port_a" "${LIVE_ENV[@]}"; PIDS+=("$SERVER_PID")
+  # A sender killed between taking the message and settling it held it under a lease
+  # (twice the 2 s timeout plus 5 s): the restarted one takes it when the lease ends.
   local delivered=no
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 200); do
     if grep -q 'kill9-case' "$received" 2>/dev/null; then delivered=yes; break; fi
     sleep 0.2
   done
