@@ -45,7 +45,8 @@ impl EventType {
         }
     }
 
-    fn named(name: &str) -> Option<EventType> {
+    /// The event type a `type` field names.
+    pub fn named(name: &str) -> Option<EventType> {
         <EventType as strum::IntoEnumIterator>::iter().find(|e| e.as_str() == name)
     }
 }
@@ -390,18 +391,19 @@ pub fn flag_name(flag: rules::flags::Flag) -> &'static str {
     }
 }
 
+fn function_json(function: &entity::function::Model) -> Named {
+    Named {
+        name: function.name.clone(),
+        external_id: function.external_id.clone(),
+    }
+}
+
 fn handoff_json(handoff: &crate::handoff::Handoff) -> HandoffJson {
     HandoffJson {
         case_ref: handoff.case_ref.clone(),
         at: crate::db::format_instant(handoff.step.at),
-        from: handoff.from().map(|f| Named {
-            name: f.name.clone(),
-            external_id: f.external_id.clone(),
-        }),
-        to: handoff.to().map(|f| Named {
-            name: f.name.clone(),
-            external_id: f.external_id.clone(),
-        }),
+        from: handoff.from().map(function_json),
+        to: handoff.to().map(function_json),
         touchpoint: handoff.touchpoint().map(|t| Named {
             name: t.name.clone(),
             external_id: None,
@@ -559,6 +561,14 @@ pub async fn claim(db: &DatabaseConnection, limit: u64, lease: Duration) -> ApiR
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
     let until = now + i64::try_from(lease.as_micros()).unwrap_or(i64::MAX / 2);
+    let hook_ids: Vec<i64> = per_webhook.keys().copied().collect();
+    let hooks: std::collections::HashMap<i64, webhook::Model> = webhook::Entity::find()
+        .filter(webhook::Column::Id.is_in(hook_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|hook| (hook.id, hook))
+        .collect();
     let mut due = Vec::with_capacity(candidates.len());
     for delivery in candidates {
         let taken = webhook_delivery::Entity::update_many()
@@ -575,20 +585,17 @@ pub async fn claim(db: &DatabaseConnection, limit: u64, lease: Duration) -> ApiR
         if taken.rows_affected != 1 {
             continue;
         }
-        let Some(hook) = webhook::Entity::find_by_id(delivery.webhook_id)
-            .one(db)
-            .await?
-        else {
+        let Some(hook) = hooks.get(&delivery.webhook_id) else {
             continue;
         };
         due.push(Due {
+            url: hook.url.clone(),
+            secret: hook.secret.clone(),
             delivery: webhook_delivery::Model {
                 attempts: delivery.attempts + 1,
                 lease_until: Some(until),
                 ..delivery
             },
-            url: hook.url,
-            secret: hook.secret,
         });
     }
     Ok(due)

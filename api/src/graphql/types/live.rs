@@ -159,9 +159,7 @@ impl WebhookDelivery {
     }
     /// What it tells of.
     async fn event(&self) -> Option<WebhookEventEnum> {
-        <service::webhook::EventType as strum::IntoEnumIterator>::iter()
-            .find(|e| e.as_str() == self.0.event_type)
-            .map(Into::into)
+        service::webhook::EventType::named(&self.0.event_type).map(Into::into)
     }
     /// The `webhook-id` header, the same on every attempt: receivers dedupe by it.
     async fn message_id(&self) -> &str {
