@@ -76,6 +76,36 @@ nothing is created)."
         #[arg(long, default_value_t = 3600)]
         ttl: i64,
     },
+    /// Register the GraphQL documents clients may send by id (trusted documents).
+    Documents {
+        #[command(subcommand)]
+        command: DocumentsCommand,
+    },
+    /// Copy the SQLite database to a file, online, while siloscope serves.
+    #[command(
+        after_help = "Reads SILOSCOPE_DATABASE_URL. The copy (SQLite's VACUUM INTO) holds every transaction committed before it began, and is checked before the command succeeds. For PostgreSQL, the command says how to use pg_dump instead."
+    )]
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup in place as the SQLite database of SILOSCOPE_DATABASE_URL.
+    #[command(
+        after_help = "Reads SILOSCOPE_DATABASE_URL. The backup is checked first (SQLite's integrity check, migrations this version knows), then copied beside the database and renamed over it, and migrated. Stop every siloscope using the database first. For PostgreSQL, the command says how to use pg_restore instead."
+    )]
+    Restore {
+        /// The backup file (from `siloscope backup`).
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Delete the interactions past each organization's retention period now, as
+    /// every server does on its schedule.
+    #[command(after_help = DATABASE_VARIABLES)]
+    Retention,
     /// Print the GraphQL schema (SDL), or write it to a file.
     #[command(after_help = "Reads no configuration.")]
     ExportSchema {
@@ -98,6 +128,27 @@ tokens for the demo. A second demo refuses to start while the first one runs."
         /// Interactions to generate (roughly).
         #[arg(long, default_value_t = 4000)]
         interactions: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DocumentsCommand {
+    /// Register each file's exact text as one document, and print its id
+    /// (`sha256:<hex>`), which clients send as `documentId`.
+    #[command(after_help = DATABASE_VARIABLES)]
+    Add {
+        /// GraphQL files (.graphql), each one document (operations and fragments).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List the registered documents: id, then name.
+    #[command(after_help = DATABASE_VARIABLES)]
+    List,
+    /// Remove a registered document by its id.
+    #[command(after_help = DATABASE_VARIABLES)]
+    Remove {
+        /// The document's id (`sha256:<hex>`).
+        id: String,
     },
 }
 
@@ -209,27 +260,6 @@ fn parse_role(text: &str) -> Result<AccessRole, String> {
     }
 }
 
-fn init_tracing(settings: &Settings) {
-    use std::io::IsTerminal;
-    // sea-orm-migration logs every step; `db::migrate` logs one line instead, unless
-    // the filter asks for the migrator's own lines.
-    let directives = if settings.log.contains("sea_orm_migration") {
-        settings.log.clone()
-    } else {
-        format!("{},sea_orm_migration=warn", settings.log)
-    };
-    let filter = tracing_subscriber::EnvFilter::new(directives);
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
-    let _ = if settings.log_json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
-}
-
 /// Runs the command line.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -237,7 +267,7 @@ pub async fn run() -> anyhow::Result<()> {
         return export_schema(out.as_deref());
     }
     let settings = Settings::from_env()?;
-    init_tracing(&settings);
+    let _telemetry = crate::telemetry::init(&settings)?;
     match cli.command {
         Command::Serve => {
             if settings.jwt.algorithm == jsonwebtoken::Algorithm::HS256
@@ -372,7 +402,83 @@ pub async fn run() -> anyhow::Result<()> {
             crate::logs::commands::export(&db, &org, format, window, out.as_deref()).await?;
         }
         Command::ExportSchema { out } => export_schema(out.as_deref())?,
+        Command::Documents { command } => documents(&settings, command).await?,
+        Command::Backup { out } => {
+            let db = open_existing(&settings).await?;
+            let summary = service::backup::sqlite_copy(&db, &out).await?;
+            println!(
+                "backed up {} to {}: {} organizations, {} interactions, at migration {}",
+                service::db::redact(&settings.database_url),
+                out.display(),
+                summary.organizations,
+                summary.interactions,
+                summary.migration
+            );
+        }
+        Command::Restore { from, replace } => {
+            let Some(target) = sqlite_path(&settings.database_url) else {
+                bail!(
+                    "{}",
+                    service::backup::POSTGRES_ADVICE.replace("backs up", "restores")
+                );
+            };
+            let summary = service::backup::sqlite_restore(&from, &target, replace).await?;
+            let db = service::db::connect(&settings.database_url, 1).await?;
+            service::db::migrate(&db).await?;
+            println!(
+                "restored {} from {}: {} organizations, {} interactions",
+                target.display(),
+                from.display(),
+                summary.organizations,
+                summary.interactions
+            );
+        }
+        Command::Retention => {
+            let db = open_existing(&settings).await?;
+            let deleted = service::retention::apply_all(&db, service::db::now_micros()).await?;
+            println!("deleted {deleted} interactions past their retention period");
+        }
         Command::Demo { file, interactions } => demo(settings, file, interactions).await?,
+    }
+    Ok(())
+}
+
+async fn documents(settings: &Settings, command: DocumentsCommand) -> anyhow::Result<()> {
+    let db = open_existing(settings).await?;
+    // An operator registers documents before the first start, too.
+    service::db::migrate(&db).await?;
+    match command {
+        DocumentsCommand::Add { files } => {
+            for file in files {
+                let text = std::fs::read_to_string(&file)
+                    .with_context(|| format!("failed to read {}", file.display()))?;
+                let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+                let done = service::document::register(&db, &text, name.as_deref())
+                    .await
+                    .with_context(|| format!("{} was not registered", file.display()))?;
+                let what = if done.added {
+                    "added"
+                } else {
+                    "already registered"
+                };
+                println!("{}\t{}\t{what}", done.document_id, file.display());
+            }
+        }
+        DocumentsCommand::List => {
+            for document in service::document::list(&db).await? {
+                println!(
+                    "{}\t{}",
+                    document.document_id,
+                    document.name.unwrap_or_default()
+                );
+            }
+        }
+        DocumentsCommand::Remove { id } => {
+            if !service::document::remove(&db, &id).await? {
+                bail!("no document {id} is registered");
+            }
+            println!("removed {id}");
+        }
     }
     Ok(())
 }

@@ -140,6 +140,17 @@ variables! {
     WEBHOOK_ALLOW_PRIVATE_NETWORKS = "SILOSCOPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS", Some("0"),
         Some(0..=1),
         "1: webhooks may post to this machine and private networks (loopback, 10/8, 192.168/16, link-local…); 0: refused";
+    OTLP_ENDPOINT = "SILOSCOPE_OTLP_ENDPOINT", None, None,
+        "an OpenTelemetry collector's OTLP/HTTP address, like `http://127.0.0.1:4318`: traces go to its `/v1/traces` (unset: no traces)";
+    CORS_ORIGINS = "SILOSCOPE_CORS_ORIGINS", None, None,
+        "comma-separated origins (`https://dash.example.com`) whose pages may call the API from a browser, or `*` for any; credentials (cookies) are never allowed (unset: none)";
+    TRUSTED_DOCUMENTS = "SILOSCOPE_TRUSTED_DOCUMENTS", Some("off"), None,
+        "`enforce`: only documents registered with `siloscope documents add` run, except for the roles of SILOSCOPE_ADHOC_DOCUMENT_ROLES; `off`: any document runs";
+    ADHOC_DOCUMENT_ROLES = "SILOSCOPE_ADHOC_DOCUMENT_ROLES", Some("ADMIN"), None,
+        "with trusted documents enforced, the roles that may still send any document (comma-separated, or `none`)";
+    RETENTION_INTERVAL_SECONDS = "SILOSCOPE_RETENTION_INTERVAL_SECONDS", Some("3600"),
+        Some(10..=604_800),
+        "how often each replica deletes the interactions past their organization's retention period";
 }
 
 /// [`VARIABLES`] as the README's markdown table (variable | default | meaning).
@@ -215,6 +226,32 @@ pub struct Settings {
     pub limits: Limits,
     pub shutdown_grace_seconds: u64,
     pub metrics_token: Option<SecretString>,
+    /// Where traces go (OTLP over HTTP); `None`: no traces.
+    pub otlp_endpoint: Option<String>,
+    /// The origins browsers may call the API from (`*`: any).
+    pub cors_origins: Vec<String>,
+    pub documents: DocumentPolicy,
+    /// How often retention runs.
+    pub retention_interval: Duration,
+}
+
+/// Which documents may run (trusted documents).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DocumentPolicy {
+    /// Only registered documents run, except for `adhoc_roles`.
+    pub enforce: bool,
+    /// The roles that may send any document when `enforce` is on.
+    pub adhoc_roles: Vec<crate::auth::AccessRole>,
+}
+
+impl DocumentPolicy {
+    /// Whether a caller with `roles` may send a document that is not registered.
+    pub fn allows_adhoc<'a>(
+        &self,
+        mut roles: impl Iterator<Item = &'a crate::auth::AccessRole>,
+    ) -> bool {
+        !self.enforce || roles.any(|r| self.adhoc_roles.contains(r))
+    }
 }
 
 /// How bearer tokens are verified.
@@ -431,7 +468,20 @@ impl Settings {
         tracing_subscriber::EnvFilter::try_new(&log)
             .map_err(|e| problem(var::LOG.name, format!("not a log filter: {e}")))?;
         let limits = limits(|v| vars.number(v))?;
+        let otlp_endpoint = match vars.get(&var::OTLP_ENDPOINT) {
+            Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+                return Err(problem(
+                    var::OTLP_ENDPOINT.name,
+                    format!("`{url}` is not an http:// or https:// address"),
+                ))
+            }
+            url => url.map(|u| u.trim_end_matches('/').to_owned()),
+        };
         Ok(Settings {
+            otlp_endpoint,
+            cors_origins: cors_origins(vars.get(&var::CORS_ORIGINS))?,
+            documents: document_policy(&vars)?,
+            retention_interval: Duration::from_secs(vars.number(&var::RETENTION_INTERVAL_SECONDS)?),
             database_url,
             listen,
             jwt: jwt_settings(&vars, secret)?,
@@ -445,6 +495,80 @@ impl Settings {
                 .map(|t| SecretString::from(t.to_owned())),
         })
     }
+}
+
+/// The origins of SILOSCOPE_CORS_ORIGINS: each `scheme://host[:port]` as a browser
+/// sends it in `Origin` (no path, no trailing slash), or `*` alone.
+fn cors_origins(given: Option<&str>) -> Result<Vec<String>, ConfigError> {
+    let Some(given) = given else {
+        return Ok(Vec::new());
+    };
+    let origins: Vec<String> = given
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if origins.iter().any(|o| o == "*") {
+        if origins.len() > 1 {
+            return Err(problem(
+                var::CORS_ORIGINS.name,
+                "`*` allows every origin: give it alone or list origins",
+            ));
+        }
+        return Ok(origins);
+    }
+    for origin in &origins {
+        let parsed = url::Url::parse(origin).ok();
+        let canonical = parsed
+            .as_ref()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .map(|u| u.origin().ascii_serialization());
+        if canonical.as_deref() != Some(origin.as_str()) {
+            return Err(problem(
+                var::CORS_ORIGINS.name,
+                format!(
+                    "`{origin}` is not an origin like https://dash.example.com (scheme, host and port only)"
+                ),
+            ));
+        }
+    }
+    Ok(origins)
+}
+
+fn document_policy(vars: &Lookup) -> Result<DocumentPolicy, ConfigError> {
+    let enforce = match vars.text(&var::TRUSTED_DOCUMENTS) {
+        "off" => false,
+        "enforce" => true,
+        other => {
+            return Err(problem(
+                var::TRUSTED_DOCUMENTS.name,
+                format!("`{other}` is neither `off` nor `enforce`"),
+            ))
+        }
+    };
+    let roles = vars.text(&var::ADHOC_DOCUMENT_ROLES);
+    let adhoc_roles = if roles.trim().eq_ignore_ascii_case("none") {
+        Vec::new()
+    } else {
+        roles
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                crate::auth::AccessRole::named(&r.to_ascii_uppercase()).ok_or_else(|| {
+                    problem(
+                        var::ADHOC_DOCUMENT_ROLES.name,
+                        format!("`{r}` is not one of VIEWER, EDITOR, INTEGRATION, ADMIN"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    Ok(DocumentPolicy {
+        enforce,
+        adhoc_roles,
+    })
 }
 
 fn read_file(variable: &str, path: &str) -> Result<String, ConfigError> {

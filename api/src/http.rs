@@ -130,7 +130,11 @@ pub fn require_json_body(request: &HttpRequest) -> Result<(), Refusal> {
 /// The parts of a GraphQL-over-HTTP request, before execution.
 #[derive(Debug, Default)]
 pub struct Params {
+    /// The document's text; empty when it is sent by id only.
     pub query: String,
+    /// A registered document's id (`documentId`, or Apollo's
+    /// `extensions.persistedQuery.sha256Hash`), resolved before execution.
+    pub document_id: Option<String>,
     pub operation_name: Option<String>,
     pub variables: Option<serde_json::Value>,
     pub extensions: Option<serde_json::Value>,
@@ -174,7 +178,28 @@ fn refuse_nul(params: Params) -> Result<Params, Refusal> {
     Ok(params)
 }
 
-/// Reads a POST body: one JSON object with a string `query` (batches are refused).
+/// The document id a request names: `documentId` (GraphQL trusted documents) or
+/// Apollo's `extensions.persistedQuery.sha256Hash`.
+fn document_id(
+    given: Option<serde_json::Value>,
+    extensions: Option<&serde_json::Value>,
+) -> Result<Option<String>, Refusal> {
+    let apollo = extensions
+        .and_then(|x| x.get("persistedQuery"))
+        .and_then(|p| p.get("sha256Hash"))
+        .cloned();
+    match given.or(apollo) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(id)) => Ok(Some(id)),
+        Some(_) => Err(Refusal::new(
+            Code::BadRequest,
+            "`documentId` must be a string",
+        )),
+    }
+}
+
+/// Reads a POST body: one JSON object with a string `query` or a `documentId`
+/// (batches are refused).
 pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| Refusal::new(Code::BadRequest, format!("the body is not valid JSON: {e}")))?;
@@ -184,12 +209,15 @@ pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
             "the body must be one JSON object; batches of operations are not accepted",
         ));
     };
+    let extensions = object_or_null(fields.remove("extensions"), "extensions")?;
+    let document_id = document_id(fields.remove("documentId"), extensions.as_ref())?;
     let query = match fields.remove("query") {
         Some(serde_json::Value::String(query)) => query,
+        None | Some(serde_json::Value::Null) if document_id.is_some() => String::new(),
         _ => {
             return Err(Refusal::new(
                 Code::BadRequest,
-                "the body needs a string `query`",
+                "the body needs a string `query` (or a registered document's `documentId`)",
             ))
         }
     };
@@ -205,9 +233,10 @@ pub fn params_from_body(body: &[u8]) -> Result<Params, Refusal> {
     };
     refuse_nul(Params {
         query,
+        document_id,
         operation_name,
         variables: object_or_null(fields.remove("variables"), "variables")?,
-        extensions: object_or_null(fields.remove("extensions"), "extensions")?,
+        extensions,
     })
 }
 
@@ -233,12 +262,27 @@ pub fn params_from_url(query_string: &str) -> Result<Params, Refusal> {
             ),
         }
     };
+    let extensions = json("extensions")?;
+    let document_id = document_id(
+        get("documentId").map(serde_json::Value::String),
+        extensions.as_ref(),
+    )?;
+    let query = match get("query") {
+        Some(query) => query,
+        None if document_id.is_some() => String::new(),
+        None => {
+            return Err(Refusal::new(
+                Code::BadRequest,
+                "the `query` parameter is missing",
+            ))
+        }
+    };
     refuse_nul(Params {
-        query: get("query")
-            .ok_or_else(|| Refusal::new(Code::BadRequest, "the `query` parameter is missing"))?,
+        query,
+        document_id,
         operation_name: get("operationName").filter(|n| !n.is_empty()),
         variables: json("variables")?,
-        extensions: json("extensions")?,
+        extensions,
     })
 }
 
@@ -251,6 +295,8 @@ pub struct Shape {
     pub recording_only: bool,
     /// Whether the selected operation is a subscription.
     pub subscription: bool,
+    /// The selected operation's type and name.
+    pub operation: crate::observe::Operation,
 }
 
 /// Checks the document's size (tokens, aliases, directives) and finds the selected
@@ -341,10 +387,21 @@ pub fn inspect(
     let subscription = operation
         .operation_type()
         .is_some_and(|t| t.subscription_token().is_some());
+    let kind = if mutation {
+        "mutation"
+    } else if subscription {
+        "subscription"
+    } else {
+        "query"
+    };
     Ok(Shape {
         mutation,
         recording_only,
         subscription,
+        operation: crate::observe::Operation {
+            kind,
+            name: operation.name().map(|n| n.text().to_string()),
+        },
     })
 }
 

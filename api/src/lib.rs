@@ -18,3 +18,4 @@ pub mod responses;
 pub mod scim;
 pub mod startup;
 mod state;
+pub mod telemetry;

@@ -1,6 +1,9 @@
 //! Observability: a request id on every request (taken from `X-Request-Id` when the
 //! caller sends a sane one, else made up) in the logs and echoed in the response, one
-//! structured log line per request, and Prometheus metrics at `GET /metrics`.
+//! structured log line per request with the organization, the caller and the
+//! operation as the handlers learn them, the request's span (exported as a trace when
+//! `SILOSCOPE_OTLP_ENDPOINT` is set; see `telemetry`), and Prometheus metrics at
+//! `GET /metrics`.
 
 use std::time::Instant;
 
@@ -8,11 +11,14 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::HttpRequest;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
     TextEncoder,
 };
 use sea_orm::DatabaseConnection;
+
+use crate::auth::Viewer;
 use tracing::Instrument;
 
 /// The header that carries the request id, both ways.
@@ -29,7 +35,15 @@ pub struct Metrics {
     pub recorded: IntCounter,
     pool: IntGaugeVec,
     answers: IntCounterVec,
+    operations: IntCounterVec,
+    /// The label sets of `operations` seen so far, bounded (see `count_operation`).
+    operation_labels: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<[String; 4]>>>,
 }
+
+/// The most label sets `graphql_operations_total` takes; later new callers and
+/// operation names are counted as `other`, so a client cannot grow the metrics
+/// without bound.
+const MAX_OPERATION_LABELS: usize = 1_000;
 
 impl Metrics {
     pub fn new() -> anyhow::Result<Metrics> {
@@ -76,6 +90,14 @@ impl Metrics {
         )?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(answers.clone()))?;
+        let operations = IntCounterVec::new(
+            Opts::new(
+                "graphql_operations_total",
+                "GraphQL operations accepted, by organization (slug), caller (a token's sub or an API key's name), operation type and operation name",
+            ),
+            &["organization", "caller", "operation_type", "operation_name"],
+        )?;
+        registry.register(Box::new(operations.clone()))?;
         Ok(Metrics {
             registry,
             requests,
@@ -84,7 +106,37 @@ impl Metrics {
             recorded,
             pool,
             answers,
+            operations,
+            operation_labels: std::sync::Arc::default(),
         })
+    }
+
+    /// Counts an accepted operation. Label sets are kept up to
+    /// [`MAX_OPERATION_LABELS`]; past that, a new one is counted with `other` as its
+    /// caller and operation name.
+    pub fn count_operation(&self, viewer: &Viewer, operation: &Operation) {
+        let mut labels = [
+            viewer.organization_slug.clone(),
+            viewer.subject.clone(),
+            operation.kind.to_owned(),
+            operation.name.clone().unwrap_or_default(),
+        ];
+        {
+            let mut seen = self
+                .operation_labels
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !seen.contains(&labels) {
+                if seen.len() >= MAX_OPERATION_LABELS {
+                    labels[1] = "other".to_owned();
+                    labels[3] = "other".to_owned();
+                } else {
+                    seen.insert(labels.clone());
+                }
+            }
+        }
+        let labels: [&str; 4] = [&labels[0], &labels[1], &labels[2], &labels[3]];
+        self.operations.with_label_values(&labels).inc();
     }
 
     /// Counts a query answered from the kept answers (`hit`) or executed.
@@ -127,6 +179,42 @@ fn pool_figures(db: &DatabaseConnection) -> (i64, i64) {
     }
 }
 
+/// What a request runs, as its log line and metrics name it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Operation {
+    /// `query`, `mutation` or `subscription`.
+    pub kind: &'static str,
+    pub name: Option<String>,
+}
+
+/// The span of a request, for the handlers to record what they learn.
+#[derive(Clone)]
+pub struct RequestSpan(pub tracing::Span);
+
+fn request_span(request: &HttpRequest) -> Option<tracing::Span> {
+    actix_web::HttpMessage::extensions(request)
+        .get::<RequestSpan>()
+        .map(|s| s.0.clone())
+}
+
+/// Records the authenticated caller on the request's log line and span.
+pub fn note_caller(request: &HttpRequest, viewer: &Viewer) {
+    if let Some(span) = request_span(request) {
+        span.record("organization", viewer.organization_slug.as_str());
+        span.record("caller", viewer.subject.as_str());
+    }
+}
+
+/// Records the operation on the request's log line and span.
+pub fn note_operation(request: &HttpRequest, operation: &Operation) {
+    if let Some(span) = request_span(request) {
+        span.record("operation_type", operation.kind);
+        if let Some(name) = &operation.name {
+            span.record("operation_name", name.as_str());
+        }
+    }
+}
+
 /// The request's id, for the handlers (the audit trail names it).
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
@@ -158,7 +246,21 @@ pub async fn around(
         "/graphql" | "/livez" | "/readyz" | "/metrics" => request.path().to_owned(),
         _ => "other".to_owned(),
     };
-    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %method,
+        route = %route,
+        organization = tracing::field::Empty,
+        caller = tracing::field::Empty,
+        operation_type = tracing::field::Empty,
+        operation_name = tracing::field::Empty,
+        otel.name = %format!("{method} {route}"),
+        otel.kind = "server",
+        http.response.status_code = tracing::field::Empty,
+    );
+    crate::telemetry::adopt_parent(&span, request.headers());
+    actix_web::HttpMessage::extensions_mut(&request).insert(RequestSpan(span.clone()));
     let started = Instant::now();
     let result = next.call(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
@@ -166,6 +268,7 @@ pub async fn around(
         Ok(response) => response.status().as_u16(),
         Err(error) => error.as_response_error().status_code().as_u16(),
     };
+    span.record("http.response.status_code", status);
     span.in_scope(|| {
         tracing::info!(
             status,

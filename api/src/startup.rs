@@ -48,6 +48,8 @@ impl Application {
             .context("the listener has no address")?
             .port();
         let metrics = Metrics::new()?;
+        let mut db = db;
+        db.set_metric_callback(crate::telemetry::name_statement);
         let relay = service::live::Relay::start(
             db.clone(),
             service::live::LiveOptions {
@@ -68,12 +70,19 @@ impl Application {
             metrics_token: settings.metrics_token.clone(),
             answers: crate::responses::Answers::new(settings.limits.cache_bytes / 2),
             running: std::sync::Arc::default(),
+            documents: settings.documents.clone(),
         });
+        service::retention::spawn_schedule(state.db.clone(), settings.retention_interval);
         let metrics = web::Data::new(metrics);
+        let cors_origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(metrics.clone())
+                .wrap(actix_web::middleware::Condition::new(
+                    !cors_origins.is_empty(),
+                    cors(&cors_origins),
+                ))
                 .wrap(actix_web::middleware::from_fn(crate::observe::around))
                 .service(
                     web::resource("/graphql")
@@ -118,6 +127,45 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// CORS for the origins of SILOSCOPE_CORS_ORIGINS (`*`: any). Requests carry their
+/// credential in `Authorization`, so credentials mode (cookies) is never allowed, and
+/// a wildcard can never be combined with it. A page siloscope serves itself (GraphiQL,
+/// the dashboard) is same-origin and always allowed.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let any = origins.iter().any(|o| o == "*");
+    let listed: Vec<String> = origins.to_vec();
+    let cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            crate::observe::REQUEST_ID,
+            header::HeaderName::from_static("traceparent"),
+            header::HeaderName::from_static("tracestate"),
+        ])
+        .expose_headers([crate::observe::REQUEST_ID, header::RETRY_AFTER])
+        .max_age(600);
+    if any {
+        return cors.allow_any_origin().send_wildcard();
+    }
+    cors.allowed_origin_fn(move |origin, head| {
+        let origin = origin.as_bytes();
+        listed.iter().any(|o| o.as_bytes() == origin) || same_origin(origin, head)
+    })
+}
+
+/// Whether `origin` is the request's own (a page siloscope served): its host and port
+/// are the `Host` the request was sent to.
+fn same_origin(origin: &[u8], head: &actix_web::dev::RequestHead) -> bool {
+    let Some(host) = head.headers().get(header::HOST).map(|h| h.as_bytes()) else {
+        return false;
+    };
+    [&b"http://"[..], &b"https://"[..]]
+        .iter()
+        .any(|scheme| origin.strip_prefix(*scheme) == Some(host))
 }
 
 /// Whether a request asks to upgrade to a WebSocket.
@@ -166,11 +214,14 @@ async fn graphql_post(
             }
         };
         let params = gql_http::params_from_body(&body)?;
+        let params = crate::state::trusted(&state, &viewer, params).await?;
         let shape = gql_http::inspect(
             &params.query,
             params.operation_name.as_deref(),
             &state.limits,
         )?;
+        crate::observe::note_operation(&request, &shape.operation);
+        state.metrics.count_operation(&viewer, &shape.operation);
         if body.len() > state.limits.max_body_bytes && !shape.recording_only {
             return Err(Refusal::new(
                 Code::RequestTooLarge,
@@ -208,17 +259,20 @@ async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
                 .with_status(StatusCode::URI_TOO_LONG));
         }
         let params = gql_http::params_from_url(request.query_string())?;
+        let params = crate::state::trusted(&state, &viewer, params).await?;
         let shape = gql_http::inspect(
             &params.query,
             params.operation_name.as_deref(),
             &state.limits,
         )?;
+        crate::observe::note_operation(&request, &shape.operation);
         if shape.mutation {
             return Err(Refusal::new(
                 Code::MethodNotAllowed,
                 "mutations must be sent with POST",
             ));
         }
+        state.metrics.count_operation(&viewer, &shape.operation);
         Ok((viewer, params, false))
     }
     .await;

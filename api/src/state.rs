@@ -24,6 +24,8 @@ pub(crate) struct AppState {
     pub(crate) answers: crate::responses::Answers,
     /// Subscriptions running per organization on this server.
     pub(crate) running: std::sync::Arc<Running>,
+    /// Which documents may run.
+    pub(crate) documents: crate::config::DocumentPolicy,
 }
 
 /// Organization ids by slug, filled as tokens name them. A slug never changes owner
@@ -81,7 +83,57 @@ pub(crate) async fn authenticate(
         .get::<crate::observe::RequestId>()
         .map(|id| id.0.clone());
     let token = bearer(request)?;
-    Ok(authenticate_token(state, token, request_id).await?.viewer)
+    let viewer = authenticate_token(state, token, request_id).await?.viewer;
+    crate::observe::note_caller(request, &viewer);
+    Ok(viewer)
+}
+
+/// Trusted documents: a document sent by id becomes its registered text; a document
+/// sent as text runs when the caller may send ad-hoc documents
+/// (`SILOSCOPE_TRUSTED_DOCUMENTS`, `SILOSCOPE_ADHOC_DOCUMENT_ROLES`) or its text is
+/// registered.
+pub(crate) async fn trusted(
+    state: &AppState,
+    viewer: &Viewer,
+    mut params: crate::http::Params,
+) -> Result<crate::http::Params, crate::http::Refusal> {
+    let refused = |e: ApiError| crate::http::Refusal::from(&e);
+    if let Some(given) = params.document_id.take() {
+        let id = service::document::canonical_id(&given)
+            .map_err(|e| crate::http::Refusal::new(service::Code::BadRequest, e.to_string()))?;
+        if !params.query.is_empty() {
+            // Apollo's clients send the text with its hash to register it: siloscope
+            // registers nothing this way, and treats the text as sent.
+            if service::document::id_of(&params.query) != id {
+                return Err(crate::http::Refusal::new(
+                    service::Code::BadRequest,
+                    "the document's text does not have the id sent with it",
+                ));
+            }
+        } else {
+            params.query = service::document::find(&state.db, &id)
+                .await
+                .map_err(refused)?
+                .ok_or_else(|| {
+                    crate::http::Refusal::new(
+                        service::Code::PersistedQueryNotFound,
+                        format!("no document {id} is registered (siloscope documents add)"),
+                    )
+                })?;
+            return Ok(params);
+        }
+    }
+    if state.documents.allows_adhoc(viewer.roles.iter())
+        || service::document::is_registered(&state.db, &params.query)
+            .await
+            .map_err(refused)?
+    {
+        return Ok(params);
+    }
+    Err(crate::http::Refusal::new(
+        service::Code::DocumentNotTrusted,
+        "this server runs registered documents only (SILOSCOPE_TRUSTED_DOCUMENTS=enforce) and your roles may not send others: send a registered document, or its documentId",
+    ))
 }
 
 /// A caller and until when its credential is good.

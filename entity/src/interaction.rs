@@ -21,6 +21,8 @@ pub struct Model {
     /// The note matched a deferral phrase of the organization's current list.
     pub deferral_match: bool,
     pub recorded_at: i64,
+    /// The note was blanked by `redactInteractions`; the phrase marks it had are kept.
+    pub note_redacted: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,5 +22,6 @@ pub mod step_rollup;
 pub mod step_rollup_entry;
 pub mod touchpoint;
 pub mod touchpoint_rollup;
+pub mod trusted_document;
 pub mod webhook;
 pub mod webhook_delivery;

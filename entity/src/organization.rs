@@ -24,6 +24,11 @@ pub struct Model {
     /// The layout the organization's rollups were built in; below the service's
     /// current one, they are rebuilt from the steps before it serves.
     pub rollup_version: i32,
+    /// Days interactions are kept (by when they occurred); `None`: kept for ever.
+    pub retention_days: Option<i32>,
+    /// Interactions that occurred before this instant (µs) were deleted by retention:
+    /// the log, and every figure read from it, is complete from here on.
+    pub complete_from: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,6 +29,8 @@ pub struct Model {
     pub department: Option<String>,
     /// When a directory deleted the person: archived, kept for history, gone from SCIM.
     pub deleted_at: Option<i64>,
+    /// When `erasePerson` replaced the name, email and ids with a pseudonym.
+    pub erased_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

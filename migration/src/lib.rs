@@ -21,6 +21,7 @@ mod m20261129_000014_create_rollups;
 mod m20261129_000015_directory_keys_and_audit;
 mod m20261129_000016_chart_against_log;
 mod m20261129_000017_live_and_webhooks;
+mod m20261129_000018_production;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_directory_keys_and_audit::Migration),
             Box::new(m20261129_000016_chart_against_log::Migration),
             Box::new(m20261129_000017_live_and_webhooks::Migration),
+            Box::new(m20261129_000018_production::Migration),
         ]
     }
 }

@@ -21,6 +21,8 @@ pub enum ActorKind {
     ApiKey,
     /// The command line, run by whoever can reach the database.
     Cli,
+    /// siloscope itself, on a schedule (retention).
+    System,
 }
 
 impl ActorKind {
@@ -29,6 +31,7 @@ impl ActorKind {
             ActorKind::Token => "token",
             ActorKind::ApiKey => "api_key",
             ActorKind::Cli => "cli",
+            ActorKind::System => "system",
         }
     }
 }
@@ -44,6 +47,16 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// siloscope itself, running `task` on a schedule.
+    pub fn system(task: &str) -> Actor {
+        Actor {
+            name: task.to_owned(),
+            kind: ActorKind::System,
+            roles: Vec::new(),
+            request_id: None,
+        }
+    }
+
     /// The command line, acting as the local user.
     pub fn cli() -> Actor {
         Actor {

@@ -323,11 +323,28 @@ pub async fn analyze_in(txn: &DatabaseTransaction) -> ApiResult<()> {
     if !is_postgres(txn) {
         return Ok(());
     }
-    txn.execute_unprepared("SELECT set_config('role', 'none', true)")
-        .await?;
+    leave_tenant_role(txn).await?;
     txn.execute_unprepared("ANALYZE interaction, step, customer_case")
         .await?;
-    if current_tenant().is_some() {
+    return_to_tenant_role(txn).await
+}
+
+/// PostgreSQL: the rest of `txn` runs as the connection's own user, not the tenant
+/// role, until [`return_to_tenant_role`]. For the few statements the tenant role may
+/// not run: ANALYZE, and erasure's rewrite of the audit trail, which is append-only
+/// to the tenant role. Each such statement names its organization itself. No-op on
+/// SQLite.
+pub(crate) async fn leave_tenant_role(txn: &DatabaseTransaction) -> ApiResult<()> {
+    if is_postgres(txn) {
+        txn.execute_unprepared("SELECT set_config('role', 'none', true)")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Undoes [`leave_tenant_role`] inside a tenant scope.
+pub(crate) async fn return_to_tenant_role(txn: &DatabaseTransaction) -> ApiResult<()> {
+    if is_postgres(txn) && current_tenant().is_some() {
         txn.execute_unprepared(&format!(
             "SELECT set_config('role', '{}', true)",
             migration::m20261122_000012_row_level_security::TENANT_ROLE

@@ -54,6 +54,11 @@ pub enum Code {
     BatchNotSupported,
     /// The HTTP request itself is malformed (body not JSON, a parameter of the wrong type).
     BadRequest,
+    /// A request named a document by id (trusted documents) that is not registered.
+    PersistedQueryNotFound,
+    /// Trusted documents are enforced and the caller's roles may not send a document
+    /// that is not registered.
+    DocumentNotTrusted,
     /// The `Accept` header names no media type siloscope can answer with.
     NotAcceptable,
     /// The body's `Content-Type` is not one siloscope reads.
@@ -85,7 +90,7 @@ impl Code {
     pub fn http_status(self) -> u16 {
         match self {
             Code::Unauthenticated => 401,
-            Code::Forbidden => 403,
+            Code::Forbidden | Code::DocumentNotTrusted => 403,
             Code::NotFound => 404,
             Code::Conflict | Code::Duplicate => 409,
             Code::Unavailable | Code::Timeout => 503,

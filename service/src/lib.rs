@@ -13,14 +13,17 @@
 
 pub mod api_key;
 pub mod audit;
+pub mod backup;
 pub(crate) mod bulk;
 pub mod calendar;
 pub mod chart;
 pub mod db;
 pub mod derived;
 pub mod directory;
+pub mod document;
 pub mod drift;
 pub mod duration;
+pub mod erasure;
 pub mod error;
 pub mod export;
 pub mod fields;
@@ -37,6 +40,7 @@ pub mod picture;
 pub mod recording;
 pub mod report;
 pub mod responsibility;
+pub mod retention;
 pub mod scoped;
 pub mod snapshot;
 pub mod touchpoint;

@@ -120,6 +120,10 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         limits: api::config::Limits::default(),
         shutdown_grace_seconds: 5,
         metrics_token: None,
+        otlp_endpoint: None,
+        cors_origins: Vec::new(),
+        documents: Default::default(),
+        retention_interval: std::time::Duration::from_secs(3600),
     };
     configure(&mut settings);
     let db = service::db::connect(&settings.database_url, 5)

@@ -10,6 +10,7 @@ pub mod loader;
 pub mod mutation;
 pub mod query;
 pub mod reports_gate;
+pub mod spans;
 pub mod subscription;
 pub mod types;
 
@@ -54,6 +55,7 @@ pub fn build(
         max_depth: limits.max_depth,
         max_complexity: limits.max_complexity,
     })
+    .extension(spans::ResolverSpans)
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .finish()

@@ -263,10 +263,21 @@ impl Connection {
                     .filter(|id| !id.is_empty())
                     .ok_or_else(invalid)?;
                 let payload = payload.and_then(Value::as_object).ok_or_else(invalid)?;
-                let query = payload
-                    .get("query")
-                    .and_then(Value::as_str)
-                    .ok_or_else(invalid)?;
+                let document_id = payload
+                    .get("documentId")
+                    .or_else(|| {
+                        payload
+                            .get("extensions")
+                            .and_then(|x| x.get("persistedQuery"))
+                            .and_then(|p| p.get("sha256Hash"))
+                    })
+                    .map(|v| v.as_str().map(str::to_owned).ok_or_else(invalid))
+                    .transpose()?;
+                let query = match payload.get("query") {
+                    Some(Value::String(query)) => query.as_str(),
+                    None | Some(Value::Null) if document_id.is_some() => "",
+                    _ => return Err(invalid()),
+                };
                 let operation_name = match payload.get("operationName") {
                     None | Some(Value::Null) => None,
                     Some(Value::String(name)) => Some(name.clone()),
@@ -286,6 +297,7 @@ impl Connection {
                 let subscribe = Subscribe {
                     id: id.to_owned(),
                     query: query.to_owned(),
+                    document_id,
                     operation_name,
                     variables,
                 };
@@ -353,11 +365,16 @@ impl Connection {
                 "payload": [{ "message": message, "extensions": { "code": code.as_str() } }],
             })
         };
-        let shape = crate::http::inspect(
-            &subscribe.query,
-            subscribe.operation_name.as_deref(),
-            limits,
-        );
+        let params = crate::http::Params {
+            query: subscribe.query,
+            document_id: subscribe.document_id,
+            ..Default::default()
+        };
+        let query = match crate::state::trusted(&self.state, &viewer, params).await {
+            Ok(params) => params.query,
+            Err(refusal) => return send(session, refuse(refusal.code, refusal.message)).await,
+        };
+        let shape = crate::http::inspect(&query, subscribe.operation_name.as_deref(), limits);
         let refusal = match shape {
             Err(refusal) => Some(refuse(refusal.code, refusal.message)),
             Ok(shape) if !shape.subscription => Some(refuse(
@@ -391,9 +408,7 @@ impl Connection {
         let organization_id = viewer.organization_id;
         let actor = viewer.actor();
         let loader = crate::graphql::loader::for_request(self.state.db.clone(), organization_id);
-        let mut request = async_graphql::Request::new(subscribe.query)
-            .data(viewer)
-            .data(loader);
+        let mut request = async_graphql::Request::new(query).data(viewer).data(loader);
         if let Some(name) = subscribe.operation_name {
             request = request.operation_name(name);
         }
@@ -459,6 +474,8 @@ impl Connection {
 struct Subscribe {
     id: String,
     query: String,
+    /// A registered document's id, when sent instead of (or with) the text.
+    document_id: Option<String>,
     operation_name: Option<String>,
     variables: Option<Value>,
 }

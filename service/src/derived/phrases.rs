@@ -28,6 +28,8 @@ pub async fn remark(
         let rows: Vec<(i64, Option<String>, bool, bool, bool)> =
             in_org::<interaction::Entity>(organization_id)
                 .filter(interaction::Column::Id.gt(after))
+                // A redacted note has no text to match: its marks stay as they were.
+                .filter(interaction::Column::NoteRedacted.eq(false))
                 .order_by_asc(interaction::Column::Id)
                 .select_only()
                 .columns([

@@ -463,23 +463,10 @@ pub async fn retract(
             ..Retracted::default()
         });
     }
-    let removed: HashSet<i64> = found.iter().map(|f| f.0).collect();
-    let case_ids: Vec<i64> = found.iter().map(|f| f.1).collect();
-    let cases = Cases::load(&txn, case_ids.clone()).await?;
-    // Steps first (they name the interactions), then the interactions themselves.
-    let change = cases
-        .rederive(&txn, organization_id, Vec::new(), &removed, None)
-        .await?;
-    let ids: Vec<i64> = removed.iter().copied().collect();
-    for chunk in ids.chunks(CHUNK) {
-        interaction::Entity::delete_many()
-            .filter(interaction::Column::Id.is_in(chunk.iter().copied()))
-            .exec(&txn)
-            .await?;
-    }
-    remove_empty_cases(&txn, case_ids).await?;
+    let pairs: Vec<(i64, i64)> = found.iter().map(|f| (f.0, f.1)).collect();
+    let change = remove(&txn, organization_id, &pairs).await?;
     let retracted = Retracted {
-        retracted: removed.len() as i64,
+        retracted: pairs.len() as i64,
         not_found,
         new_handoffs: change.handoffs,
         new_silo_handoffs: change.silo_handoffs,
@@ -500,6 +487,32 @@ pub async fn retract(
     txn.commit().await?;
     after_writing(db);
     Ok(retracted)
+}
+
+/// Removes interactions, given as (id, case id), in `txn` (whose organization is
+/// locked): re-derives their cases without them (steps first, as they name the
+/// interactions, and the rollups with them), deletes them, and deletes the cases left
+/// without any. Retraction and retention both remove through here.
+pub(crate) async fn remove(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    interactions: &[(i64, i64)],
+) -> ApiResult<crate::derived::Rederived> {
+    let removed: HashSet<i64> = interactions.iter().map(|f| f.0).collect();
+    let case_ids: Vec<i64> = interactions.iter().map(|f| f.1).collect();
+    let cases = Cases::load(txn, case_ids.clone()).await?;
+    let change = cases
+        .rederive(txn, organization_id, Vec::new(), &removed, None)
+        .await?;
+    let ids: Vec<i64> = removed.iter().copied().collect();
+    for chunk in ids.chunks(CHUNK) {
+        interaction::Entity::delete_many()
+            .filter(interaction::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    remove_empty_cases(txn, case_ids).await?;
+    Ok(change)
 }
 
 /// Deletes those of the cases that have no interaction left.

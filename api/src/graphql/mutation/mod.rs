@@ -6,6 +6,7 @@ mod directory;
 mod inputs;
 mod interaction;
 mod model;
+mod privacy;
 mod webhook;
 
 use async_graphql::{MergedObject, Object};
@@ -21,6 +22,7 @@ pub struct Mutation(
     admin::AdminMutation,
     directory::DirectoryMutation,
     webhook::WebhookMutation,
+    privacy::PrivacyMutation,
 );
 
 /// A problem with a mutation's input that the caller can fix.
@@ -62,7 +64,7 @@ macro_rules! payload {
         }
 
         impl $name {
-            fn from_write<M>(
+            pub(crate) fn from_write<M>(
                 write: service::Write<M>,
                 wrap: impl FnOnce(M) -> $ty,
             ) -> service::ApiResult<Self> {

@@ -53,6 +53,16 @@ impl Organization {
     async fn time_zone(&self) -> &str {
         &self.0.time_zone
     }
+    /// Days interactions are kept, counted from when each occurred; older ones are
+    /// deleted on a schedule (`setRetention`). `null`: kept for ever.
+    async fn retention_days(&self) -> Option<i32> {
+        self.0.retention_days
+    }
+    /// `null` while no interaction was deleted by retention; else the log, and every
+    /// figure read from it, is complete from this instant on.
+    async fn complete_from(&self) -> Option<Instant> {
+        self.0.complete_from.map(instant)
+    }
 }
 
 /// Who the token says the caller is.
@@ -172,6 +182,11 @@ impl Person {
     /// Job title; `null` when unknown.
     async fn title(&self) -> Option<&str> {
         self.0.title.as_deref()
+    }
+    /// When `erasePerson` replaced the name, email and ids with a pseudonym; `null`
+    /// unless erased.
+    async fn erased_at(&self) -> Option<Instant> {
+        self.0.erased_at.map(instant)
     }
     /// Archived people stay readable and no longer count for acknowledgement coverage.
     async fn archived(&self) -> bool {

@@ -1,0 +1,128 @@
+//! Personal data's lifetime: the retention period, erasing a person, redacting notes
+//! (docs/rules.md §4d). Each is ADMIN-only, atomic and audited.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use entity::person;
+use service::ApiResult;
+
+use super::interaction::SettingsPayload;
+use super::model::PersonPayload;
+use super::{user_errors, UserError};
+use crate::auth::may;
+use crate::graphql::context::{db, org_for, written};
+use crate::graphql::ids::row;
+use crate::graphql::types::model::{Organization, Person};
+use crate::graphql::types::window::Instant;
+
+#[derive(Default)]
+pub struct PrivacyMutation;
+
+/// Which interactions' notes `redactInteractions` blanks: every criterion given must
+/// hold, and at least one must be given.
+#[derive(InputObject, Default)]
+pub struct RedactInteractionsFilter {
+    /// Interactions recorded with these externalIds (at most 1,000).
+    pub external_ids: Option<Vec<String>>,
+    /// Interactions of these cases (at most 1,000).
+    pub case_refs: Option<Vec<String>>,
+    /// Interactions that occurred before this instant.
+    pub occurred_before: Option<Instant>,
+    /// Notes containing this text, compared case-insensitively.
+    pub note_contains: Option<String>,
+}
+
+/// The result of `redactInteractions`.
+#[derive(SimpleObject, Default)]
+pub struct RedactInteractionsPayload {
+    /// Notes blanked (interactions without a note are not counted).
+    pub redacted: i32,
+    /// What the caller must fix; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+#[Object]
+impl PrivacyMutation {
+    /// Sets how many days interactions are kept, counted from when each occurred
+    /// (1–36,500), or with `null` keeps them for ever. Each server deletes older ones
+    /// on a schedule (`SILOSCOPE_RETENTION_INTERVAL_SECONDS`), re-deriving their cases
+    /// as if they had never been recorded; `Organization.completeFrom` and
+    /// `SiloReport.completeFrom` then say from when the log is complete. Role: ADMIN.
+    async fn set_retention(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Days to keep interactions; `null`: keep them for ever.")] days: Option<
+            i32,
+        >,
+    ) -> ApiResult<SettingsPayload> {
+        let org = org_for(ctx, may::ADMINISTER)?;
+        SettingsPayload::from_write(
+            service::retention::set_period(db(ctx)?, org, days).await,
+            Organization,
+        )
+    }
+
+    /// Erases a person: their name, email, external id and user name are replaced by a
+    /// pseudonym in their record, in the audit trail and in interaction notes that
+    /// quote them, in one transaction. The person's interactions, and every count, stay.
+    /// Cannot be undone; erasing again changes nothing. Role: ADMIN.
+    async fn erase_person(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of the person to erase.")] id: ID,
+    ) -> ApiResult<PersonPayload> {
+        let org = org_for(ctx, may::ADMINISTER)?;
+        PersonPayload::from_write(
+            service::erasure::erase_person(db(ctx)?, org, row::<person::Entity>(&id)).await,
+            Person,
+        )
+    }
+
+    /// Blanks the notes of the interactions that match, in one transaction. The flags
+    /// their notes earned when recorded (deferral language, customer burden) stay, and
+    /// are no longer re-marked when the phrase lists change (docs/rules.md §4d). Role:
+    /// ADMIN.
+    async fn redact_interactions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which interactions' notes to blank.")] filter: RedactInteractionsFilter,
+    ) -> ApiResult<RedactInteractionsPayload> {
+        let org = org_for(ctx, may::ADMINISTER)?;
+        let occurred_before = match filter.occurred_before {
+            Some(at) => {
+                let text = at.into_text();
+                match service::recording::parse_instant(&text) {
+                    Some(micros) => Some(micros),
+                    None => {
+                        return Ok(RedactInteractionsPayload {
+                            user_errors: user_errors(vec![service::UserError::new(
+                                service::UserErrorCode::Invalid,
+                                &["filter", "occurredBefore"],
+                                format!("`{text}` is not an RFC 3339 instant with an offset"),
+                            )]),
+                            ..Default::default()
+                        });
+                    }
+                }
+            }
+            None => None,
+        };
+        let filter = service::erasure::RedactFilter {
+            external_ids: filter.external_ids,
+            case_refs: filter.case_refs,
+            occurred_before,
+            note_contains: filter.note_contains,
+        };
+        Ok(
+            match written(service::erasure::redact_interactions(db(ctx)?, org, filter).await)? {
+                Ok(done) => RedactInteractionsPayload {
+                    redacted: i32::try_from(done.redacted).unwrap_or(i32::MAX),
+                    user_errors: Vec::new(),
+                },
+                Err(errors) => RedactInteractionsPayload {
+                    user_errors: user_errors(errors),
+                    ..Default::default()
+                },
+            },
+        )
+    }
+}
