@@ -438,6 +438,23 @@ mod tests {
     use jsonwebtoken::jwk::{Jwk, JwkSet};
     use serde_json::json;
 
+    #[test]
+    fn the_configuration_names_every_role() {
+        for name in crate::config::ROLE_NAMES {
+            assert_eq!(AccessRole::named(name).map(AccessRole::as_str), Some(name));
+        }
+        let named: Vec<&str> = [
+            AccessRole::Viewer,
+            AccessRole::Editor,
+            AccessRole::Integration,
+            AccessRole::Admin,
+        ]
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+        assert_eq!(named, crate::config::ROLE_NAMES);
+    }
+
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
     const RSA_PRIVATE: &str = include_str!("../testdata/jwt/rsa-private.pem");
     const RSA_PUBLIC: &str = include_str!("../testdata/jwt/rsa-public.pem");

@@ -243,7 +243,10 @@ async fn graphql_get(request: HttpRequest, state: web::Data<AppState>) -> HttpRe
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
-    if wants_html && !request.query_string().contains("query=") {
+    let names_a_document = ["query=", "documentId=", "extensions="]
+        .iter()
+        .any(|p| request.query_string().contains(p));
+    if wants_html && !names_a_document {
         return crate::pages::GRAPHIQL.page();
     }
     let media = match gql_http::negotiate(&request) {

@@ -123,7 +123,9 @@ pub(crate) async fn trusted(
             return Ok(params);
         }
     }
-    if state.documents.allows_adhoc(viewer.roles.iter())
+    if state
+        .documents
+        .allows_adhoc(viewer.roles.iter().map(|r| r.as_str()))
         || service::document::is_registered(&state.db, &params.query)
             .await
             .map_err(refused)?

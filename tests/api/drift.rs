@@ -906,12 +906,13 @@ async fn the_chart_against_log_migration_rebuilds_the_rollups_it_changes() {
     assert!(before["siloReport"]["totals"]["handoffs"].as_i64().unwrap() > 0);
 
     let db = service::db::connect(&app.database_url, 1).await.unwrap();
-    // Migration 17 (live delivery and webhooks) came after 16: undo both.
-    migration::Migrator::down(&db, Some(2)).await.unwrap();
+    // Migrations 17 (live delivery and webhooks) and 18 (running in production) came
+    // after 16: undo all three.
+    migration::Migrator::down(&db, Some(3)).await.unwrap();
     let pending = migration::Migrator::get_pending_migrations(&db)
         .await
         .unwrap();
-    assert_eq!(pending.len(), 2, "migrations 16 and 17 are undone");
+    assert_eq!(pending.len(), 3, "migrations 16 to 18 are undone");
     service::db::migrate(&db).await.unwrap();
     // Every organization's rollups are current again (acme and the empty one).
     let versions: Vec<i32> = {

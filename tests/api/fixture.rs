@@ -86,7 +86,7 @@ pub fn interactions() -> Vec<Value> {
         .collect()
 }
 
-const REPORT: &str = r#"{
+pub const REPORT: &str = r#"{
   siloReport {
     totals { cases interactions handoffs siloHandoffs deferralsToCx ownedDeferrals pingPongs customerBurden deferralLanguage casesEndingAtCx singlePointOfContactRate meanFunctionsPerCase }
     byFunction { function { name } handoffsOut handoffsIn deferralsToCx siloHandoffs ownedDeferrals pingPongs customerBurden deferralLanguage casesTouched deferralRate }

@@ -8,6 +8,13 @@ use api::startup::Application;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
 
+/// The server's PostgreSQL admin URL, when the tests run on PostgreSQL.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("SILOSCOPE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
 pub const SECRET: &str = "test-secret-that-is-long-enough-0123456789";
 
 /// A running app with one organization `acme` (and `other` for isolation tests).
@@ -21,7 +28,7 @@ pub struct TestApp {
 }
 
 /// A database that goes away with the test.
-enum TestDatabase {
+pub enum TestDatabase {
     Sqlite(std::path::PathBuf),
     Postgres { admin_url: String, name: String },
 }
@@ -70,11 +77,10 @@ fn unique_name() -> String {
     )
 }
 
-async fn database() -> (String, TestDatabase) {
-    match std::env::var("SILOSCOPE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
+/// A fresh, empty database (SQLite, or PostgreSQL when SILOSCOPE_TEST_POSTGRES_URL is
+/// set): its URL, and the guard that drops it.
+pub async fn database() -> (String, TestDatabase) {
+    match postgres_admin_url() {
         Some(admin_url) => {
             let name = unique_name();
             let admin = Database::connect(&admin_url)

@@ -14,6 +14,8 @@ mod http;
 mod live;
 mod logs;
 mod model;
+mod privacy;
+mod production;
 mod readme;
 mod recording;
 mod schema;
