@@ -511,11 +511,16 @@ async fn open_existing(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseC
     service::db::connect(url, 1).await
 }
 
-/// The file of a SQLite URL (`sqlite://file.db?mode=rwc`, `sqlite:file.db`).
+/// The file of a SQLite URL (`sqlite://file.db?mode=rwc`, `sqlite:file.db`), decoded
+/// as sqlx decodes it (`%20` is a space).
 fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite:")?;
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let file = rest.split('?').next().unwrap_or(rest);
+    let file = percent_encoding::percent_decode_str(file)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
     (!file.is_empty() && file != ":memory:").then(|| PathBuf::from(file))
 }
 

@@ -158,14 +158,33 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 }
 
 /// Whether `origin` is the request's own (a page siloscope served): its host and port
-/// are the `Host` the request was sent to.
+/// are the `Host` the request was sent to, or the `X-Forwarded-Host` a proxy in front
+/// names (a browser cannot add that header to a cross-origin request without a
+/// preflight, and a preflight carries none), default ports left out.
 fn same_origin(origin: &[u8], head: &actix_web::dev::RequestHead) -> bool {
-    let Some(host) = head.headers().get(header::HOST).map(|h| h.as_bytes()) else {
+    let Some((scheme, authority)) = std::str::from_utf8(origin)
+        .ok()
+        .and_then(|o| o.split_once("://"))
+    else {
         return false;
     };
-    [&b"http://"[..], &b"https://"[..]]
-        .iter()
-        .any(|scheme| origin.strip_prefix(*scheme) == Some(host))
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let bare = |host: &str| {
+        let host = host.trim().to_ascii_lowercase();
+        host.strip_suffix(default_port)
+            .map(str::to_owned)
+            .unwrap_or(host)
+    };
+    let origin_host = bare(authority);
+    [
+        header::HOST,
+        header::HeaderName::from_static("x-forwarded-host"),
+    ]
+    .iter()
+    .filter_map(|name| head.headers().get(name))
+    .filter_map(|value| value.to_str().ok())
+    .filter_map(|value| value.split(',').next())
+    .any(|host| bare(host) == origin_host)
 }
 
 /// Whether a request asks to upgrade to a WebSocket.

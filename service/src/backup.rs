@@ -56,10 +56,14 @@ pub async fn check(file: &Path) -> anyhow::Result<Summary> {
     if !file.is_file() {
         bail!("{} is not a file", file.display());
     }
-    let url = format!("sqlite://{}?mode=ro", file.display());
-    let db = sea_orm::Database::connect(&url)
+    // By file name, not URL: a path may hold `?`, `#` or `%`.
+    let options = sea_orm::sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(file)
+        .read_only(true);
+    let pool = sea_orm::sqlx::SqlitePool::connect_with(options)
         .await
         .with_context(|| format!("{} cannot be opened as SQLite", file.display()))?;
+    let db = sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
     let scalar = async |sql: &str| -> anyhow::Result<sea_orm::QueryResult> {
         db.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
             .await

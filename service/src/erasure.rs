@@ -1,30 +1,63 @@
 //! Erasure and redaction (docs/rules.md §4d): what a data-protection request needs.
 //!
-//! `erase_person` replaces a person's name, email and ids with a pseudonym wherever
-//! they are stored: the person's row, the audit trail (actors and the recorded
-//! before/after values) and interaction notes that quote them. The row itself stays,
-//! so the interactions that name the person, and every count read from them, stay.
+//! `erase_person` replaces what identifies a person with a pseudonym wherever it is
+//! stored: the person's row, the audit trail's values of that row, the actor and
+//! creator of what they did, and notes and audit values that quote their name or
+//! email. The row itself stays, so the interactions that name the person, and every
+//! count read from them, stay.
 //!
 //! `redact_interactions` blanks the notes of matching interactions. The phrase marks a
 //! note earned when it was recorded stay (they are flags the rules derived, and a
 //! report read later agrees with one read before); a redacted note is no longer
 //! re-marked when the phrase lists change.
 
-use entity::{audit_event, customer_case, interaction, person};
-use sea_orm::sea_query::{Expr, Func, SimpleExpr};
+use std::collections::BTreeSet;
+
+use entity::{api_key, audit_event, customer_case, interaction, person, webhook};
+use sea_orm::sea_query::{Expr, ExprTrait as _, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::db::{atomically, now_micros};
 use crate::error::{check, no_such, ApiError, UserError, UserErrorCode, Write};
 use crate::scoped::{find, in_org};
 
-/// Replaces the person's name, email, external id and user name with a pseudonym in
-/// one transaction, audited by the pseudonym only. Erasing an erased person changes
-/// nothing.
+/// The fields of a person's record (as the audit trail serializes `person::Model`)
+/// that identify them.
+const PERSONAL: &[&str] = &[
+    "name",
+    "email",
+    "email_key",
+    "external_id",
+    "user_name",
+    "user_name_key",
+    "given_name",
+    "family_name",
+    "title",
+    "department",
+];
+
+/// Of those, the ones a token's `sub` or a key's creator may be.
+const IDS: &[&str] = &[
+    "email",
+    "email_key",
+    "external_id",
+    "user_name",
+    "user_name_key",
+];
+
+/// Erases a person in one transaction, audited by the pseudonym only: their record's
+/// name and email become the pseudonym's, their ids, name parts, title and department
+/// are removed, and a directory no longer sees them (a directory that provisions them
+/// again creates a new person). Everything else that held what identified them is
+/// rewritten too: the audit trail's values of their record (the current and every
+/// earlier one), the actor and `created_by` of what they did, and notes and audit
+/// values that quote their name or email (as whole words). Erasing an erased person
+/// changes nothing.
 pub async fn erase_person(
     db: &DatabaseConnection,
     organization_id: i64,
@@ -39,20 +72,34 @@ pub async fn erase_person(
         }
         let pseudonym = pseudonym();
         let email = format!("{pseudonym}@erased.invalid");
-        // Long enough to be the person's own wherever they appear as part of a text.
-        let mut within: Vec<String> = vec![person.name.clone(), person.email.clone()];
-        within.extend(person.external_id.clone());
-        within.extend(person.user_name.clone());
-        within.push(person.email.to_lowercase());
-        within.extend(person.user_name.as_ref().map(|u| u.to_lowercase()));
-        // Short parts of a name are replaced only where they are a whole value.
-        let whole: Vec<String> = [&person.given_name, &person.family_name, &person.title]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect();
+        let name = format!("Erased person {pseudonym}");
+        // The audit trail is append-only to the tenant role: erasure alone rewrites
+        // it, as the database's owner, naming the organization in every statement.
+        crate::db::leave_tenant_role(txn).await?;
+        let mut known = Known::default();
+        known.add_person(&person);
+        let own = own_audit_rows(txn, organization_id, person_id).await?;
+        for row in &own {
+            for json in [&row.before_json, &row.after_json].into_iter().flatten() {
+                known.add_json(json);
+            }
+        }
+        for row in own {
+            let rewrite = |json: &Option<String>| {
+                json.as_deref()
+                    .map(|j| pseudonymize_record(j, &name, &email))
+            };
+            let mut active: audit_event::ActiveModel = row.clone().into();
+            active.before_json = Set(rewrite(&row.before_json));
+            active.after_json = Set(rewrite(&row.after_json));
+            active.update(txn).await?;
+        }
+        rename_actor(txn, organization_id, &known.ids, &pseudonym).await?;
+        quote_no_more(txn, organization_id, &known.quoted(), &pseudonym).await?;
+        crate::db::return_to_tenant_role(txn).await?;
+        let now = now_micros();
         let mut active: person::ActiveModel = person.into();
-        active.name = Set(format!("Erased person {pseudonym}"));
+        active.name = Set(name);
         active.email = Set(email.clone());
         active.email_key = Set(email);
         active.external_id = Set(None);
@@ -63,10 +110,10 @@ pub async fn erase_person(
         active.title = Set(None);
         active.department = Set(None);
         active.archived = Set(true);
-        active.erased_at = Set(Some(now_micros()));
-        active.updated_at = Set(now_micros());
+        active.deleted_at = Set(Some(now));
+        active.erased_at = Set(Some(now));
+        active.updated_at = Set(now);
         let erased = active.update(txn).await?;
-        scrub(txn, organization_id, &within, &whole, &pseudonym).await?;
         #[derive(Serialize)]
         struct Erased<'a> {
             pseudonym: &'a str,
@@ -96,13 +143,181 @@ fn pseudonym() -> String {
     format!("p-{:012x}", rand::rng().random::<u64>() & 0xffff_ffff_ffff)
 }
 
-/// `REPLACE(column, from, to)`.
-fn replace(column: impl sea_orm::sea_query::IntoColumnRef, from: &str, to: &str) -> SimpleExpr {
-    Func::cust("REPLACE")
-        .arg(Expr::col(column))
-        .arg(from)
-        .arg(to)
-        .into()
+/// What identified a person, gathered from their record and its audit history.
+#[derive(Default)]
+struct Known {
+    /// Display names (quoted in texts).
+    names: BTreeSet<String>,
+    /// Emails, user names and external ids: what a token's `sub` or a key's
+    /// creator may be (compared whole, case-insensitively); the emails among them
+    /// are also quoted in texts.
+    ids: BTreeSet<String>,
+}
+
+impl Known {
+    fn add_person(&mut self, person: &person::Model) {
+        self.names.insert(person.name.clone());
+        self.ids.insert(person.email.to_lowercase());
+        self.ids
+            .extend(person.external_id.iter().map(|e| e.to_lowercase()));
+        self.ids
+            .extend(person.user_name.iter().map(|u| u.to_lowercase()));
+    }
+
+    /// Adds the values of a serialized record of the person.
+    fn add_json(&mut self, json: &str) {
+        let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(json) else {
+            return;
+        };
+        let text = |key: &str| fields.get(key).and_then(Value::as_str);
+        self.names.extend(text("name").map(str::to_owned));
+        for key in IDS {
+            self.ids.extend(text(key).map(str::to_lowercase));
+        }
+    }
+
+    /// The texts that are the person's wherever they are quoted: names and emails
+    /// (short names are left: they would match other people's words).
+    fn quoted(&self) -> Vec<String> {
+        let mut texts: Vec<String> = self
+            .names
+            .iter()
+            .filter(|n| n.trim().chars().count() >= 4)
+            .cloned()
+            .collect();
+        texts.extend(self.ids.iter().filter(|i| i.contains('@')).cloned());
+        texts
+    }
+}
+
+/// The audit events about the person's record.
+async fn own_audit_rows(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    person_id: i64,
+) -> Result<Vec<audit_event::Model>, ApiError> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::OrganizationId.eq(organization_id))
+        .filter(audit_event::Column::EntityKind.eq("Person"))
+        .filter(audit_event::Column::EntityId.eq(person_id.to_string()))
+        .all(txn)
+        .await?)
+}
+
+/// A serialized record of the person with its identifying fields replaced.
+fn pseudonymize_record(json: &str, name: &str, email: &str) -> String {
+    let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(json) else {
+        return json.to_owned();
+    };
+    for key in PERSONAL {
+        if let Some(value) = fields.get_mut(*key) {
+            *value = match *key {
+                "name" if !Value::is_null(value) => Value::String(name.to_owned()),
+                "email" | "email_key" if !Value::is_null(value) => Value::String(email.to_owned()),
+                _ => Value::Null,
+            };
+        }
+    }
+    Value::Object(fields).to_string()
+}
+
+/// Where the person acted (a token whose `sub` is their email, user name or id), the
+/// pseudonym is the actor; so for API keys and webhooks they created.
+async fn rename_actor(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    ids: &BTreeSet<String>,
+    pseudonym: &str,
+) -> Result<(), ApiError> {
+    use sea_orm::sea_query::Func;
+    let ids: Vec<String> = ids.iter().filter(|i| !i.is_empty()).cloned().collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let lower = |column: SimpleExpr| SimpleExpr::from(Func::lower(column));
+    audit_event::Entity::update_many()
+        .col_expr(audit_event::Column::Actor, Expr::value(pseudonym))
+        .filter(audit_event::Column::OrganizationId.eq(organization_id))
+        .filter(lower(Expr::col(audit_event::Column::Actor).into()).is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::CreatedBy, Expr::value(pseudonym))
+        .filter(api_key::Column::OrganizationId.eq(organization_id))
+        .filter(lower(Expr::col(api_key::Column::CreatedBy).into()).is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    webhook::Entity::update_many()
+        .col_expr(webhook::Column::CreatedBy, Expr::value(pseudonym))
+        .filter(webhook::Column::OrganizationId.eq(organization_id))
+        .filter(lower(Expr::col(webhook::Column::CreatedBy).into()).is_in(ids))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces `texts` where they are quoted as whole words (ASCII letters compared
+/// case-insensitively) in the organization's notes and audit values.
+async fn quote_no_more(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    texts: &[String],
+    pseudonym: &str,
+) -> Result<(), ApiError> {
+    for text in texts {
+        let escaped = json_text(text);
+        let notes: Vec<(i64, Option<String>)> = interaction::Entity::find()
+            .filter(interaction::Column::OrganizationId.eq(organization_id))
+            .filter(lower_contains(interaction::Column::Note, text))
+            .select_only()
+            .columns([interaction::Column::Id, interaction::Column::Note])
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for (id, note) in notes {
+            let Some(note) = note else { continue };
+            let replaced = replace_words(&note, text, pseudonym);
+            if replaced != note {
+                interaction::Entity::update_many()
+                    .col_expr(interaction::Column::Note, Expr::value(replaced))
+                    .filter(interaction::Column::Id.eq(id))
+                    .exec(txn)
+                    .await?;
+            }
+        }
+        use audit_event::Column as A;
+        let events = audit_event::Entity::find()
+            .filter(A::OrganizationId.eq(organization_id))
+            .filter(
+                Condition::any()
+                    .add(lower_contains(A::BeforeJson, &escaped))
+                    .add(lower_contains(A::AfterJson, &escaped)),
+            )
+            .all(txn)
+            .await?;
+        for event in events {
+            let rewrite = |json: &Option<String>| {
+                json.as_deref()
+                    .map(|j| replace_words(j, &escaped, pseudonym))
+            };
+            let (before, after) = (rewrite(&event.before_json), rewrite(&event.after_json));
+            if before != event.before_json || after != event.after_json {
+                let mut active: audit_event::ActiveModel = event.into();
+                active.before_json = Set(before);
+                active.after_json = Set(after);
+                active.update(txn).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `LOWER(column) LIKE '%text%'` (lower-cased): true wherever `text` occurs, ASCII
+/// letters compared case-insensitively (and a few more rows where `%` or `_` in the
+/// text match other characters; callers test the rows they get exactly).
+fn lower_contains(column: impl sea_orm::sea_query::IntoColumnRef, text: &str) -> SimpleExpr {
+    use sea_orm::sea_query::Func;
+    Expr::expr(Func::lower(Expr::col(column))).like(format!("%{}%", text.to_lowercase()))
 }
 
 /// A text as it appears inside JSON (escaped, without the quotes).
@@ -115,60 +330,41 @@ fn json_text(text: &str) -> String {
         .to_owned()
 }
 
-/// Replaces the texts with the pseudonym in the organization's audit trail and notes.
-async fn scrub(
-    txn: &DatabaseTransaction,
-    organization_id: i64,
-    within: &[String],
-    whole: &[String],
-    pseudonym: &str,
-) -> Result<(), ApiError> {
-    use audit_event::Column as A;
-    let mut replacements: Vec<(String, String)> = Vec::new();
-    for text in within.iter().filter(|t| t.trim().len() >= 3) {
-        replacements.push((text.clone(), pseudonym.to_owned()));
-        let escaped = json_text(text);
-        if escaped != *text {
-            replacements.push((escaped, pseudonym.to_owned()));
+/// Whether a byte is part of a word (ASCII letters and digits, and every byte of a
+/// character beyond ASCII).
+fn in_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte >= 0x80
+}
+
+/// `text` with every whole-word occurrence of `word` (ASCII letters compared
+/// case-insensitively) replaced by `by`.
+fn replace_words(text: &str, word: &str, by: &str) -> String {
+    let (haystack, needle) = (text.as_bytes(), word.as_bytes());
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let (mut copied, mut at) = (0, 0);
+    while at + needle.len() <= haystack.len() {
+        let end = at + needle.len();
+        let matches = haystack[at..end].eq_ignore_ascii_case(needle)
+            && (at == 0 || !in_word(haystack[at - 1]) || !in_word(needle[0]))
+            && (end == haystack.len()
+                || !in_word(haystack[end])
+                || !in_word(needle[needle.len() - 1]));
+        if matches {
+            // A match starts and ends on character boundaries: the needle is UTF-8
+            // and its bytes beyond ASCII matched exactly.
+            out.push_str(&text[copied..at]);
+            out.push_str(by);
+            copied = end;
+            at = end;
+        } else {
+            at += 1;
         }
     }
-    for text in whole.iter().filter(|t| !t.trim().is_empty()) {
-        replacements.push((
-            format!("\"{}\"", json_text(text)),
-            format!("\"{pseudonym}\""),
-        ));
-    }
-    // The audit trail is append-only to the tenant role: erasure alone rewrites it,
-    // as the database's owner, naming the organization in every statement.
-    crate::db::leave_tenant_role(txn).await?;
-    for (from, to) in &replacements {
-        audit_event::Entity::update_many()
-            .col_expr(A::Actor, replace(A::Actor, from, to))
-            .col_expr(A::BeforeJson, replace(A::BeforeJson, from, to))
-            .col_expr(A::AfterJson, replace(A::AfterJson, from, to))
-            .filter(A::OrganizationId.eq(organization_id))
-            .filter(
-                Condition::any()
-                    .add(A::Actor.contains(from))
-                    .add(A::BeforeJson.contains(from))
-                    .add(A::AfterJson.contains(from)),
-            )
-            .exec(txn)
-            .await?;
-    }
-    crate::db::return_to_tenant_role(txn).await?;
-    for text in within.iter().filter(|t| t.trim().len() >= 3) {
-        interaction::Entity::update_many()
-            .col_expr(
-                interaction::Column::Note,
-                replace(interaction::Column::Note, text, pseudonym),
-            )
-            .filter(interaction::Column::OrganizationId.eq(organization_id))
-            .filter(interaction::Column::Note.contains(text))
-            .exec(txn)
-            .await?;
-    }
-    Ok(())
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// Which interactions' notes to blank: every criterion given must hold.
@@ -229,57 +425,75 @@ pub async fn redact_interactions(
     }
     check(errors)?;
     atomically(db, organization_id, async |txn| {
-        let mut query = in_org::<interaction::Entity>(organization_id)
-            .filter(interaction::Column::Note.is_not_null());
-        if let Some(ids) = &filter.external_ids {
-            query = query.filter(interaction::Column::ExternalId.is_in(ids.iter().cloned()));
-        }
-        if let Some(refs) = &filter.case_refs {
-            let cases: Vec<i64> = in_org::<customer_case::Entity>(organization_id)
-                .filter(customer_case::Column::CaseRef.is_in(refs.iter().cloned()))
-                .select_only()
-                .column(customer_case::Column::Id)
-                .into_tuple()
-                .all(txn)
-                .await?;
-            query = query.filter(interaction::Column::CaseId.is_in(cases));
-        }
-        if let Some(before) = filter.occurred_before {
-            query = query.filter(interaction::Column::OccurredAt.lt(before));
-        }
-        let rows: Vec<(i64, Option<String>)> = query
-            .select_only()
-            .columns([interaction::Column::Id, interaction::Column::Note])
-            .into_tuple()
-            .all(txn)
-            .await?;
         let needle = filter
             .note_contains
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(str::to_lowercase);
-        let ids: Vec<i64> = rows
-            .into_iter()
-            .filter(|(_, note)| match &needle {
-                Some(needle) => note
-                    .as_deref()
-                    .is_some_and(|n| n.to_lowercase().contains(needle.as_str())),
-                None => true,
-            })
-            .map(|(id, _)| id)
-            .collect();
-        for chunk in ids.chunks(1_000) {
-            interaction::Entity::update_many()
-                .col_expr(interaction::Column::Note, Expr::value(None::<String>))
-                .col_expr(interaction::Column::NoteRedacted, Expr::value(true))
-                .filter(interaction::Column::Id.is_in(chunk.iter().copied()))
-                .exec(txn)
-                .await?;
-        }
-        let redacted = Redacted {
-            redacted: ids.len() as i64,
+        let cases: Option<Vec<i64>> = match &filter.case_refs {
+            Some(refs) => Some(
+                in_org::<customer_case::Entity>(organization_id)
+                    .filter(customer_case::Column::CaseRef.is_in(refs.iter().cloned()))
+                    .select_only()
+                    .column(customer_case::Column::Id)
+                    .into_tuple()
+                    .all(txn)
+                    .await?,
+            ),
+            None => None,
         };
+        // Page by id, so that a large log is never held in memory at once.
+        const PAGE: u64 = 5_000;
+        let (mut after, mut count) = (0i64, 0i64);
+        loop {
+            let mut query = in_org::<interaction::Entity>(organization_id)
+                .filter(interaction::Column::Note.is_not_null())
+                .filter(interaction::Column::Id.gt(after));
+            if let Some(ids) = &filter.external_ids {
+                query = query.filter(interaction::Column::ExternalId.is_in(ids.iter().cloned()));
+            }
+            if let Some(cases) = &cases {
+                query = query.filter(interaction::Column::CaseId.is_in(cases.iter().copied()));
+            }
+            if let Some(before) = filter.occurred_before {
+                query = query.filter(interaction::Column::OccurredAt.lt(before));
+            }
+            // SQL narrows by ASCII case only; the exact test below decides.
+            if let Some(needle) = needle.as_deref().filter(|n| n.is_ascii()) {
+                query = query.filter(lower_contains(interaction::Column::Note, needle));
+            }
+            let rows: Vec<(i64, Option<String>)> = query
+                .order_by_asc(interaction::Column::Id)
+                .limit(PAGE)
+                .select_only()
+                .columns([interaction::Column::Id, interaction::Column::Note])
+                .into_tuple()
+                .all(txn)
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            let ids: Vec<i64> = rows
+                .into_iter()
+                .filter(|(_, note)| match &needle {
+                    Some(needle) => note
+                        .as_deref()
+                        .is_some_and(|n| n.to_lowercase().contains(needle.as_str())),
+                    None => true,
+                })
+                .map(|(id, _)| id)
+                .collect();
+            if !ids.is_empty() {
+                interaction::Entity::update_many()
+                    .col_expr(interaction::Column::Note, Expr::value(None::<String>))
+                    .col_expr(interaction::Column::NoteRedacted, Expr::value(true))
+                    .filter(interaction::Column::Id.is_in(ids.iter().copied()))
+                    .exec(txn)
+                    .await?;
+            }
+            count += ids.len() as i64;
+        }
+        let redacted = Redacted { redacted: count };
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct Shape {
@@ -308,4 +522,42 @@ pub async fn redact_interactions(
         Ok(redacted)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_words_are_replaced_and_nothing_else() {
+        let by = "p-1";
+        assert_eq!(
+            replace_words("Passed on by ann lee; ANN LEE agreed.", "Ann Lee", by),
+            "Passed on by p-1; p-1 agreed."
+        );
+        assert_eq!(
+            replace_words("Joann Leeds called", "Ann Lee", by),
+            "Joann Leeds called"
+        );
+        assert_eq!(
+            replace_words("mail ann@x.org, not joann@x.org", "ann@x.org", by),
+            "mail p-1, not joann@x.org"
+        );
+        assert_eq!(replace_words("Zoë Ann", "Ann", by), "Zoë p-1");
+        assert_eq!(replace_words("Ännchen", "nnchen", by), "Ännchen");
+        assert_eq!(replace_words("", "Ann", by), "");
+    }
+
+    #[test]
+    fn a_record_keeps_everything_but_what_identifies_the_person() {
+        let json = r#"{"id":7,"name":"Ann Lee","email":"ann@x.org","title":"Lead","function_id":3,"external_id":null}"#;
+        let out: Value =
+            serde_json::from_str(&pseudonymize_record(json, "Erased", "e@erased.invalid")).unwrap();
+        assert_eq!(out["id"], 7);
+        assert_eq!(out["function_id"], 3);
+        assert_eq!(out["name"], "Erased");
+        assert_eq!(out["email"], "e@erased.invalid");
+        assert_eq!(out["title"], Value::Null);
+        assert_eq!(out["external_id"], Value::Null);
+    }
 }

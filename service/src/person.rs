@@ -160,6 +160,14 @@ pub async fn update(
     let current = find::<person::Entity>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such("person"))?;
+    if current.erased_at.is_some() {
+        return Err(UserError::new(
+            UserErrorCode::Invalid,
+            &["id"],
+            "this person was erased (erasePerson) and cannot be changed",
+        )
+        .into());
+    }
     let mut errors = Vec::new();
     let name = input
         .name

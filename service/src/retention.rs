@@ -90,12 +90,16 @@ pub async fn apply(db: &DatabaseConnection, organization_id: i64, now: i64) -> A
     };
     loop {
         let txn = begin_change(db, organization_id).await?;
-        let old: Vec<(i64, i64)> = in_org::<interaction::Entity>(organization_id)
+        let old: Vec<(i64, i64, i64)> = in_org::<interaction::Entity>(organization_id)
             .filter(interaction::Column::OccurredAt.lt(cutoff))
             .order_by_asc(interaction::Column::OccurredAt)
             .order_by_asc(interaction::Column::Id)
             .select_only()
-            .columns([interaction::Column::Id, interaction::Column::CaseId])
+            .columns([
+                interaction::Column::Id,
+                interaction::Column::CaseId,
+                interaction::Column::OccurredAt,
+            ])
             .limit(CHUNK)
             .into_tuple()
             .all(&txn)
@@ -106,12 +110,21 @@ pub async fn apply(db: &DatabaseConnection, organization_id: i64, now: i64) -> A
             return Ok(applied);
         }
         let last = (old.len() as u64) < CHUNK;
-        crate::recording::remove(&txn, organization_id, &old).await?;
+        let pairs: Vec<(i64, i64)> = old.iter().map(|o| (o.0, o.1)).collect();
+        crate::recording::remove(&txn, organization_id, &pairs).await?;
+        // Chunks go in time order: after this one, nothing later than its last
+        // interaction was deleted, and after the last one nothing before the cutoff
+        // is left.
+        let complete_from = if last {
+            cutoff
+        } else {
+            old.last().map_or(cutoff, |o| o.2.saturating_add(1))
+        };
         let org = crate::organization::get(&txn, organization_id).await?;
         let mut active: organization::ActiveModel = org.clone().into();
-        if last && org.complete_from.is_none_or(|c| c < cutoff) {
-            active.complete_from = Set(Some(cutoff));
-            applied.complete_from = Some(cutoff);
+        if org.complete_from.is_none_or(|c| c < complete_from) {
+            active.complete_from = Set(Some(complete_from));
+            applied.complete_from = Some(complete_from);
         }
         active.updated_at = Set(now_micros());
         active.update(&txn).await?;
@@ -147,9 +160,9 @@ pub async fn apply(db: &DatabaseConnection, organization_id: i64, now: i64) -> A
     }
 }
 
-/// One pass over every organization with a retention period. Replicas may run passes
-/// at the same time: each chunk takes the organization's lock, and a pass that finds
-/// nothing left to delete writes nothing.
+/// One pass over every organization with a retention period; returns the interactions
+/// deleted. Replicas may run passes at the same time: each chunk takes the
+/// organization's lock, and a pass that finds nothing left to delete writes nothing.
 pub async fn apply_all(db: &DatabaseConnection, now: i64) -> ApiResult<i64> {
     let organizations: Vec<i64> = organization::Entity::find()
         .filter(organization::Column::RetentionDays.is_not_null())
@@ -167,15 +180,26 @@ pub async fn apply_all(db: &DatabaseConnection, now: i64) -> ApiResult<i64> {
                 apply(db, organization_id, now),
             ),
         )
-        .await?;
-        if applied.deleted > 0 {
-            tracing::info!(
+        .await;
+        match applied {
+            Ok(applied) => {
+                if applied.deleted > 0 {
+                    tracing::info!(
+                        organization_id,
+                        deleted = applied.deleted,
+                        "retention deleted interactions past the period"
+                    );
+                }
+                deleted += applied.deleted;
+            }
+            // One organization's failure does not hold up the others'; its pass
+            // runs again at the next interval (what it committed stays).
+            Err(error) => tracing::warn!(
                 organization_id,
-                deleted = applied.deleted,
-                "retention deleted interactions past the period"
-            );
+                error = %error,
+                "the retention pass of an organization failed"
+            ),
         }
-        deleted += applied.deleted;
     }
     Ok(deleted)
 }

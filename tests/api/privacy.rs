@@ -234,6 +234,14 @@ async fn erasing_a_person_leaves_no_trace_of_their_name_or_email_and_keeps_every
     .await
     .unwrap();
     let scim_id = created["id"].as_str().unwrap().to_owned();
+    // A colleague with the same title, whose data erasure must leave alone.
+    let colleague = app
+        .gql(
+            "mutation { createPerson(input: { name: \"Ann Other\", email: \"ann.other@example.com\", title: \"Team lead\" }) { person { id } userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(colleague["createPerson"]["userErrors"], json!([]));
     let response = scim(
         reqwest::Method::PATCH,
         format!("/Users/{scim_id}"),
@@ -325,14 +333,42 @@ async fn erasing_a_person_leaves_no_trace_of_their_name_or_email_and_keeps_every
         .starts_with("Erased person"));
     assert_eq!(erased["externalId"], Value::Null);
     assert!(erased["erasedAt"].is_string());
+    // The directory no longer sees them, and they cannot be changed.
+    let gone = scim(reqwest::Method::GET, format!("/Users/{scim_id}"), json!({}))
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let data = app
+        .gql(
+            "mutation($id: ID!) { updatePerson(id: $id, input: { name: \"Zelda Quartermaine\" }) { userErrors { code } } }",
+            json!({ "id": person_id }),
+        )
+        .await;
+    assert_eq!(data["updatePerson"]["userErrors"][0]["code"], "INVALID");
 
-    for needle in needles {
+    for needle in needles.into_iter().chain(["Retention specialist"]) {
         assert_eq!(
             traces_of(&db, needle).await,
             Vec::<String>::new(),
             "{needle} is still stored"
         );
     }
+    // Nobody else's data changed: the colleague keeps name, email and title, and
+    // the rest of the note that quoted the person is as it was.
+    for kept in ["ann.other@example.com", "Team lead", "what CX is there for"] {
+        assert!(
+            !traces_of(&db, kept).await.is_empty(),
+            "{kept} was rewritten too"
+        );
+    }
+    let people = app
+        .gql("{ people(first: 10) { nodes { name title } } }", json!({}))
+        .await;
+    assert!(people["people"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "Ann Other" && p["title"] == "Team lead"));
     // Counts stay, and the person's interactions are still theirs.
     assert_eq!(app.gql(report, json!({})).await, before);
     let data = app

@@ -382,7 +382,12 @@ impl Connection {
                 "only subscriptions are served over WebSocket: send queries and mutations with POST /graphql"
                     .into(),
             )),
-            Ok(_) => None,
+            Ok(shape) => {
+                self.state
+                    .metrics
+                    .count_operation(&viewer, &shape.operation);
+                None
+            }
         };
         if let Some(refusal) = refusal {
             return send(session, refusal).await;
