@@ -95,7 +95,7 @@ pub async fn erase_person(
             active.update(txn).await?;
         }
         rename_actor(txn, organization_id, &known.ids, &pseudonym).await?;
-        quote_no_more(txn, organization_id, &known.quoted(), &pseudonym).await?;
+        quote_no_more(txn, organization_id, &known, &pseudonym).await?;
         crate::db::return_to_tenant_role(txn).await?;
         let now = now_micros();
         let mut active: person::ActiveModel = person.into();
@@ -148,20 +148,18 @@ fn pseudonym() -> String {
 struct Known {
     /// Display names (quoted in texts).
     names: BTreeSet<String>,
-    /// Emails, user names and external ids: what a token's `sub` or a key's
-    /// creator may be (compared whole, case-insensitively); the emails among them
-    /// are also quoted in texts.
+    /// Emails, user names and external ids, as stored: what a token's `sub` or a
+    /// key's creator may be (compared whole, case-insensitively); the emails among
+    /// them are also quoted in texts.
     ids: BTreeSet<String>,
 }
 
 impl Known {
     fn add_person(&mut self, person: &person::Model) {
         self.names.insert(person.name.clone());
-        self.ids.insert(person.email.to_lowercase());
-        self.ids
-            .extend(person.external_id.iter().map(|e| e.to_lowercase()));
-        self.ids
-            .extend(person.user_name.iter().map(|u| u.to_lowercase()));
+        self.ids.insert(person.email.clone());
+        self.ids.extend(person.external_id.iter().cloned());
+        self.ids.extend(person.user_name.iter().cloned());
     }
 
     /// Adds the values of a serialized record of the person.
@@ -172,7 +170,7 @@ impl Known {
         let text = |key: &str| fields.get(key).and_then(Value::as_str);
         self.names.extend(text("name").map(str::to_owned));
         for key in IDS {
-            self.ids.extend(text(key).map(str::to_lowercase));
+            self.ids.extend(text(key).map(str::to_owned));
         }
     }
 
@@ -186,6 +184,8 @@ impl Known {
             .cloned()
             .collect();
         texts.extend(self.ids.iter().filter(|i| i.contains('@')).cloned());
+        // The longest first: "Ann Lee Smith" before "Ann Lee".
+        texts.sort_by_key(|t| std::cmp::Reverse(t.len()));
         texts
     }
 }
@@ -229,54 +229,59 @@ async fn rename_actor(
     ids: &BTreeSet<String>,
     pseudonym: &str,
 ) -> Result<(), ApiError> {
-    use sea_orm::sea_query::Func;
-    let ids: Vec<String> = ids.iter().filter(|i| !i.is_empty()).cloned().collect();
     if ids.is_empty() {
         return Ok(());
     }
-    let lower = |column: SimpleExpr| SimpleExpr::from(Func::lower(column));
     audit_event::Entity::update_many()
         .col_expr(audit_event::Column::Actor, Expr::value(pseudonym))
         .filter(audit_event::Column::OrganizationId.eq(organization_id))
-        .filter(lower(Expr::col(audit_event::Column::Actor).into()).is_in(ids.clone()))
+        .filter(audit_event::Column::ActorKind.eq(crate::audit::ActorKind::Token.as_str()))
+        .filter(lower_equals_any(audit_event::Column::Actor, ids))
         .exec(txn)
         .await?;
     api_key::Entity::update_many()
         .col_expr(api_key::Column::CreatedBy, Expr::value(pseudonym))
         .filter(api_key::Column::OrganizationId.eq(organization_id))
-        .filter(lower(Expr::col(api_key::Column::CreatedBy).into()).is_in(ids.clone()))
+        .filter(lower_equals_any(api_key::Column::CreatedBy, ids))
         .exec(txn)
         .await?;
     webhook::Entity::update_many()
         .col_expr(webhook::Column::CreatedBy, Expr::value(pseudonym))
         .filter(webhook::Column::OrganizationId.eq(organization_id))
-        .filter(lower(Expr::col(webhook::Column::CreatedBy).into()).is_in(ids))
+        .filter(lower_equals_any(webhook::Column::CreatedBy, ids))
         .exec(txn)
         .await?;
     Ok(())
 }
 
-/// Replaces `texts` where they are quoted as whole words (ASCII letters compared
-/// case-insensitively) in the organization's notes and audit values.
+/// Replaces what is the person's in the organization's notes (their name or email
+/// quoted as whole words) and audit values (any string that is one of their ids, and
+/// quotes of their name or email inside strings).
 async fn quote_no_more(
     txn: &DatabaseTransaction,
     organization_id: i64,
-    texts: &[String],
+    known: &Known,
     pseudonym: &str,
 ) -> Result<(), ApiError> {
-    for text in texts {
-        let escaped = json_text(text);
-        let notes: Vec<(i64, Option<String>)> = interaction::Entity::find()
+    let texts = known.quoted();
+    if !texts.is_empty() {
+        let mut notes = Condition::any();
+        for text in &texts {
+            notes = notes.add(lower_like(interaction::Column::Note, text));
+        }
+        let quoting: Vec<(i64, Option<String>)> = interaction::Entity::find()
             .filter(interaction::Column::OrganizationId.eq(organization_id))
-            .filter(lower_contains(interaction::Column::Note, text))
+            .filter(notes)
             .select_only()
             .columns([interaction::Column::Id, interaction::Column::Note])
             .into_tuple()
             .all(txn)
             .await?;
-        for (id, note) in notes {
+        for (id, note) in quoting {
             let Some(note) = note else { continue };
-            let replaced = replace_words(&note, text, pseudonym);
+            let replaced = texts
+                .iter()
+                .fold(note.clone(), |n, text| replace_words(&n, text, pseudonym));
             if replaced != note {
                 interaction::Entity::update_many()
                     .col_expr(interaction::Column::Note, Expr::value(replaced))
@@ -285,39 +290,107 @@ async fn quote_no_more(
                     .await?;
             }
         }
-        use audit_event::Column as A;
-        let events = audit_event::Entity::find()
-            .filter(A::OrganizationId.eq(organization_id))
-            .filter(
-                Condition::any()
-                    .add(lower_contains(A::BeforeJson, &escaped))
-                    .add(lower_contains(A::AfterJson, &escaped)),
-            )
-            .all(txn)
-            .await?;
-        for event in events {
-            let rewrite = |json: &Option<String>| {
-                json.as_deref()
-                    .map(|j| replace_words(j, &escaped, pseudonym))
-            };
-            let (before, after) = (rewrite(&event.before_json), rewrite(&event.after_json));
-            if before != event.before_json || after != event.after_json {
-                let mut active: audit_event::ActiveModel = event.into();
-                active.before_json = Set(before);
-                active.after_json = Set(after);
-                active.update(txn).await?;
-            }
+    }
+    use audit_event::Column as A;
+    let mut values = Condition::any();
+    for text in texts.iter().chain(known.ids.iter()) {
+        let escaped = json_text(text);
+        values = values
+            .add(lower_like(A::BeforeJson, &escaped))
+            .add(lower_like(A::AfterJson, &escaped));
+    }
+    if texts.is_empty() && known.ids.is_empty() {
+        return Ok(());
+    }
+    let events = audit_event::Entity::find()
+        .filter(A::OrganizationId.eq(organization_id))
+        .filter(values)
+        .all(txn)
+        .await?;
+    let scrub = |json: &Option<String>| {
+        json.as_deref()
+            .map(|j| match serde_json::from_str::<Value>(j) {
+                Ok(mut value) => {
+                    scrub_strings(&mut value, &texts, &known.ids, pseudonym);
+                    value.to_string()
+                }
+                Err(_) => j.to_owned(),
+            })
+    };
+    for event in events {
+        let (before, after) = (scrub(&event.before_json), scrub(&event.after_json));
+        if before != event.before_json || after != event.after_json {
+            let mut active: audit_event::ActiveModel = event.into();
+            active.before_json = Set(before);
+            active.after_json = Set(after);
+            active.update(txn).await?;
         }
     }
     Ok(())
 }
 
-/// `LOWER(column) LIKE '%text%'` (lower-cased): true wherever `text` occurs, ASCII
-/// letters compared case-insensitively (and a few more rows where `%` or `_` in the
-/// text match other characters; callers test the rows they get exactly).
-fn lower_contains(column: impl sea_orm::sea_query::IntoColumnRef, text: &str) -> SimpleExpr {
+/// Every string of `value` that is one of `ids` (case-insensitively) becomes the
+/// pseudonym; in the others, `texts` quoted as whole words do.
+fn scrub_strings(value: &mut Value, texts: &[String], ids: &BTreeSet<String>, pseudonym: &str) {
+    match value {
+        Value::String(text) => {
+            let lower = text.to_lowercase();
+            if ids.iter().any(|id| id.to_lowercase() == lower) {
+                *text = pseudonym.to_owned();
+            } else {
+                *text = texts.iter().fold(text.clone(), |t, quoted| {
+                    replace_words(&t, quoted, pseudonym)
+                });
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                scrub_strings(item, texts, ids, pseudonym);
+            }
+        }
+        Value::Object(fields) => {
+            for field in fields.values_mut() {
+                scrub_strings(field, texts, ids, pseudonym);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `LOWER(column) LIKE LOWER('%text%')`: true wherever `text` occurs with its letters
+/// in any case the database folds, and on a few more rows (the text's `%`, `_` and
+/// backslashes are left to match any character, so that no escape character is needed
+/// on either database); callers test the rows they get exactly.
+fn lower_like(column: impl sea_orm::sea_query::IntoColumnRef, text: &str) -> SimpleExpr {
+    use sea_orm::sea_query::{BinOper, Func};
+    let pattern: String = text
+        .chars()
+        .map(|c| {
+            if matches!(c, '%' | '_' | '\\') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    Expr::expr(Func::lower(Expr::col(column))).binary(
+        BinOper::Like,
+        Func::lower(Expr::val(format!("%{pattern}%"))),
+    )
+}
+
+/// `LOWER(column)` equals `LOWER(v)` for one of the values.
+fn lower_equals_any(
+    column: impl sea_orm::sea_query::IntoColumnRef + Clone,
+    values: &BTreeSet<String>,
+) -> Condition {
     use sea_orm::sea_query::Func;
-    Expr::expr(Func::lower(Expr::col(column))).like(format!("%{}%", text.to_lowercase()))
+    values.iter().fold(Condition::any(), |any, value| {
+        any.add(
+            Expr::expr(Func::lower(Expr::col(column.clone())))
+                .eq(Func::lower(Expr::val(value.as_str()))),
+        )
+    })
 }
 
 /// A text as it appears inside JSON (escaped, without the quotes).
@@ -330,10 +403,20 @@ fn json_text(text: &str) -> String {
         .to_owned()
 }
 
-/// Whether a byte is part of a word (ASCII letters and digits, and every byte of a
-/// character beyond ASCII).
-fn in_word(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte >= 0x80
+/// Whether the byte at `at` of `text` continues a word: ASCII letters and digits,
+/// every byte of a character beyond ASCII, `-` and `_`; around an email also `+`, `%`,
+/// `@`, and a `.` followed by a word character (a `.` that ends a sentence does not).
+fn continues_word(text: &[u8], at: usize, email: bool) -> bool {
+    let byte = text[at];
+    if byte.is_ascii_alphanumeric() || byte >= 0x80 || matches!(byte, b'-' | b'_') {
+        return true;
+    }
+    email
+        && (matches!(byte, b'+' | b'%' | b'@')
+            || (byte == b'.'
+                && text
+                    .get(at + 1)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b >= 0x80)))
 }
 
 /// `text` with every whole-word occurrence of `word` (ASCII letters compared
@@ -343,15 +426,14 @@ fn replace_words(text: &str, word: &str, by: &str) -> String {
     if needle.is_empty() || haystack.len() < needle.len() {
         return text.to_owned();
     }
+    let email = word.contains('@');
     let mut out = String::with_capacity(text.len());
     let (mut copied, mut at) = (0, 0);
     while at + needle.len() <= haystack.len() {
         let end = at + needle.len();
         let matches = haystack[at..end].eq_ignore_ascii_case(needle)
-            && (at == 0 || !in_word(haystack[at - 1]) || !in_word(needle[0]))
-            && (end == haystack.len()
-                || !in_word(haystack[end])
-                || !in_word(needle[needle.len() - 1]));
+            && (at == 0 || !continues_word(haystack, at - 1, email))
+            && (end == haystack.len() || !continues_word(haystack, end, email));
         if matches {
             // A match starts and ends on character boundaries: the needle is UTF-8
             // and its bytes beyond ASCII matched exactly.
@@ -461,7 +543,7 @@ pub async fn redact_interactions(
             }
             // SQL narrows by ASCII case only; the exact test below decides.
             if let Some(needle) = needle.as_deref().filter(|n| n.is_ascii()) {
-                query = query.filter(lower_contains(interaction::Column::Note, needle));
+                query = query.filter(lower_like(interaction::Column::Note, needle));
             }
             let rows: Vec<(i64, Option<String>)> = query
                 .order_by_asc(interaction::Column::Id)
@@ -546,6 +628,33 @@ mod tests {
         assert_eq!(replace_words("Zoë Ann", "Ann", by), "Zoë p-1");
         assert_eq!(replace_words("Ännchen", "nnchen", by), "Ännchen");
         assert_eq!(replace_words("", "Ann", by), "");
+        // Other people's emails and hyphenated names are other words.
+        assert_eq!(
+            replace_words("mary.ann@x.org, ann@x.org.uk, ann+1@x.org", "ann@x.org", by),
+            "mary.ann@x.org, ann@x.org.uk, ann+1@x.org"
+        );
+        assert_eq!(
+            replace_words("Write to ann@x.org.", "ann@x.org", by),
+            "Write to p-1."
+        );
+        assert_eq!(
+            replace_words("Ann Lee-Smith", "Ann Lee", by),
+            "Ann Lee-Smith"
+        );
+    }
+
+    #[test]
+    fn json_strings_are_scrubbed_whole_and_stay_json() {
+        let ids: BTreeSet<String> = ["Ann@X.org".to_owned()].into();
+        let texts = vec!["Ann Lee".to_owned(), "Ann@X.org".to_owned()];
+        let mut value: Value = serde_json::from_str(
+            r#"{"created_by":"ann@x.org","note":"line\nAnn Lee said \"hi\"","n":["x Ann Lee"]}"#,
+        )
+        .unwrap();
+        scrub_strings(&mut value, &texts, &ids, "p-1");
+        assert_eq!(value["created_by"], "p-1");
+        assert_eq!(value["note"], "line\np-1 said \"hi\"");
+        assert_eq!(value["n"][0], "x p-1");
     }
 
     #[test]

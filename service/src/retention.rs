@@ -105,8 +105,21 @@ pub async fn apply(db: &DatabaseConnection, organization_id: i64, now: i64) -> A
             .all(&txn)
             .await?;
         if old.is_empty() {
-            // Nothing (left) to delete: no revision is spent on an empty pass.
-            txn.rollback().await?;
+            if applied.deleted == 0 {
+                // Nothing to delete: no revision is spent on an empty pass.
+                txn.rollback().await?;
+                return Ok(applied);
+            }
+            // The backlog ended on a full chunk: nothing before the cutoff is left.
+            let org = crate::organization::get(&txn, organization_id).await?;
+            if org.complete_from.is_none_or(|c| c < cutoff) {
+                let mut active: organization::ActiveModel = org.into();
+                active.complete_from = Set(Some(cutoff));
+                active.update(&txn).await?;
+                applied.complete_from = Some(cutoff);
+            }
+            txn.commit().await?;
+            crate::recording::after_writing(db);
             return Ok(applied);
         }
         let last = (old.len() as u64) < CHUNK;

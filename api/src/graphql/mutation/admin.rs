@@ -52,24 +52,14 @@ impl AdminMutation {
         #[graphql(desc = "The key's name, roles and expiry.")] input: CreateApiKeyInput,
     ) -> ApiResult<CreateApiKeyPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
-        let expires_at = match input.expires_at {
-            Some(at) => {
-                let text = at.into_text();
-                match service::recording::parse_instant(&text) {
-                    Some(micros) => Some(micros),
-                    None => {
-                        return Ok(CreateApiKeyPayload {
-                            user_errors: user_errors(vec![service::UserError::new(
-                                service::UserErrorCode::Invalid,
-                                &["input", "expiresAt"],
-                                format!("`{text}` is not an RFC 3339 instant with an offset"),
-                            )]),
-                            ..Default::default()
-                        })
-                    }
-                }
+        let expires_at = match Instant::input_micros(input.expires_at, &["input", "expiresAt"]) {
+            Ok(micros) => micros,
+            Err(error) => {
+                return Ok(CreateApiKeyPayload {
+                    user_errors: user_errors(vec![error]),
+                    ..Default::default()
+                })
             }
-            None => None,
         };
         let new = service::api_key::NewApiKey {
             name: input.name,

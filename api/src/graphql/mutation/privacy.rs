@@ -87,25 +87,16 @@ impl PrivacyMutation {
         #[graphql(desc = "Which interactions' notes to blank.")] filter: RedactInteractionsFilter,
     ) -> ApiResult<RedactInteractionsPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
-        let occurred_before = match filter.occurred_before {
-            Some(at) => {
-                let text = at.into_text();
-                match service::recording::parse_instant(&text) {
-                    Some(micros) => Some(micros),
-                    None => {
-                        return Ok(RedactInteractionsPayload {
-                            user_errors: user_errors(vec![service::UserError::new(
-                                service::UserErrorCode::Invalid,
-                                &["filter", "occurredBefore"],
-                                format!("`{text}` is not an RFC 3339 instant with an offset"),
-                            )]),
-                            ..Default::default()
-                        });
-                    }
+        let occurred_before =
+            match Instant::input_micros(filter.occurred_before, &["filter", "occurredBefore"]) {
+                Ok(micros) => micros,
+                Err(error) => {
+                    return Ok(RedactInteractionsPayload {
+                        user_errors: user_errors(vec![error]),
+                        ..Default::default()
+                    })
                 }
-            }
-            None => None,
-        };
+            };
         let filter = service::erasure::RedactFilter {
             external_ids: filter.external_ids,
             case_refs: filter.case_refs,

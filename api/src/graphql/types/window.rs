@@ -37,6 +37,22 @@ impl Instant {
         self.0
     }
 
+    /// The instant of an optional mutation input, in microseconds since the epoch, or
+    /// the user error (INVALID at `path`) when it is not an instant.
+    pub fn input_micros(
+        at: Option<Instant>,
+        path: &[&str],
+    ) -> Result<Option<i64>, service::UserError> {
+        let Some(at) = at else { return Ok(None) };
+        parse_instant(&at.0).map(Some).ok_or_else(|| {
+            service::UserError::new(
+                service::UserErrorCode::Invalid,
+                path,
+                format!("`{}` is not an RFC 3339 instant with an offset", at.0),
+            )
+        })
+    }
+
     /// Microseconds since the epoch; BAD_USER_INPUT naming `what` when it is not an
     /// instant.
     fn micros(&self, what: &str) -> ApiResult<i64> {
