@@ -460,7 +460,7 @@ pub struct RedactFilter {
     pub note_contains: Option<String>,
 }
 
-/// The most ids or references one filter may name.
+/// The most ids or references one filter may name, and the longest `noteContains`.
 pub const MAX_LISTED: usize = 1_000;
 
 /// What `redact_interactions` did.
@@ -504,6 +504,17 @@ pub async fn redact_interactions(
                 format!("at most {MAX_LISTED} a call"),
             ));
         }
+    }
+    if filter
+        .note_contains
+        .as_deref()
+        .is_some_and(|t| t.chars().count() > MAX_LISTED)
+    {
+        errors.push(UserError::new(
+            UserErrorCode::Invalid,
+            &["filter", "noteContains"],
+            format!("at most {MAX_LISTED} characters"),
+        ));
     }
     check(errors)?;
     atomically(db, organization_id, async |txn| {

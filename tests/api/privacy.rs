@@ -433,6 +433,16 @@ async fn redacting_blanks_the_matching_notes_and_keeps_their_flags() {
     );
     let data = app
         .gql(
+            "mutation($t: String) { redactInteractions(filter: { noteContains: $t }) { redacted userErrors { code } } }",
+            json!({ "t": "x".repeat(1_001) }),
+        )
+        .await;
+    assert_eq!(
+        data["redactInteractions"]["userErrors"][0]["code"],
+        "INVALID"
+    );
+    let data = app
+        .gql(
             "mutation { redactInteractions(filter: { caseRefs: [\"case-r\"], noteContains: \"555-01\" }) { redacted userErrors { code } } }",
             json!({}),
         )

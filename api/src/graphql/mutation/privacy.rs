@@ -27,7 +27,8 @@ pub struct RedactInteractionsFilter {
     pub case_refs: Option<Vec<String>>,
     /// Interactions that occurred before this instant.
     pub occurred_before: Option<Instant>,
-    /// Notes containing this text, compared case-insensitively.
+    /// Notes containing this text (at most 1,000 characters), compared
+    /// case-insensitively.
     pub note_contains: Option<String>,
 }
 
