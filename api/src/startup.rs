@@ -49,7 +49,11 @@ impl Application {
             .port();
         let metrics = Metrics::new()?;
         let mut db = db;
-        db.set_metric_callback(crate::telemetry::name_statement);
+        if settings.otlp_endpoint.is_some() {
+            // Statements are named on their spans only when spans are exported: the
+            // callback is not paid for otherwise.
+            db.set_metric_callback(crate::telemetry::name_statement);
+        }
         let relay = service::live::Relay::start(
             db.clone(),
             service::live::LiveOptions {

@@ -66,6 +66,10 @@ pub struct SiloReport {
     pub by_touchpoint: Vec<TouchpointRow>,
     /// One per period asked for, in the order asked.
     pub comparisons: Vec<Comparison>,
+    /// When retention deleted what occurred before an instant after the window's start
+    /// (or the window has none): that instant (µs), from which the figures are
+    /// complete (docs/rules.md §4d).
+    pub complete_from: Option<i64>,
     /// What the promise rows are computed from, when asked for ([`SiloReport::promises`]).
     sources: PromiseSources,
 }
@@ -246,6 +250,9 @@ fn assemble(
         by_function,
         by_touchpoint,
         comparisons,
+        complete_from: snapshot
+            .complete_from
+            .filter(|c| window.from.is_none_or(|from| from < *c)),
         sources: PromiseSources {
             snapshot: snapshot.clone(),
             current: current.clone(),

@@ -34,6 +34,9 @@ pub struct Snapshot {
     pub map: OrgMap,
     /// Functions and touchpoints by id, for naming rows.
     pub names: Arc<Names>,
+    /// The instant (µs) from which the log is complete: retention deleted what
+    /// occurred before it (`None`: nothing was deleted).
+    pub complete_from: Option<i64>,
 }
 
 impl Snapshot {
@@ -41,13 +44,18 @@ impl Snapshot {
     async fn load(
         db: &impl ConnectionTrait,
         organization_id: i64,
-        revision: i64,
-        zone: Tz,
+        now: Current,
     ) -> ApiResult<Snapshot> {
+        let Current {
+            revision,
+            zone,
+            complete_from,
+        } = now;
         Ok(Snapshot {
             organization_id,
             revision,
             zone,
+            complete_from,
             calendar: crate::calendar::calendar(zone),
             map: crate::derived::org_map(db, organization_id).await?,
             names: Names::load(db, organization_id).await?,
@@ -55,17 +63,36 @@ impl Snapshot {
     }
 }
 
-/// The organization's revision and time zone, as they are now.
-pub async fn revision(db: &impl ConnectionTrait, organization_id: i64) -> ApiResult<(i64, Tz)> {
-    let row: Option<(i64, String)> = organization::Entity::find_by_id(organization_id)
+/// What a snapshot is keyed and built by: the organization's revision, and what
+/// changes only with it.
+struct Current {
+    revision: i64,
+    zone: Tz,
+    complete_from: Option<i64>,
+}
+
+/// The organization's revision, time zone and `complete_from`, as they are now.
+async fn current(db: &impl ConnectionTrait, organization_id: i64) -> ApiResult<Current> {
+    let row: Option<(i64, String, Option<i64>)> = organization::Entity::find_by_id(organization_id)
         .select_only()
         .column(organization::Column::Revision)
         .column(organization::Column::TimeZone)
+        .column(organization::Column::CompleteFrom)
         .into_tuple()
         .one(db)
         .await?;
-    let (revision, zone) = row.ok_or_else(|| ApiError::not_found("organization"))?;
-    Ok((revision, crate::calendar::zone_or_utc(&zone)))
+    let (revision, zone, complete_from) = row.ok_or_else(|| ApiError::not_found("organization"))?;
+    Ok(Current {
+        revision,
+        zone: crate::calendar::zone_or_utc(&zone),
+        complete_from,
+    })
+}
+
+/// The organization's revision and time zone, as they are now.
+pub async fn revision(db: &impl ConnectionTrait, organization_id: i64) -> ApiResult<(i64, Tz)> {
+    let now = current(db, organization_id).await?;
+    Ok((now.revision, now.zone))
 }
 
 /// A report's place in the cache: the organization, its revision and the window.
@@ -108,12 +135,10 @@ impl Figures {
         db: &impl ConnectionTrait,
         organization_id: i64,
     ) -> ApiResult<Arc<Snapshot>> {
-        let (revision, zone) = revision(db, organization_id).await?;
+        let now = current(db, organization_id).await?;
         self.snapshots
-            .get_or_insert_async(&(organization_id, revision), async {
-                Snapshot::load(db, organization_id, revision, zone)
-                    .await
-                    .map(Arc::new)
+            .get_or_insert_async(&(organization_id, now.revision), async {
+                Snapshot::load(db, organization_id, now).await.map(Arc::new)
             })
             .await
     }

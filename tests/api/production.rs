@@ -484,21 +484,22 @@ async fn without_enforcement_any_document_runs_and_ids_still_resolve() {
     assert_eq!(body["data"]["viewer"]["subject"], "tester");
 }
 
-/// Records `batches` batches of 10 interactions and returns their externalIds; once
-/// `started` is set, keeps in `committed_before` those whose request had returned.
+/// Records `batches` batches of 10 interactions and returns their externalIds; after
+/// `first` batches, tells `committed` the externalIds recorded so far (their requests
+/// have returned, so they are committed) and goes on.
 async fn record_while(
     address: String,
     token: String,
     batches: usize,
-    started: Arc<std::sync::atomic::AtomicBool>,
-    committed_before: Arc<Mutex<Option<Vec<String>>>>,
+    first: usize,
+    committed: tokio::sync::oneshot::Sender<Vec<String>>,
 ) -> Vec<String> {
-    let mut committed = Vec::new();
+    let mut recorded = Vec::new();
+    let mut tell = Some(committed);
     for batch in 0..batches {
-        if started.load(std::sync::atomic::Ordering::SeqCst) {
-            let mut before = committed_before.lock().unwrap();
-            if before.is_none() {
-                *before = Some(committed.clone());
+        if batch == first {
+            if let Some(tell) = tell.take() {
+                let _ = tell.send(recorded.clone());
             }
         }
         let items: Vec<Value> = (0..10)
@@ -525,9 +526,9 @@ async fn record_while(
             .await
             .unwrap();
         assert_eq!(body["data"]["recordInteractions"]["recorded"], 10, "{body}");
-        committed.extend((0..10).map(|i| format!("b{batch}-{i}")));
+        recorded.extend((0..10).map(|i| format!("b{batch}-{i}")));
     }
-    committed
+    recorded
 }
 
 #[tokio::test]
@@ -541,25 +542,13 @@ async fn a_backup_taken_while_recording_restores_every_committed_interaction() {
         chrono::Utc::now().timestamp_micros()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let before: Arc<Mutex<Option<Vec<String>>>> = Arc::default();
+    let (told, committed) = tokio::sync::oneshot::channel();
     let recording = {
-        let (app_started, app_before) = (started.clone(), before.clone());
         let (address, token) = (app.address.clone(), app.admin());
-        tokio::spawn(async move { record_while(address, token, 60, app_started, app_before).await })
+        tokio::spawn(async move { record_while(address, token, 60, 10, told).await })
     };
-    // Let some batches commit, then back up while the rest are recorded.
-    while before.lock().unwrap().is_none() {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        if recording.is_finished() {
-            break;
-        }
-        let committed = app_interactions(&app).await;
-        if committed >= 100 {
-            started.store(true, std::sync::atomic::Ordering::SeqCst);
-        }
-    }
-    let committed_before = before.lock().unwrap().clone().unwrap_or_default();
+    // Some batches have committed; back up while the rest are recorded.
+    let committed_before = committed.await.unwrap();
     assert!(
         !committed_before.is_empty(),
         "no batch had committed before the backup"
@@ -663,14 +652,4 @@ async fn a_backup_taken_while_recording_restores_every_committed_interaction() {
     assert_eq!(steps as usize, ids.len(), "every interaction has its step");
     db.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// The interactions recorded so far in `app`'s organization.
-async fn app_interactions(app: &TestApp) -> usize {
-    let data = app
-        .gql("{ siloReport { totals { interactions } } }", json!({}))
-        .await;
-    data["siloReport"]["totals"]["interactions"]
-        .as_u64()
-        .unwrap_or(0) as usize
 }

@@ -1,10 +1,9 @@
 //! The silo report: totals, per-function and per-touchpoint rows, comparisons.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Object, SimpleObject};
 use service::report::{self as reports, FunctionRow, TouchpointRow};
 use service::rules::flags::FlagCounts;
 use service::rules::report::{Totals, TotalsDelta as Delta};
-use service::ApiResult;
 
 use super::enums::{ComparisonPeriod, Granularity};
 use super::model::{Function, Touchpoint};
@@ -300,13 +299,8 @@ impl SiloReport {
     /// organization's retention period deleted the interactions that occurred before
     /// this instant, and the figures hold only what occurred from it on (as if the
     /// older interactions had never been recorded).
-    async fn complete_from(&self, ctx: &Context<'_>) -> ApiResult<Option<Instant>> {
-        let org = crate::graphql::context::viewer(ctx)?.organization_id;
-        let org = service::organization::get(crate::graphql::context::db(ctx)?, org).await?;
-        Ok(org
-            .complete_from
-            .filter(|c| self.0.window.from.is_none_or(|from| from < *c))
-            .map(super::window::instant))
+    async fn complete_from(&self) -> Option<Instant> {
+        self.0.complete_from.map(super::window::instant)
     }
     /// One row per function that handed off, received or touched a case in the window;
     /// most silo handoffs (out) first, ties in the order the functions were created.
