@@ -69,7 +69,8 @@ fn row(database: &str, what: &str, seconds: f64, figure: String) {
 }
 
 async fn count(url: &str, sql: &str) -> anyhow::Result<i64> {
-    let db = service::db::connect(url, 1).await?;
+    // A plain connection as the database's owner: a floor, not the service.
+    let db = sea_orm::Database::connect(url).await?;
     let n = db
         .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
         .await?
@@ -82,7 +83,7 @@ async fn count(url: &str, sql: &str) -> anyhow::Result<i64> {
 /// The floor of a retention pass: the same interactions and their steps deleted by
 /// plain SQL, nothing re-derived.
 async fn plain_delete(url: &str, cutoff: i64) -> anyhow::Result<(Duration, u64)> {
-    let db = service::db::connect(url, 1).await?;
+    let db = sea_orm::Database::connect(url).await?;
     let backend = db.get_database_backend();
     let started = Instant::now();
     let txn = sea_orm::TransactionTrait::begin(&db).await?;
@@ -108,8 +109,7 @@ async fn plain_delete(url: &str, cutoff: i64) -> anyhow::Result<(Duration, u64)>
 
 async fn bench(kind: &str, log: &std::path::Path) -> anyhow::Result<()> {
     let url = support::fresh_database(kind, "siloscope_production_bench").await?;
-    let db = service::db::connect(&url, 2).await?;
-    service::db::migrate(&db).await?;
+    let db = service::db::Db::connect(&service::db::DbOptions::new(&url, 2), true).await?;
     api::demo::create_model(&db, "bench", 7).await?;
     let (import, _, _) = support::import(&url, log)?;
     let interactions = count(&url, "SELECT COUNT(*) FROM interaction").await?;
@@ -211,13 +211,19 @@ async fn bench(kind: &str, log: &std::path::Path) -> anyhow::Result<()> {
         }
     }
     // Retention.
-    let org = service::organization::find_by_slug(&db, "bench")
-        .await?
-        .context("the bench organization")?
-        .id;
-    service::retention::set_period(&db, org, Some(RETENTION_DAYS))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let org = service::organization::find_by_slug(
+        &db.owner(service::db::OwnerWork::Organizations),
+        "bench",
+    )
+    .await?
+    .context("the bench organization")?
+    .id;
+    service::audit::as_actor(
+        service::audit::Actor::system("bench"),
+        service::retention::set_period(&db.tenant(org), org, Some(RETENTION_DAYS)),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     db.close().await?;
     let took = run(siloscope(&url).arg("retention"))?;
     let left = count(&url, "SELECT COUNT(*) FROM interaction").await?;

@@ -1,5 +1,6 @@
 //! The command line.
 
+use service::db::{Db, OwnerWork};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -280,16 +281,16 @@ pub async fn run() -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Migrate => {
-            let db = service::db::connect(&settings.database_url, 1).await?;
-            service::db::migrate(&db).await?;
+            Db::connect(&settings.database(1), true).await?;
             println!("migrated {}", service::db::redact(&settings.database_url));
         }
         Command::Org {
             command: OrgCommand::Create { slug, name },
         } => {
-            let db = service::db::connect(&settings.database_url, 1).await?;
-            service::db::migrate(&db).await?;
-            match service::organization::create(&db, &slug, &name).await {
+            let db = Db::connect(&settings.database(1), true).await?;
+            match service::organization::create(&db.owner(OwnerWork::Organizations), &slug, &name)
+                .await
+            {
                 Ok(org) => println!(
                     "created organization {} ({}) in {}",
                     org.slug,
@@ -310,8 +311,8 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Org {
             command: OrgCommand::List,
         } => {
-            let db = open_existing(&settings).await?;
-            for org in service::organization::list(&db).await? {
+            let db = open_existing(&settings, false).await?;
+            for org in service::organization::list(&db.owner(OwnerWork::Organizations)).await? {
                 println!("{}\t{}", org.slug, org.name);
             }
         }
@@ -327,8 +328,8 @@ pub async fn run() -> anyhow::Result<()> {
             if ttl <= 0 {
                 bail!("--ttl must be positive");
             }
-            let db = open_existing(&settings).await?;
-            if service::organization::find_by_slug(&db, &org)
+            let db = open_existing(&settings, false).await?;
+            if service::organization::find_by_slug(&db.owner(OwnerWork::Organizations), &org)
                 .await?
                 .is_none()
             {
@@ -355,7 +356,7 @@ pub async fn run() -> anyhow::Result<()> {
                     reject_file,
                 },
         } => {
-            let db = open_existing(&settings).await?;
+            let db = open_existing(&settings, false).await?;
             let request = crate::logs::commands::ImportRequest {
                 file,
                 org,
@@ -373,7 +374,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Org { file, org },
         } => {
-            let db = open_existing(&settings).await?;
+            let db = open_existing(&settings, false).await?;
             crate::org_file::import(&db, &org, &file).await?;
         }
         Command::Export {
@@ -398,14 +399,14 @@ pub async fn run() -> anyhow::Result<()> {
                 from: instant("from", from)?,
                 to: instant("to", to)?,
             };
-            let db = open_existing(&settings).await?;
+            let db = open_existing(&settings, false).await?;
             crate::logs::commands::export(&db, &org, format, window, out.as_deref()).await?;
         }
         Command::ExportSchema { out } => export_schema(out.as_deref())?,
         Command::Documents { command } => documents(&settings, command).await?,
         Command::Backup { out } => {
-            let db = open_existing(&settings).await?;
-            let summary = service::backup::sqlite_copy(&db, &out).await?;
+            let db = open_existing(&settings, false).await?;
+            let summary = service::backup::sqlite_copy(&db.owner(OwnerWork::Backup), &out).await?;
             println!(
                 "backed up {} to {}: {} organizations, {} interactions, at migration {}",
                 service::db::redact(&settings.database_url),
@@ -423,8 +424,7 @@ pub async fn run() -> anyhow::Result<()> {
                 );
             };
             let summary = service::backup::sqlite_restore(&from, &target, replace).await?;
-            let db = service::db::connect(&settings.database_url, 1).await?;
-            service::db::migrate(&db).await?;
+            Db::connect(&settings.database(1), true).await?;
             println!(
                 "restored {} from {}: {} organizations, {} interactions",
                 target.display(),
@@ -434,7 +434,7 @@ pub async fn run() -> anyhow::Result<()> {
             );
         }
         Command::Retention => {
-            let db = open_existing(&settings).await?;
+            let db = open_existing(&settings, false).await?;
             let deleted = service::retention::apply_all(&db, service::db::now_micros()).await?;
             println!("deleted {deleted} interactions past their retention period");
         }
@@ -444,9 +444,9 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 async fn documents(settings: &Settings, command: DocumentsCommand) -> anyhow::Result<()> {
-    let db = open_existing(settings).await?;
-    // An operator registers documents before the first start, too.
-    service::db::migrate(&db).await?;
+    // An operator registers documents before the first start, too: migrated first.
+    let db = open_existing(settings, true).await?;
+    let db = db.owner(OwnerWork::Authentication);
     match command {
         DocumentsCommand::Add { files } => {
             for file in files {
@@ -498,7 +498,7 @@ fn export_schema(out: Option<&std::path::Path>) -> anyhow::Result<()> {
 
 /// The configured database, which must exist already: a command that only reads
 /// never creates an empty SQLite file by mistake.
-async fn open_existing(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+async fn open_existing(settings: &Settings, migrate: bool) -> anyhow::Result<Db> {
     let url = &settings.database_url;
     if let Some(path) = sqlite_path(url) {
         if !path.exists() {
@@ -508,7 +508,7 @@ async fn open_existing(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseC
             );
         }
     }
-    service::db::connect(url, 1).await
+    Db::connect(&settings.database(1), migrate).await
 }
 
 /// The file of a SQLite URL (`sqlite://file.db?mode=rwc`, `sqlite:file.db`), decoded
@@ -561,8 +561,7 @@ async fn demo(mut settings: Settings, file: PathBuf, interactions: usize) -> any
         .clone()
         .unwrap_or_else(crate::auth::random_secret);
     settings.jwt.secret = Some(secret);
-    let db = service::db::connect(&settings.database_url, settings.db_max_connections).await?;
-    service::db::migrate(&db).await?;
+    let db = Db::connect(&settings.database(settings.db_max_connections), true).await?;
     let summary = crate::demo::create(&db, "demo", 2026, interactions).await?;
     let app = Application::with_database(&settings, db).await?;
     let keys = TokenKeys::new(&settings.jwt);

@@ -62,6 +62,10 @@ macro_rules! variables {
 variables! {
     DATABASE_URL = "SILOSCOPE_DATABASE_URL", Some("sqlite://siloscope.db?mode=rwc"), None,
         "SQLite file (created and migrated on first start) or postgres://… URL";
+    DATABASE_POOLER = "SILOSCOPE_DATABASE_POOLER", Some("none"), None,
+        "`transaction`: SILOSCOPE_DATABASE_URL goes through a pooler in transaction mode (PgBouncer), so no statement stays prepared between transactions; `none`: a direct connection";
+    DATABASE_DIRECT_URL = "SILOSCOPE_DATABASE_DIRECT_URL", None, None,
+        "behind a pooler: a direct postgres:// URL for LISTEN, so replicas hear of each other's changes at once (unset: they poll every SILOSCOPE_LIVE_POLL_MS)";
     LISTEN = "SILOSCOPE_LISTEN", Some("127.0.0.1:8080"), None,
         "address and port to listen on";
     JWT_ALGORITHM = "SILOSCOPE_JWT_ALGORITHM", Some("HS256"), None,
@@ -218,6 +222,10 @@ impl Default for Limits {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub database_url: String,
+    /// The URL goes through a pooler in transaction mode.
+    pub database_pooler: bool,
+    /// A direct URL for LISTEN behind a pooler.
+    pub database_direct_url: Option<String>,
     pub listen: SocketAddr,
     pub jwt: JwtSettings,
     pub log: String,
@@ -403,6 +411,16 @@ pub(crate) fn default_limits() -> Limits {
 }
 
 impl Settings {
+    /// How the service reaches its database, with a pool of `max_connections`.
+    pub fn database(&self, max_connections: u32) -> service::db::DbOptions {
+        service::db::DbOptions {
+            url: self.database_url.clone(),
+            max_connections,
+            transaction_pooler: self.database_pooler,
+            direct_url: self.database_direct_url.clone(),
+        }
+    }
+
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Settings, ConfigError> {
         Settings::from_vars(std::env::vars().collect())
@@ -466,6 +484,26 @@ impl Settings {
                 "must start with sqlite:, postgres:// or postgresql://",
             ));
         }
+        let database_pooler = match vars.text(&var::DATABASE_POOLER) {
+            "none" => false,
+            "transaction" => true,
+            other => {
+                return Err(problem(
+                    var::DATABASE_POOLER.name,
+                    format!("`{other}` is neither `none` nor `transaction`"),
+                ))
+            }
+        };
+        let database_direct_url = vars.get(&var::DATABASE_DIRECT_URL).map(str::to_owned);
+        if database_direct_url
+            .as_deref()
+            .is_some_and(|u| !(u.starts_with("postgres://") || u.starts_with("postgresql://")))
+        {
+            return Err(problem(
+                var::DATABASE_DIRECT_URL.name,
+                "must start with postgres:// or postgresql://",
+            ));
+        }
         let log = vars.text(&var::LOG).to_owned();
         tracing_subscriber::EnvFilter::try_new(&log)
             .map_err(|e| problem(var::LOG.name, format!("not a log filter: {e}")))?;
@@ -485,6 +523,8 @@ impl Settings {
             documents: document_policy(&vars)?,
             retention_interval: Duration::from_secs(vars.number(&var::RETENTION_INTERVAL_SECONDS)?),
             database_url,
+            database_pooler,
+            database_direct_url,
             listen,
             jwt: jwt_settings(&vars, secret)?,
             log,

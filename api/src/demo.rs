@@ -5,7 +5,7 @@ use anyhow::anyhow;
 use entity::enums::{Channel, Role};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::DatabaseConnection;
+use service::db::{Db, OwnerWork, Tenant};
 use service::function::NewFunction;
 use service::journey::NewJourney;
 use service::person::NewPerson;
@@ -164,19 +164,18 @@ fn expect_ok<T>(result: Write<T>, what: &str) -> anyhow::Result<T> {
 
 /// Creates the organization `slug` with its model and about `interactions`
 /// interactions over the year before now; returns a one-line summary.
-pub async fn create(
-    db: &DatabaseConnection,
-    slug: &str,
-    seed: u64,
-    interactions: usize,
-) -> anyhow::Result<String> {
+pub async fn create(db: &Db, slug: &str, seed: u64, interactions: usize) -> anyhow::Result<String> {
     let org_id = create_model(db, slug, seed).await?;
+    let db = &db.tenant(org_id);
     let mut log = LogGenerator::new(seed, chrono::Utc::now().timestamp());
     let (mut total, mut silos) = (0, 0);
     while total < interactions {
         let batch = log.batch(recording::MAX_BATCH.min(interactions - total).max(1));
         total += batch.len();
-        let done = expect_ok(recording::record(db, org_id, batch).await, "interactions")?;
+        let done = expect_ok(
+            service::audit::as_actor(demo_actor(), recording::record(db, org_id, batch)).await,
+            "interactions",
+        )?;
         silos += done.new_silo_handoffs;
     }
     Ok(format!(
@@ -188,12 +187,24 @@ pub async fn create(
 
 /// Creates the organization `slug` with the demo's functions, journeys, people,
 /// touchpoints, responsibilities and acknowledgements; returns its id.
-pub async fn create_model(db: &DatabaseConnection, slug: &str, seed: u64) -> anyhow::Result<i64> {
+pub async fn create_model(db: &Db, slug: &str, seed: u64) -> anyhow::Result<i64> {
     let org = expect_ok(
-        organization::create(db, slug, "Demo Retail Co.").await,
+        organization::create(&db.owner(OwnerWork::Organizations), slug, "Demo Retail Co.").await,
         "organization",
     )?;
     let org_id = org.id;
+    service::audit::as_actor(demo_actor(), create_chart(&db.tenant(org_id), org_id, seed)).await?;
+    Ok(org_id)
+}
+
+/// Who the demo's changes are recorded as.
+fn demo_actor() -> service::audit::Actor {
+    service::audit::Actor::system("demo")
+}
+
+/// The demo organization's functions, journeys, people, touchpoints, responsibilities
+/// and acknowledgements.
+async fn create_chart(db: &Tenant, org_id: i64, seed: u64) -> anyhow::Result<()> {
     let mut function_ids = Vec::new();
     for (name, is_cx, _) in FUNCTIONS {
         let input = NewFunction {
@@ -287,7 +298,7 @@ pub async fn create_model(db: &DatabaseConnection, slug: &str, seed: u64) -> any
             }
         }
     }
-    Ok(org_id)
+    Ok(())
 }
 
 fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {

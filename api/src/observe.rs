@@ -16,7 +16,6 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
     TextEncoder,
 };
-use sea_orm::DatabaseConnection;
 
 use crate::auth::Viewer;
 use tracing::Instrument;
@@ -153,8 +152,10 @@ impl Metrics {
     }
 
     /// The text exposition, with the pool's current figures.
-    pub fn render(&self, db: &DatabaseConnection) -> String {
-        let (size, idle) = pool_figures(db);
+    pub fn render(&self, db: &service::db::Db) -> String {
+        let (in_use, idle) = db.pool_connections();
+        let (in_use, idle) = (i64::from(in_use), i64::from(idle));
+        let size = in_use + idle;
         self.pool.with_label_values(&["open"]).set(size);
         self.pool.with_label_values(&["idle"]).set(idle);
         self.pool.with_label_values(&["in_use"]).set(size - idle);
@@ -163,19 +164,6 @@ impl Metrics {
             tracing::error!(error = %error, "metrics could not be encoded");
         }
         String::from_utf8_lossy(&buffer).into_owned()
-    }
-}
-
-fn pool_figures(db: &DatabaseConnection) -> (i64, i64) {
-    match db.get_database_backend() {
-        sea_orm::DatabaseBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
-            (i64::from(pool.size()), pool.num_idle() as i64)
-        }
-        _ => {
-            let pool = db.get_sqlite_connection_pool();
-            (i64::from(pool.size()), pool.num_idle() as i64)
-        }
     }
 }
 

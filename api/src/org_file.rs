@@ -4,9 +4,10 @@
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use sea_orm::{ActiveEnum, DatabaseConnection};
+use sea_orm::ActiveEnum;
 use serde::Deserialize;
 use service::chart::{Chart, ChartFunction, ChartResponsibility, ChartTouchpoint};
+use service::db::{Db, OwnerWork};
 use service::touchpoint::ExperienceElement;
 use service::WriteError;
 
@@ -62,8 +63,10 @@ fn value<E: ActiveEnum<Value = String> + sea_orm::Iterable>(
 }
 
 /// Loads the chart in `file` into organization `slug`.
-pub async fn import(db: &DatabaseConnection, slug: &str, file: &Path) -> anyhow::Result<()> {
-    let Some(org) = service::organization::find_by_slug(db, slug).await? else {
+pub async fn import(db: &Db, slug: &str, file: &Path) -> anyhow::Result<()> {
+    let Some(org) =
+        service::organization::find_by_slug(&db.owner(OwnerWork::Organizations), slug).await?
+    else {
         bail!("no organization `{slug}` in the configured database; `siloscope org list` shows those there are");
     };
     let text =
@@ -116,7 +119,12 @@ pub async fn import(db: &DatabaseConnection, slug: &str, file: &Path) -> anyhow:
             function: r.function,
         });
     }
-    match service::db::as_tenant(org.id, service::chart::load(db, org.id, chart)).await {
+    let loaded = service::audit::as_actor(
+        service::audit::Actor::cli(),
+        service::chart::load(&db.tenant(org.id), org.id, chart),
+    )
+    .await;
+    match loaded {
         Ok(loaded) => {
             println!(
                 "functions: {} created, {} updated; touchpoints: {} created, {} updated; responsibilities: {} assigned",

@@ -9,8 +9,8 @@ use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context as _;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
 use secrecy::ExposeSecret;
+use service::db::Db;
 
 use crate::auth::{TokenKeys, Viewer};
 use crate::config::Settings;
@@ -29,17 +29,13 @@ pub struct Application {
 impl Application {
     /// Connects to and migrates the configured database, then binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
-        let db = service::db::connect(&settings.database_url, settings.db_max_connections).await?;
-        service::db::migrate(&db).await?;
+        let db = Db::connect(&settings.database(settings.db_max_connections), true).await?;
         Application::with_database(settings, db).await
     }
 
     /// Binds the listener on an already migrated database, and starts this replica's
     /// live relay and webhook sender.
-    pub async fn with_database(
-        settings: &Settings,
-        db: DatabaseConnection,
-    ) -> anyhow::Result<Application> {
+    pub async fn with_database(settings: &Settings, db: Db) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(settings.listen).with_context(|| {
             format!("failed to listen on {} (SILOSCOPE_LISTEN)", settings.listen)
         })?;
@@ -65,7 +61,7 @@ impl Application {
         .map_err(|e| anyhow::anyhow!("cannot start live delivery: {e}"))?;
         crate::live::sender::spawn(db.clone(), &settings.limits)?;
         let state = web::Data::new(AppState {
-            schema: graphql::build(db.clone(), &settings.limits, metrics.clone(), relay),
+            schema: graphql::build(&settings.limits, metrics.clone(), relay),
             keys: TokenKeys::load(&settings.jwt)?,
             db,
             organizations: OrganizationIds::default(),
@@ -314,28 +310,26 @@ async fn respond(
 ) -> HttpResponse {
     match outcome {
         Ok((viewer, params, mutation)) => {
+            let tenant = state.db.tenant(viewer.organization_id);
             // A query's answer is kept under the organization's revision, read first:
             // a write committed after this read raises it, so nothing kept is stale.
             let key = if mutation || !state.answers.enabled() {
                 None
             } else {
                 let organization_id = viewer.organization_id;
-                service::db::as_tenant(
-                    organization_id,
-                    service::snapshot::revision(&state.db, organization_id),
-                )
-                .await
-                .ok()
-                .map(|(revision, _)| {
-                    crate::responses::Key::new(
-                        &viewer,
-                        revision,
-                        &params.query,
-                        params.operation_name.as_deref(),
-                        params.variables.as_ref(),
-                        media,
-                    )
-                })
+                service::snapshot::revision(&tenant, organization_id)
+                    .await
+                    .ok()
+                    .map(|(revision, _)| {
+                        crate::responses::Key::new(
+                            &viewer,
+                            revision,
+                            &params.query,
+                            params.operation_name.as_deref(),
+                            params.variables.as_ref(),
+                            media,
+                        )
+                    })
             };
             if let Some(answer) = key.as_ref().and_then(|k| state.answers.get(k)) {
                 state.metrics.count_answer(true);
@@ -343,7 +337,7 @@ async fn respond(
                     .content_type(media.content_type())
                     .body(answer.as_ref().clone());
             }
-            execute(state, viewer, params, media, key).await
+            execute(state, viewer, tenant, params, media, key).await
         }
         Err(refusal) => {
             state
@@ -359,15 +353,16 @@ async fn respond(
 async fn execute(
     state: &AppState,
     viewer: Viewer,
+    tenant: service::db::Tenant,
     params: Params,
     media: Media,
     key: Option<crate::responses::Key>,
 ) -> HttpResponse {
-    let organization_id = viewer.organization_id;
     let actor = viewer.actor();
-    let loader = crate::graphql::loader::for_request(state.db.clone(), organization_id);
+    let loader = crate::graphql::loader::for_request(tenant.clone());
     let mut request = async_graphql::Request::new(params.query)
         .data(viewer)
+        .data(tenant.clone())
         .data(loader);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
@@ -377,14 +372,14 @@ async fn execute(
     }
     let response = match tokio::time::timeout(
         state.limits.request_timeout,
-        service::db::as_tenant(
-            organization_id,
-            service::audit::as_actor(actor, state.schema.execute(request)),
-        ),
+        service::audit::as_actor(actor, state.schema.execute(request)),
     )
     .await
     {
-        Ok(response) => response,
+        Ok(response) => {
+            tenant.end_reads().await;
+            response
+        }
         Err(_) => {
             state
                 .metrics
@@ -453,7 +448,7 @@ async fn import_interactions(
     service::audit::as_actor(
         viewer.actor(),
         crate::logs::http::import(
-            &state.db,
+            &state.db.tenant(viewer.organization_id),
             viewer.organization_id,
             params,
             payload,
@@ -471,8 +466,7 @@ async fn export_interactions(request: HttpRequest, state: web::Data<AppState>) -
     };
     match crate::logs::http::export_params(&request) {
         Ok((format, window)) => {
-            crate::logs::http::export(state.db.clone(), viewer.organization_id, format, window)
-                .await
+            crate::logs::http::export(state.db.tenant(viewer.organization_id), format, window).await
         }
         Err(refusal) => refusal.response(Media::Json),
     }
@@ -508,7 +502,7 @@ async fn livez() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.execute_unprepared("SELECT 1").await {
+    match state.db.ping().await {
         Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ready"),
         Err(error) => {
             tracing::warn!(error = %error, "readiness check failed");

@@ -4,8 +4,8 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
-use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
+use service::db::{Db, OwnerWork};
 use service::ApiError;
 
 use crate::auth::{AccessRole, Credential, TokenKeys, Viewer};
@@ -16,7 +16,7 @@ use crate::observe::Metrics;
 pub(crate) struct AppState {
     pub(crate) schema: AppSchema,
     pub(crate) keys: TokenKeys,
-    pub(crate) db: DatabaseConnection,
+    pub(crate) db: Db,
     pub(crate) organizations: OrganizationIds,
     pub(crate) limits: Limits,
     pub(crate) metrics: Metrics,
@@ -59,11 +59,14 @@ pub(crate) async fn authenticate_request(request: &HttpRequest) -> Result<Viewer
     authenticate(request, state).await
 }
 
-/// The database pool, for the doors that are not GraphQL.
-pub(crate) fn database(request: &HttpRequest) -> Result<DatabaseConnection, ApiError> {
+/// The handle on the caller's organization's rows, for the doors that are not GraphQL.
+pub(crate) fn tenant(
+    request: &HttpRequest,
+    viewer: &Viewer,
+) -> Result<service::db::Tenant, ApiError> {
     request
         .app_data::<web::Data<AppState>>()
-        .map(|state| state.db.clone())
+        .map(|state| state.db.tenant(viewer.organization_id))
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no application state")))
 }
 
@@ -111,7 +114,7 @@ pub(crate) async fn trusted(
                 ));
             }
         } else {
-            params.query = service::document::find(&state.db, &id)
+            params.query = service::document::find(&state.db.owner(OwnerWork::Authentication), &id)
                 .await
                 .map_err(refused)?
                 .ok_or_else(|| {
@@ -126,9 +129,12 @@ pub(crate) async fn trusted(
     if state
         .documents
         .allows_adhoc(viewer.roles.iter().map(|r| r.as_str()))
-        || service::document::is_registered(&state.db, &params.query)
-            .await
-            .map_err(refused)?
+        || service::document::is_registered(
+            &state.db.owner(OwnerWork::Authentication),
+            &params.query,
+        )
+        .await
+        .map_err(refused)?
     {
         return Ok(params);
     }
@@ -174,9 +180,10 @@ pub(crate) async fn authenticate_token(
     token: &str,
     request_id: Option<String>,
 ) -> Result<Authenticated, ApiError> {
+    let owner = state.db.owner(OwnerWork::Authentication);
     if token.starts_with(service::api_key::PREFIX) {
-        let key = service::api_key::verify(&state.db, token).await?;
-        let organization = service::organization::get(&state.db, key.organization_id).await?;
+        let key = service::api_key::verify(&owner, token).await?;
+        let organization = service::organization::get(&owner, key.organization_id).await?;
         let viewer = Viewer {
             roles: service::api_key::roles(&key)
                 .iter()
@@ -197,7 +204,7 @@ pub(crate) async fn authenticate_token(
     let organization_id = match state.organizations.get(&claims.org) {
         Some(id) => id,
         None => {
-            let organization = service::organization::find_by_slug(&state.db, &claims.org)
+            let organization = service::organization::find_by_slug(&owner, &claims.org)
                 .await?
                 .ok_or_else(|| {
                     ApiError::Unauthenticated("the token's organization does not exist".into())

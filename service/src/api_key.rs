@@ -7,8 +7,7 @@ use base64::Engine as _;
 use entity::api_key;
 use rand::RngCore as _;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
@@ -78,7 +77,7 @@ fn random_text(bytes: usize) -> String {
 
 /// Creates a key; its secret is in the result and nowhere else.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     input: NewApiKey,
 ) -> Write<CreatedKey> {
@@ -171,7 +170,7 @@ pub async fn list(
 
 /// Revokes a key: it is refused from now on. Revoking twice keeps the first time.
 pub async fn revoke(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
 ) -> Write<api_key::Model> {

@@ -77,11 +77,14 @@ pub async fn as_actor<F: std::future::Future>(actor: Actor, future: F) -> F::Out
     ACTOR.scope(actor, future).await
 }
 
-/// The actor of the enclosing [`as_actor`] scope (the command line outside any).
-pub fn current_actor() -> Actor {
-    ACTOR
-        .try_with(Clone::clone)
-        .unwrap_or_else(|_| Actor::cli())
+/// The actor of the enclosing [`as_actor`] scope. A change made outside one is an
+/// error, never attributed to a default: every door and job names who acts.
+pub fn current_actor() -> ApiResult<Actor> {
+    ACTOR.try_with(Clone::clone).map_err(|_| {
+        ApiError::internal(anyhow::anyhow!(
+            "a change was made without an actor: the door or job must run it in audit::as_actor"
+        ))
+    })
 }
 
 /// One change to record.
@@ -107,7 +110,7 @@ pub async fn record<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> ApiResult<()> {
-    let actor = current_actor();
+    let actor = current_actor()?;
     audit_event::ActiveModel {
         organization_id: Set(organization_id),
         at: Set(crate::db::now_micros()),

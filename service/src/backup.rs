@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use migration::MigratorTrait as _;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 /// What a backup file holds, as checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +27,7 @@ for PostgreSQL use its own tools: `pg_dump --format=custom --file=siloscope.dump
 `siloscope migrate` against it before serving";
 
 /// Copies the SQLite database `db` to `out`, online, and checks the copy.
-pub async fn sqlite_copy(db: &DatabaseConnection, out: &Path) -> anyhow::Result<Summary> {
+pub async fn sqlite_copy(db: &crate::db::Owner, out: &Path) -> anyhow::Result<Summary> {
     if db.get_database_backend() != DbBackend::Sqlite {
         bail!("{POSTGRES_ADVICE}");
     }

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use entity::enums::{Channel, Role};
 use entity::{function, responsibility, touchpoint};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use sea_orm::{ActiveModelTrait, Set};
 
 use crate::db::{begin_change, now_micros};
 use crate::error::{check, unique_violation, UserError, UserErrorCode, Write, WriteError};
@@ -77,7 +77,7 @@ fn under(errors: Vec<UserError>, list: &str, index: usize) -> Vec<UserError> {
 
 /// Loads `chart` into the organization, atomically.
 pub async fn load(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     chart: Chart,
 ) -> Write<ChartLoaded> {

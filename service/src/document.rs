@@ -6,9 +6,7 @@
 //! document is added or removed, not edited.
 
 use entity::trusted_document;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::{ApiError, ApiResult};
 
@@ -45,7 +43,7 @@ pub struct Registered {
 
 /// Registers a document's text under its id; registering it again changes nothing.
 pub async fn register(
-    db: &DatabaseConnection,
+    db: &crate::db::Owner,
     text: &str,
     name: Option<&str>,
 ) -> ApiResult<Registered> {
@@ -100,7 +98,7 @@ pub async fn is_registered<C: sea_orm::ConnectionTrait>(db: &C, text: &str) -> A
 }
 
 /// Every registered document, oldest first.
-pub async fn list(db: &DatabaseConnection) -> ApiResult<Vec<trusted_document::Model>> {
+pub async fn list(db: &crate::db::Owner) -> ApiResult<Vec<trusted_document::Model>> {
     Ok(trusted_document::Entity::find()
         .order_by_asc(trusted_document::Column::Id)
         .all(db)
@@ -108,7 +106,7 @@ pub async fn list(db: &DatabaseConnection) -> ApiResult<Vec<trusted_document::Mo
 }
 
 /// Removes a registered document; false when there was none.
-pub async fn remove(db: &DatabaseConnection, document_id: &str) -> ApiResult<bool> {
+pub async fn remove(db: &crate::db::Owner, document_id: &str) -> ApiResult<bool> {
     let document_id = canonical_id(document_id)?;
     let result = trusted_document::Entity::delete_many()
         .filter(trusted_document::Column::DocumentId.eq(document_id))

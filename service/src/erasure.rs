@@ -16,8 +16,8 @@ use std::collections::BTreeSet;
 use entity::{api_key, audit_event, customer_case, interaction, person, webhook};
 use sea_orm::sea_query::{Expr, ExprTrait as _, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -59,7 +59,7 @@ const IDS: &[&str] = &[
 /// values that quote their name or email (as whole words). Erasing an erased person
 /// changes nothing.
 pub async fn erase_person(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     person_id: i64,
 ) -> Write<person::Model> {
@@ -96,7 +96,7 @@ pub async fn erase_person(
         }
         rename_actor(txn, organization_id, &known.ids, &pseudonym).await?;
         quote_no_more(txn, organization_id, &known, &pseudonym).await?;
-        crate::db::return_to_tenant_role(txn).await?;
+        crate::db::return_to_tenant_role(txn, organization_id).await?;
         let now = now_micros();
         let mut active: person::ActiveModel = person.into();
         active.name = Set(name);
@@ -474,7 +474,7 @@ pub struct Redacted {
 /// Blanks the notes of the organization's interactions that match, in one
 /// transaction, audited by the filter's shape and the count (never the notes).
 pub async fn redact_interactions(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     filter: RedactFilter,
 ) -> Write<Redacted> {

@@ -2,8 +2,7 @@
 
 use entity::function;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, QueryFilter, Set,
 };
 
 use crate::db::{begin_change, now_micros};
@@ -98,7 +97,7 @@ pub(crate) async fn check_parent(
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     input: NewFunction,
 ) -> Write<function::Model> {
@@ -164,7 +163,7 @@ pub async fn create_in(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     input: FunctionChanges,

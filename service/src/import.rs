@@ -94,7 +94,7 @@ impl ImportSummary {
 /// Imports the chunks `rows` delivers into organization `organization_id`; `progress`
 /// is told how many rows have been read after each chunk.
 pub async fn import_interactions(
-    db: &sea_orm::DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     mut rows: mpsc::Receiver<Read>,
     options: ImportOptions,
@@ -137,7 +137,7 @@ pub async fn import_interactions(
                 write_batch(&txn, organization_id, batch, Some(&mut rollups)).await?;
             summary.recorded.add(&recorded);
             if summary.recorded.recorded >= analyze_at {
-                crate::db::analyze_in(&txn).await?;
+                crate::db::analyze_in(&txn, organization_id).await?;
                 analyze_at = summary.recorded.recorded * 2;
             }
             bad.extend(rejections(&lines, conflicts));
@@ -177,7 +177,7 @@ pub async fn import_interactions(
         crate::recording::told(db);
         summary.committed = true;
         // Awaited, not spawned: a command-line import exits right after.
-        crate::db::refresh_statistics(db).await;
+        crate::db::refresh_statistics(db.db()).await;
     } else {
         crate::db::bulk_cache(&txn, false).await?;
         txn.rollback().await?;

@@ -2,8 +2,8 @@
 
 use entity::{journey, stage};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ModelTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 use crate::db::{begin_change, now_micros};
@@ -49,7 +49,7 @@ pub struct StageChanges {
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     input: NewJourney,
 ) -> Write<journey::Model> {
@@ -113,7 +113,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     input: JourneyChanges,
@@ -192,7 +192,7 @@ async fn reorder(
 }
 
 pub async fn add_stage(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     input: NewStage,
 ) -> Write<stage::Model> {
@@ -249,7 +249,7 @@ pub async fn add_stage(
 }
 
 pub async fn update_stage(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     input: StageChanges,
@@ -293,7 +293,7 @@ pub async fn update_stage(
 
 /// Removes a stage; its touchpoints keep existing without a stage.
 pub async fn remove_stage(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
 ) -> Write<stage::Model> {

@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use entity::live_event;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Notify};
@@ -102,12 +102,12 @@ pub(crate) async fn announce(
 /// commit, not in the transaction (a transaction's `NOTIFY` takes a database-wide lock
 /// at commit, which would make every recording commit one at a time); a notification
 /// lost to a crash in between only waits for the next poll.
-pub fn committed(db: &DatabaseConnection) {
+pub fn committed(db: &crate::db::Db) {
     WAKE.notify_waiters();
-    if crate::db::is_postgres(db) {
-        let db = db.clone();
+    if db.is_postgres() {
+        let owner = db.owner(crate::db::OwnerWork::Schedule);
         tokio::spawn(async move {
-            if let Err(error) = db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await {
+            if let Err(error) = owner.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await {
                 tracing::debug!(%error, "live: NOTIFY failed; the relays' poll will read the change");
             }
         });
@@ -152,12 +152,12 @@ pub struct Relay {
 
 impl Relay {
     /// Starts reading the change table from its end (what is recorded from now on).
-    pub async fn start(db: DatabaseConnection, options: LiveOptions) -> ApiResult<Relay> {
+    pub async fn start(db: crate::db::Db, options: LiveOptions) -> ApiResult<Relay> {
         let start: Option<i64> = live_event::Entity::find()
             .select_only()
             .column_as(live_event::Column::Id.max(), "max")
             .into_tuple()
-            .one(&db)
+            .one(&db.owner(crate::db::OwnerWork::Schedule))
             .await?
             .flatten();
         let relay = Relay {
@@ -174,8 +174,15 @@ impl Relay {
             pruned: Instant::now(),
         };
         let listening = Arc::new(Notify::new());
-        if crate::db::is_postgres(&db) {
-            tokio::spawn(listen(db.clone(), listening.clone()));
+        match db.listen_url() {
+            _ if !db.is_postgres() => {}
+            Some(url) => {
+                tokio::spawn(listen(url.to_owned(), listening.clone()));
+            }
+            None => tracing::info!(
+                "live: no direct database URL to LISTEN on behind the pooler \
+                 (SILOSCOPE_DATABASE_DIRECT_URL); changes of other replicas are read every poll"
+            ),
         }
         tokio::spawn(reader.run(listening));
         Ok(relay)
@@ -217,13 +224,12 @@ impl Relay {
 /// Wakes `listening` on every notification of [`CHANNEL`] and after every reconnect
 /// (notifications sent while disconnected are lost; the reader reads from its
 /// position, so nothing else is).
-async fn listen(db: DatabaseConnection, listening: Arc<Notify>) {
+async fn listen(url: String, listening: Arc<Notify>) {
     use sea_orm::sqlx::postgres::PgListener;
-    let pool = db.get_postgres_connection_pool().clone();
     let mut backoff = Duration::from_millis(100);
     loop {
         let connected = async {
-            let mut listener = PgListener::connect_with(&pool).await?;
+            let mut listener = PgListener::connect(&url).await?;
             listener.listen(CHANNEL).await?;
             Ok::<_, sea_orm::sqlx::Error>(listener)
         }
@@ -255,7 +261,7 @@ async fn listen(db: DatabaseConnection, listening: Arc<Notify>) {
 }
 
 struct Reader {
-    db: DatabaseConnection,
+    db: crate::db::Db,
     relay: Relay,
     /// The highest id read.
     high: i64,
@@ -329,7 +335,7 @@ impl Reader {
             let found = live_event::Entity::find()
                 .filter(live_event::Column::Id.is_in(missing))
                 .order_by_asc(live_event::Column::Id)
-                .all(&self.db)
+                .all(&self.db.owner(crate::db::OwnerWork::Schedule))
                 .await?;
             for row in found {
                 let id = row.id;
@@ -341,7 +347,7 @@ impl Reader {
             .filter(live_event::Column::Id.gt(self.high))
             .order_by_asc(live_event::Column::Id)
             .limit(READ_ROWS)
-            .all(&self.db)
+            .all(&self.db.owner(crate::db::OwnerWork::Schedule))
             .await?;
         let more = fresh.len() as u64 == READ_ROWS;
         for row in fresh {
@@ -372,7 +378,12 @@ impl Reader {
         let handoffs = if ids.is_empty() {
             Vec::new()
         } else {
-            crate::handoff::of_interactions(&self.db, row.organization_id, &ids).await?
+            crate::handoff::of_interactions(
+                &self.db.tenant(row.organization_id),
+                row.organization_id,
+                &ids,
+            )
+            .await?
         };
         // No receiver left in the meantime is not an error.
         let _ = sender.send(Arc::new(LiveBatch {
@@ -392,7 +403,7 @@ impl Reader {
         let deleted = live_event::Entity::delete_many()
             .filter(live_event::Column::CreatedAt.lt(before))
             .filter(live_event::Column::Id.lte(self.high))
-            .exec(&self.db)
+            .exec(&self.db.owner(crate::db::OwnerWork::Schedule))
             .await;
         if let Err(error) = deleted {
             tracing::warn!(%error, "live: pruning the change table failed");

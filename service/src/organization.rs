@@ -1,14 +1,11 @@
 //! Organizations and their settings.
 
 use entity::organization;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use rules::flags::{Phrases, DEFAULT_BURDEN_PHRASES, DEFAULT_DEFERRAL_PHRASES};
 
-use crate::db::{begin_change, begin_write, now_micros};
+use crate::db::{begin_change, now_micros};
 use crate::error::{check, ApiError, ApiResult, UserError, UserErrorCode, Write, WriteError};
 
 /// Whether `slug` is 1–64 characters of a–z, 0–9 and `-`, not starting with `-`.
@@ -25,7 +22,7 @@ fn to_json(phrases: &[&str]) -> ApiResult<String> {
 }
 
 /// Creates an organization with the default phrase lists.
-pub async fn create(db: &DatabaseConnection, slug: &str, name: &str) -> Write<organization::Model> {
+pub async fn create(db: &crate::db::Owner, slug: &str, name: &str) -> Write<organization::Model> {
     if !valid_slug(slug) {
         return Err(WriteError::Invalid(vec![UserError::new(
             UserErrorCode::Invalid,
@@ -36,7 +33,7 @@ pub async fn create(db: &DatabaseConnection, slug: &str, name: &str) -> Write<or
     let mut errors = Vec::new();
     let name = crate::fields::clean_name(name, &["name"], &mut errors);
     check(errors)?;
-    let txn = begin_write(db).await?;
+    let txn = db.begin().await?;
     if find_by_slug(&txn, slug).await?.is_some() {
         return Err(WriteError::Invalid(vec![UserError::new(
             UserErrorCode::Duplicate,
@@ -145,7 +142,7 @@ pub const MAX_MIN_INTERACTIONS: i32 = 1_000_000;
 /// Changes the settings in one transaction: new phrase lists re-mark every recorded
 /// interaction, and new phrase lists or a new time zone rebuild the rollups.
 pub async fn update_settings(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     changes: SettingsChanges,
 ) -> Write<organization::Model> {

@@ -2,9 +2,7 @@
 
 use entity::{function, person};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set};
 
 use crate::db::{begin_change, now_micros};
 use crate::error::{check, no_such, ApiResult, UserError, UserErrorCode, Write};
@@ -82,7 +80,7 @@ async fn check_unique(
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     input: NewPerson,
 ) -> Write<person::Model> {
@@ -151,7 +149,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     input: PersonChanges,

@@ -4,8 +4,8 @@ use entity::enums::Role;
 use entity::{acknowledgement, function, person, responsibility, touchpoint};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, ModelTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, ModelTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 use crate::db::{begin_change, now_micros};
@@ -43,7 +43,7 @@ pub enum Acknowledger<'a> {
 }
 
 pub async fn assign(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     input: NewResponsibility,
 ) -> Write<responsibility::Model> {
@@ -129,7 +129,7 @@ pub async fn assign_in(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     input: ResponsibilityChanges,
@@ -166,7 +166,7 @@ pub async fn update(
 
 /// Removes a responsibility with its acknowledgements.
 pub async fn remove(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
 ) -> Write<responsibility::Model> {
@@ -195,7 +195,7 @@ pub async fn remove(
 /// A person confirms they know a responsibility of their function; acknowledging
 /// twice keeps the first. `by` says for whom the caller may do so.
 pub async fn acknowledge(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     by: Acknowledger<'_>,
     responsibility_id: i64,

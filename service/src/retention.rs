@@ -6,8 +6,7 @@
 
 use entity::{interaction, organization};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -27,7 +26,7 @@ const MICROS_PER_DAY: i64 = 86_400 * 1_000_000;
 /// Sets (or, with `None`, clears) the organization's retention period. Nothing is
 /// deleted here: the next scheduled pass applies it.
 pub async fn set_period(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     days: Option<i32>,
 ) -> Write<organization::Model> {
@@ -74,8 +73,8 @@ pub struct Applied {
 
 /// Deletes the organization's interactions that occurred before `now` minus its
 /// retention period, a chunk per transaction, each audited. Run inside the
-/// organization's tenant scope ([`crate::db::as_tenant`]).
-pub async fn apply(db: &DatabaseConnection, organization_id: i64, now: i64) -> ApiResult<Applied> {
+/// organization's tenant handle.
+pub async fn apply(db: &crate::db::Tenant, organization_id: i64, now: i64) -> ApiResult<Applied> {
     let org = crate::organization::get(db, organization_id).await?;
     let Some(days) = org.retention_days else {
         return Ok(Applied {
@@ -176,22 +175,19 @@ pub async fn apply(db: &DatabaseConnection, organization_id: i64, now: i64) -> A
 /// One pass over every organization with a retention period; returns the interactions
 /// deleted. Replicas may run passes at the same time: each chunk takes the
 /// organization's lock, and a pass that finds nothing left to delete writes nothing.
-pub async fn apply_all(db: &DatabaseConnection, now: i64) -> ApiResult<i64> {
+pub async fn apply_all(db: &crate::db::Db, now: i64) -> ApiResult<i64> {
     let organizations: Vec<i64> = organization::Entity::find()
         .filter(organization::Column::RetentionDays.is_not_null())
         .select_only()
         .column(organization::Column::Id)
         .into_tuple()
-        .all(db)
+        .all(&db.owner(crate::db::OwnerWork::Schedule))
         .await?;
     let mut deleted = 0;
     for organization_id in organizations {
-        let applied = crate::db::as_tenant(
-            organization_id,
-            crate::audit::as_actor(
-                crate::audit::Actor::system("retention"),
-                apply(db, organization_id, now),
-            ),
+        let applied = crate::audit::as_actor(
+            crate::audit::Actor::system("retention"),
+            apply(&db.tenant(organization_id), organization_id, now),
         )
         .await;
         match applied {
@@ -218,7 +214,7 @@ pub async fn apply_all(db: &DatabaseConnection, now: i64) -> ApiResult<i64> {
 }
 
 /// Runs [`apply_all`] every `every`, for as long as the process lives.
-pub fn spawn_schedule(db: DatabaseConnection, every: std::time::Duration) {
+pub fn spawn_schedule(db: crate::db::Db, every: std::time::Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

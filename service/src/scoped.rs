@@ -193,7 +193,7 @@ archivable!(function, person, journey, touchpoint);
 
 /// Archives (or restores) the row `id`; NOT_FOUND when the organization has no such row.
 pub async fn set_archived<E: Archivable>(
-    db: &sea_orm::DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     archived: bool,

@@ -3,8 +3,8 @@
 use entity::enums::Channel;
 use entity::{responsibility, stage, touchpoint};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set,
 };
 
 use crate::db::{begin_change, now_micros};
@@ -125,7 +125,7 @@ pub fn check_prompt_within(within: Option<i64>, path: &[&str], errors: &mut Vec<
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     input: NewTouchpoint,
 ) -> Write<touchpoint::Model> {
@@ -186,7 +186,7 @@ pub async fn create_in(
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     input: TouchpointChanges,

@@ -14,8 +14,8 @@ use std::time::Duration;
 use entity::{webhook, webhook_delivery};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -159,7 +159,7 @@ fn check_url(url: &str, errors: &mut Vec<UserError>) -> String {
 
 /// Creates a webhook with a new signing secret.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     input: NewWebhook,
 ) -> Write<CreatedWebhook> {
@@ -234,7 +234,7 @@ pub async fn create(
 /// Enables or disables a webhook. Enabling clears the failure streak and reason (its
 /// pending messages are attempted again); disabling keeps them for later.
 pub async fn set_enabled(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     enabled: bool,
@@ -268,7 +268,7 @@ pub async fn set_enabled(
 
 /// Deletes a webhook and its messages.
 pub async fn delete(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
 ) -> Write<webhook::Model> {
@@ -524,7 +524,7 @@ pub struct Due {
 
 /// Takes up to `limit` due messages of enabled webhooks (of every organization) for
 /// `lease`: no other sender takes them before the lease ends. Counts the attempt.
-pub async fn claim(db: &DatabaseConnection, limit: u64, lease: Duration) -> ApiResult<Vec<Due>> {
+pub async fn claim(db: &crate::db::Owner, limit: u64, lease: Duration) -> ApiResult<Vec<Due>> {
     let now = now_micros();
     let free = || {
         Condition::any()
@@ -646,7 +646,7 @@ pub enum Outcome {
 /// up; the webhook's failure streak, and the webhook disabled when the streak reaches
 /// the policy's limit or the endpoint answered 410 Gone.
 pub async fn settle(
-    db: &DatabaseConnection,
+    db: &crate::db::Owner,
     due: &Due,
     outcome: Outcome,
     policy: &RetryPolicy,
@@ -740,7 +740,7 @@ pub async fn settle(
 
 /// Deletes the messages delivered or given up before `before` (µs), of every
 /// organization; returns how many.
-pub async fn prune(db: &DatabaseConnection, before: i64) -> ApiResult<u64> {
+pub async fn prune(db: &crate::db::Owner, before: i64) -> ApiResult<u64> {
     let deleted = webhook_delivery::Entity::delete_many()
         .filter(
             webhook_delivery::Column::Status

@@ -7,6 +7,7 @@ use api::config::{JwtSettings, Settings};
 use api::startup::Application;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
+use service::db::{Db, OwnerWork};
 
 /// The server's PostgreSQL admin URL, when the tests run on PostgreSQL.
 pub fn postgres_admin_url() -> Option<String> {
@@ -118,6 +119,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, guard) = database().await;
     let mut settings = Settings {
         database_url: url,
+        database_pooler: false,
+        database_direct_url: None,
         listen: "127.0.0.1:0".parse().unwrap(),
         jwt: JwtSettings::hs256(SECRET),
         log: "warn".into(),
@@ -132,12 +135,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         retention_interval: std::time::Duration::from_secs(3600),
     };
     configure(&mut settings);
-    let db = service::db::connect(&settings.database_url, 5)
-        .await
-        .unwrap();
-    service::db::migrate(&db).await.unwrap();
+    let db = Db::connect(&settings.database(5), true).await.unwrap();
     for (slug, name) in [("acme", "Acme"), ("other", "Other Org")] {
-        service::organization::create(&db, slug, name)
+        service::organization::create(&db.owner(OwnerWork::Organizations), slug, name)
             .await
             .unwrap();
     }
@@ -157,7 +157,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 impl TestApp {
     /// Another server on the same database, as a second replica would be.
     pub async fn replica(&self) -> TestApp {
-        let db = service::db::connect(&self.settings.database_url, 5)
+        let db = Db::connect(&self.settings.database(5), false)
             .await
             .unwrap();
         let app = Application::with_database(&self.settings, db)
@@ -173,6 +173,29 @@ impl TestApp {
             settings: self.settings.clone(),
             _database: self._database.clone(),
         }
+    }
+
+    /// The service's handle on the test's database, as another process would open it.
+    pub async fn service_db(&self) -> Db {
+        Db::connect(&self.settings.database(2), false)
+            .await
+            .unwrap()
+    }
+
+    /// A plain connection as the database's owner, for checks that look beneath the
+    /// service (row counts, raw rows).
+    pub async fn raw_db(&self) -> sea_orm::DatabaseConnection {
+        Database::connect(&self.database_url).await.unwrap()
+    }
+
+    /// The id of organization `slug`.
+    pub async fn organization_id(&self, slug: &str) -> i64 {
+        let db = self.service_db().await;
+        service::organization::find_by_slug(&db.owner(OwnerWork::Organizations), slug)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
     }
 
     pub fn token(&self, org: &str, roles: &[AccessRole]) -> String {

@@ -305,8 +305,12 @@ async fn the_request_timeout_abandons_the_request_and_keeps_nothing() {
     // Another writer holds the organization's write lock (SQLite's BEGIN IMMEDIATE,
     // PostgreSQL's row lock), so the recording below cannot finish in time.
     use sea_orm::ConnectionTrait;
-    let db = service::db::connect(&app.database_url, 1).await.unwrap();
-    let blocker = service::db::begin_write(&db).await.unwrap();
+    let db = app.service_db().await;
+    let blocker = db
+        .tenant(app.organization_id("acme").await)
+        .begin_write()
+        .await
+        .unwrap();
     blocker
         .execute_unprepared("UPDATE organization SET updated_at = updated_at WHERE slug = 'acme'")
         .await
@@ -479,8 +483,9 @@ async fn requests_carry_an_id_and_are_counted_in_metrics() {
     }
 }
 
-/// PostgreSQL only: inside a tenant scope, even an unfiltered query sees only the
-/// organization's rows, and cannot write another's.
+/// PostgreSQL only: through a tenant handle even an unfiltered query sees only the
+/// organization's rows and cannot write another's, and a connection no handle scoped
+/// sees no organization's rows at all.
 #[tokio::test]
 async fn row_level_security_hides_other_organizations() {
     let app = spawn_app().await;
@@ -499,63 +504,74 @@ async fn row_level_security_hides_other_organizations() {
     assert_eq!(body["data"]["createFunction"]["userErrors"], json!([]));
 
     use sea_orm::{ConnectionTrait, Statement};
-    let db = service::db::connect(&app.database_url, 2).await.unwrap();
-    let backend = db.get_database_backend();
-    let ids: Vec<i64> = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            "SELECT id FROM organization ORDER BY slug",
-        ))
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get_by_index(0).unwrap())
-        .collect();
-    let (acme, other_id) = (ids[0], ids[1]);
-    let names = |organization: i64| {
-        let db = db.clone();
-        service::db::as_tenant(organization, async move {
-            db.query_all_raw(Statement::from_string(
-                backend,
-                "SELECT name FROM function ORDER BY name",
-            ))
-            .await
-            .unwrap()
-            .iter()
+    let db = app.service_db().await;
+    let backend = db.backend();
+    let (acme, other_id) = (
+        app.organization_id("acme").await,
+        app.organization_id("other").await,
+    );
+    let select = || Statement::from_string(backend, "SELECT name FROM function ORDER BY name");
+    let names = |rows: Vec<sea_orm::QueryResult>| {
+        rows.iter()
             .map(|r| r.try_get_by_index::<String>(0).unwrap())
             .collect::<Vec<_>>()
-        })
     };
-    assert_eq!(names(acme).await, vec!["Ours"]);
-    assert_eq!(names(other_id).await, vec!["Theirs"]);
-    let write = service::db::as_tenant(acme, async {
-        db.execute_unprepared(&format!(
+    // Through each organization's handle, an unfiltered read sees its own rows only.
+    let ours = db.tenant(acme);
+    assert_eq!(
+        names(ours.query_all_raw(select()).await.unwrap()),
+        vec!["Ours"]
+    );
+    let theirs = db.tenant(other_id);
+    assert_eq!(
+        names(theirs.query_all_raw(select()).await.unwrap()),
+        vec!["Theirs"]
+    );
+    // A write through acme's handle cannot touch or plant another's rows.
+    let txn = ours.begin_write().await.unwrap();
+    let changed = txn
+        .execute_unprepared(&format!(
             "UPDATE function SET name = 'Stolen' WHERE organization_id = {other_id}"
         ))
         .await
         .unwrap()
-        .rows_affected()
-    })
-    .await;
-    assert_eq!(write, 0);
-    let insert = service::db::as_tenant(acme, async {
-        db.execute_unprepared(&format!(
+        .rows_affected();
+    assert_eq!(changed, 0);
+    let planted = txn
+        .execute_unprepared(&format!(
             "INSERT INTO function (organization_id, name, name_key, is_cx_team, archived, created_at, updated_at) \
              VALUES ({other_id}, 'Planted', 'planted', false, false, 0, 0)"
         ))
-        .await
-    })
-    .await;
+        .await;
     assert!(
-        insert.is_err(),
+        planted.is_err(),
         "a row for another organization was written"
     );
-    // Outside a tenant scope (the owner), both are visible.
-    let all = db
-        .query_all_raw(Statement::from_string(backend, "SELECT name FROM function"))
+    drop(txn);
+    // Scopes fail closed: the same request path (the function list every door reads)
+    // run on a pool connection no handle scoped sees nothing.
+    let request = service::scoped::PageRequest {
+        first: 100,
+        after: None,
+        with_total: false,
+    };
+    let all = service::function::FunctionFilter::default();
+    let unscoped = service::function::list(db.pool_without_scope(), acme, &all, request)
         .await
         .unwrap();
-    assert_eq!(all.len(), 2);
+    assert!(
+        unscoped.items.is_empty(),
+        "a scope-less read saw {} rows",
+        unscoped.items.len()
+    );
+    // The owner, asked for by name, sees both.
+    let owner = db.owner(service::db::OwnerWork::Statistics);
+    assert_eq!(owner.query_all_raw(select()).await.unwrap().len(), 2);
+    // Through a tenant handle the request path sees its own.
+    let scoped = service::function::list(&ours, acme, &all, request)
+        .await
+        .unwrap();
+    assert_eq!(scoped.items.len(), 1);
 }
 
 /// Reports and networks cost by the periods they compute: a dashboard's eleven

@@ -435,24 +435,20 @@ async fn every_relay_delivers_each_batch_in_order() {
     };
     let mut relays = Vec::new();
     for _ in 0..2 {
-        let db = service::db::connect(&app.database_url, 3).await.unwrap();
-        relays.push(Relay::start(db, options.clone()).await.unwrap());
+        relays.push(
+            Relay::start(app.service_db().await, options.clone())
+                .await
+                .unwrap(),
+        );
     }
-    let acme = service::organization::find_by_slug(
-        &service::db::connect(&app.database_url, 1).await.unwrap(),
-        "acme",
-    )
-    .await
-    .unwrap()
-    .unwrap()
-    .id;
+    let acme = app.organization_id("acme").await;
     let mut receivers: Vec<_> = relays.iter().map(|r| r.subscribe(acme)).collect();
     let mut elsewhere = relays[0].subscribe(acme + 1);
 
     let postgres = app.database_url.starts_with("postgres");
     for n in 0..6 {
         if postgres && n == 3 {
-            let db = service::db::connect(&app.database_url, 1).await.unwrap();
+            let db = app.raw_db().await;
             use sea_orm::ConnectionTrait;
             let killed = db
                 .execute_unprepared(
@@ -496,14 +492,11 @@ async fn a_batch_committed_late_is_still_delivered() {
     if !app.database_url.starts_with("postgres") {
         return; // SQLite commits one writer at a time, in id order.
     }
-    let db = service::db::connect(&app.database_url, 4).await.unwrap();
-    let acme = service::organization::find_by_slug(&db, "acme")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let acme = app.organization_id("acme").await;
+    // The rows are written beneath the service, as two writers' transactions would.
+    let db = app.raw_db().await;
     let relay = Relay::start(
-        db.clone(),
+        app.service_db().await,
         LiveOptions {
             poll: Duration::from_millis(50),
             ..Default::default()

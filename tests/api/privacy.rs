@@ -23,14 +23,6 @@ fn micros(text: &str) -> i64 {
         .timestamp_micros()
 }
 
-async fn organization_id(db: &DatabaseConnection) -> i64 {
-    service::organization::find_by_slug(db, "acme")
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 #[tokio::test]
 async fn retention_deletes_exactly_the_interactions_past_the_period_and_reports_equal_a_log_that_never_had_them(
 ) {
@@ -77,14 +69,17 @@ async fn retention_deletes_exactly_the_interactions_past_the_period_and_reports_
     );
 
     // A pass as of 100 days after the cutoff.
-    let db = service::db::connect(&full.database_url, 2).await.unwrap();
-    let org = organization_id(&db).await;
+    let db = full.service_db().await;
+    let org = full.organization_id("acme").await;
     let now = micros(CUTOFF) + 100 * 86_400 * 1_000_000;
     let deleted = service::retention::apply_all(&db, now).await.unwrap();
     assert_eq!(deleted as usize, all.len() - kept.len());
-    let again = service::db::as_tenant(org, service::retention::apply(&db, org, now))
-        .await
-        .unwrap();
+    let again = service::audit::as_actor(
+        service::audit::Actor::system("retention"),
+        service::retention::apply(&db.tenant(org), org, now),
+    )
+    .await
+    .unwrap();
     assert_eq!(again.deleted, 0, "a second pass finds nothing");
     assert_eq!(again.complete_from, Some(micros(CUTOFF)));
 
@@ -109,7 +104,7 @@ async fn retention_deletes_exactly_the_interactions_past_the_period_and_reports_
         .map(|i| i["externalId"].as_str().unwrap().to_owned())
         .collect();
     want.sort();
-    assert_eq!(ids(db.clone()).await, want);
+    assert_eq!(ids(full.raw_db().await).await, want);
 
     // Reports say from when they are complete.
     let data = full
@@ -296,7 +291,7 @@ async fn erasing_a_person_leaves_no_trace_of_their_name_or_email_and_keeps_every
         "{ siloReport { totals { interactions handoffs siloHandoffs deferralLanguage } } }";
     let before = app.gql(report, json!({})).await;
 
-    let db = service::db::connect(&app.database_url, 1).await.unwrap();
+    let db = app.raw_db().await;
     let needles = [
         "Zelda Quartermaine",
         "zelda.quartermaine@example.com",
@@ -459,7 +454,7 @@ async fn redacting_blanks_the_matching_notes_and_keeps_their_flags() {
         "one note is left before then"
     );
 
-    let db = service::db::connect(&app.database_url, 1).await.unwrap();
+    let db = app.raw_db().await;
     let rows = <entity::interaction::Entity as sea_orm::EntityTrait>::find()
         .all(&db)
         .await

@@ -1,6 +1,7 @@
 //! Running in production: request fields in the logs and metrics, traces to an OTLP
 //! collector, CORS, trusted documents, and backups taken while recording.
 
+use service::db::{Db, DbOptions, OwnerWork};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -76,9 +77,8 @@ fn attribute<'a>(span: &'a Span, key: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn request_lines_and_metrics_name_the_caller_and_traces_reach_a_collector() {
     let (url, _guard) = database().await;
-    let db = service::db::connect(&url, 2).await.unwrap();
-    service::db::migrate(&db).await.unwrap();
-    service::organization::create(&db, "acme", "Acme")
+    let db = Db::connect(&DbOptions::new(&url, 2), true).await.unwrap();
+    service::organization::create(&db.owner(OwnerWork::Organizations), "acme", "Acme")
         .await
         .unwrap();
     db.close().await.unwrap();
@@ -462,10 +462,11 @@ async fn only_registered_documents_run_for_roles_without_ad_hoc_documents() {
 async fn without_enforcement_any_document_runs_and_ids_still_resolve() {
     let app = spawn_app().await;
     let text = "{ viewer { subject } }";
-    let db = service::db::connect(&app.database_url, 1).await.unwrap();
-    let registered = service::document::register(&db, text, Some("inline"))
-        .await
-        .unwrap();
+    let db = app.service_db().await;
+    let registered =
+        service::document::register(&db.owner(OwnerWork::Authentication), text, Some("inline"))
+            .await
+            .unwrap();
     assert!(registered.added);
     let viewer = app.token("acme", &[AccessRole::Viewer]);
     let (status, body) = app
@@ -627,8 +628,10 @@ async fn a_backup_taken_while_recording_restores_every_committed_interaction() {
     }
     // The restored database serves, and holds every interaction committed before the
     // backup began, with its derived steps.
-    let db = service::db::connect(&restored_url, 1).await.unwrap();
-    service::db::migrate(&db).await.unwrap();
+    Db::connect(&DbOptions::new(&restored_url, 1), true)
+        .await
+        .unwrap();
+    let db = sea_orm::Database::connect(&restored_url).await.unwrap();
     let ids: Vec<String> = <entity::interaction::Entity as sea_orm::EntityTrait>::find()
         .all(&db)
         .await

@@ -54,8 +54,9 @@ fn user_errors(value: &Value, found: &mut Vec<Value>) {
 #[tokio::test]
 async fn readme_examples() {
     let app = spawn_app().await;
-    let db = service::db::connect(&app.database_url, 1).await.unwrap();
-    api::demo::create(&db, "demo", 2026, 300).await.unwrap();
+    api::demo::create(&app.service_db().await, "demo", 2026, 300)
+        .await
+        .unwrap();
     let token = app.token("demo", &[AccessRole::Admin]);
 
     let bodies = example_bodies();

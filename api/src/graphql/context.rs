@@ -1,7 +1,7 @@
 //! What resolvers take from the request context.
 
 use async_graphql::Context;
-use sea_orm::DatabaseConnection;
+use service::db::Tenant;
 
 use service::scoped::{OrgScoped, PageRequest, MAX_PAGE};
 use service::{ApiError, ApiResult, Write, WriteError};
@@ -15,10 +15,11 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> ApiResult<&'a Viewer> {
         .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))
 }
 
-/// The database pool.
-pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
-    ctx.data_opt::<DatabaseConnection>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no database in the schema data")))
+/// The request's handle on its organization's rows (every request has one; see
+/// `startup`).
+pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a Tenant> {
+    ctx.data_opt::<Tenant>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no tenant in the request data")))
 }
 
 /// The per-organization turns of the heavy fields.
@@ -36,11 +37,12 @@ pub fn figures<'a>(ctx: &Context<'a>) -> ApiResult<&'a std::sync::Arc<service::s
 }
 
 /// Computes a report for the caller's organization in its turn at the reports gate:
-/// `compute` gets the pool, the kept report figures and the organization's id.
+/// `compute` gets the request's tenant handle, the kept report figures and the
+/// organization's id.
 pub async fn gated_report<T, F, Fut>(ctx: &Context<'_>, compute: F) -> ApiResult<T>
 where
     T: Send + 'static,
-    F: FnOnce(DatabaseConnection, std::sync::Arc<service::snapshot::Figures>, i64) -> Fut,
+    F: FnOnce(Tenant, std::sync::Arc<service::snapshot::Figures>, i64) -> Fut,
     Fut: std::future::Future<Output = ApiResult<T>> + Send + 'static,
 {
     let org = viewer(ctx)?.organization_id;

@@ -8,27 +8,28 @@ use std::marker::PhantomData;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::responsibility;
-use sea_orm::DatabaseConnection;
+use service::db::Tenant;
 use service::scoped::{find_many, OrgScoped};
 use service::{ApiError, ApiResult};
 
 /// Reads rows of one organization in batches.
 pub struct OrgLoader {
-    db: DatabaseConnection,
+    db: Tenant,
     organization_id: i64,
 }
 
 /// The request's loader.
 pub type RequestLoader = DataLoader<OrgLoader>;
 
-/// A loader for one request of the organization `organization_id`.
-pub fn for_request(db: DatabaseConnection, organization_id: i64) -> RequestLoader {
+/// A loader for one request, reading through its tenant handle.
+pub fn for_request(db: Tenant) -> RequestLoader {
+    let organization_id = db.organization_id();
     DataLoader::new(
         OrgLoader {
             db,
             organization_id,
         },
-        move |fetch| tokio::spawn(service::db::as_tenant(organization_id, fetch)),
+        tokio::spawn,
     )
     .delay(std::time::Duration::from_micros(LOADER_DELAY_MICROS))
 }

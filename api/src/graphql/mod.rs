@@ -15,7 +15,6 @@ pub mod subscription;
 pub mod types;
 
 use async_graphql::Schema;
-use sea_orm::DatabaseConnection;
 
 use errors::ErrorCodes;
 
@@ -31,10 +30,10 @@ pub fn list_cost(first: Option<i32>, child_complexity: usize) -> usize {
 /// for the complexity limit.
 pub const NESTED_LIST_COST: usize = 10;
 
-/// Builds the schema with the database pool and the metrics as shared data, and the
-/// depth and complexity limits.
+/// Builds the schema with the live relay, the metrics, the reports gate and the kept
+/// report figures as shared data, and the depth and complexity limits. The database
+/// is not among them: each request brings its own tenant handle.
 pub fn build(
-    db: DatabaseConnection,
     limits: &crate::config::Limits,
     metrics: crate::observe::Metrics,
     relay: service::live::Relay,
@@ -44,7 +43,6 @@ pub fn build(
         mutation::Mutation::default(),
         subscription::Subscription,
     )
-    .data(db)
     .data(relay)
     .data(metrics)
     .data(reports_gate::ReportsGate::new(limits.max_reports_per_org))

@@ -64,8 +64,8 @@ impl ReportsGate {
 }
 
 impl ReportsGate {
-    /// Runs `work` for `organization_id` in a turn: in a task of its own, on behalf of
-    /// the organization, holding the turn until the work is done, so that a request
+    /// Runs `work` for `organization_id` in a turn: in a task of its own (the work
+    /// reads through the tenant handle it was given), holding the turn until the work is done, so that a request
     /// abandoned meanwhile (timed out, client gone) does not free its turn while its
     /// folding still runs.
     pub async fn run<T, F>(&self, organization_id: i64, work: F) -> ApiResult<T>
@@ -74,11 +74,11 @@ impl ReportsGate {
         F: std::future::Future<Output = ApiResult<T>> + Send + 'static,
     {
         let turn = self.enter(organization_id).await?;
-        let task = tokio::spawn(service::db::as_tenant(organization_id, async move {
+        let task = tokio::spawn(async move {
             let result = work.await;
             drop(turn);
             result
-        }));
+        });
         task.await.map_err(ApiError::internal)?
     }
 }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
+use service::db::{Db, OwnerWork};
 use service::webhook::{Due, Outcome, RetryPolicy};
 
 use crate::config::Limits;
@@ -18,7 +18,8 @@ const PER_ROUND: u64 = 32;
 const KEEP_SETTLED: Duration = Duration::from_secs(30 * 86_400);
 
 /// Starts this process's sender.
-pub fn spawn(db: DatabaseConnection, limits: &Limits) -> anyhow::Result<()> {
+pub fn spawn(db: Db, limits: &Limits) -> anyhow::Result<()> {
+    let db = db.owner(OwnerWork::Schedule);
     let allow_private = limits.webhook_allow_private_networks;
     let mut client = reqwest::Client::builder()
         .timeout(limits.webhook_timeout)

@@ -410,10 +410,13 @@ impl Connection {
             );
             return send(session, refuse(service::Code::TooManyRequests, message)).await;
         };
-        let organization_id = viewer.organization_id;
         let actor = viewer.actor();
-        let loader = crate::graphql::loader::for_request(self.state.db.clone(), organization_id);
-        let mut request = async_graphql::Request::new(query).data(viewer).data(loader);
+        let tenant = self.state.db.tenant(viewer.organization_id);
+        let loader = crate::graphql::loader::for_request(tenant.clone());
+        let mut request = async_graphql::Request::new(query)
+            .data(viewer)
+            .data(tenant.clone())
+            .data(loader);
         if let Some(name) = subscribe.operation_name {
             request = request.operation_name(name);
         }
@@ -431,6 +434,9 @@ impl Connection {
             let mut responses = schema.execute_stream(request);
             let mut first = true;
             while let Some(response) = responses.next().await {
+                // A subscription lives long: no read transaction stays open between
+                // its events.
+                tenant.end_reads().await;
                 // An operation refused before it ran (validation, a resolver's error
                 // on subscribing) has no data at all: `error`, and nothing after it.
                 let refused = first
@@ -466,10 +472,7 @@ impl Connection {
             };
             let _ = outgoing.send(last).await;
         };
-        let task = tokio::spawn(service::db::as_tenant(
-            organization_id,
-            service::audit::as_actor(actor, run),
-        ));
+        let task = tokio::spawn(service::audit::as_actor(actor, run));
         self.subscriptions
             .insert(id, (generation, task.abort_handle()));
         Ok(())

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use sea_orm::DatabaseConnection;
+use service::db::{Db, OwnerWork};
 use service::import::{ImportOptions, ImportSummary};
 use service::rules::Window;
 
@@ -30,8 +30,8 @@ pub struct ImportRequest {
     pub reject_file: Option<PathBuf>,
 }
 
-async fn organization_id(db: &DatabaseConnection, slug: &str) -> anyhow::Result<i64> {
-    match service::organization::find_by_slug(db, slug).await? {
+async fn organization_id(db: &Db, slug: &str) -> anyhow::Result<i64> {
+    match service::organization::find_by_slug(&db.owner(OwnerWork::Organizations), slug).await? {
         Some(org) => Ok(org.id),
         None => bail!("no organization `{slug}` in the configured database; `siloscope org list` shows those there are"),
     }
@@ -39,7 +39,7 @@ async fn organization_id(db: &DatabaseConnection, slug: &str) -> anyhow::Result<
 
 /// Imports a file; fails (after printing the rejections) when nothing was written
 /// because rows were bad or the file was malformed.
-pub async fn import(db: &DatabaseConnection, request: ImportRequest) -> anyhow::Result<()> {
+pub async fn import(db: &Db, request: ImportRequest) -> anyhow::Result<()> {
     let org = organization_id(db, &request.org).await?;
     let format = match request.format {
         Some(format) => format,
@@ -61,9 +61,9 @@ pub async fn import(db: &DatabaseConnection, request: ImportRequest) -> anyhow::
     let rows_read = progress.rows.clone();
     let report = move |read: u64| rows_read.store(read, Ordering::Relaxed);
     let ticker = progress.start();
-    let summary = service::db::as_tenant(
-        org,
-        service::import::import_interactions(db, org, rows, request.options, &report),
+    let summary = service::audit::as_actor(
+        service::audit::Actor::cli(),
+        service::import::import_interactions(&db.tenant(org), org, rows, request.options, &report),
     )
     .await;
     ticker.abort();
@@ -200,7 +200,7 @@ impl Progress {
 /// Writes the organization's interactions in `window` as `format` to `out` (standard
 /// output when absent).
 pub async fn export(
-    db: &DatabaseConnection,
+    db: &Db,
     org: &str,
     format: Format,
     window: Window,
@@ -217,8 +217,9 @@ pub async fn export(
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let names = service::db::as_tenant(org, Names::load(db, org)).await?;
-    let file = super::write::file(db.clone(), org, names, format, window);
+    let tenant = db.tenant(org);
+    let names = Names::load(&tenant, org).await?;
+    let file = super::write::file(tenant, names, format, window);
     let mut file = std::pin::pin!(file);
     while let Some(piece) = file.next().await {
         sink.write_all(&piece?)?;

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use sea_orm::DatabaseConnection;
+use service::db::Tenant;
 use service::import::{ImportOptions, ImportSummary};
 use service::Code;
 use tokio::sync::mpsc;
@@ -83,7 +83,7 @@ impl ImportParams {
 
 /// Imports the request's body into organization `org`.
 pub async fn import(
-    db: &DatabaseConnection,
+    db: &Tenant,
     org: i64,
     params: ImportParams,
     mut payload: web::Payload,
@@ -133,10 +133,7 @@ pub async fn import(
         }
         false
     };
-    let work = service::db::as_tenant(
-        org,
-        service::import::import_interactions(db, org, rows, params.options, &|_| {}),
-    );
+    let work = service::import::import_interactions(db, org, rows, params.options, &|_| {});
     let (too_large, outcome) = tokio::join!(pump, work);
     if too_large {
         return Refusal::new(
@@ -216,18 +213,13 @@ pub fn export_params(request: &HttpRequest) -> Result<(Format, service::rules::W
     Ok((format, window))
 }
 
-/// Streams organization `org`'s log as `format`.
-pub async fn export(
-    db: DatabaseConnection,
-    org: i64,
-    format: Format,
-    window: service::rules::Window,
-) -> HttpResponse {
-    let names = match service::db::as_tenant(org, Names::load(&db, org)).await {
+/// Streams the log of the handle's organization as `format`.
+pub async fn export(db: Tenant, format: Format, window: service::rules::Window) -> HttpResponse {
+    let names = match Names::load(&db, db.organization_id()).await {
         Ok(names) => names,
         Err(error) => return Refusal::from(&error).response(Media::Json),
     };
-    let body = super::write::file(db, org, names, format, window).map(|piece| match piece {
+    let body = super::write::file(db, names, format, window).map(|piece| match piece {
         Ok(bytes) => Ok(Bytes::from(bytes)),
         Err(error) => {
             // The status line is sent already: the client sees a cut-off body.

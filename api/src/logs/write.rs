@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::SecondsFormat;
 use futures_util::Stream;
 use quick_xml::escape::escape;
-use sea_orm::DatabaseConnection;
+use service::db::Tenant;
 use service::export::ExportRow;
 use service::names::Names;
 use service::rules::Window;
@@ -15,18 +15,18 @@ use service::ApiResult;
 
 use super::{Format, FIELDS};
 
-/// Organization `org`'s log in `window` as a file of `format`, in the order of its
-/// bytes: the start, one piece per page of rows, the end. Each page is read when the
-/// consumer asks for the next piece, so the file is never held whole.
+/// The log in `window` of the handle's organization as a file of `format`, in the
+/// order of its bytes: the start, one piece per page of rows, the end. Each page is
+/// read when the consumer asks for the next piece, so the file is never held whole.
 pub fn file(
-    db: DatabaseConnection,
-    org: i64,
+    db: Tenant,
     names: Arc<Names>,
     format: Format,
     window: Window,
 ) -> impl Stream<Item = ApiResult<Vec<u8>>> {
+    let org = db.organization_id();
     struct State {
-        db: DatabaseConnection,
+        db: Tenant,
         names: Arc<Names>,
         writer: LogWriter,
         started: bool,
@@ -50,7 +50,7 @@ pub fn file(
             return Some((Ok(state.writer.begin()), state));
         }
         let page = service::export::page(&state.db, org, &state.names, window, state.after);
-        let piece = match service::db::as_tenant(org, page).await {
+        let piece = match page.await {
             Ok(rows) => match rows.last() {
                 Some(last) => {
                     state.after = Some(last.position);

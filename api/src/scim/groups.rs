@@ -33,7 +33,7 @@ pub async fn get(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let params = ListParams::from_query(request.query_string())?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         let record = on_behalf(&viewer, functions::get(&db, viewer.organization_id, id))
             .await?
             .ok_or_else(|| ScimError::not_found(format!("no Group `{id}`")))?;
@@ -46,7 +46,7 @@ pub async fn get(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
 
 async fn listing(request: &HttpRequest, params: ListParams) -> Result<HttpResponse, ScimError> {
     let viewer = caller(request).await?;
-    let db = crate::state::database(request)?;
+    let db = crate::state::tenant(request, &viewer)?;
     let Some(query) = group_query(params.filter.as_ref())? else {
         return Ok(list_response(Vec::new(), params.offset, 0));
     };
@@ -104,7 +104,7 @@ pub async fn create(request: HttpRequest, payload: web::Payload) -> HttpResponse
     respond(async {
         let viewer = caller(&request).await?;
         let group = group_from_json(&body(&request, payload).await?)?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         let record = on_behalf(
             &viewer,
             functions::create(&db, viewer.organization_id, group),
@@ -125,7 +125,7 @@ pub async fn replace(
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let group = group_from_json(&body(&request, payload).await?)?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         let record = on_behalf(
             &viewer,
             functions::change(&db, viewer.organization_id, id, |_| {
@@ -148,7 +148,7 @@ pub async fn patch(
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let operations = body(&request, payload).await?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         let base = base_url(&request);
         let record = on_behalf(
             &viewer,
@@ -169,7 +169,7 @@ pub async fn delete(request: HttpRequest, id: web::Path<String>) -> HttpResponse
     respond(async {
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         on_behalf(&viewer, functions::delete(&db, viewer.organization_id, id)).await?;
         Ok(HttpResponse::NoContent().finish())
     })

@@ -204,7 +204,7 @@ pub async fn search_all(request: HttpRequest, payload: web::Payload) -> HttpResp
     super::respond(async {
         let viewer = caller(&request).await?;
         let params = ListParams::from_body(&body(&request, payload).await?)?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         let base = base_url(&request);
         let org = viewer.organization_id;
         let users = user_query(params.filter.as_ref())?;

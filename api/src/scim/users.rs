@@ -24,7 +24,7 @@ pub async fn get(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let params = ListParams::from_query(request.query_string())?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         let person = on_behalf(&viewer, people::get(&db, viewer.organization_id, id))
             .await?
             .ok_or_else(|| no_user(id))?;
@@ -37,7 +37,7 @@ pub async fn get(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
 
 async fn listing(request: &HttpRequest, params: ListParams) -> Result<HttpResponse, ScimError> {
     let viewer = caller(request).await?;
-    let db = crate::state::database(request)?;
+    let db = crate::state::tenant(request, &viewer)?;
     let Some(query) = user_query(params.filter.as_ref())? else {
         return Ok(list_response(Vec::new(), params.offset, 0));
     };
@@ -97,7 +97,7 @@ pub async fn create(request: HttpRequest, payload: web::Payload) -> HttpResponse
     respond(async {
         let viewer = caller(&request).await?;
         let user = user_from_json(&body(&request, payload).await?)?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         let person = on_behalf(&viewer, people::create(&db, viewer.organization_id, user)).await?;
         Ok(created(&request, &person, StatusCode::CREATED))
     })
@@ -114,7 +114,7 @@ pub async fn replace(
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let user = user_from_json(&body(&request, payload).await?)?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         let person = on_behalf(
             &viewer,
             people::replace(&db, viewer.organization_id, id, user),
@@ -135,7 +135,7 @@ pub async fn patch(
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let operations = body(&request, payload).await?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         let person = on_behalf(
             &viewer,
             people::change(&db, viewer.organization_id, id, |current| {
@@ -155,7 +155,7 @@ pub async fn delete(request: HttpRequest, id: web::Path<String>) -> HttpResponse
     respond(async {
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
-        let db = crate::state::database(&request)?;
+        let db = crate::state::tenant(&request, &viewer)?;
         on_behalf(&viewer, people::delete(&db, viewer.organization_id, id)).await?;
         Ok(HttpResponse::NoContent().finish())
     })

@@ -3,8 +3,8 @@
 
 use entity::{function, person};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::{begin_change, now_micros};
@@ -122,7 +122,7 @@ pub async fn list(
 
 /// Creates a function (or brings a deleted one of the same name or external id back).
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     group: DirectoryGroup,
 ) -> Write<GroupRecord> {
@@ -146,7 +146,7 @@ pub async fn create(
 /// Changes the function `id` by `f`, which sees it as it is, in one transaction.
 /// `f` fails with the door's own error.
 pub async fn change<E: From<WriteError>>(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     f: impl FnOnce(DirectoryGroup) -> Result<DirectoryGroup, E>,
@@ -166,7 +166,7 @@ pub async fn change<E: From<WriteError>>(
 
 /// Deletes the function `id` from the directory: archived, kept in history and
 /// reports; its memberships stay, for when it comes back.
-pub async fn delete(db: &DatabaseConnection, organization_id: i64, id: i64) -> Write<()> {
+pub async fn delete(db: &crate::db::Tenant, organization_id: i64, id: i64) -> Write<()> {
     let txn = begin_change(db, organization_id).await?;
     let current = live(organization_id)
         .filter(function::Column::Id.eq(id))

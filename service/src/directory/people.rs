@@ -3,8 +3,8 @@
 use entity::person;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::{begin_change, now_micros};
@@ -133,7 +133,7 @@ async fn deleted_match(
 
 /// Creates a person (or brings a deleted one back).
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     user: DirectoryUser,
 ) -> Write<person::Model> {
@@ -146,7 +146,7 @@ pub async fn create(
 
 /// Replaces everything a directory holds of the person `id`.
 pub async fn replace(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     user: DirectoryUser,
@@ -158,7 +158,7 @@ pub async fn replace(
 /// (so two changes to one person never overwrite each other). `f` fails with the
 /// door's own error.
 pub async fn change<E: From<WriteError>>(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     id: i64,
     f: impl FnOnce(DirectoryUser) -> Result<DirectoryUser, E>,
@@ -177,7 +177,7 @@ pub async fn change<E: From<WriteError>>(
 }
 
 /// Deletes the person `id` from the directory: archived, kept in history.
-pub async fn delete(db: &DatabaseConnection, organization_id: i64, id: i64) -> Write<()> {
+pub async fn delete(db: &crate::db::Tenant, organization_id: i64, id: i64) -> Write<()> {
     let txn = begin_change(db, organization_id).await?;
     let current = get(&txn, organization_id, id)
         .await?

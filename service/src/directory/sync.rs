@@ -13,10 +13,7 @@
 use std::collections::{HashMap, HashSet};
 
 use entity::{function, person};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use crate::db::{begin_change, now_micros};
 use crate::error::{check, unique_violation, UserError, UserErrorCode, Write};
@@ -151,7 +148,7 @@ fn check_payload(request: &SyncRequest) -> Vec<UserError> {
 
 /// Syncs the payload, atomically; a dry run rolls back and reports the plan.
 pub async fn sync(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     request: SyncRequest,
 ) -> Write<SyncOutcome> {

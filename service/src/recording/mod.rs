@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use entity::{customer_case, interaction};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Set,
 };
 
 pub use input::{parse_instant, FunctionRef, InteractionInput, TouchpointRef, MAX_BATCH, MAX_NOTE};
@@ -57,7 +57,7 @@ impl Recorded {
 /// with what is recorded nothing is written. Re-sent items (same externalId and
 /// content) are counted as duplicates and left alone.
 pub async fn record(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     items: Vec<InteractionInput>,
 ) -> Write<Recorded> {
@@ -114,8 +114,8 @@ pub(crate) async fn tell(
 
 /// Wakes the relays and this process's webhook sender after a [`tell`] was
 /// committed.
-pub(crate) fn told(db: &DatabaseConnection) {
-    crate::live::committed(db);
+pub(crate) fn told(db: &crate::db::Tenant) {
+    crate::live::committed(db.db());
     crate::webhook::wake();
 }
 
@@ -141,11 +141,11 @@ pub(crate) async fn summary_event<T: serde::Serialize>(
     .await
 }
 
-/// Refreshes the planner's statistics as the owner, outside the request's tenant
-/// scope (a spawned task has none), without holding up the response.
-pub(crate) fn after_writing(db: &DatabaseConnection) {
-    let owner = db.clone();
-    tokio::spawn(async move { crate::db::refresh_statistics(&owner).await });
+/// Refreshes the planner's statistics (as the owner: ANALYZE needs it) without
+/// holding up the response.
+pub(crate) fn after_writing(db: &crate::db::Tenant) {
+    let db = db.db().clone();
+    tokio::spawn(async move { crate::db::refresh_statistics(&db).await });
 }
 
 /// Records a checked batch in `txn` (whose organization is locked): drops what is
@@ -399,7 +399,7 @@ pub struct Retracted {
 /// cases, all in one transaction; reports and rollups follow. A case left without
 /// interactions is removed too.
 pub async fn retract(
-    db: &DatabaseConnection,
+    db: &crate::db::Tenant,
     organization_id: i64,
     external_ids: Vec<String>,
 ) -> Write<Retracted> {
