@@ -321,6 +321,11 @@ impl TokenKeys {
         }
     }
 
+    /// The claim path roles are read at.
+    pub fn roles_claim(&self) -> &str {
+        &self.settings.roles_claim
+    }
+
     /// Verifies a token and returns who it names.
     pub async fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         let refuse = |why: &str| ApiError::Unauthenticated(why.into());

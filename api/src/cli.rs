@@ -264,6 +264,13 @@ fn parse_role(text: &str) -> Result<AccessRole, String> {
 /// Runs the command line.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let pooled = std::env::var("SILOSCOPE_DATABASE_POOLER").is_ok_and(|v| v == "transaction");
+    run_command(cli)
+        .await
+        .map_err(|error| service::db::explain_pooler(error, pooled))
+}
+
+async fn run_command(cli: Cli) -> anyhow::Result<()> {
     if let Command::ExportSchema { out } = &cli.command {
         return export_schema(out.as_deref());
     }

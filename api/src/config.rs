@@ -119,7 +119,9 @@ variables! {
     SHUTDOWN_GRACE_SECONDS = "SILOSCOPE_SHUTDOWN_GRACE_SECONDS", Some("30"), Some(0..=3600),
         "on SIGTERM, how long in-flight requests may take to finish";
     METRICS_TOKEN = "SILOSCOPE_METRICS_TOKEN", None, None,
-        "when set, GET /metrics needs `Authorization: Bearer <this>`";
+        "serves GET /metrics on the main listener to `Authorization: Bearer <this>` (unset: /metrics answers 404 there)";
+    METRICS_LISTEN = "SILOSCOPE_METRICS_LISTEN", None, None,
+        "an address (like `127.0.0.1:9464`) of a second listener that serves only GET /metrics, without a credential: bind it to loopback or a private network Prometheus reaches (unset: none)";
     WS_INIT_TIMEOUT_MS = "SILOSCOPE_WS_INIT_TIMEOUT_MS", Some("3000"), Some(100..=60_000),
         "how long a WebSocket may wait before `connection_init` (then it is closed with 4408)";
     WS_KEEPALIVE_SECONDS = "SILOSCOPE_WS_KEEPALIVE_SECONDS", Some("30"), Some(1..=3600),
@@ -234,6 +236,8 @@ pub struct Settings {
     pub limits: Limits,
     pub shutdown_grace_seconds: u64,
     pub metrics_token: Option<SecretString>,
+    /// The address of the listener that serves only `/metrics`.
+    pub metrics_listen: Option<SocketAddr>,
     /// Where traces go (OTLP over HTTP); `None`: no traces.
     pub otlp_endpoint: Option<String>,
     /// The origins browsers may call the API from (`*`: any).
@@ -535,6 +539,17 @@ impl Settings {
             metrics_token: vars
                 .get(&var::METRICS_TOKEN)
                 .map(|t| SecretString::from(t.to_owned())),
+            metrics_listen: vars
+                .get(&var::METRICS_LISTEN)
+                .map(|address| {
+                    address.parse().map_err(|_| {
+                        problem(
+                            var::METRICS_LISTEN.name,
+                            format!("`{address}` is not an address like 127.0.0.1:9464"),
+                        )
+                    })
+                })
+                .transpose()?,
         })
     }
 }

@@ -39,7 +39,7 @@ pub struct Metrics {
     operation_labels: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<[String; 4]>>>,
 }
 
-/// The most label sets `graphql_operations_total` takes; later new callers and
+/// The most label sets `graphql_operations_total` takes; later new organizations and
 /// operation names are counted as `other`, so a client cannot grow the metrics
 /// without bound.
 const MAX_OPERATION_LABELS: usize = 1_000;
@@ -92,9 +92,9 @@ impl Metrics {
         let operations = IntCounterVec::new(
             Opts::new(
                 "graphql_operations_total",
-                "GraphQL operations accepted, by organization (slug), caller (a token's sub or an API key's name), operation type and operation name",
+                "GraphQL operations accepted, by organization (slug), credential (token or api_key), operation type and operation name",
             ),
-            &["organization", "caller", "operation_type", "operation_name"],
+            &["organization", "credential", "operation_type", "operation_name"],
         )?;
         registry.register(Box::new(operations.clone()))?;
         Ok(Metrics {
@@ -110,13 +110,18 @@ impl Metrics {
         })
     }
 
-    /// Counts an accepted operation. Label sets are kept up to
-    /// [`MAX_OPERATION_LABELS`]; past that, a new one is counted with `other` as its
-    /// caller and operation name.
+    /// Counts an accepted operation. No label names a person: the caller is told by
+    /// the kind of credential only (who it was is in the request's log line). Label
+    /// sets are kept up to [`MAX_OPERATION_LABELS`]; past that, a new one is counted
+    /// with `other` as its organization and operation name.
     pub fn count_operation(&self, viewer: &Viewer, operation: &Operation) {
+        let credential = match viewer.credential {
+            crate::auth::Credential::Token => "token",
+            crate::auth::Credential::ApiKey => "api_key",
+        };
         let mut labels = [
             viewer.organization_slug.clone(),
-            viewer.subject.clone(),
+            credential.to_owned(),
             operation.kind.to_owned(),
             operation.name.clone().unwrap_or_default(),
         ];
@@ -127,7 +132,7 @@ impl Metrics {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if !seen.contains(&labels) {
                 if seen.len() >= MAX_OPERATION_LABELS {
-                    labels[1] = "other".to_owned();
+                    labels[0] = "other".to_owned();
                     labels[3] = "other".to_owned();
                 } else {
                     seen.insert(labels.clone());

@@ -20,10 +20,11 @@ use crate::observe::Metrics;
 use crate::state::{authenticate, AppState, OrganizationIds};
 use service::{ApiError, Code};
 
-/// A bound, ready-to-run server.
+/// A bound, ready-to-run server (and the metrics listener, when configured).
 pub struct Application {
     port: u16,
     server: Server,
+    metrics_port: Option<u16>,
 }
 
 impl Application {
@@ -74,6 +75,10 @@ impl Application {
         });
         service::retention::spawn_schedule(state.db.clone(), settings.retention_interval);
         let metrics = web::Data::new(metrics);
+        let metrics_port = match settings.metrics_listen {
+            Some(address) => Some(metrics_listener(address, state.clone())?),
+            None => None,
+        };
         let cors_origins = settings.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -115,12 +120,21 @@ impl Application {
         .context("failed to start the HTTP server")?
         .shutdown_timeout(settings.shutdown_grace_seconds)
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            metrics_port,
+        })
     }
 
     /// The port the server listens on (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the metrics listener, when one is configured.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// Serves until the process is told to stop (SIGINT/SIGTERM).
@@ -472,8 +486,45 @@ async fn export_interactions(request: HttpRequest, state: web::Data<AppState>) -
     }
 }
 
+/// Binds SILOSCOPE_METRICS_LISTEN: a listener of its own that serves `GET /metrics`
+/// only, without a credential (an operator binds it where only Prometheus reaches).
+fn metrics_listener(address: std::net::SocketAddr, state: web::Data<AppState>) -> anyhow::Result<u16> {
+    let listener = TcpListener::bind(address).with_context(|| {
+        format!("failed to listen on {address} (SILOSCOPE_METRICS_LISTEN)")
+    })?;
+    let port = listener.local_addr().context("the metrics listener has no address")?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(open_metrics_text))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .context("failed to start the metrics listener")?
+    .run();
+    tokio::spawn(server);
+    Ok(port)
+}
+
+/// GET /metrics on the metrics listener.
+async fn open_metrics_text(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render(&state.db))
+}
+
+/// GET /metrics on the main listener: only with SILOSCOPE_METRICS_TOKEN set, and then
+/// only to a request bearing it. Nothing about organizations or callers is reachable
+/// without configuration.
 async fn metrics_text(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Some(expected) = &state.metrics_token {
+    let Some(expected) = &state.metrics_token else {
+        return HttpResponse::NotFound().content_type("text/plain").body(
+            "metrics are not served here: set SILOSCOPE_METRICS_TOKEN (then send it as a bearer token) \
+             or SILOSCOPE_METRICS_LISTEN (a listener of their own)",
+        );
+    };
+    {
         let given = request
             .headers()
             .get(header::AUTHORIZATION)

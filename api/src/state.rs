@@ -195,12 +195,25 @@ pub(crate) async fn authenticate_token(
             credential: Credential::ApiKey,
             request_id,
         };
+        if viewer.roles.is_empty() {
+            return Err(ApiError::forbidden(
+                "the API key holds no siloscope role (VIEWER, EDITOR, INTEGRATION or ADMIN): no role, no access",
+            ));
+        }
         return Ok(Authenticated {
             viewer,
             expires_at: key.expires_at,
         });
     }
     let claims = state.keys.verify(token).await?;
+    if claims.roles.is_empty() {
+        // Checked before the organization is looked up: a token without a role learns
+        // nothing, not even whether its organization exists.
+        return Err(ApiError::forbidden(format!(
+            "the token carries no siloscope role at `{}` (VIEWER, EDITOR, INTEGRATION or ADMIN, in any case): no role, no access",
+            state.keys.roles_claim()
+        )));
+    }
     let organization_id = match state.organizations.get(&claims.org) {
         Some(id) => id,
         None => {

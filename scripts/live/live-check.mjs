@@ -11,6 +11,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import fs from 'node:fs';
 import { execSync } from 'node:child_process';
+import crypto from 'node:crypto';
 
 const env = process.env;
 const wsUrl = (http) => http.replace(/^http/, 'ws') + '/graphql';
@@ -20,6 +21,16 @@ const check = (ok, what) => {
   if (!ok) failures.push(what);
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// An HS256 token signed with the servers' secret whose roles claim holds no role
+// siloscope knows (an identity provider's own roles only).
+function tokenWithoutRoles(org) {
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const body = b64({ sub: 'no-role', org, roles: ['offline_access'], exp: Math.floor(Date.now() / 1000) + 600 });
+  const signature = crypto.createHmac('sha256', env.SILOSCOPE_JWT_SECRET).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${signature}`;
+}
 
 // ---- raw frames: the close codes ----------------------------------------------------
 
@@ -49,6 +60,9 @@ async function closeCodes(url) {
   check(r.code === 4403, `connection_init with a bad token: closed with 4403 Forbidden (got ${r.code} ${r.reason})`);
   r = await raw(url, { send: [{ type: 'connection_init' }] });
   check(r.code === 4403, `connection_init without a token: closed with 4403 (got ${r.code})`);
+  r = await raw(url, { send: [init(tokenWithoutRoles(env.ORG || 'live'))] });
+  check(r.code === 4403 && !r.received.some((m) => m.type === 'connection_ack'),
+    `connection_init with a token that holds no siloscope role: closed with 4403, never acknowledged (got ${r.code} ${r.reason})`);
   r = await raw(url, { send: [sub('1')] });
   check(r.code === 4401, `subscribe before connection_ack: closed with 4401 Unauthorized (got ${r.code} ${r.reason})`);
   r = await raw(url, { send: [] });

@@ -164,6 +164,13 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
+        if crate::db::looks_pooled(&error.to_string()) {
+            tracing::error!(
+                error = %error,
+                "the database URL looks like a connection pooler in transaction mode (PgBouncer): \
+                 set SILOSCOPE_DATABASE_POOLER=transaction"
+            );
+        }
         if is_unavailable(&error) {
             tracing::warn!(error = %error, "the database is unavailable");
             return ApiError::Unavailable(

@@ -39,6 +39,26 @@ async fn health_endpoints_answer_without_a_token() {
     }
 }
 
+/// Metrics name organizations: by default they are not served at all, and with a
+/// metrics token only to its bearer.
+#[tokio::test]
+async fn metrics_are_closed_without_configuration() {
+    let app = spawn_app().await;
+    app.create_function("Sales", false).await;
+    let metrics = format!("{}/metrics", app.address);
+    for token in [None, Some(app.admin())] {
+        let mut request = app.client.get(&metrics);
+        if let Some(token) = &token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 404);
+        let text = response.text().await.unwrap();
+        assert!(text.contains("SILOSCOPE_METRICS_TOKEN"), "{text}");
+        assert!(!text.contains("acme"), "{text}");
+    }
+}
+
 #[tokio::test]
 async fn a_viewer_cannot_write_and_is_told_it_is_forbidden() {
     let app = spawn_app().await;
@@ -379,4 +399,67 @@ async fn every_query_and_mutation_refuses_another_organizations_ids() {
             "siloReport": { "totals": { "interactions": 1 } },
         })
     );
+}
+
+/// A token whose roles claim holds no siloscope role (none at all, or only names
+/// siloscope does not know, as an identity provider's tokens often do) opens no door.
+#[tokio::test]
+async fn a_token_without_a_known_role_is_refused_on_every_door() {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    let app = spawn_app().await;
+    let sign = |roles: serde_json::Value| {
+        let claims = json!({
+            "sub": "someone@example.com", "org": "acme", "roles": roles,
+            "exp": chrono::Utc::now().timestamp() + 600,
+        });
+        encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(crate::helpers::SECRET.as_bytes()),
+        )
+        .unwrap()
+    };
+    for roles in [
+        json!([]),
+        json!(["offline_access", "uma_authorization"]),
+        json!("reader"),
+    ] {
+        let token = sign(roles.clone());
+        let (status, body) = app
+            .post(Some(&token), "{ viewer { subject } }", json!({}))
+            .await;
+        assert_eq!(status, 403, "{roles}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("no role"), "{message}");
+        assert!(body.get("data").is_none(), "{body}");
+        for (method, path) in [
+            ("GET", "/graphql?query=%7Bviewer%7Bsubject%7D%7D"),
+            ("GET", "/export/interactions?format=csv"),
+            ("POST", "/import/interactions?format=csv"),
+            ("GET", "/scim/v2/Users"),
+        ] {
+            let request = match method {
+                "GET" => app.client.get(format!("{}{path}", app.address)),
+                _ => app
+                    .client
+                    .post(format!("{}{path}", app.address))
+                    .body("case_ref,occurred_at,function\n"),
+            };
+            let response = request
+                .bearer_auth(&token)
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 403, "{roles} {method} {path}");
+            let text = response.text().await.unwrap();
+            assert!(!text.contains("case_ref,"), "{path} answered {text}");
+        }
+    }
+    // The same token with a role known to siloscope is let in.
+    let (status, _) = app
+        .post(Some(&sign(json!(["viewer"]))), "{ viewer { subject } }", json!({}))
+        .await;
+    assert_eq!(status, 200);
 }

@@ -129,6 +129,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         limits: api::config::Limits::default(),
         shutdown_grace_seconds: 5,
         metrics_token: None,
+        metrics_listen: None,
         otlp_endpoint: None,
         cors_origins: Vec::new(),
         documents: Default::default(),

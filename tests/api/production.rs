@@ -75,7 +75,7 @@ fn attribute<'a>(span: &'a Span, key: &str) -> Option<&'a str> {
 }
 
 #[tokio::test]
-async fn request_lines_and_metrics_name_the_caller_and_traces_reach_a_collector() {
+async fn request_lines_name_the_caller_metrics_count_without_naming_anyone_and_traces_reach_a_collector() {
     let (url, _guard) = database().await;
     let db = Db::connect(&DbOptions::new(&url, 2), true).await.unwrap();
     service::organization::create(&db.owner(OwnerWork::Organizations), "acme", "Acme")
@@ -84,6 +84,11 @@ async fn request_lines_and_metrics_name_the_caller_and_traces_reach_a_collector(
     db.close().await.unwrap();
     let (collector, spans) = otlp_receiver().await;
 
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(SILOSCOPE);
     child
         .arg("serve")
@@ -93,6 +98,7 @@ async fn request_lines_and_metrics_name_the_caller_and_traces_reach_a_collector(
         .env("SILOSCOPE_LOG_FORMAT", "json")
         .env("SILOSCOPE_LOG", "info")
         .env("SILOSCOPE_OTLP_ENDPOINT", &collector)
+        .env("SILOSCOPE_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -158,20 +164,24 @@ async fn request_lines_and_metrics_name_the_caller_and_traces_reach_a_collector(
     assert_eq!(span["operation_name"], "Figures", "{served}");
     assert_eq!(span["operation_type"], "query", "{served}");
 
-    // So do the metrics.
+    // So do the metrics, on their own listener (the main one serves none without a
+    // metrics token), without naming the caller.
+    let closed = client.get(format!("{address}/metrics")).send().await.unwrap();
+    assert_eq!(closed.status().as_u16(), 404);
     let metrics = client
-        .get(format!("{address}/metrics"))
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
+    assert!(!metrics.contains("dash-user"), "a caller is named in {metrics}");
     let counted = metrics.lines().find(|l| {
         l.starts_with("siloscope_graphql_operations_total{")
             && [
                 "organization=\"acme\"",
-                "caller=\"dash-user\"",
+                "credential=\"token\"",
                 "operation_type=\"query\"",
                 "operation_name=\"Figures\"",
             ]
