@@ -53,6 +53,8 @@ try {
   await page.goto(`${BASE}/dashboard?granularity=MONTH&compare=PREVIOUS_PERIOD&at=${PERIOD_AT}#token=${TOKEN}`);
   await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
   assert.ok(!page.url().includes("token="), "the token was taken out of the address");
+  const stored = await page.evaluate(() => JSON.stringify([{ ...window.localStorage }, { ...window.sessionStorage }]));
+  assert.ok(!stored.includes(TOKEN), "no browser storage holds the token");
 
   // The period on the page, and its figures from the API.
   const from = await page.getAttribute("main", "data-from");

@@ -13,7 +13,6 @@ import { drawNetwork } from "./network.js";
 import { sortableTable } from "./tables.js";
 import { drawTrend } from "./trend.js";
 
-const TOKEN_KEY = "siloscope.dashboard.token";
 const $ = (id) => document.getElementById(id);
 
 /** How many periods the trend shows, and about how long one is (to ask for them). */
@@ -114,7 +113,6 @@ async function ask(query, variables) {
 }
 
 function signOut(message) {
-  sessionStorage.removeItem(TOKEN_KEY);
   state.token = null;
   $("main").hidden = true;
   $("controls").hidden = true;
@@ -467,19 +465,18 @@ function boot() {
   if (params.get("at") && !Number.isNaN(Date.parse(params.get("at")))) state.at = params.get("at");
 
   // A token in the fragment (the link `siloscope demo` prints) never reaches the server;
-  // it is kept for this tab only and taken out of the address.
+  // it is kept in the page's memory only (no browser storage holds a credential) and
+  // taken out of the address, so a reload asks for it again.
   const fragment = new URLSearchParams(location.hash.slice(1));
   if (fragment.get("token")) {
-    sessionStorage.setItem(TOKEN_KEY, fragment.get("token"));
+    state.token = fragment.get("token");
     history.replaceState(null, "", location.pathname + location.search);
   }
-  state.token = sessionStorage.getItem(TOKEN_KEY);
 
   $("sign-in-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const token = $("token-input").value.trim().replace(/^Bearer\s+/i, "");
     if (!token) return;
-    sessionStorage.setItem(TOKEN_KEY, token);
     state.token = token;
     $("token-input").value = "";
     guarded(start)();
