@@ -375,6 +375,7 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
                     skip_invalid,
                 },
                 reject_file,
+                limits: settings.limits.import,
             };
             crate::logs::commands::import(&db, request).await?;
         }

@@ -100,6 +100,20 @@ variables! {
     MAX_IMPORT_BYTES = "SILOSCOPE_MAX_IMPORT_BYTES", Some("1073741824"),
         Some(1024..=1 << 40),
         "largest body of `POST /import/interactions`, as sent (1 GiB; it is streamed, never held in memory)";
+    IMPORT_MAX_RECORD_BYTES = "SILOSCOPE_IMPORT_MAX_RECORD_BYTES", Some("1048576"),
+        Some(1024..=1 << 30),
+        "imports: the longest CSV row, XML element or text, or JSON string or value, checked as it is read (1 MiB)";
+    IMPORT_MAX_HELD_BYTES = "SILOSCOPE_IMPORT_MAX_HELD_BYTES", Some("67108864"),
+        Some(1 << 20..=1 << 34),
+        "imports: what a reader may hold before it can hand rows over (an XES trace's events before its concept:name, OCEL events before the objects, OCEL case ids) (64 MiB)";
+    IMPORT_MAX_DEPTH = "SILOSCOPE_IMPORT_MAX_DEPTH", Some("64"), Some(4..=10_000),
+        "imports: the deepest nesting of XML elements or JSON values";
+    IMPORT_MAX_DECOMPRESSED_BYTES = "SILOSCOPE_IMPORT_MAX_DECOMPRESSED_BYTES", Some("17179869184"),
+        Some(1 << 20..=1 << 50),
+        "imports: the most a gzip file may decompress to (16 GiB)";
+    IMPORT_MAX_COMPRESSION_RATIO = "SILOSCOPE_IMPORT_MAX_COMPRESSION_RATIO", Some("250"),
+        Some(10..=100_000),
+        "imports: the highest ratio of a gzip file's decompressed to compressed size, checked past 64 MiB (a log compresses 5 to 50 times; a decompression bomb 1,000)";
     MAX_DEPTH = "SILOSCOPE_MAX_DEPTH", Some("16"), Some(2..=64),
         "deepest selection nesting (the standard introspection query needs more than 12)";
     MAX_COMPLEXITY = "SILOSCOPE_MAX_COMPLEXITY", Some("50000"), Some(10..=10_000_000),
@@ -178,6 +192,8 @@ pub struct Limits {
     pub max_recording_body_bytes: usize,
     /// Largest body of `POST /import/interactions`, as sent (compressed or not).
     pub max_import_bytes: u64,
+    /// What a log reader may read and hold.
+    pub import: crate::logs::bounded::ReadLimits,
     /// Most lexical tokens in a query document.
     pub max_tokens: usize,
     /// Most aliased fields in a query document.
@@ -387,6 +403,13 @@ fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<Limits, E> 
         max_body_bytes: size(&var::MAX_BODY_BYTES)?,
         max_recording_body_bytes: size(&var::MAX_RECORDING_BODY_BYTES)?,
         max_import_bytes: number(&var::MAX_IMPORT_BYTES)?,
+        import: crate::logs::bounded::ReadLimits {
+            max_record_bytes: size(&var::IMPORT_MAX_RECORD_BYTES)?,
+            max_held_bytes: size(&var::IMPORT_MAX_HELD_BYTES)?,
+            max_depth: size(&var::IMPORT_MAX_DEPTH)?,
+            max_decompressed_bytes: number(&var::IMPORT_MAX_DECOMPRESSED_BYTES)?,
+            max_compression_ratio: number(&var::IMPORT_MAX_COMPRESSION_RATIO)?,
+        },
         max_depth: size(&var::MAX_DEPTH)?,
         max_complexity: size(&var::MAX_COMPLEXITY)?,
         max_reports_per_org: size(&var::MAX_REPORTS_PER_ORG)?,

@@ -466,7 +466,7 @@ async fn import_interactions(
             viewer.organization_id,
             params,
             payload,
-            state.limits.max_import_bytes,
+            &state.limits,
         ),
     )
     .await

@@ -26,20 +26,38 @@ pub const MAX_REPORTED: usize = 1_000;
 /// One row of the file, with where it was read.
 #[derive(Clone, Debug)]
 pub struct SourceRow {
-    /// The line (CSV) or event number (XES, OCEL) in the file, from 1.
+    /// Where the row is in the file, from 1, in the door's unit (a CSV line, an XES or
+    /// OCEL event's number).
     pub line: u64,
     pub input: InteractionInput,
+    /// The row as the file had it, when the door keeps it for a reject file.
+    pub raw: Option<Box<str>>,
 }
 
 /// A row refused, or a file that could not be read further.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
-    /// The line or event number; 0 for the file as a whole.
+    /// Where the row is, in the door's unit (a CSV line, an event's number); 0 for the
+    /// file as a whole.
     pub line: u64,
     /// The field, as a log names it (`case_ref`, `occurred_at`, `function`, …); a door
     /// shows the column it was read from.
     pub field: String,
     pub reason: String,
+    /// The row as the file had it, when the door kept it.
+    pub raw: Option<Box<str>>,
+}
+
+impl Rejection {
+    /// A row (or the file, at 0) refused for `reason`, naming `field`.
+    pub fn new(line: u64, field: impl Into<String>, reason: impl Into<String>) -> Rejection {
+        Rejection {
+            line,
+            field: field.into(),
+            reason: reason.into(),
+            raw: None,
+        }
+    }
 }
 
 /// A chunk of the file as the door read it: the rows it could read, and those it could
@@ -71,9 +89,12 @@ pub struct ImportSummary {
     /// What was recorded (for a dry run: what would have been; all zero when the
     /// import was undone).
     pub recorded: Recorded,
-    /// Rows refused, counted.
+    /// Rows refused (a row with several problems counts once; a file that could not
+    /// be read further counts as one).
     pub rejected: u64,
-    /// The first [`MAX_REPORTED`] rejections, in file order.
+    /// Problems found, counted (a row may have several).
+    pub errors: u64,
+    /// The first [`MAX_REPORTED`] problems, in file order.
     pub rejections: Vec<Rejection>,
     /// Whether the import was committed (false for a dry run, a malformed file, or bad
     /// rows without `skip_invalid`).
@@ -83,10 +104,18 @@ pub struct ImportSummary {
 }
 
 impl ImportSummary {
-    fn reject(&mut self, rejection: Rejection) {
-        self.rejected += 1;
-        if self.rejections.len() < MAX_REPORTED {
-            self.rejections.push(rejection);
+    /// Counts a chunk's problems, sorted by line: each row once, each problem.
+    fn reject(&mut self, problems: Vec<Rejection>) {
+        let mut last = None;
+        for rejection in problems {
+            if last != Some(rejection.line) || rejection.line == 0 {
+                self.rejected += 1;
+                last = Some(rejection.line);
+            }
+            self.errors += 1;
+            if self.rejections.len() < MAX_REPORTED {
+                self.rejections.push(rejection);
+            }
         }
     }
 }
@@ -118,13 +147,14 @@ pub async fn import_interactions(
             Ok(chunk) => chunk,
             Err(rejection) => {
                 // The file cannot be read further: nothing of it is written.
-                summary.reject(rejection);
+                summary.reject(vec![rejection]);
                 broken = true;
                 break;
             }
         };
-        summary.read += (chunk.len() + rejected.len()) as u64;
-        let lines: Vec<u64> = chunk.iter().map(|row| row.line).collect();
+        summary.read += (chunk.len() + rows_of(&rejected)) as u64;
+        let lines: Vec<(u64, Option<Box<str>>)> =
+            chunk.iter().map(|row| (row.line, row.raw.clone())).collect();
         let items: Vec<InteractionInput> = chunk.into_iter().map(|row| row.input).collect();
         let lookup = Lookup::load(&txn, organization_id, &items).await?;
         let (batch, errors) = sort_batch(&items, &lookup);
@@ -143,9 +173,7 @@ pub async fn import_interactions(
             bad.extend(rejections(&lines, conflicts));
         }
         bad.sort_by_key(|r| r.line);
-        for rejection in bad {
-            summary.reject(rejection);
-        }
+        summary.reject(bad);
         progress(summary.read);
     }
     let keep = !broken && !options.dry_run && (summary.rejected == 0 || options.skip_invalid);
@@ -191,17 +219,28 @@ pub async fn import_interactions(
     Ok(summary)
 }
 
+/// How many rows a door's rejections hold (a row may have several problems).
+fn rows_of(rejected: &[Rejection]) -> usize {
+    let mut lines: Vec<u64> = rejected.iter().map(|r| r.line).collect();
+    lines.dedup();
+    lines.len()
+}
+
 /// The batch's user errors as rejections, by the line of the item each names.
-fn rejections(lines: &[u64], errors: Vec<UserError>) -> Vec<Rejection> {
+fn rejections(lines: &[(u64, Option<Box<str>>)], errors: Vec<UserError>) -> Vec<Rejection> {
     errors
         .into_iter()
         .map(|error| {
             // Paths are ["input", index, field].
             let index: Option<usize> = error.path.get(1).and_then(|i| i.parse().ok());
+            let (line, raw) = index
+                .and_then(|i| lines.get(i).cloned())
+                .unwrap_or((0, None));
             Rejection {
-                line: index.and_then(|i| lines.get(i).copied()).unwrap_or(0),
+                line,
                 field: error.path.get(2).map(|f| snake_case(f)).unwrap_or_default(),
                 reason: error.message,
+                raw,
             }
         })
         .collect()

@@ -247,3 +247,53 @@ fn errors_name_the_field_and_the_server() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(8));
 }
+
+/// `import --skip-invalid` records the good rows and writes the bad ones, as the file
+/// had them, to a reject file beside it: one line per row with all its problems.
+#[tokio::test]
+async fn the_reject_file_holds_each_bad_row_as_the_file_had_it() {
+    let app = spawn_app().await;
+    app.create_function("Sales", false).await;
+    let dir = std::env::temp_dir().join(format!("siloscope-rejects-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("log.csv");
+    let bad = "r2,,2026-01-01T10:00:00Z,Nobody";
+    let ragged = "r3,C3,2026-01-01T11:00:00Z,Sales,surplus";
+    std::fs::write(
+        &file,
+        format!(
+            "external_id,case_ref,occurred_at,function\r\nr1,C1,2026-01-01T09:00:00Z,Sales\r\n{bad}\r\n{ragged}\r\n"
+        ),
+    )
+    .unwrap();
+    let output = siloscope(
+        &[
+            "import",
+            "interactions",
+            file.to_str().unwrap(),
+            "--org",
+            "acme",
+            "--skip-invalid",
+        ],
+        &[("SILOSCOPE_DATABASE_URL", &app.database_url)],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("recorded 1,"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("rejected 2 (3 problem(s))"), "{}", stdout(&output));
+    let rejects = std::fs::read_to_string(format!("{}.rejects.csv", file.display())).unwrap();
+    let mut reader = csv::Reader::from_reader(rejects.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["line", "columns", "reasons", "row"]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rejects}");
+    assert_eq!((rows[0][0].as_str(), rows[0][1].as_str()), ("3", "case_ref, function"));
+    assert_eq!(rows[0][3], bad);
+    assert_eq!(rows[1][0], "4");
+    assert_eq!(rows[1][3], ragged);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -468,3 +468,79 @@ async fn an_ocel_import_gives_every_expected_figure() {
         .contains("OCEL"));
     assert_eq!(broken["recorded"], 0);
 }
+
+/// CSV as real exports get it wrong: a row with more or fewer fields than the header,
+/// a quote left open, Windows line endings. Each is refused by its row and line (a
+/// quote left open at the line where it opened); `rejected` counts rows, `errors`
+/// the problems; HTTP names its own parameters; XES counts events.
+#[tokio::test]
+async fn careless_csv_is_refused_row_by_row_at_the_right_lines() {
+    let app = spawn_app().await;
+    load_org(&app).await;
+    let lines: Vec<&str> = FIXTURE_CSV.lines().collect();
+    let header = lines[0];
+    // Line 3 has an extra field; line 4 two problems (no case, an unknown function).
+    let body = [
+        header.to_owned(),
+        lines[1].to_owned(),
+        format!("{},surplus", lines[2]),
+        {
+            let fields: Vec<&str> = lines[3].split(',').collect();
+            format!("{},,{},Nobody,{}", fields[0], fields[2], fields[4..].join(","))
+        },
+        lines[4].to_owned(),
+    ]
+    .join("\r\n");
+    let (status, refused) = import(&app, "format=csv", body.clone().into_bytes(), None).await;
+    assert_eq!(status, 422, "{refused}");
+    let found: Vec<(u64, &str)> = refused["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(3, ""), (4, "case_ref"), (4, "function")],
+        "CRLF line numbers are the editor's: {refused}"
+    );
+    assert!(refused["rejections"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("8 field(s) where the header has 7"));
+    assert_eq!((refused["rejected"].as_u64(), refused["problems"].as_u64()), (Some(2), Some(3)));
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("2 row(s)"), "{message}");
+
+    // A quote opened on line 3 and never closed swallows the rest: refused where it
+    // opened, saying so.
+    let open = format!("{header}\n{}\n{},\"unclosed note\n{}\n{}\n", lines[1], lines[2], lines[3], lines[4]);
+    let (status, refused) = import(&app, "format=csv", open.into_bytes(), None).await;
+    assert_eq!(status, 422, "{refused}");
+    let rejection = &refused["rejections"][0];
+    assert_eq!(rejection["line"], 3, "{refused}");
+    assert!(
+        rejection["reason"].as_str().unwrap().contains("quote opened on line 3"),
+        "{refused}"
+    );
+    let totals = app
+        .gql("{ siloReport { totals { interactions } } }", json!({}))
+        .await;
+    assert_eq!(totals["siloReport"]["totals"]["interactions"], 0, "nothing was written");
+
+    // Over HTTP, a missing column names the query parameter, not the command line's option.
+    let (status, refused) = import(&app, "format=csv", b"id,when,who\n1,2,3\n".to_vec(), None).await;
+    assert_eq!(status, 422);
+    let reason = refused["rejections"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("the query parameter map=case_ref=COLUMN"), "{reason}");
+    assert!(!reason.contains("--map"), "{reason}");
+
+    // XES positions are events, and say so.
+    let xes = "<log><trace><string key=\"concept:name\" value=\"c1\"/>\
+        <event><string key=\"org:group\" value=\"Nobody\"/><date key=\"time:timestamp\" value=\"2026-01-01T00:00:00Z\"/></event>\
+        </trace></log>";
+    let (status, refused) = import(&app, "format=xes", xes.into(), None).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["rejections"][0]["event"], 1, "{refused}");
+    assert!(refused["rejections"][0].get("line").is_none(), "{refused}");
+}

@@ -396,7 +396,10 @@ async fn a_year_ago_is_taken_in_the_organizations_time_zone() {
 /// wrote: the organization's revision, raised by the write, is part of every key.
 #[tokio::test]
 async fn a_replica_never_answers_from_before_another_replicas_write() {
-    let first = spawn_app().await;
+    let first = crate::helpers::spawn_app_with(|settings| {
+        settings.metrics_token = Some(secrecy::SecretString::from("m".to_owned()));
+    })
+    .await;
     load_org(&first).await;
     first.record(json!(interactions())).await;
     let second = first.replica().await;
@@ -431,6 +434,7 @@ async fn a_replica_never_answers_from_before_another_replicas_write() {
     let metrics = first
         .client
         .get(format!("{}/metrics", first.address))
+        .bearer_auth("m")
         .send()
         .await
         .unwrap()

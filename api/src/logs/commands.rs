@@ -28,6 +28,8 @@ pub struct ImportRequest {
     pub case_type: Option<String>,
     pub options: ImportOptions,
     pub reject_file: Option<PathBuf>,
+    /// What the reader may read and hold.
+    pub limits: super::bounded::ReadLimits,
 }
 
 async fn organization_id(db: &Db, slug: &str) -> anyhow::Result<i64> {
@@ -50,14 +52,24 @@ pub async fn import(db: &Db, request: ImportRequest) -> anyhow::Result<()> {
             )
         })?,
     };
-    let mapping = Mapping::new(format, &request.map, request.case_type.clone())?;
+    let mapping = Mapping::new(
+        format,
+        &request.map,
+        request.case_type.clone(),
+        super::Door::CommandLine,
+    )?;
     let columns = mapping.clone();
     let file = std::fs::File::open(&request.file)
         .with_context(|| format!("cannot open {}", request.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let progress = Progress::new(size);
     let source = progress.bar.wrap_read(file);
-    let rows = spawn(Box::new(source), format, mapping);
+    let options = super::read::ReadOptions {
+        limits: request.limits,
+        // The rows go into the reject file as the file had them.
+        keep_raw: request.reject_file.is_some() || request.options.skip_invalid,
+    };
+    let rows = spawn(Box::new(source), format, mapping, options);
     let rows_read = progress.rows.clone();
     let report = move |read: u64| rows_read.store(read, Ordering::Relaxed);
     let ticker = progress.start();
@@ -69,9 +81,9 @@ pub async fn import(db: &Db, request: ImportRequest) -> anyhow::Result<()> {
     ticker.abort();
     progress.bar.finish_and_clear();
     let summary = summary?;
-    print_rejections(&summary, &columns);
+    print_rejections(&summary, &columns, format);
     if let Some(path) = reject_file(&request, &summary) {
-        write_rejections(&path, &summary, &columns)?;
+        write_rejections(&path, &summary, &columns, format)?;
         eprintln!("rejected rows: {}", path.display());
     }
     println!("{}", describe(&summary, request.options.dry_run));
@@ -96,7 +108,7 @@ fn reject_file(request: &ImportRequest, summary: &ImportSummary) -> Option<PathB
     })
 }
 
-fn print_rejections(summary: &ImportSummary, columns: &Mapping) {
+fn print_rejections(summary: &ImportSummary, columns: &Mapping, format: Format) {
     const SHOWN: usize = 20;
     for rejection in summary.rejections.iter().take(SHOWN) {
         let field = if rejection.field.is_empty() {
@@ -104,23 +116,54 @@ fn print_rejections(summary: &ImportSummary, columns: &Mapping) {
         } else {
             format!(", {}", columns.column(&rejection.field))
         };
-        eprintln!("line {}{field}: {}", rejection.line, rejection.reason);
+        if rejection.line == 0 {
+            eprintln!("the file{field}: {}", rejection.reason);
+        } else {
+            eprintln!("{} {}{field}: {}", format.unit(), rejection.line, rejection.reason);
+        }
     }
-    if summary.rejected as usize > SHOWN {
-        eprintln!("… and {} more", summary.rejected as usize - SHOWN);
+    if summary.errors as usize > SHOWN {
+        eprintln!("… and {} more", summary.errors as usize - SHOWN);
     }
 }
 
-/// Writes the rejections as CSV: line, column, reason.
-fn write_rejections(path: &Path, summary: &ImportSummary, columns: &Mapping) -> anyhow::Result<()> {
+/// Writes the rejected rows as CSV: where each is in the file (its line or event),
+/// the columns at fault, the reasons, and the row as the file had it (CSV: its text,
+/// so the rows can be fixed there and imported again; XES and OCEL: the event's
+/// attributes or id). A row with several problems is one line of the file.
+fn write_rejections(
+    path: &Path,
+    summary: &ImportSummary,
+    columns: &Mapping,
+    format: Format,
+) -> anyhow::Result<()> {
     let mut writer =
         csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
-    writer.write_record(["line", "column", "reason"])?;
+    writer.write_record([format.unit(), "columns", "reasons", "row"])?;
+    let mut rows: Vec<(u64, Vec<&str>, Vec<&str>, &str)> = Vec::new();
     for rejection in &summary.rejections {
+        let column = columns.column(&rejection.field);
+        match rows.last_mut() {
+            Some(last) if last.0 == rejection.line && rejection.line != 0 => {
+                if !column.is_empty() {
+                    last.1.push(column);
+                }
+                last.2.push(&rejection.reason);
+            }
+            _ => rows.push((
+                rejection.line,
+                if column.is_empty() { vec![] } else { vec![column] },
+                vec![&rejection.reason],
+                rejection.raw.as_deref().unwrap_or(""),
+            )),
+        }
+    }
+    for (line, fields, reasons, raw) in rows {
         writer.write_record([
-            rejection.line.to_string().as_str(),
-            columns.column(&rejection.field),
-            &rejection.reason,
+            line.to_string().as_str(),
+            &fields.join(", "),
+            &reasons.join("; "),
+            raw,
         ])?;
     }
     writer.flush()?;
@@ -132,12 +175,13 @@ pub fn describe(summary: &ImportSummary, dry_run: bool) -> String {
     let r = &summary.recorded;
     let rate = summary.read as f64 / summary.seconds.max(1e-9);
     format!(
-        "{}read {}, recorded {}, duplicates {}, rejected {}, new handoffs {}, new silo handoffs {}, {:.1} s ({:.0} rows/s)",
+        "{}read {}, recorded {}, duplicates {}, rejected {} ({} problem(s)), new handoffs {}, new silo handoffs {}, {:.1} s ({:.0} rows/s)",
         if dry_run { "dry run (nothing written): " } else { "" },
         summary.read,
         r.recorded,
         r.duplicates,
         summary.rejected,
+        summary.errors,
         r.new_handoffs,
         r.new_silo_handoffs,
         summary.seconds,

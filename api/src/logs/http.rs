@@ -87,8 +87,9 @@ pub async fn import(
     org: i64,
     params: ImportParams,
     mut payload: web::Payload,
-    limit: u64,
+    limits: &crate::config::Limits,
 ) -> HttpResponse {
+    let limit = limits.max_import_bytes;
     let Some(format) = params.format else {
         return Refusal::new(
             Code::UnsupportedMediaType,
@@ -96,7 +97,12 @@ pub async fn import(
         )
         .response(Media::Json);
     };
-    let mapping = match Mapping::new(format, &params.map, params.case_type.clone()) {
+    let mapping = match Mapping::new(
+        format,
+        &params.map,
+        params.case_type.clone(),
+        super::Door::Http,
+    ) {
         Ok(mapping) => mapping,
         Err(error) => {
             return Refusal::new(Code::BadRequest, error.to_string()).response(Media::Json)
@@ -108,7 +114,11 @@ pub async fn import(
     let (tx, mut rx) = mpsc::channel::<std::io::Result<Bytes>>(8);
     let chunks = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     let body = SyncIoBridge::new(StreamReader::new(chunks));
-    let rows = spawn(Box::new(body), format, mapping);
+    let options = super::read::ReadOptions {
+        limits: limits.import,
+        keep_raw: false,
+    };
+    let rows = spawn(Box::new(body), format, mapping, options);
     // Feed the body to the reader while the import runs; stop at the limit.
     let pump = async move {
         let mut seen = 0u64;
@@ -145,12 +155,17 @@ pub async fn import(
         .response(Media::Json);
     }
     match outcome {
-        Ok(summary) => summary_response(&summary, &mapping_for_display, params.options.dry_run),
+        Ok(summary) => summary_response(&summary, &mapping_for_display, format, params.options.dry_run),
         Err(error) => Refusal::from(&error).response(Media::Json),
     }
 }
 
-fn summary_response(summary: &ImportSummary, mapping: &Mapping, dry_run: bool) -> HttpResponse {
+fn summary_response(
+    summary: &ImportSummary,
+    mapping: &Mapping,
+    format: Format,
+    dry_run: bool,
+) -> HttpResponse {
     let r = &summary.recorded;
     let mut body = serde_json::json!({
         "committed": summary.committed,
@@ -159,11 +174,13 @@ fn summary_response(summary: &ImportSummary, mapping: &Mapping, dry_run: bool) -
         "recorded": r.recorded,
         "duplicates": r.duplicates,
         "rejected": summary.rejected,
+        "problems": summary.errors,
         "newHandoffs": r.new_handoffs,
         "newSiloHandoffs": r.new_silo_handoffs,
         "seconds": summary.seconds,
+        // Each problem where it is: a CSV line, or an XES or OCEL event (0: the file).
         "rejections": summary.rejections.iter().map(|x| serde_json::json!({
-            "line": x.line, "field": mapping.column(&x.field), "reason": x.reason,
+            format.unit(): x.line, "field": mapping.column(&x.field), "reason": x.reason,
         })).collect::<Vec<_>>(),
     });
     if summary.committed || dry_run {
@@ -172,7 +189,10 @@ fn summary_response(summary: &ImportSummary, mapping: &Mapping, dry_run: bool) -
     // The summary, with the refusal's error beside it.
     let refusal = Refusal::new(
         Code::ImportRejected,
-        format!("nothing was written: {} row(s) refused", summary.rejected),
+        format!(
+            "nothing was written: {} row(s) refused, {} problem(s); `skip_invalid=true` records the rest",
+            summary.rejected, summary.errors
+        ),
     );
     body["errors"] = serde_json::json!([{
         "message": refusal.message,

@@ -4,6 +4,7 @@
 //! (`/import/interactions`, `/export/interactions`); the formats are wire formats, so
 //! they live with the doors, and the rules of what is recorded stay in the service.
 
+pub mod bounded;
 pub mod commands;
 pub mod http;
 mod ocel;
@@ -46,6 +47,14 @@ impl Format {
             Format::Csv => "text/csv; charset=utf-8",
             Format::Xes => "application/xml; charset=utf-8",
             Format::Ocel => "application/json",
+        }
+    }
+
+    /// What a position in the file counts: CSV lines, XES and OCEL events.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Format::Csv => "line",
+            Format::Xes | Format::Ocel => "event",
         }
     }
 
@@ -106,12 +115,34 @@ pub const OCEL_KEYS: &[(&str, &str)] = &[
     ("customer_action_required", "customer_action_required"),
 ];
 
+/// The door a file comes through: its messages use that door's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Door {
+    /// `siloscope import`: options like `--map`.
+    CommandLine,
+    /// `POST /import/interactions`: query parameters like `map=`.
+    Http,
+}
+
+impl Door {
+    /// How this door names the option `name` (as the command line spells it) set to
+    /// `value`.
+    pub fn option(self, name: &str, value: &str) -> String {
+        match self {
+            Door::CommandLine => format!("--{name} {value}"),
+            Door::Http => format!("the query parameter {}={value}", name.replace('-', "_")),
+        }
+    }
+}
+
 /// Where each field is found: the defaults, changed by `field=column` pairs.
 #[derive(Clone, Debug)]
 pub struct Mapping {
     columns: HashMap<String, String>,
     /// OCEL: the object type whose objects are the cases.
     pub case_type: Option<String>,
+    /// The door the file comes through.
+    pub door: Door,
 }
 
 impl Mapping {
@@ -120,10 +151,12 @@ impl Mapping {
         format: Format,
         pairs: &[String],
         case_type: Option<String>,
+        door: Door,
     ) -> anyhow::Result<Mapping> {
         if format == Format::Ocel && case_type.is_none() {
             anyhow::bail!(
-                "an OCEL log needs its case type: the object type whose objects are the cases (--case-type, or case_type= over HTTP)"
+                "an OCEL log needs its case type: the object type whose objects are the cases ({})",
+                door.option("case-type", "TYPE")
             );
         }
         let mut map: HashMap<String, String> = match format {
@@ -141,13 +174,14 @@ impl Mapping {
                 .collect(),
         };
         for pair in pairs {
+            let given = door.option("map", pair);
             let Some((field, column)) = pair.split_once('=') else {
-                anyhow::bail!("`--map {pair}`: expected field=column");
+                anyhow::bail!("{given}: expected field=column");
             };
             let field = field.trim();
             if !FIELDS.iter().any(|(f, _)| *f == field) {
                 anyhow::bail!(
-                    "`--map {pair}`: no field `{field}`; the fields are {}",
+                    "{given}: no field `{field}`; the fields are {}",
                     FIELDS
                         .iter()
                         .map(|(f, _)| *f)
@@ -157,7 +191,7 @@ impl Mapping {
             }
             if field == "case_ref" && format != Format::Csv {
                 anyhow::bail!(
-                    "`--map {pair}`: in XES the case is the trace's concept:name, in OCEL the related object of the case type"
+                    "{given}: in XES the case is the trace's concept:name, in OCEL the related object of the case type"
                 );
             }
             map.insert(field.to_owned(), column.trim().to_owned());
@@ -165,7 +199,13 @@ impl Mapping {
         Ok(Mapping {
             columns: map,
             case_type,
+            door,
         })
+    }
+
+    /// How to name another column for `field`, in the door's words.
+    pub fn map_hint(&self, field: &str) -> String {
+        self.door.option("map", &format!("{field}=COLUMN"))
     }
 
     /// Where `field` is read from.

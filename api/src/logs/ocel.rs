@@ -11,6 +11,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde::Deserialize;
 use service::import::Rejection;
 
+use super::bounded::{JsonTokens, ReadLimits, Tripped};
 use super::rows::{interaction, whole_file, Sink};
 use super::Mapping;
 
@@ -56,6 +57,40 @@ struct State<'a> {
     early: Vec<(u64, Event)>,
     events: u64,
     stopped: bool,
+    limits: ReadLimits,
+    /// Bytes held: the case ids and the early events.
+    held: usize,
+    /// The limit the held bytes ran into.
+    overheld: Option<String>,
+}
+
+impl State<'_> {
+    /// Counts `bytes` more held; false (and the reason kept) past the limit.
+    fn hold(&mut self, bytes: usize, what: &str) -> bool {
+        self.held += bytes;
+        if self.held > self.limits.max_held_bytes {
+            self.overheld = Some(format!(
+                "{what} hold more than {} bytes (SILOSCOPE_IMPORT_MAX_HELD_BYTES)",
+                self.limits.max_held_bytes
+            ));
+            return false;
+        }
+        true
+    }
+}
+
+/// What an event held costs, roughly.
+fn event_bytes(event: &Event) -> usize {
+    event.id.len()
+        + event.kind.len()
+        + event.time.len()
+        + event
+            .attributes
+            .iter()
+            .map(|a| a.name.len() + a.value.to_string().len() + 32)
+            .sum::<usize>()
+        + event.relationships.iter().map(|r| r.object_id.len() + 24).sum::<usize>()
+        + 64
 }
 
 impl State<'_> {
@@ -88,6 +123,7 @@ impl State<'_> {
                     "event `{}` relates to no object of type `{}`",
                     event.id, self.case_type
                 ),
+                || event.id.clone(),
             );
         }
         let several = cases.len() > 1;
@@ -104,9 +140,10 @@ impl State<'_> {
                 let value = value.trim().to_owned();
                 (!value.is_empty()).then_some(value)
             };
+            let raw = || event.id.clone();
             let going_on = match interaction(get) {
-                Ok(input) => self.sink.row(number, input),
-                Err((field, reason)) => self.sink.reject(number, field, reason),
+                Ok(input) => self.sink.row(number, input, raw),
+                Err((field, reason)) => self.sink.reject(number, field, reason, raw),
             };
             if !going_on {
                 return false;
@@ -165,6 +202,10 @@ impl<'de> Visitor<'de> for Objects<'_, '_> {
         let state = self.0;
         while let Some(object) = seq.next_element::<Object>()? {
             if object.kind == state.case_type {
+                if !state.hold(object.id.len() + 48, "the case objects") {
+                    state.stopped = true;
+                    return Ok(());
+                }
                 state.cases.insert(object.id);
             }
         }
@@ -197,6 +238,11 @@ impl<'de> Visitor<'de> for Events<'_, '_> {
             state.events += 1;
             let number = state.events;
             if !state.objects_seen {
+                if !state.hold(event_bytes(&event), "the events before the objects") {
+                    state.stopped = true;
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    return Ok(());
+                }
                 state.early.push((number, event));
             } else if !state.event(number, event) {
                 state.stopped = true;
@@ -209,10 +255,13 @@ impl<'de> Visitor<'de> for Events<'_, '_> {
     }
 }
 
-/// Reads an OCEL 2.0 JSON log into `sink`.
+/// Reads an OCEL 2.0 JSON log into `sink`, within `limits` (every string and value,
+/// the nesting, and what is held before events can be handed over).
 pub(super) fn read(
     source: Box<dyn BufRead + Send>,
     mapping: &Mapping,
+    limits: ReadLimits,
+    tripped: &Tripped,
     sink: &mut Sink,
 ) -> Result<(), Rejection> {
     let Some(case_type) = mapping.case_type.clone() else {
@@ -227,15 +276,22 @@ pub(super) fn read(
         early: Vec::new(),
         events: 0,
         stopped: false,
+        limits,
+        held: 0,
+        overheld: None,
     };
-    let mut deserializer = serde_json::Deserializer::from_reader(source);
+    let guarded = JsonTokens::new(source, limits, tripped);
+    let mut deserializer = serde_json::Deserializer::from_reader(guarded);
     let parsed = Document(&mut state).deserialize(&mut deserializer);
+    if let Some(reason) = state.overheld.take() {
+        return Err(Rejection::new(state.events, "", reason));
+    }
     if let Err(error) = parsed {
-        return Err(Rejection {
-            line: state.events,
-            field: String::new(),
-            reason: format!("malformed OCEL JSON after event {}: {error}", state.events),
-        });
+        return Err(Rejection::new(
+            state.events,
+            "",
+            format!("malformed OCEL JSON after event {}: {error}", state.events),
+        ));
     }
     if !state.objects_seen && !state.early.is_empty() {
         // No `objects` list at all: no event can name its case.

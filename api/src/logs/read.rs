@@ -1,14 +1,24 @@
-//! Reading a log file (CSV or XES, gzip or not) on a blocking thread, in chunks sent
-//! to the importing task: the file is never held whole in memory.
+//! Reading a log file (CSV, XES or OCEL, gzip or not) on a blocking thread, in chunks
+//! sent to the importing task. The file is never held whole, and no reader holds more
+//! than its limits allow whatever the file holds ([`ReadLimits`]).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 
 use service::import::{Read as ReadResult, Rejection};
 use tokio::sync::mpsc;
 
+use super::bounded::{self, CsvError, CsvRecord, CsvRecords, ReadLimits, Tripped};
 use super::rows::{interaction, whole_file, Sink};
 use super::{Format, Mapping};
+
+/// How a file is read besides its format and mapping.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    pub limits: ReadLimits,
+    /// Keep each row's original text, for a reject file.
+    pub keep_raw: bool,
+}
 
 /// Starts reading `source` as `format` on a blocking thread; the chunks arrive on the
 /// returned channel (a few at most are buffered, so a slow database slows the reading).
@@ -16,109 +26,146 @@ pub fn spawn(
     source: Box<dyn Read + Send>,
     format: Format,
     mapping: Mapping,
+    options: ReadOptions,
 ) -> mpsc::Receiver<ReadResult> {
     let (tx, rx) = mpsc::channel(2);
     tokio::task::spawn_blocking(move || {
-        let source = match ungzip(source) {
+        let tripped = Tripped::default();
+        let mut sink = Sink::new(tx, options.keep_raw);
+        let source = match bounded::ungzip(source, options.limits, &tripped) {
             Ok(source) => source,
             Err(error) => {
-                let _ = tx.blocking_send(Err(whole_file(format!("cannot read the file: {error}"))));
+                sink.fail(whole_file(format!("cannot read the file: {error}")));
                 return;
             }
         };
-        let mut sink = Sink::new(tx);
         let outcome = match format {
-            Format::Csv => read_csv(source, &mapping, &mut sink),
-            Format::Xes => read_xes(source, &mapping, &mut sink),
-            Format::Ocel => super::ocel::read(source, &mapping, &mut sink),
+            Format::Csv => read_csv(source, &mapping, options.limits, &mut sink),
+            Format::Xes => read_xes(source, &mapping, options.limits, &tripped, &mut sink),
+            Format::Ocel => super::ocel::read(source, &mapping, options.limits, &tripped, &mut sink),
         };
         match outcome {
             Ok(()) => sink.flush(),
-            Err(rejection) => sink.fail(rejection),
+            // A limit a guard ran into says more than the parser's account of it.
+            Err(rejection) => sink.fail(match tripped.take() {
+                Some(limit) => Rejection::new(rejection.line, "", limit.0),
+                None => rejection,
+            }),
         }
     });
     rx
 }
 
-/// The source, decompressed when it starts with gzip's magic bytes.
-fn ungzip(source: Box<dyn Read + Send>) -> std::io::Result<Box<dyn BufRead + Send>> {
-    let mut buffered = BufReader::with_capacity(1 << 16, source);
-    let gzipped = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    Ok(if gzipped {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            flate2::bufread::MultiGzDecoder::new(buffered),
-        ))
-    } else {
-        Box::new(buffered)
-    })
+/// The columns of each field the mapping names, from the header row.
+fn columns<'m>(
+    header: &CsvRecord,
+    mapping: &'m Mapping,
+) -> Result<HashMap<&'m str, usize>, Rejection> {
+    let mut columns = HashMap::new();
+    let names: Vec<String> = (0..header.len())
+        .map(|i| String::from_utf8_lossy(header.get(i).unwrap_or_default()).trim().to_owned())
+        .collect();
+    for (field, _) in super::FIELDS {
+        let column = mapping.column(field);
+        if let Some(index) = names.iter().position(|h| h == column) {
+            columns.insert(*field, index);
+        }
+    }
+    let missing = |field: &str, what: &str| {
+        Rejection::new(
+            header.line,
+            mapping.column(field),
+            format!(
+                "the header has no column `{}` for {what} (name another with {})",
+                mapping.column(field),
+                mapping.map_hint(field)
+            ),
+        )
+    };
+    for field in ["case_ref", "occurred_at"] {
+        if !columns.contains_key(field) {
+            return Err(missing(field, field));
+        }
+    }
+    if !columns.contains_key("function") && !columns.contains_key("function_external_id") {
+        return Err(missing("function", "the function"));
+    }
+    Ok(columns)
 }
 
 fn read_csv(
     source: Box<dyn BufRead + Send>,
     mapping: &Mapping,
+    limits: ReadLimits,
     sink: &mut Sink,
 ) -> Result<(), Rejection> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(source);
-    let headers = reader
-        .headers()
-        .map_err(|e| whole_file(format!("cannot read the header row: {e}")))?
-        .clone();
-    let mut columns: HashMap<&str, usize> = HashMap::new();
-    for (field, _) in super::FIELDS {
-        let column = mapping.column(field);
-        if let Some(index) = headers.iter().position(|h| h.trim() == column) {
-            columns.insert(field, index);
+    let mut reader = CsvRecords::new(source, limits);
+    let mut record = CsvRecord::default();
+    let too_long = |error: CsvError| match error {
+        CsvError::TooLong {
+            line,
+            quote_open,
+            max,
+        } => {
+            let why = if quote_open {
+                format!("a quote opened on line {line} is never closed: the row runs on past {max} bytes")
+            } else {
+                format!("the row on line {line} is longer than {max} bytes")
+            };
+            Rejection::new(line, "", format!("{why} (SILOSCOPE_IMPORT_MAX_RECORD_BYTES)"))
         }
+        CsvError::Io(error) => whole_file(format!("cannot read the file: {error}")),
+    };
+    if !reader.read(&mut record).map_err(too_long)? {
+        return Err(whole_file("the file is empty: a CSV log starts with a header row".into()));
     }
-    for field in ["case_ref", "occurred_at"] {
-        if !columns.contains_key(field) {
-            return Err(Rejection {
-                line: 1,
-                field: mapping.column(field).to_owned(),
-                reason: format!(
-                    "the header has no column `{}` for {field} (name another with --map {field}=COLUMN)",
-                    mapping.column(field)
-                ),
-            });
-        }
-    }
-    if !columns.contains_key("function") && !columns.contains_key("function_external_id") {
-        return Err(Rejection {
-            line: 1,
-            field: mapping.column("function").to_owned(),
-            reason: format!(
-                "the header has no column `{}` for the function (name another with --map function=COLUMN)",
-                mapping.column("function")
-            ),
-        });
-    }
-    let mut record = csv::StringRecord::new();
+    let width = record.len();
+    let columns = columns(&record, mapping)?;
     loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
-                return Err(Rejection {
-                    line,
-                    field: String::new(),
-                    reason: format!("malformed CSV: {error}"),
-                });
-            }
+        if !reader.read(&mut record).map_err(too_long)? {
+            return Ok(());
         }
-        let line = record.position().map_or(0, |p| p.line());
-        let get = |field: &str| {
-            columns
-                .get(field)
-                .and_then(|&i| record.get(i))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let going_on = match interaction(get) {
-            Ok(input) => sink.row(line, input),
-            Err((field, reason)) => sink.reject(line, field, reason),
+        let line = record.line;
+        let raw = || record.raw_text();
+        let going_on = if record.len() != width {
+            let mut reason = format!(
+                "the row has {} field(s) where the header has {width}",
+                record.len()
+            );
+            if record.quote_left_open() {
+                reason.push_str(&format!(
+                    "; a quote opened on line {line} may be left open (the row spans {} lines)",
+                    record.lines
+                ));
+            }
+            sink.reject(line, "", reason, raw)
+        } else {
+            let fields: Result<Vec<&str>, usize> = (0..record.len())
+                .map(|i| std::str::from_utf8(record.get(i).unwrap_or_default()).map_err(|_| i))
+                .collect();
+            match fields {
+                Err(column) => {
+                    let name = columns
+                        .iter()
+                        .find(|(_, i)| **i == column)
+                        .map_or("", |(field, _)| *field);
+                    sink.reject(line, name, "the field is not UTF-8 text".into(), raw)
+                }
+                Ok(fields) => {
+                    let get = |field: &str| {
+                        columns
+                            .get(field)
+                            .and_then(|&i| fields.get(i))
+                            .map(|v| v.trim())
+                            .filter(|v| !v.is_empty())
+                            .map(str::to_owned)
+                    };
+                    match interaction(get) {
+                        Ok(input) => sink.row(line, input, raw),
+                        Err((field, reason)) => sink.reject(line, field, reason, raw),
+                    }
+                }
+            }
         };
         if !going_on {
             return Ok(());
@@ -129,32 +176,45 @@ fn read_csv(
 /// An event's (or a trace's) attributes by key.
 type Attributes = HashMap<String, String>;
 
-/// A trace being read: its own attributes, and its events by number (written when the
-/// trace ends, as its `concept:name` may come after them).
-type OpenTrace = (Attributes, Vec<(u64, Attributes)>);
+/// What the XES reader holds of the open trace: its attributes, and its events (by
+/// number) until its `concept:name` is known, with the bytes they hold.
+#[derive(Default)]
+struct OpenTrace {
+    attributes: Attributes,
+    case: Option<String>,
+    pending: Vec<(u64, Attributes)>,
+    held: usize,
+}
+
+/// The most attributes an event or a trace may carry.
+const MAX_ATTRIBUTES: usize = 1_000;
 
 /// XES: each `<event>` of a `<trace>` is an interaction of the case named by the
 /// trace's `concept:name`; events are numbered from 1 in file order, and that number
-/// is the "line" a rejection names.
+/// is where a rejection says the problem is. Events are handed over as they end once
+/// the trace's name is known (it usually comes first); until then they are held,
+/// within the held-bytes limit.
 fn read_xes(
     source: Box<dyn BufRead + Send>,
     mapping: &Mapping,
+    limits: ReadLimits,
+    tripped: &Tripped,
     sink: &mut Sink,
 ) -> Result<(), Rejection> {
     use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(source);
+    let guarded = std::io::BufReader::with_capacity(1 << 16, bounded::XmlTokens::new(source, limits, tripped));
+    let mut reader = quick_xml::Reader::from_reader(guarded);
     let mut buffer = Vec::new();
     // Where we are: inside <global> (declarations, not data), a trace, an event, and
     // how deep inside a nested attribute (whose children are not the event's own).
     let mut in_global = 0usize;
     let mut trace: Option<OpenTrace> = None;
-    let mut event: Option<HashMap<String, String>> = None;
+    let mut event: Option<Attributes> = None;
     let mut nested = 0usize;
+    let mut depth = 0usize;
     let mut events = 0u64;
-    let malformed = |events: u64, error: String| Rejection {
-        line: events,
-        field: String::new(),
-        reason: format!("malformed XES after event {events}: {error}"),
+    let malformed = |events: u64, error: String| {
+        Rejection::new(events, "", format!("malformed XES after event {events}: {error}"))
     };
     loop {
         let read = reader
@@ -168,12 +228,23 @@ fn read_xes(
                 return Ok(());
             }
             Event::Start(element) => {
+                depth += 1;
+                if depth > limits.max_depth {
+                    return Err(Rejection::new(
+                        events,
+                        "",
+                        format!(
+                            "XES nested deeper than {} elements after event {events} (SILOSCOPE_IMPORT_MAX_DEPTH)",
+                            limits.max_depth
+                        ),
+                    ));
+                }
                 let name = element.local_name();
                 match name.as_ref() {
                     b"log" => {}
                     b"global" => in_global += 1,
                     _ if in_global > 0 => {}
-                    b"trace" if trace.is_none() => trace = Some((HashMap::new(), Vec::new())),
+                    b"trace" if trace.is_none() => trace = Some(OpenTrace::default()),
                     b"event" if trace.is_some() && event.is_none() => {
                         events += 1;
                         event = Some(HashMap::new());
@@ -182,70 +253,128 @@ fn read_xes(
                         // An attribute with children (a list or container): its own
                         // key/value may still count, its children do not.
                         if nested == 0 {
-                            attribute(&element, &mut trace, &mut event)
-                                .map_err(|e| malformed(events, e))?;
+                            attribute(&element, &mut trace, &mut event, events)?;
                         }
                         nested += 1;
                     }
                 }
             }
             Event::Empty(element) if in_global == 0 && nested == 0 => {
-                attribute(&element, &mut trace, &mut event).map_err(|e| malformed(events, e))?;
+                attribute(&element, &mut trace, &mut event, events)?;
             }
-            Event::End(element) => match element.local_name().as_ref() {
-                b"log" => {}
-                b"global" => in_global = in_global.saturating_sub(1),
-                _ if in_global > 0 => {}
-                b"event" if nested == 0 && event.is_some() => {
-                    if let (Some(attributes), Some((_, buffered))) = (event.take(), trace.as_mut())
-                    {
-                        buffered.push((events, attributes));
-                    }
-                }
-                b"trace" if nested == 0 && event.is_none() => {
-                    if let Some((attributes, buffered)) = trace.take() {
-                        let case = attributes.get("concept:name").cloned();
-                        for (number, attributes) in buffered {
-                            let get = |field: &str| {
-                                if field == "case_ref" {
-                                    return case.clone();
-                                }
-                                attributes
-                                    .get(mapping.column(field))
-                                    .map(|v| v.trim().to_owned())
-                                    .filter(|v| !v.is_empty())
-                            };
-                            let going_on = match interaction(get) {
-                                Ok(input) => sink.row(number, input),
-                                Err((field, reason)) => sink.reject(number, field, reason),
-                            };
-                            if !going_on {
+            Event::End(element) => {
+                depth = depth.saturating_sub(1);
+                match element.local_name().as_ref() {
+                    b"log" => {}
+                    b"global" => in_global = in_global.saturating_sub(1),
+                    _ if in_global > 0 => {}
+                    b"event" if nested == 0 && event.is_some() => {
+                        if let (Some(attributes), Some(open)) = (event.take(), trace.as_mut()) {
+                            if !hand_over(open, events, attributes, mapping, limits, sink)? {
                                 return Ok(());
                             }
                         }
                     }
+                    b"trace" if nested == 0 && event.is_none() => {
+                        if let Some(mut open) = trace.take() {
+                            // A trace without a name: its events are refused by the
+                            // check of the case (required).
+                            for (number, attributes) in std::mem::take(&mut open.pending) {
+                                if !xes_row(&open.case, number, &attributes, mapping, sink) {
+                                    return Ok(());
+                                }
+                            }
+                        }
+                    }
+                    _ => nested = nested.saturating_sub(1),
                 }
-                _ => nested = nested.saturating_sub(1),
-            },
+            }
             _ => {}
         }
         buffer.clear();
     }
 }
 
+/// Hands an ended event over (the trace's name is known) or holds it until the name
+/// comes; `false` when the import has stopped.
+fn hand_over(
+    open: &mut OpenTrace,
+    number: u64,
+    attributes: Attributes,
+    mapping: &Mapping,
+    limits: ReadLimits,
+    sink: &mut Sink,
+) -> Result<bool, Rejection> {
+    if open.case.is_some() {
+        for (held, held_attributes) in std::mem::take(&mut open.pending) {
+            if !xes_row(&open.case, held, &held_attributes, mapping, sink) {
+                return Ok(false);
+            }
+        }
+        open.held = 0;
+        return Ok(xes_row(&open.case, number, &attributes, mapping, sink));
+    }
+    open.held += attributes.iter().map(|(k, v)| k.len() + v.len() + 32).sum::<usize>();
+    if open.held > limits.max_held_bytes {
+        return Err(Rejection::new(
+            number,
+            "case_ref",
+            format!(
+                "the trace's events up to event {number} hold more than {} bytes before the trace's concept:name, which names their case (SILOSCOPE_IMPORT_MAX_HELD_BYTES): put the name first",
+                limits.max_held_bytes
+            ),
+        ));
+    }
+    open.pending.push((number, attributes));
+    Ok(true)
+}
+
+/// One XES event as a row of case `case`; `false` when the import has stopped.
+fn xes_row(
+    case: &Option<String>,
+    number: u64,
+    attributes: &Attributes,
+    mapping: &Mapping,
+    sink: &mut Sink,
+) -> bool {
+    let get = |field: &str| {
+        if field == "case_ref" {
+            return case.clone();
+        }
+        attributes
+            .get(mapping.column(field))
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let describe = || {
+        let mut pairs: Vec<String> = attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        pairs.sort();
+        pairs.join("; ")
+    };
+    match interaction(get) {
+        Ok(input) => sink.row(number, input, describe),
+        Err((field, reason)) => sink.reject(number, field, reason, describe),
+    }
+}
+
 /// Records a `<string key=… value=…/>` (or date, boolean…) on the open event, or on
-/// the open trace when no event is open.
+/// the open trace when no event is open (its `concept:name` names the case, and the
+/// events held until then are handed over).
 fn attribute(
     element: &quick_xml::events::BytesStart<'_>,
     trace: &mut Option<OpenTrace>,
-    event: &mut Option<HashMap<String, String>>,
-) -> Result<(), String> {
+    event: &mut Option<Attributes>,
+    events: u64,
+) -> Result<(), Rejection> {
+    let malformed = |error: String| {
+        Rejection::new(events, "", format!("malformed XES after event {events}: {error}"))
+    };
     let (mut key, mut value) = (None, None);
     for attr in element.attributes() {
-        let attr = attr.map_err(|e| e.to_string())?;
+        let attr = attr.map_err(|e| malformed(e.to_string()))?;
         let text = attr
             .unescape_value()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| malformed(e.to_string()))?
             .into_owned();
         match attr.key.as_ref() {
             b"key" => key = Some(text),
@@ -256,12 +385,28 @@ fn attribute(
     let (Some(key), Some(value)) = (key, value) else {
         return Ok(());
     };
+    let too_many = || {
+        Rejection::new(
+            events,
+            "",
+            format!("more than {MAX_ATTRIBUTES} attributes on one event or trace near event {events}"),
+        )
+    };
     match (event.as_mut(), trace.as_mut()) {
         (Some(event), _) => {
+            if event.len() >= MAX_ATTRIBUTES {
+                return Err(too_many());
+            }
             event.insert(key, value);
         }
-        (None, Some((attributes, _))) => {
-            attributes.insert(key, value);
+        (None, Some(open)) => {
+            if open.attributes.len() >= MAX_ATTRIBUTES {
+                return Err(too_many());
+            }
+            if key == "concept:name" && open.case.is_none() {
+                open.case = Some(value.clone());
+            }
+            open.attributes.insert(key, value);
         }
         (None, None) => {}
     }

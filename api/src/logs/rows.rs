@@ -6,11 +6,7 @@ use service::recording::{FunctionRef, InteractionInput, TouchpointRef};
 use tokio::sync::mpsc;
 
 pub(super) fn whole_file(reason: String) -> Rejection {
-    Rejection {
-        line: 0,
-        field: String::new(),
-        reason,
-    }
+    Rejection::new(0, "", reason)
 }
 
 /// Collects rows into chunks and sends each when full. A closed channel (the import
@@ -18,14 +14,21 @@ pub(super) fn whole_file(reason: String) -> Rejection {
 pub(super) struct Sink {
     tx: mpsc::Sender<ReadResult>,
     chunk: Chunk,
+    /// Keep each row's original text (for a reject file).
+    keep_raw: bool,
 }
 
 impl Sink {
-    pub(super) fn new(tx: mpsc::Sender<ReadResult>) -> Sink {
+    pub(super) fn new(tx: mpsc::Sender<ReadResult>, keep_raw: bool) -> Sink {
         Sink {
             tx,
             chunk: Chunk::default(),
+            keep_raw,
         }
+    }
+
+    fn raw(&self, raw: impl FnOnce() -> String) -> Option<Box<str>> {
+        self.keep_raw.then(|| raw().into_boxed_str())
     }
 
     /// Ends the reading with the reason the file cannot be read further.
@@ -35,16 +38,32 @@ impl Sink {
 }
 
 impl Sink {
-    pub(super) fn row(&mut self, line: u64, input: InteractionInput) -> bool {
-        self.chunk.rows.push(SourceRow { line, input });
+    /// A row read; `raw` gives its original text, asked for only when it is kept.
+    pub(super) fn row(
+        &mut self,
+        line: u64,
+        input: InteractionInput,
+        raw: impl FnOnce() -> String,
+    ) -> bool {
+        let raw = self.raw(raw);
+        self.chunk.rows.push(SourceRow { line, input, raw });
         self.maybe_send()
     }
 
-    pub(super) fn reject(&mut self, line: u64, field: &str, reason: String) -> bool {
+    /// A row refused as read.
+    pub(super) fn reject(
+        &mut self,
+        line: u64,
+        field: &str,
+        reason: String,
+        raw: impl FnOnce() -> String,
+    ) -> bool {
+        let raw = self.raw(raw);
         self.chunk.rejected.push(Rejection {
             line,
             field: field.to_owned(),
             reason,
+            raw,
         });
         self.maybe_send()
     }

@@ -34,7 +34,33 @@ fn invalid_filter(detail: impl Into<String>) -> ScimError {
     ScimError::new(StatusCode::BAD_REQUEST, Some("invalidFilter"), detail)
 }
 
+/// The longest filter read (an identity provider's are a few dozen characters).
+const MAX_FILTER_CHARS: usize = 1_000;
+/// The deepest nesting of parentheses and value paths in a filter.
+const MAX_FILTER_DEPTH: usize = 8;
+
 fn parse_filter(text: &str) -> Result<Filter, ScimError> {
+    if text.chars().count() > MAX_FILTER_CHARS {
+        return Err(invalid_filter(format!(
+            "a filter is at most {MAX_FILTER_CHARS} characters"
+        )));
+    }
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for c in text.chars() {
+        match c {
+            '(' | '[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_FILTER_DEPTH {
+        return Err(invalid_filter(format!(
+            "a filter nests at most {MAX_FILTER_DEPTH} parentheses or brackets deep"
+        )));
+    }
     Filter::from_str(text)
         .map_err(|e| invalid_filter(format!("`{text}` is not a SCIM filter: {e}")))
 }

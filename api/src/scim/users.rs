@@ -35,8 +35,12 @@ pub async fn get(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
     .await
 }
 
-async fn listing(request: &HttpRequest, params: ListParams) -> Result<HttpResponse, ScimError> {
-    let viewer = caller(request).await?;
+async fn listing(
+    request: &HttpRequest,
+    viewer: &crate::auth::Viewer,
+    params: ListParams,
+) -> Result<HttpResponse, ScimError> {
+    let viewer = viewer.clone();
     let db = crate::state::tenant(request, &viewer)?;
     let Some(query) = user_query(params.filter.as_ref())? else {
         return Ok(list_response(Vec::new(), params.offset, 0));
@@ -67,8 +71,10 @@ async fn listing(request: &HttpRequest, params: ListParams) -> Result<HttpRespon
 /// GET /Users
 pub async fn list(request: HttpRequest) -> HttpResponse {
     respond(async {
+        // The caller first: nothing a stranger sends is parsed.
+        let viewer = caller(&request).await?;
         let params = ListParams::from_query(request.query_string())?;
-        listing(&request, params).await
+        listing(&request, &viewer, params).await
     })
     .await
 }
@@ -76,8 +82,9 @@ pub async fn list(request: HttpRequest) -> HttpResponse {
 /// POST /Users/.search
 pub async fn search(request: HttpRequest, payload: web::Payload) -> HttpResponse {
     respond(async {
+        let viewer = caller(&request).await?;
         let params = ListParams::from_body(&body(&request, payload).await?)?;
-        listing(&request, params).await
+        listing(&request, &viewer, params).await
     })
     .await
 }
