@@ -488,11 +488,16 @@ async fn export_interactions(request: HttpRequest, state: web::Data<AppState>) -
 
 /// Binds SILOSCOPE_METRICS_LISTEN: a listener of its own that serves `GET /metrics`
 /// only, without a credential (an operator binds it where only Prometheus reaches).
-fn metrics_listener(address: std::net::SocketAddr, state: web::Data<AppState>) -> anyhow::Result<u16> {
-    let listener = TcpListener::bind(address).with_context(|| {
-        format!("failed to listen on {address} (SILOSCOPE_METRICS_LISTEN)")
-    })?;
-    let port = listener.local_addr().context("the metrics listener has no address")?.port();
+fn metrics_listener(
+    address: std::net::SocketAddr,
+    state: web::Data<AppState>,
+) -> anyhow::Result<u16> {
+    let listener = TcpListener::bind(address)
+        .with_context(|| format!("failed to listen on {address} (SILOSCOPE_METRICS_LISTEN)"))?;
+    let port = listener
+        .local_addr()
+        .context("the metrics listener has no address")?
+        .port();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

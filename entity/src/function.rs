@@ -19,6 +19,8 @@ pub struct Model {
     pub updated_at: i64,
     /// When a directory deleted the function: archived, kept for history, gone from SCIM.
     pub deleted_at: Option<i64>,
+    /// The directory that manages the row: `sync`, `scim`, or none.
+    pub managed_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,8 @@ pub struct Model {
     pub deleted_at: Option<i64>,
     /// When `erasePerson` replaced the name, email and ids with a pseudonym.
     pub erased_at: Option<i64>,
+    /// The directory that manages the row: `sync`, `scim`, or none.
+    pub managed_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -153,8 +153,10 @@ pub async fn import_interactions(
             }
         };
         summary.read += (chunk.len() + rows_of(&rejected)) as u64;
-        let lines: Vec<(u64, Option<Box<str>>)> =
-            chunk.iter().map(|row| (row.line, row.raw.clone())).collect();
+        let lines: Vec<(u64, Option<Box<str>>)> = chunk
+            .iter()
+            .map(|row| (row.line, row.raw.clone()))
+            .collect();
         let items: Vec<InteractionInput> = chunk.into_iter().map(|row| row.input).collect();
         let lookup = Lookup::load(&txn, organization_id, &items).await?;
         let (batch, errors) = sort_batch(&items, &lookup);

@@ -256,6 +256,8 @@ pub struct PersonFilter {
     pub function_id: Option<i64>,
     /// The person with this HR id.
     pub external_id: Option<String>,
+    /// Members of this function (a person may be a member of several).
+    pub member_of: Option<i64>,
 }
 
 /// A page of the organization's people, by creation.
@@ -281,6 +283,24 @@ pub async fn list(
     }
     if let Some(function_id) = filter.function_id {
         select = select.filter(person::Column::FunctionId.eq(function_id));
+    }
+    if let Some(function_id) = filter.member_of {
+        select = select.filter(
+            person::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(entity::membership::Column::PersonId)
+                    .from(entity::membership::Entity)
+                    .and_where(
+                        sea_orm::sea_query::Expr::col(entity::membership::Column::FunctionId)
+                            .eq(function_id),
+                    )
+                    .and_where(
+                        sea_orm::sea_query::Expr::col(entity::membership::Column::OrganizationId)
+                            .eq(organization_id),
+                    )
+                    .to_owned(),
+            ),
+        );
     }
     page(db, select, request).await
 }

@@ -250,6 +250,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             deleted_at: None,
+            managed_by: None,
         }
     }
 

@@ -459,7 +459,11 @@ async fn a_token_without_a_known_role_is_refused_on_every_door() {
     }
     // The same token with a role known to siloscope is let in.
     let (status, _) = app
-        .post(Some(&sign(json!(["viewer"]))), "{ viewer { subject } }", json!({}))
+        .post(
+            Some(&sign(json!(["viewer"]))),
+            "{ viewer { subject } }",
+            json!({}),
+        )
         .await;
     assert_eq!(status, 200);
 }

@@ -278,8 +278,16 @@ async fn the_reject_file_holds_each_bad_row_as_the_file_had_it() {
         &[("SILOSCOPE_DATABASE_URL", &app.database_url)],
     );
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).contains("recorded 1,"), "{}", stdout(&output));
-    assert!(stdout(&output).contains("rejected 2 (3 problem(s))"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("recorded 1,"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stdout(&output).contains("rejected 2 (3 problem(s))"),
+        "{}",
+        stdout(&output)
+    );
     let rejects = std::fs::read_to_string(format!("{}.rejects.csv", file.display())).unwrap();
     let mut reader = csv::Reader::from_reader(rejects.as_bytes());
     assert_eq!(
@@ -291,7 +299,10 @@ async fn the_reject_file_holds_each_bad_row_as_the_file_had_it() {
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect();
     assert_eq!(rows.len(), 2, "{rejects}");
-    assert_eq!((rows[0][0].as_str(), rows[0][1].as_str()), ("3", "case_ref, function"));
+    assert_eq!(
+        (rows[0][0].as_str(), rows[0][1].as_str()),
+        ("3", "case_ref, function")
+    );
     assert_eq!(rows[0][3], bad);
     assert_eq!(rows[1][0], "4");
     assert_eq!(rows[1][3], ragged);

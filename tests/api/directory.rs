@@ -184,3 +184,99 @@ async fn cycles_unknown_functions_and_duplicates_are_refused_and_nothing_is_writ
         .await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }
+
+/// A MIRROR sync archives only what the sync manages: people and groups an identity
+/// provider provisioned over SCIM (they carry external ids too) are left alone, and a
+/// dry run names what it would archive. An email held by someone else names who.
+#[tokio::test]
+async fn mirror_leaves_what_scim_provisioned_and_names_what_it_would_archive() {
+    let app = spawn_app().await;
+    let (_, key) = app
+        .post(
+            Some(&app.admin()),
+            "mutation { createApiKey(input: { name: \"idp\", roles: [INTEGRATION] }) { secret } }",
+            json!({}),
+        )
+        .await;
+    let key = key["data"]["createApiKey"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scim = |path: &str, body: Value| {
+        app.client
+            .post(format!("{}/scim/v2{path}", app.address))
+            .bearer_auth(&key)
+            .header("Content-Type", "application/scim+json")
+            .body(body.to_string())
+            .send()
+    };
+    let created = scim("/Users", json!({ "userName": "zoe@acme.test", "externalId": "entra-zoe", "displayName": "Zoe", "emails": [{ "value": "zoe@acme.test" }], "active": true }))
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let created = scim(
+        "/Groups",
+        json!({ "displayName": "Field Sales", "externalId": "entra-fs" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+
+    let mut mirror = export();
+    mirror["mode"] = json!("MIRROR");
+    assert_eq!(sync(&app, mirror.clone()).await["userErrors"], json!([]));
+    // The payload drops Ben and Billing: a dry run names them, and only them.
+    mirror["people"].as_array_mut().unwrap().remove(1);
+    mirror["functions"].as_array_mut().unwrap().remove(2);
+    mirror["people"][0]["functionExternalId"] = json!("F-OPS");
+    mirror["dryRun"] = json!(true);
+    let named = app
+        .gql(
+            "mutation($input: SyncDirectoryInput!) { syncDirectory(input: $input) { functions { archived archivedNames } people { archived archivedNames updatedNames } userErrors { message } } }",
+            json!({ "input": mirror }),
+        )
+        .await["syncDirectory"]
+        .clone();
+    assert_eq!(named["userErrors"], json!([]), "{named}");
+    assert_eq!(
+        named["functions"]["archivedNames"],
+        json!(["Billing"]),
+        "{named}"
+    );
+    assert_eq!(named["people"]["archivedNames"], json!(["Ben"]), "{named}");
+    assert_eq!(named["people"]["updatedNames"], json!(["Ana"]), "{named}");
+    mirror["dryRun"] = json!(false);
+    let done = sync(&app, mirror).await;
+    assert_eq!(
+        (counts(&done, "functions")[2], counts(&done, "people")[2]),
+        (1, 1),
+        "{done}"
+    );
+    let zoe = app
+        .gql(
+            "{ people(first: 5, filter: { externalId: \"entra-zoe\" }) { nodes { archived } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        zoe["people"]["nodes"][0]["archived"], false,
+        "SCIM's people stay"
+    );
+    assert_eq!(
+        function_by_hr_id(&app, "entra-fs").await["archived"],
+        false,
+        "SCIM's groups stay"
+    );
+
+    // Someone else already has the email: the error says whose it is.
+    let mut clash = export();
+    clash["mode"] = json!("MERGE");
+    clash["people"][1]["email"] = json!("ana@acme.test");
+    clash["people"][0]["email"] = json!("ana2@acme.test");
+    clash["people"][0]["externalId"] = json!("P-9");
+    let refused = sync(&app, clash).await;
+    let message = refused["userErrors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("P-1"), "{refused}");
+}

@@ -486,7 +486,12 @@ async fn careless_csv_is_refused_row_by_row_at_the_right_lines() {
         format!("{},surplus", lines[2]),
         {
             let fields: Vec<&str> = lines[3].split(',').collect();
-            format!("{},,{},Nobody,{}", fields[0], fields[2], fields[4..].join(","))
+            format!(
+                "{},,{},Nobody,{}",
+                fields[0],
+                fields[2],
+                fields[4..].join(",")
+            )
         },
         lines[4].to_owned(),
     ]
@@ -508,31 +513,47 @@ async fn careless_csv_is_refused_row_by_row_at_the_right_lines() {
         .as_str()
         .unwrap()
         .contains("8 field(s) where the header has 7"));
-    assert_eq!((refused["rejected"].as_u64(), refused["problems"].as_u64()), (Some(2), Some(3)));
+    assert_eq!(
+        (refused["rejected"].as_u64(), refused["problems"].as_u64()),
+        (Some(2), Some(3))
+    );
     let message = refused["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("2 row(s)"), "{message}");
 
     // A quote opened on line 3 and never closed swallows the rest: refused where it
     // opened, saying so.
-    let open = format!("{header}\n{}\n{},\"unclosed note\n{}\n{}\n", lines[1], lines[2], lines[3], lines[4]);
+    let open = format!(
+        "{header}\n{}\n{},\"unclosed note\n{}\n{}\n",
+        lines[1], lines[2], lines[3], lines[4]
+    );
     let (status, refused) = import(&app, "format=csv", open.into_bytes(), None).await;
     assert_eq!(status, 422, "{refused}");
     let rejection = &refused["rejections"][0];
     assert_eq!(rejection["line"], 3, "{refused}");
     assert!(
-        rejection["reason"].as_str().unwrap().contains("quote opened on line 3"),
+        rejection["reason"]
+            .as_str()
+            .unwrap()
+            .contains("quote opened on line 3"),
         "{refused}"
     );
     let totals = app
         .gql("{ siloReport { totals { interactions } } }", json!({}))
         .await;
-    assert_eq!(totals["siloReport"]["totals"]["interactions"], 0, "nothing was written");
+    assert_eq!(
+        totals["siloReport"]["totals"]["interactions"], 0,
+        "nothing was written"
+    );
 
     // Over HTTP, a missing column names the query parameter, not the command line's option.
-    let (status, refused) = import(&app, "format=csv", b"id,when,who\n1,2,3\n".to_vec(), None).await;
+    let (status, refused) =
+        import(&app, "format=csv", b"id,when,who\n1,2,3\n".to_vec(), None).await;
     assert_eq!(status, 422);
     let reason = refused["rejections"][0]["reason"].as_str().unwrap();
-    assert!(reason.contains("the query parameter map=case_ref=COLUMN"), "{reason}");
+    assert!(
+        reason.contains("the query parameter map=case_ref=COLUMN"),
+        "{reason}"
+    );
     assert!(!reason.contains("--map"), "{reason}");
 
     // XES positions are events, and say so.

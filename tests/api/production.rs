@@ -75,7 +75,8 @@ fn attribute<'a>(span: &'a Span, key: &str) -> Option<&'a str> {
 }
 
 #[tokio::test]
-async fn request_lines_name_the_caller_metrics_count_without_naming_anyone_and_traces_reach_a_collector() {
+async fn request_lines_name_the_caller_metrics_count_without_naming_anyone_and_traces_reach_a_collector(
+) {
     let (url, _guard) = database().await;
     let db = Db::connect(&DbOptions::new(&url, 2), true).await.unwrap();
     service::organization::create(&db.owner(OwnerWork::Organizations), "acme", "Acme")
@@ -98,7 +99,10 @@ async fn request_lines_name_the_caller_metrics_count_without_naming_anyone_and_t
         .env("SILOSCOPE_LOG_FORMAT", "json")
         .env("SILOSCOPE_LOG", "info")
         .env("SILOSCOPE_OTLP_ENDPOINT", &collector)
-        .env("SILOSCOPE_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
+        .env(
+            "SILOSCOPE_METRICS_LISTEN",
+            format!("127.0.0.1:{metrics_port}"),
+        )
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -166,7 +170,11 @@ async fn request_lines_name_the_caller_metrics_count_without_naming_anyone_and_t
 
     // So do the metrics, on their own listener (the main one serves none without a
     // metrics token), without naming the caller.
-    let closed = client.get(format!("{address}/metrics")).send().await.unwrap();
+    let closed = client
+        .get(format!("{address}/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(closed.status().as_u16(), 404);
     let metrics = client
         .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
@@ -176,7 +184,10 @@ async fn request_lines_name_the_caller_metrics_count_without_naming_anyone_and_t
         .text()
         .await
         .unwrap();
-    assert!(!metrics.contains("dash-user"), "a caller is named in {metrics}");
+    assert!(
+        !metrics.contains("dash-user"),
+        "a caller is named in {metrics}"
+    );
     let counted = metrics.lines().find(|l| {
         l.starts_with("siloscope_graphql_operations_total{")
             && [

@@ -596,3 +596,133 @@ async fn scim_needs_a_provisioning_role_and_sees_one_organization() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
 }
+
+/// RFC 7644 §3.12: a resource that does not exist, was deleted, or is another
+/// organization's is 404 on every verb, so an identity provider treats a DELETE as
+/// done instead of retrying it. Deleting a Group ends its memberships, recorded.
+#[tokio::test]
+async fn missing_deleted_and_foreign_ids_are_404_and_a_deleted_group_keeps_no_members() {
+    let app = spawn_app().await;
+    let acme = Scim::new(&app, &app.admin(), &["INTEGRATION"]).await;
+    let (_, user) = acme
+        .call("POST", "/Users", Some(json!({ "userName": "ana@acme.test", "displayName": "Ana", "emails": [{ "value": "ana@acme.test" }], "active": true })))
+        .await;
+    let user_id = user["id"].as_str().unwrap().to_owned();
+    let (_, group) = acme
+        .call("POST", "/Groups", Some(json!({ "displayName": "Billing", "externalId": "g-bil", "members": [{ "value": user_id }] })))
+        .await;
+    let group_id = group["id"].as_str().unwrap().to_owned();
+    let shown = |data: &Value| data["people"]["nodes"][0].clone();
+    let ana = app
+        .gql(
+            "{ people(first: 5) { nodes { functions { name } function { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(shown(&ana)["functions"], json!([{ "name": "Billing" }]));
+
+    // Another organization's ids, and ids that never were: 404 for every verb.
+    let other_admin = app.token("other", &[api::auth::AccessRole::Admin]);
+    let other = Scim::new(&app, &other_admin, &["ADMIN"]).await;
+    let put_user =
+        json!({ "userName": "x@y.test", "emails": [{ "value": "x@y.test" }], "active": true });
+    let put_group = json!({ "displayName": "X" });
+    let replace = patch(json!([{ "op": "replace", "path": "displayName", "value": "Y" }]));
+    for (client, id) in [
+        (&other, user_id.as_str()),
+        (&acme, "999999"),
+        (&acme, "not-an-id"),
+    ] {
+        for (method, body) in [
+            ("GET", None),
+            ("PUT", Some(put_user.clone())),
+            ("PATCH", Some(replace.clone())),
+            ("DELETE", None),
+        ] {
+            let (status, answer) = client.call(method, &format!("/Users/{id}"), body).await;
+            assert_eq!(status, 404, "{method} /Users/{id}: {answer}");
+        }
+    }
+    for (method, body) in [
+        ("PUT", Some(put_group.clone())),
+        ("PATCH", Some(replace.clone())),
+        ("DELETE", None),
+    ] {
+        let (status, answer) = other
+            .call(method, &format!("/Groups/{group_id}"), body)
+            .await;
+        assert_eq!(
+            status, 404,
+            "{method} another organization's group: {answer}"
+        );
+    }
+
+    // Deleting the group ends its memberships, each recorded.
+    let (status, _) = acme
+        .call("DELETE", &format!("/Groups/{group_id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let ana = app
+        .gql(
+            "{ people(first: 5) { nodes { functions { name } function { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(shown(&ana)["functions"], json!([]));
+    assert_eq!(
+        shown(&ana)["function"],
+        Value::Null,
+        "the archived group is nobody's function"
+    );
+    let removed = app
+        .gql(
+            "{ auditEvents(first: 10, filter: { action: \"membership.remove\" }) { edges { node { entityId before } } } }",
+            json!({}),
+        )
+        .await;
+    let events = removed["auditEvents"]["edges"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{removed}");
+    let before: Value =
+        serde_json::from_str(events[0]["node"]["before"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (before["function"].as_str(), before["person"].as_str()),
+        (Some("Billing"), Some("Ana")),
+        "{before}"
+    );
+    assert!(before.get("organization_id").is_none(), "{before}");
+    // Every id in the audit trail of what still exists resolves (the membership
+    // itself is gone; the deleted group stays, archived, for history).
+    let deleted = app
+        .gql(
+            "{ auditEvents(first: 1, filter: { action: \"function.delete\" }) { edges { node { entityId } } } }",
+            json!({}),
+        )
+        .await;
+    let group_event = deleted["auditEvents"]["edges"][0]["node"]["entityId"].clone();
+    for id in [
+        group_event.as_str().unwrap(),
+        before["function_id"].as_str().unwrap(),
+        before["person_id"].as_str().unwrap(),
+    ] {
+        let node = app
+            .gql(
+                "query($id: ID!) { node(id: $id) { __typename id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(node["node"]["id"], id, "{node}");
+    }
+
+    // Deleted now: 404 for every verb, DELETE included.
+    for (method, body) in [
+        ("GET", None),
+        ("PUT", Some(put_group)),
+        ("PATCH", Some(replace)),
+        ("DELETE", None),
+    ] {
+        let (status, answer) = acme
+            .call(method, &format!("/Groups/{group_id}"), body)
+            .await;
+        assert_eq!(status, 404, "{method} a deleted group: {answer}");
+    }
+}

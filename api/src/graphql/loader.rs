@@ -146,3 +146,25 @@ where
         None => Ok(None),
     }
 }
+
+/// The functions a person is a member of (function ids, oldest membership first).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MembershipsOf(pub i64);
+
+impl Loader<MembershipsOf> for OrgLoader {
+    type Value = Vec<i64>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[MembershipsOf],
+    ) -> Result<HashMap<MembershipsOf, Self::Value>, ApiError> {
+        let people: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let found =
+            service::directory::functions_of(&self.db, self.organization_id, &people).await?;
+        Ok(found
+            .into_iter()
+            .map(|(person, functions)| (MembershipsOf(person), functions))
+            .collect())
+    }
+}

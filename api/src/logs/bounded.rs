@@ -267,8 +267,8 @@ impl<R> JsonTokens<R> {
 impl<R: Read> Read for JsonTokens<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for i in 0..n {
-            if let Err(error) = self.step(buf[i]) {
+        for &byte in &buf[..n] {
+            if let Err(error) = self.step(byte) {
                 return Err(self.tripped.set(error));
             }
         }
@@ -402,11 +402,9 @@ impl<R: BufRead> CsvRecords<R> {
         let first_line = self.lines;
         loop {
             let input = self.inner.fill_buf().map_err(CsvError::Io)?;
-            let (result, nin, nout, nend) = self.core.read_record(
-                input,
-                &mut record.fields[out..],
-                &mut record.ends[ends..],
-            );
+            let (result, nin, nout, nend) =
+                self.core
+                    .read_record(input, &mut record.fields[out..], &mut record.ends[ends..]);
             let taken = &input[..nin];
             self.lines += taken.iter().filter(|b| **b == b'\n').count() as u64;
             record.quotes += taken.iter().filter(|b| **b == b'"').count() as u64;
@@ -510,7 +508,10 @@ mod tests {
         let mut text = b"a,b\n1,2\n3,\"open".to_vec();
         text.extend(std::iter::repeat_n(b'x', 10_000));
         let got = records(&text, limits);
-        assert_eq!(got.last(), Some(&Err("too long at 3, open true".to_owned())));
+        assert_eq!(
+            got.last(),
+            Some(&Err("too long at 3, open true".to_owned()))
+        );
         let nul = vec![0u8; 10_000];
         assert_eq!(
             records(&nul, limits),
@@ -529,11 +530,17 @@ mod tests {
             let tripped = Tripped::default();
             let mut guarded = JsonTokens::new(text.as_bytes(), limits, &tripped);
             let mut sink = Vec::new();
-            guarded.read_to_end(&mut sink).map(|_| ()).map_err(|_| tripped.take())
+            guarded
+                .read_to_end(&mut sink)
+                .map(|_| ())
+                .map_err(|_| tripped.take())
         };
         assert!(read(r#"{"a": ["short", 12, "with \" quote"]}"#).is_ok());
         let long = read(r#"{"a": "this string is far too long"}"#).unwrap_err();
-        assert!(long.unwrap().0.contains("SILOSCOPE_IMPORT_MAX_RECORD_BYTES"));
+        assert!(long
+            .unwrap()
+            .0
+            .contains("SILOSCOPE_IMPORT_MAX_RECORD_BYTES"));
         // An escaped quote does not end the string for the count.
         let escaped = read(r#"{"a": "0123456789\"0123456789"}"#).unwrap_err();
         assert!(escaped.is_some());
@@ -549,9 +556,13 @@ mod tests {
         };
         let read = |text: &str| {
             let tripped = Tripped::default();
-            let mut guarded = XmlTokens::new(std::io::BufReader::new(text.as_bytes()), limits, &tripped);
+            let mut guarded =
+                XmlTokens::new(std::io::BufReader::new(text.as_bytes()), limits, &tripped);
             let mut sink = Vec::new();
-            guarded.read_to_end(&mut sink).map(|_| ()).map_err(|_| tripped.take())
+            guarded
+                .read_to_end(&mut sink)
+                .map(|_| ())
+                .map_err(|_| tripped.take())
         };
         assert!(read("<a><b k=\"v\"/>text</a>").is_ok());
         assert!(read("<a>a text far longer than sixteen</a>").is_err());
@@ -567,7 +578,12 @@ mod tests {
         }
         let gz = encoder.finish().unwrap();
         let tripped = Tripped::default();
-        let mut reader = ungzip(Box::new(std::io::Cursor::new(gz)), ReadLimits::default(), &tripped).unwrap();
+        let mut reader = ungzip(
+            Box::new(std::io::Cursor::new(gz)),
+            ReadLimits::default(),
+            &tripped,
+        )
+        .unwrap();
         let mut sink = vec![0u8; 1 << 16];
         let refused = loop {
             match reader.read(&mut sink) {
@@ -576,6 +592,9 @@ mod tests {
                 Err(_) => break tripped.take(),
             }
         };
-        assert!(refused.unwrap().0.contains("SILOSCOPE_IMPORT_MAX_COMPRESSION_RATIO"));
+        assert!(refused
+            .unwrap()
+            .0
+            .contains("SILOSCOPE_IMPORT_MAX_COMPRESSION_RATIO"));
     }
 }

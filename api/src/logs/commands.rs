@@ -119,7 +119,12 @@ fn print_rejections(summary: &ImportSummary, columns: &Mapping, format: Format) 
         if rejection.line == 0 {
             eprintln!("the file{field}: {}", rejection.reason);
         } else {
-            eprintln!("{} {}{field}: {}", format.unit(), rejection.line, rejection.reason);
+            eprintln!(
+                "{} {}{field}: {}",
+                format.unit(),
+                rejection.line,
+                rejection.reason
+            );
         }
     }
     if summary.errors as usize > SHOWN {
@@ -152,7 +157,11 @@ fn write_rejections(
             }
             _ => rows.push((
                 rejection.line,
-                if column.is_empty() { vec![] } else { vec![column] },
+                if column.is_empty() {
+                    vec![]
+                } else {
+                    vec![column]
+                },
                 vec![&rejection.reason],
                 rejection.raw.as_deref().unwrap_or(""),
             )),

@@ -155,7 +155,12 @@ pub async fn import(
         .response(Media::Json);
     }
     match outcome {
-        Ok(summary) => summary_response(&summary, &mapping_for_display, format, params.options.dry_run),
+        Ok(summary) => summary_response(
+            &summary,
+            &mapping_for_display,
+            format,
+            params.options.dry_run,
+        ),
         Err(error) => Refusal::from(&error).response(Media::Json),
     }
 }

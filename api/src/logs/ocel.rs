@@ -89,7 +89,11 @@ fn event_bytes(event: &Event) -> usize {
             .iter()
             .map(|a| a.name.len() + a.value.to_string().len() + 32)
             .sum::<usize>()
-        + event.relationships.iter().map(|r| r.object_id.len() + 24).sum::<usize>()
+        + event
+            .relationships
+            .iter()
+            .map(|r| r.object_id.len() + 24)
+            .sum::<usize>()
         + 64
 }
 

@@ -42,7 +42,9 @@ pub fn spawn(
         let outcome = match format {
             Format::Csv => read_csv(source, &mapping, options.limits, &mut sink),
             Format::Xes => read_xes(source, &mapping, options.limits, &tripped, &mut sink),
-            Format::Ocel => super::ocel::read(source, &mapping, options.limits, &tripped, &mut sink),
+            Format::Ocel => {
+                super::ocel::read(source, &mapping, options.limits, &tripped, &mut sink)
+            }
         };
         match outcome {
             Ok(()) => sink.flush(),
@@ -63,7 +65,11 @@ fn columns<'m>(
 ) -> Result<HashMap<&'m str, usize>, Rejection> {
     let mut columns = HashMap::new();
     let names: Vec<String> = (0..header.len())
-        .map(|i| String::from_utf8_lossy(header.get(i).unwrap_or_default()).trim().to_owned())
+        .map(|i| {
+            String::from_utf8_lossy(header.get(i).unwrap_or_default())
+                .trim()
+                .to_owned()
+        })
         .collect();
     for (field, _) in super::FIELDS {
         let column = mapping.column(field);
@@ -112,12 +118,18 @@ fn read_csv(
             } else {
                 format!("the row on line {line} is longer than {max} bytes")
             };
-            Rejection::new(line, "", format!("{why} (SILOSCOPE_IMPORT_MAX_RECORD_BYTES)"))
+            Rejection::new(
+                line,
+                "",
+                format!("{why} (SILOSCOPE_IMPORT_MAX_RECORD_BYTES)"),
+            )
         }
         CsvError::Io(error) => whole_file(format!("cannot read the file: {error}")),
     };
     if !reader.read(&mut record).map_err(too_long)? {
-        return Err(whole_file("the file is empty: a CSV log starts with a header row".into()));
+        return Err(whole_file(
+            "the file is empty: a CSV log starts with a header row".into(),
+        ));
     }
     let width = record.len();
     let columns = columns(&record, mapping)?;
@@ -202,7 +214,10 @@ fn read_xes(
     sink: &mut Sink,
 ) -> Result<(), Rejection> {
     use quick_xml::events::Event;
-    let guarded = std::io::BufReader::with_capacity(1 << 16, bounded::XmlTokens::new(source, limits, tripped));
+    let guarded = std::io::BufReader::with_capacity(
+        1 << 16,
+        bounded::XmlTokens::new(source, limits, tripped),
+    );
     let mut reader = quick_xml::Reader::from_reader(guarded);
     let mut buffer = Vec::new();
     // Where we are: inside <global> (declarations, not data), a trace, an event, and
@@ -214,7 +229,11 @@ fn read_xes(
     let mut depth = 0usize;
     let mut events = 0u64;
     let malformed = |events: u64, error: String| {
-        Rejection::new(events, "", format!("malformed XES after event {events}: {error}"))
+        Rejection::new(
+            events,
+            "",
+            format!("malformed XES after event {events}: {error}"),
+        )
     };
     loop {
         let read = reader
@@ -314,7 +333,10 @@ fn hand_over(
         open.held = 0;
         return Ok(xes_row(&open.case, number, &attributes, mapping, sink));
     }
-    open.held += attributes.iter().map(|(k, v)| k.len() + v.len() + 32).sum::<usize>();
+    open.held += attributes
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 32)
+        .sum::<usize>();
     if open.held > limits.max_held_bytes {
         return Err(Rejection::new(
             number,
@@ -367,7 +389,11 @@ fn attribute(
     events: u64,
 ) -> Result<(), Rejection> {
     let malformed = |error: String| {
-        Rejection::new(events, "", format!("malformed XES after event {events}: {error}"))
+        Rejection::new(
+            events,
+            "",
+            format!("malformed XES after event {events}: {error}"),
+        )
     };
     let (mut key, mut value) = (None, None);
     for attr in element.attributes() {
@@ -389,7 +415,9 @@ fn attribute(
         Rejection::new(
             events,
             "",
-            format!("more than {MAX_ATTRIBUTES} attributes on one event or trace near event {events}"),
+            format!(
+                "more than {MAX_ATTRIBUTES} attributes on one event or trace near event {events}"
+            ),
         )
     };
     match (event.as_mut(), trace.as_mut()) {

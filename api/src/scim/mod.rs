@@ -155,7 +155,15 @@ impl From<Vec<UserError>> for ScimError {
             .map(|e| format!("{}: {}", e.path.join("."), e.message))
             .collect::<Vec<_>>()
             .join("; ");
-        if errors.iter().any(|e| e.code == UserErrorCode::Duplicate) {
+        // The resource addressed does not exist, was deleted, or is another
+        // organization's: 404 (RFC 7644 §3.12), which an identity provider takes as
+        // done for a DELETE.
+        if errors
+            .iter()
+            .any(|e| e.code == UserErrorCode::NotFound && e.path == ["id"])
+        {
+            ScimError::not_found(detail)
+        } else if errors.iter().any(|e| e.code == UserErrorCode::Duplicate) {
             ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), detail)
         } else {
             ScimError::invalid_value(detail)

@@ -165,7 +165,8 @@ pub async fn change<E: From<WriteError>>(
 }
 
 /// Deletes the function `id` from the directory: archived, kept in history and
-/// reports; its memberships stay, for when it comes back.
+/// reports; its members leave it (each recorded), so no one keeps it as their
+/// function.
 pub async fn delete(db: &crate::db::Tenant, organization_id: i64, id: i64) -> Write<()> {
     let txn = begin_change(db, organization_id).await?;
     let current = live(organization_id)
@@ -188,6 +189,7 @@ pub async fn delete(db: &crate::db::Tenant, organization_id: i64, id: i64) -> Wr
         Some(&after),
     )
     .await?;
+    super::set_members(&txn, organization_id, after.id, &[]).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -299,6 +301,7 @@ async fn save(
     active.parent_id = Set(parent_id);
     active.is_cx_team = Set(group.is_cx_team);
     active.deleted_at = Set(None);
+    active.managed_by = Set(Some(super::SCIM.to_owned()));
     active.updated_at = Set(now);
     let saved = match &before {
         Some(_) => active.update(txn).await,

@@ -27,6 +27,11 @@ use sea_orm::{
 use crate::db::now_micros;
 use crate::error::ApiResult;
 
+/// `managed_by` of the rows an identity provider provisioned over SCIM.
+pub const SCIM: &str = "scim";
+/// `managed_by` of the rows `syncDirectory` created or took over.
+pub const SYNC: &str = "sync";
+
 /// The person's memberships, oldest first.
 async fn memberships_of(
     txn: &DatabaseTransaction,
@@ -172,6 +177,31 @@ async fn members_of(txn: &impl sea_orm::ConnectionTrait, function_id: i64) -> Ap
         .map(|p| p.id)
         .collect();
     Ok(ids.into_iter().filter(|id| !deleted.contains(id)).collect())
+}
+
+/// The functions each of `person_ids` is a member of (function ids, oldest membership
+/// first), in organization `organization_id`.
+pub async fn functions_of(
+    db: &impl sea_orm::ConnectionTrait,
+    organization_id: i64,
+    person_ids: &[i64],
+) -> ApiResult<std::collections::HashMap<i64, Vec<i64>>> {
+    let rows = membership::Entity::find()
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .filter(membership::Column::PersonId.is_in(person_ids.to_vec()))
+        .order_by_asc(membership::Column::CreatedAt)
+        .order_by_asc(membership::Column::Id)
+        .all(db)
+        .await?;
+    let mut found: std::collections::HashMap<i64, Vec<i64>> =
+        person_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for row in rows {
+        found
+            .entry(row.person_id)
+            .or_default()
+            .push(row.function_id);
+    }
+    Ok(found)
 }
 
 /// Keeps memberships in line when a person's function is set directly (the GraphQL

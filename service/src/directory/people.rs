@@ -317,6 +317,7 @@ async fn save(
     active.external_id = Set(external_id);
     active.archived = Set(!user.active);
     active.deleted_at = Set(None);
+    active.managed_by = Set(Some(super::SCIM.to_owned()));
     active.updated_at = Set(now);
     let saved = match &before {
         Some(_) => active.update(txn).await,

@@ -3,12 +3,14 @@
 //!
 //! - A function is matched by its externalId, else by its name (which adopts it:
 //!   its externalId is set); a person by externalId, else by email.
-//! - MERGE creates and updates; MIRROR also archives the functions and people that
-//!   carry an externalId the payload no longer holds (rows without one were not
-//!   made by the directory and are left alone). An archived row the payload holds
-//!   again is restored.
-//! - A dry run computes the same plan and writes nothing. The same payload twice
-//!   changes nothing the second time.
+//! - MERGE creates and updates; MIRROR also archives the functions and people the
+//!   sync manages (`managed_by = sync`: it created them or took them over) that the
+//!   payload no longer holds. Rows an identity provider provisioned over SCIM, or
+//!   that were made through the API, are left alone. An archived row the payload
+//!   holds again is restored.
+//! - A dry run computes the same plan and writes nothing; the outcome names what it
+//!   would create, update and archive. The same payload twice changes nothing the
+//!   second time.
 
 use std::collections::{HashMap, HashSet};
 
@@ -57,17 +59,48 @@ pub struct SyncRequest {
     pub people: Vec<SyncPerson>,
 }
 
-/// How many rows of a kind a sync created, updated, archived and left as they were.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+/// How many rows of a kind a sync created, updated, archived and left as they were,
+/// and the names of those it created, updated and archived (the first
+/// [`MAX_NAMED`] of each).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SyncCounts {
     pub created: i64,
     pub updated: i64,
     pub archived: i64,
     pub unchanged: i64,
+    #[serde(skip)]
+    pub created_names: Vec<String>,
+    #[serde(skip)]
+    pub updated_names: Vec<String>,
+    pub archived_names: Vec<String>,
+}
+
+/// How many names of each change a sync's outcome lists.
+pub const MAX_NAMED: usize = 1_000;
+
+impl SyncCounts {
+    fn created(&mut self, name: &str) {
+        self.created += 1;
+        named(&mut self.created_names, name);
+    }
+    fn updated(&mut self, name: &str) {
+        self.updated += 1;
+        named(&mut self.updated_names, name);
+    }
+    fn archived(&mut self, name: &str) {
+        self.archived += 1;
+        named(&mut self.archived_names, name);
+    }
+}
+
+fn named(names: &mut Vec<String>, name: &str) {
+    if names.len() < MAX_NAMED {
+        names.push(name.to_owned());
+    }
 }
 
 /// What a sync did (or, for a dry run, would do).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SyncOutcome {
     pub functions: SyncCounts,
     pub people: SyncCounts,
@@ -235,7 +268,8 @@ async fn sync_functions(
                 let same = current.name == name
                     && current.is_cx_team == f.is_cx_team
                     && !current.archived
-                    && current.external_id.as_deref() == Some(external_id.as_str());
+                    && current.external_id.as_deref() == Some(external_id.as_str())
+                    && current.managed_by.as_deref() == Some(super::SYNC);
                 if same {
                     unchanged.insert(current.id);
                     current
@@ -248,6 +282,7 @@ async fn sync_functions(
                     active.external_id = Set(Some(external_id.clone()));
                     active.archived = Set(false);
                     active.deleted_at = Set(None);
+                    active.managed_by = Set(Some(super::SYNC.to_owned()));
                     active.updated_at = Set(now);
                     let after = active.update(txn).await.map_err(|e| {
                         unique_violation(e, &["functions", &i.to_string(), "name"], "the name")
@@ -261,7 +296,7 @@ async fn sync_functions(
                         Some(&after),
                     )
                     .await?;
-                    counts.updated += 1;
+                    counts.updated(&after.name);
                     by_name.remove(&before.name_key);
                     after
                 }
@@ -275,6 +310,7 @@ async fn sync_functions(
                     parent_id: Set(None),
                     external_id: Set(Some(external_id.clone())),
                     archived: Set(false),
+                    managed_by: Set(Some(super::SYNC.to_owned())),
                     created_at: Set(now),
                     updated_at: Set(now),
                     ..Default::default()
@@ -293,7 +329,7 @@ async fn sync_functions(
                     Some(&created),
                 )
                 .await?;
-                counts.created += 1;
+                counts.created(&created.name);
                 created
             }
         };
@@ -378,7 +414,7 @@ async fn sync_functions(
             by_external.insert(external.clone(), after.clone());
         }
         if unchanged.remove(&id) {
-            counts.updated += 1;
+            counts.updated(&after.name);
         }
     }
     counts.unchanged += unchanged.len() as i64;
@@ -391,7 +427,11 @@ async fn sync_functions(
             .collect();
         let gone: Vec<function::Model> = by_external
             .values()
-            .filter(|f| !held.contains(f.external_id.as_deref().unwrap_or_default()) && !f.archived)
+            .filter(|f| {
+                !held.contains(f.external_id.as_deref().unwrap_or_default())
+                    && !f.archived
+                    && f.managed_by.as_deref() == Some(super::SYNC)
+            })
             .cloned()
             .collect();
         for current in gone {
@@ -409,7 +449,7 @@ async fn sync_functions(
                 Some(&after),
             )
             .await?;
-            counts.archived += 1;
+            counts.archived(&after.name);
         }
     }
     Ok(by_external)
@@ -472,10 +512,19 @@ async fn sync_people(
         });
         if let Some(other) = by_email.get(&email.to_lowercase()) {
             if found.as_ref().is_none_or(|m| m.id != other.id) {
+                let whose = match &other.external_id {
+                    Some(theirs) => format!(
+                        "another person, with the externalId `{theirs}`, has the email `{email}`: \
+                         the payload gives it to `{external_id}`"
+                    ),
+                    None => {
+                        format!("another person (without an externalId) has the email `{email}`")
+                    }
+                };
                 errors.push(error(
                     &["people", &index, "email"],
                     UserErrorCode::Duplicate,
-                    format!("another person has the email `{email}`"),
+                    whose,
                 ));
                 continue;
             }
@@ -488,7 +537,8 @@ async fn sync_people(
                     && current.title == title
                     && current.function_id == function_id
                     && !current.archived
-                    && current.external_id.as_deref() == Some(external_id.as_str());
+                    && current.external_id.as_deref() == Some(external_id.as_str())
+                    && current.managed_by.as_deref() == Some(super::SYNC);
                 if same {
                     counts.unchanged += 1;
                     continue;
@@ -503,6 +553,7 @@ async fn sync_people(
                 active.external_id = Set(Some(external_id.clone()));
                 active.archived = Set(false);
                 active.deleted_at = Set(None);
+                active.managed_by = Set(Some(super::SYNC.to_owned()));
                 active.updated_at = Set(now);
                 let after = active
                     .update(txn)
@@ -526,8 +577,8 @@ async fn sync_people(
                 )
                 .await?;
                 by_email.remove(&before.email_key);
+                counts.updated(&after.name);
                 by_email.insert(after.email_key.clone(), after);
-                counts.updated += 1;
             }
             None => {
                 let created = person::ActiveModel {
@@ -539,6 +590,7 @@ async fn sync_people(
                     function_id: Set(function_id),
                     title: Set(title),
                     archived: Set(false),
+                    managed_by: Set(Some(super::SYNC.to_owned())),
                     created_at: Set(now),
                     updated_at: Set(now),
                     ..Default::default()
@@ -563,8 +615,8 @@ async fn sync_people(
                     Some(&created),
                 )
                 .await?;
+                counts.created(&created.name);
                 by_email.insert(created.email_key.clone(), created);
-                counts.created += 1;
             }
         }
     }
@@ -575,10 +627,11 @@ async fn sync_people(
             .iter()
             .map(|p| p.external_id.trim())
             .collect();
-        for current in by_external
-            .into_values()
-            .filter(|p| !held.contains(p.external_id.as_deref().unwrap_or_default()) && !p.archived)
-        {
+        for current in by_external.into_values().filter(|p| {
+            !held.contains(p.external_id.as_deref().unwrap_or_default())
+                && !p.archived
+                && p.managed_by.as_deref() == Some(super::SYNC)
+        }) {
             let before = current.clone();
             let mut active: person::ActiveModel = current.into();
             active.archived = Set(true);
@@ -593,7 +646,7 @@ async fn sync_people(
                 Some(&after),
             )
             .await?;
-            counts.archived += 1;
+            counts.archived(&after.name);
         }
     }
     Ok(())

@@ -70,17 +70,24 @@ pub struct SyncDirectoryInput {
     pub people: Vec<DirectoryPersonInput>,
 }
 
-/// How many rows of a kind a sync created, updated, archived and left as they were.
+/// How many rows of a kind a sync created, updated, archived and left as they were,
+/// and which (by name): what a dry run would do, before it is done.
 #[derive(SimpleObject, Default)]
 pub struct SyncCountsOutput {
     /// Created.
     pub created: i64,
     /// Changed (restored ones included).
     pub updated: i64,
-    /// Archived (MIRROR only).
+    /// Archived (MIRROR only: rows the sync manages that the payload no longer holds).
     pub archived: i64,
     /// Left as they were.
     pub unchanged: i64,
+    /// The names of those created (the first 1,000).
+    pub created_names: Vec<String>,
+    /// The names of those changed (the first 1,000).
+    pub updated_names: Vec<String>,
+    /// The names of those archived (the first 1,000).
+    pub archived_names: Vec<String>,
 }
 
 impl From<SyncCounts> for SyncCountsOutput {
@@ -90,6 +97,9 @@ impl From<SyncCounts> for SyncCountsOutput {
             updated: c.updated,
             archived: c.archived,
             unchanged: c.unchanged,
+            created_names: c.created_names,
+            updated_names: c.updated_names,
+            archived_names: c.archived_names,
         }
     }
 }
@@ -122,9 +132,10 @@ impl From<SyncOutcome> for SyncDirectoryPayload {
 #[Object]
 impl DirectoryMutation {
     /// Syncs an HR export of functions and people by their HR ids, atomically: MERGE
-    /// creates and updates, MIRROR also archives what the export no longer holds, a
-    /// dry run only reports what would change, and the same export twice changes
-    /// nothing. A function's parent is named by HR id; parents that go round in a
+    /// creates and updates, MIRROR also archives the rows the sync manages (it created
+    /// or took them over) that the export no longer holds (never what an identity
+    /// provider provisioned over SCIM or the API made), a dry run only reports what
+    /// would change, by name, and the same export twice changes nothing. A function's parent is named by HR id; parents that go round in a
     /// cycle, or an unknown function, are user errors. Roles: INTEGRATION, ADMIN.
     async fn sync_directory(
         &self,

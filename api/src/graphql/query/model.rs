@@ -43,8 +43,10 @@ pub struct PersonFilter {
     pub name: Option<String>,
     /// Archived (true) or live (false); absent lists both.
     pub archived: Option<bool>,
-    /// People of this function.
+    /// People whose function this is.
     pub function_id: Option<ID>,
+    /// Members of this function (a person may be a member of several).
+    pub member_of: Option<ID>,
     /// The person with this HR id (exactly).
     pub external_id: Option<String>,
 }
@@ -153,6 +155,25 @@ impl ModelQuery {
             "Handoff" => service::handoff::get(db, org, row)
                 .await?
                 .map(|h| Node::Handoff(Handoff(h))),
+            "Membership" => find::<entity::membership::Entity>(db, org, row)
+                .await?
+                .map(|m| Node::Membership(crate::graphql::types::model::Membership(m))),
+            // What administrators read, to administrators only (others get `null`, as
+            // for any id they cannot see).
+            "ApiKey" | "Webhook" | "AuditEvent"
+                if !viewer(ctx)?.has(crate::auth::AccessRole::Admin) =>
+            {
+                None
+            }
+            "ApiKey" => find::<entity::api_key::Entity>(db, org, row)
+                .await?
+                .map(|m| Node::ApiKey(crate::graphql::types::admin::ApiKey(m))),
+            "Webhook" => find::<entity::webhook::Entity>(db, org, row)
+                .await?
+                .map(|m| Node::Webhook(crate::graphql::types::live::Webhook(m))),
+            "AuditEvent" => find::<entity::audit_event::Entity>(db, org, row)
+                .await?
+                .map(|m| Node::AuditEvent(crate::graphql::types::admin::AuditEvent(m))),
             _ => None,
         })
     }
@@ -243,6 +264,7 @@ impl ModelQuery {
             name: filter.name,
             archived: filter.archived,
             function_id: filter_id::<function::Entity>(&filter.function_id),
+            member_of: filter_id::<function::Entity>(&filter.member_of),
             external_id: filter.external_id,
         };
         let org = viewer(ctx)?.organization_id;

@@ -1,7 +1,8 @@
 //! What administrators read: API keys and the audit trail.
 
-use async_graphql::{Object, SimpleObject, ID};
-use entity::{api_key, audit_event};
+use async_graphql::{Context, Object, SimpleObject, ID};
+use entity::{api_key, audit_event, function, journey, person, stage, touchpoint};
+use service::ApiResult;
 
 use super::connection::PageInfo;
 use super::window::{instant, Instant};
@@ -17,7 +18,7 @@ pub struct ApiKey(pub api_key::Model);
 #[Object]
 impl ApiKey {
     /// The key's global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::global::<api_key::Entity>(self.0.id)
     }
     /// Its name, unique in the organization; the audit trail names its changes by it.
@@ -60,7 +61,7 @@ pub struct AuditEvent(pub audit_event::Model);
 #[Object]
 impl AuditEvent {
     /// The event's global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::global::<audit_event::Entity>(self.0.id)
     }
     /// When the change was made (it was committed with this event).
@@ -93,14 +94,16 @@ impl AuditEvent {
         let id: i64 = self.0.entity_id.as_deref()?.parse().ok()?;
         Some(ids::global_of(&self.0.entity_kind, id))
     }
-    /// The entity before the change, as JSON text; `null` for a creation.
-    async fn before(&self) -> Option<&str> {
-        self.0.before_json.as_deref()
+    /// The entity before the change, as JSON text; `null` for a creation. Ids are
+    /// global ids (`node(id:)` resolves them) and each names what it refers to
+    /// (`function_id` comes with `function`, the function's name).
+    async fn before(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        readable(ctx, &self.0.entity_kind, self.0.before_json.as_deref()).await
     }
     /// The entity after the change (or what a batch did), as JSON text; `null` for a
-    /// removal.
-    async fn after(&self) -> Option<&str> {
-        self.0.after_json.as_deref()
+    /// removal. Ids and names as in `before`.
+    async fn after(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        readable(ctx, &self.0.entity_kind, self.0.after_json.as_deref()).await
     }
     /// The request's `X-Request-Id`; `null` for the command line.
     async fn request_id(&self) -> Option<&str> {
@@ -124,4 +127,63 @@ pub struct AuditEventEdge {
     pub node: AuditEvent,
     /// Opaque; pass it as `after` for the events before this one.
     pub cursor: String,
+}
+
+/// The row ids an audit value may hold, and the type of what each names.
+const REFERENCES: &[(&str, &str)] = &[
+    ("function_id", "Function"),
+    ("parent_id", "Function"),
+    ("person_id", "Person"),
+    ("touchpoint_id", "Touchpoint"),
+    ("stage_id", "Stage"),
+    ("journey_id", "Journey"),
+    ("responsibility_id", "Responsibility"),
+    ("webhook_id", "Webhook"),
+    ("api_key_id", "ApiKey"),
+];
+
+/// An audit value as a reader wants it: the row's own id and every reference as
+/// global ids, each reference beside the name of what it names (as it is now), and
+/// no organization id (the caller's, always).
+async fn readable(ctx: &Context<'_>, kind: &str, text: Option<&str>) -> ApiResult<Option<String>> {
+    use serde_json::Value;
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(text) else {
+        return Ok(Some(text.to_owned()));
+    };
+    object.remove("organization_id");
+    if let Some(id) = object.get("id").and_then(Value::as_i64) {
+        object.insert("id".into(), Value::String(ids::global_of(kind, id).0));
+    }
+    let loader = crate::graphql::context::loader(ctx)?;
+    for (key, target) in REFERENCES {
+        let Some(id) = object.get(*key).and_then(Value::as_i64) else {
+            continue;
+        };
+        object.insert((*key).into(), Value::String(ids::global_of(target, id).0));
+        let name = match *target {
+            "Function" => crate::graphql::loader::one::<function::Entity>(loader, Some(id))
+                .await?
+                .map(|m| m.name),
+            "Person" => crate::graphql::loader::one::<person::Entity>(loader, Some(id))
+                .await?
+                .map(|m| m.name),
+            "Touchpoint" => crate::graphql::loader::one::<touchpoint::Entity>(loader, Some(id))
+                .await?
+                .map(|m| m.name),
+            "Stage" => crate::graphql::loader::one::<stage::Entity>(loader, Some(id))
+                .await?
+                .map(|m| m.name),
+            "Journey" => crate::graphql::loader::one::<journey::Entity>(loader, Some(id))
+                .await?
+                .map(|m| m.name),
+            _ => None,
+        };
+        if let Some(name) = name {
+            object.insert(key.trim_end_matches("_id").into(), Value::String(name));
+        }
+    }
+    Ok(Some(Value::Object(object).to_string()))
 }

@@ -101,7 +101,7 @@ pub struct Webhook(pub webhook::Model);
 #[Object(cache_control(no_cache))]
 impl Webhook {
     /// The webhook's global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::global::<webhook::Entity>(self.0.id)
     }
     /// Where messages are posted.

@@ -154,6 +154,29 @@ impl Function {
     async fn responsibilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Responsibility>> {
         responsibilities_of(ctx, ResponsibilitiesOf::Function(self.0.id)).await
     }
+    /// Its members, by creation: the people a directory (SCIM) or a sync put in it, or
+    /// whose function was set to it. A person may be a member of several functions.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> ApiResult<super::connection::PersonConnection> {
+        let request = context::page_request::<person::Entity>(ctx, first, after.as_deref())?;
+        let filter = service::person::PersonFilter {
+            member_of: Some(self.0.id),
+            ..Default::default()
+        };
+        let page =
+            service::person::list(context::db(ctx)?, self.0.organization_id, &filter, request)
+                .await?;
+        Ok(super::connection::list::<person::Entity, _, _>(
+            page,
+            |m| m.id,
+            Person,
+        ))
+    }
 }
 
 /// An employee.
@@ -192,13 +215,34 @@ impl Person {
     async fn archived(&self) -> bool {
         self.0.archived
     }
-    /// The function the person works in; `null` when unassigned.
+    /// The function the person works in (their responsibilities are counted there: the
+    /// oldest of their memberships); `null` when unassigned.
     async fn function(&self, ctx: &Context<'_>) -> ApiResult<Option<Function>> {
         Ok(
             load::<function::Entity>(ctx, self.0.organization_id, self.0.function_id)
                 .await?
                 .map(Function),
         )
+    }
+    /// Every function the person is a member of, oldest membership first.
+    #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
+    async fn functions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Function>> {
+        let loader = context::loader(ctx)?;
+        let ids = loader
+            .load_one(crate::graphql::loader::MembershipsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        let found = loader
+            .load_many(
+                ids.iter()
+                    .map(|id| crate::graphql::loader::ById::<function::Entity>::new(*id)),
+            )
+            .await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(&crate::graphql::loader::ById::new(*id)).cloned())
+            .map(Function)
+            .collect())
     }
 }
 
@@ -405,5 +449,38 @@ impl Acknowledgement {
     /// When.
     async fn acknowledged_at(&self) -> Instant {
         instant(self.0.acknowledged_at)
+    }
+}
+
+/// A person's membership of a function, as a directory (SCIM) or a sync records it.
+#[derive(Clone)]
+pub struct Membership(pub entity::membership::Model);
+
+/// A person's membership of a function, as a directory (SCIM) or a sync records it.
+#[Object]
+impl Membership {
+    /// The global id, opaque; pass it to `node(id:)`.
+    pub async fn id(&self) -> ID {
+        global::<entity::membership::Entity>(self.0.id)
+    }
+    /// The function.
+    async fn function(&self, ctx: &Context<'_>) -> ApiResult<Option<Function>> {
+        Ok(
+            load::<function::Entity>(ctx, self.0.organization_id, Some(self.0.function_id))
+                .await?
+                .map(Function),
+        )
+    }
+    /// The member.
+    async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
+        Ok(
+            load::<person::Entity>(ctx, self.0.organization_id, Some(self.0.person_id))
+                .await?
+                .map(Person),
+        )
+    }
+    /// Since when.
+    async fn since(&self) -> Instant {
+        instant(self.0.created_at)
     }
 }

@@ -2,8 +2,10 @@
 
 use async_graphql::{Interface, ID};
 
+use super::admin::{ApiKey, AuditEvent};
 use super::case::{Handoff, Interaction};
-use super::model::{Function, Journey, Person, Responsibility, Stage, Touchpoint};
+use super::live::Webhook;
+use super::model::{Function, Journey, Membership, Person, Responsibility, Stage, Touchpoint};
 
 /// Anything with a global id.
 #[derive(Interface)]
@@ -21,4 +23,8 @@ pub enum Node {
     Responsibility(Responsibility),
     Interaction(Interaction),
     Handoff(Handoff),
+    Membership(Membership),
+    ApiKey(ApiKey),
+    Webhook(Webhook),
+    AuditEvent(AuditEvent),
 }
