@@ -111,22 +111,59 @@ impl Viewer {
     }
 }
 
-/// Which roles may do what.
+/// Which roles may do what: the one place it is written. The README's role table is
+/// [`may::markdown_table`]'s output (a test keeps the two in step).
 pub mod may {
     use super::AccessRole::{self, *};
 
-    /// Change the organization's model.
-    pub const EDIT: &[AccessRole] = &[Editor, Admin];
-    /// Sync functions and people.
+    /// Read everything of the organization.
+    pub const READ: &[AccessRole] = &[Viewer, Editor, Integration, Admin];
+    /// Create, update and archive functions and people.
     pub const SYNC_PEOPLE: &[AccessRole] = &[Editor, Integration, Admin];
-    /// Record interactions.
+    /// Record interactions (`recordInteractions`).
     pub const RECORD: &[AccessRole] = &[Editor, Integration, Admin];
-    /// Change the organization's settings.
-    pub const ADMINISTER: &[AccessRole] = &[Admin];
-    /// Import log files over HTTP (connectors and administrators).
-    pub const IMPORT: &[AccessRole] = &[Integration, Admin];
+    /// Import log files over HTTP (bulk recording).
+    pub const IMPORT: &[AccessRole] = &[Editor, Integration, Admin];
     /// Provision people and functions over SCIM, or sync a directory.
-    pub const PROVISION: &[AccessRole] = &[Integration, Admin];
+    pub const PROVISION: &[AccessRole] = &[Editor, Integration, Admin];
+    /// Change the rest of the organization's model (journeys, touchpoints,
+    /// responsibilities, acknowledgements for anyone) and retract interactions.
+    pub const EDIT: &[AccessRole] = &[Editor, Admin];
+    /// Change the organization's settings, API keys and webhooks; read the audit
+    /// trail; erase and redact personal data.
+    pub const ADMINISTER: &[AccessRole] = &[Admin];
+
+    /// Every permission with what it allows, in the README's words.
+    pub const TABLE: &[(&str, &[AccessRole])] = &[
+        ("read everything; acknowledge their own responsibilities", READ),
+        ("create, update and archive functions and people", SYNC_PEOPLE),
+        ("record interactions (`recordInteractions`)", RECORD),
+        ("import log files (`POST /import/interactions`)", IMPORT),
+        ("provision over SCIM (`/scim/v2`); `syncDirectory`", PROVISION),
+        (
+            "journeys, touchpoints, responsibilities, acknowledgements for anyone; `retractInteractions`",
+            EDIT,
+        ),
+        (
+            "settings (`updateSettings`, `setRetention`), API keys, webhooks, the audit trail, `erasePerson`, `redactInteractions`",
+            ADMINISTER,
+        ),
+    ];
+
+    /// [`TABLE`] as the README's markdown table: a row per permission, a column per
+    /// role.
+    pub fn markdown_table() -> String {
+        let roles = [Viewer, Editor, Integration, Admin];
+        let mut table = String::from("| may | `VIEWER` | `EDITOR` | `INTEGRATION` | `ADMIN` |\n|---|---|---|---|---|\n");
+        for (what, allowed) in TABLE {
+            table.push_str(&format!("| {what} |"));
+            for role in roles {
+                table.push_str(if allowed.contains(&role) { " ✓ |" } else { " |" });
+            }
+            table.push('\n');
+        }
+        table
+    }
 }
 
 impl Viewer {
@@ -442,6 +479,16 @@ mod tests {
     use super::*;
     use jsonwebtoken::jwk::{Jwk, JwkSet};
     use serde_json::json;
+
+    #[test]
+    fn the_readme_role_table_is_the_codes() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+        assert!(
+            readme.contains(&may::markdown_table()),
+            "README.md's role table differs from auth::may; replace it with:\n\n{}",
+            may::markdown_table()
+        );
+    }
 
     #[test]
     fn the_configuration_names_every_role() {
