@@ -154,11 +154,17 @@ pub mod may {
     /// role.
     pub fn markdown_table() -> String {
         let roles = [Viewer, Editor, Integration, Admin];
-        let mut table = String::from("| may | `VIEWER` | `EDITOR` | `INTEGRATION` | `ADMIN` |\n|---|---|---|---|---|\n");
+        let mut table = String::from(
+            "| may | `VIEWER` | `EDITOR` | `INTEGRATION` | `ADMIN` |\n|---|---|---|---|---|\n",
+        );
         for (what, allowed) in TABLE {
             table.push_str(&format!("| {what} |"));
             for role in roles {
-                table.push_str(if allowed.contains(&role) { " ✓ |" } else { " |" });
+                table.push_str(if allowed.contains(&role) {
+                    " ✓ |"
+                } else {
+                    " |"
+                });
             }
             table.push('\n');
         }

@@ -45,6 +45,10 @@ impl Application {
             .context("the listener has no address")?
             .port();
         let metrics = Metrics::new()?;
+        let key = service::secret::id_key(&db.owner(service::db::OwnerWork::ServerKeys))
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read the key ids are made with: {e}"))?;
+        crate::graphql::ids::init(key);
         let mut db = db;
         if settings.otlp_endpoint.is_some() {
             // Statements are named on their spans only when spans are exported: the

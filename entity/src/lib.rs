@@ -16,6 +16,7 @@ pub mod membership;
 pub mod organization;
 pub mod person;
 pub mod responsibility;
+pub mod server_secret;
 pub mod stage;
 pub mod step;
 pub mod step_rollup;

@@ -22,7 +22,7 @@ mod m20261129_000015_directory_keys_and_audit;
 mod m20261129_000016_chart_against_log;
 mod m20261129_000017_live_and_webhooks;
 mod m20261129_000018_production;
-mod m20261207_000019_directory_sources;
+mod m20261207_000019_sources_and_keys;
 
 pub struct Migrator;
 
@@ -48,7 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000016_chart_against_log::Migration),
             Box::new(m20261129_000017_live_and_webhooks::Migration),
             Box::new(m20261129_000018_production::Migration),
-            Box::new(m20261207_000019_directory_sources::Migration),
+            Box::new(m20261207_000019_sources_and_keys::Migration),
         ]
     }
 }

@@ -96,6 +96,8 @@ pub enum OwnerWork {
     Backup,
     /// Erasure's rewrite of the audit trail, which tenants may only append to.
     AuditRewrite,
+    /// The keys the database keeps for every replica (`server_secret`).
+    ServerKeys,
 }
 
 impl Db {

@@ -42,6 +42,7 @@ pub mod report;
 pub mod responsibility;
 pub mod retention;
 pub mod scoped;
+pub mod secret;
 pub mod snapshot;
 pub mod touchpoint;
 pub mod webhook;

@@ -1,7 +1,15 @@
-//! Opaque ids and cursors: one codec for global ids (`node(id:)`), list cursors and
-//! handoff cursors. Each is base64url, without padding, of `kind:n[:n…]`. The service
-//! layer sees row ids only; this is where the API turns one into the other.
+//! Opaque ids and cursors: one codec for global ids (`node(id:)`, SCIM ids), list
+//! cursors and handoff cursors. Each part of an id is one AES-128 block of its kind's
+//! tag, its number and a check, under a key the database keeps (one per database, so
+//! every replica hands out the same ids): an id reveals nothing, not even how many
+//! rows there are, and a made-up or altered one names no row. Ids of the earlier
+//! format (base64url of `kind:n`) are still read. The service layer sees row ids
+//! only; this is where the API turns one into the other.
 
+use std::sync::OnceLock;
+
+use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+use aes::Aes128;
 use async_graphql::ID;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -11,18 +19,83 @@ use service::scoped::OrgScoped;
 /// malformed id stands for, so that the service reports it as not found.
 pub const NO_ROW: i64 = 0;
 
-/// The opaque text of `kind` with `parts`.
-fn encode(kind: &str, parts: &[i64]) -> String {
-    let mut text = kind.to_owned();
-    for part in parts {
-        text.push(':');
-        text.push_str(&part.to_string());
-    }
-    URL_SAFE_NO_PAD.encode(text)
+/// The kinds `node(id:)` resolves, and so the ones an id's kind is looked up among.
+const NODE_KINDS: &[&str] = &[
+    "Function",
+    "Person",
+    "Journey",
+    "Stage",
+    "Touchpoint",
+    "Responsibility",
+    "Interaction",
+    "Handoff",
+    "Membership",
+    "ApiKey",
+    "Webhook",
+    "AuditEvent",
+];
+
+static CIPHER: OnceLock<Aes128> = OnceLock::new();
+
+/// Sets the key ids are made with (the database's, read when the server starts). The
+/// first key set in a process stays.
+pub fn init(key: [u8; 16]) {
+    let _ = CIPHER.set(Aes128::new(&key.into()));
 }
 
-/// The kind and the parts of an opaque text, if it is one.
-fn decode_any(text: &str) -> Option<(String, Vec<i64>)> {
+fn cipher() -> &'static Aes128 {
+    CIPHER.get_or_init(|| {
+        // Only a process that never started a server (a unit test) gets here.
+        let key: [u8; 16] = rand::random();
+        Aes128::new(&key.into())
+    })
+}
+
+/// The tag of part `index` of an id of `kind`.
+fn tag(kind: &str, index: usize) -> [u8; 4] {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(kind.as_bytes());
+    [digest[0], digest[1], digest[2], digest[3] ^ index as u8]
+}
+
+/// The opaque text of `kind` with `parts`.
+fn encode(kind: &str, parts: &[i64]) -> String {
+    let mut bytes = Vec::with_capacity(16 * parts.len());
+    for (index, part) in parts.iter().enumerate() {
+        let mut block = [0u8; 16];
+        block[..4].copy_from_slice(&tag(kind, index));
+        block[4..12].copy_from_slice(&part.to_be_bytes());
+        let mut block = block.into();
+        cipher().encrypt_block(&mut block);
+        bytes.extend_from_slice(&block);
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The blocks of an opaque text, decrypted: (tag, number) each, when every check holds.
+fn blocks(text: &str) -> Option<Vec<([u8; 4], i64)>> {
+    let bytes = URL_SAFE_NO_PAD.decode(text.as_bytes()).ok()?;
+    if bytes.is_empty() || bytes.len() % 16 != 0 {
+        return None;
+    }
+    bytes
+        .chunks(16)
+        .map(|chunk| {
+            let bytes: [u8; 16] = chunk.try_into().ok()?;
+            let mut block = aes::Block::from(bytes);
+            cipher().decrypt_block(&mut block);
+            if block[12..] != [0, 0, 0, 0] {
+                return None;
+            }
+            let tag: [u8; 4] = block[..4].try_into().ok()?;
+            let number = i64::from_be_bytes(block[4..12].try_into().ok()?);
+            Some((tag, number))
+        })
+        .collect()
+}
+
+/// The kind and parts of an id in the earlier format (base64url of `kind:n[:n…]`).
+fn legacy(text: &str) -> Option<(String, Vec<i64>)> {
     let bytes = URL_SAFE_NO_PAD.decode(text.as_bytes()).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let mut parts = text.split(':');
@@ -35,7 +108,17 @@ fn decode_any(text: &str) -> Option<(String, Vec<i64>)> {
 
 /// The parts of an opaque text of `kind` with exactly `count` parts.
 fn decode(kind: &str, count: usize, text: &str) -> Option<Vec<i64>> {
-    decode_any(text)
+    if let Some(blocks) = blocks(text) {
+        let ours = blocks.len() == count
+            && blocks
+                .iter()
+                .enumerate()
+                .all(|(index, (t, _))| *t == tag(kind, index));
+        if ours {
+            return Some(blocks.into_iter().map(|(_, n)| n).collect());
+        }
+    }
+    legacy(text)
         .filter(|(k, parts)| k == kind && parts.len() == count)
         .map(|(_, parts)| parts)
 }
@@ -50,12 +133,24 @@ pub fn global<E: OrgScoped>(id: i64) -> ID {
     global_of(E::TYPE, id)
 }
 
-/// The type name and row id a global id names.
+/// The type name and row id a global id names (of the kinds `node(id:)` resolves).
 pub fn node(id: &str) -> Option<(String, i64)> {
-    match decode_any(id)? {
-        (kind, parts) if parts.len() == 1 && parts[0] > 0 => Some((kind, parts[0])),
-        _ => None,
+    NODE_KINDS.iter().find_map(|kind| {
+        decode(kind, 1, id)
+            .filter(|parts| parts[0] > 0)
+            .map(|parts| ((*kind).to_owned(), parts[0]))
+    })
+}
+
+/// The row id a global id of the type named `kind` names; SCIM ids are these too, and
+/// a bare number (the SCIM ids of earlier versions) is read as the row id.
+pub fn row_of(kind: &str, id: &str) -> Option<i64> {
+    if let Ok(number) = id.parse::<i64>() {
+        return (number > 0).then_some(number);
     }
+    decode(kind, 1, id)
+        .map(|parts| parts[0])
+        .filter(|row| *row > 0)
 }
 
 /// The row id of a global id of entity `E`; [`NO_ROW`] when it is not one.
@@ -166,20 +261,31 @@ mod tests {
     }
 
     #[test]
-    fn the_wire_format_is_unchanged() {
-        // Ids handed out before stay valid (cursors are short-lived and changed kind
-        // with the 2026-11 schema; see CHANGELOG.md).
+    fn ids_reveal_nothing_and_ids_of_the_earlier_format_still_resolve() {
+        let one = global_of("Function", 1).0;
+        let two = global_of("Function", 2).0;
+        assert_eq!(one.len(), 22);
+        assert!(!URL_SAFE_NO_PAD
+            .decode(&one)
+            .unwrap()
+            .windows(8)
+            .any(|w| w == 1i64.to_be_bytes()));
+        // Neighbouring rows share no visible prefix.
+        assert_ne!(one[..4], two[..4]);
+        // An altered id names nothing.
+        let mut altered = URL_SAFE_NO_PAD.decode(&one).unwrap();
+        altered[5] ^= 1;
+        assert_eq!(node(&URL_SAFE_NO_PAD.encode(altered)), None);
+        // Ids handed out before are still read.
+        let old = ID(URL_SAFE_NO_PAD.encode("Function:1"));
+        assert_eq!(row::<entity::function::Entity>(&old), 1);
+        assert_eq!(node(&old), Some(("Function".into(), 1)));
         assert_eq!(
-            global_of("Function", 1).0,
-            URL_SAFE_NO_PAD.encode("Function:1")
+            decode_handoff_cursor(&URL_SAFE_NO_PAD.encode("HandoffCursor:10:3")),
+            Some((10, 3))
         );
-        assert_eq!(
-            cursor::<entity::person::Entity>(3),
-            URL_SAFE_NO_PAD.encode("PersonCursor:3")
-        );
-        assert_eq!(
-            handoff_cursor((10, 3)),
-            URL_SAFE_NO_PAD.encode("HandoffCursor:10:3")
-        );
+        assert_eq!(row_of("Person", "17"), Some(17));
+        assert_eq!(row_of("Person", &global_of("Person", 17).0), Some(17));
+        assert_eq!(row_of("Person", &global_of("Function", 17).0), None);
     }
 }

@@ -10,8 +10,8 @@ use super::query::{group_query, list_response, ListParams};
 use super::{base_url, body, caller, on_behalf, resource, respond, ScimError};
 
 fn row_id(id: &str) -> Result<i64, ScimError> {
-    id.parse()
-        .map_err(|_| ScimError::not_found(format!("no Group `{id}`")))
+    crate::graphql::ids::row_of("Function", id)
+        .ok_or_else(|| ScimError::not_found(format!("no Group `{id}`")))
 }
 
 /// Whether a projection leaves the members out (they are then not read).

@@ -233,9 +233,10 @@ pub fn user_json(person: &entity::person::Model, base: &str) -> Value {
     };
     let mut object = Map::new();
     object.insert("schemas".into(), schemas);
-    object.insert("id".into(), json!(person.id.to_string()));
+    let id = scim_id("Person", person.id);
+    object.insert("id".into(), json!(id));
     object.extend(fields);
-    let location = format!("{base}/Users/{}", person.id);
+    let location = format!("{base}/Users/{id}");
     object.insert(
         "meta".into(),
         meta("User", person.created_at, person.updated_at, &location),
@@ -293,14 +294,20 @@ pub fn group_fields(group: &DirectoryGroup, base: &str) -> Map<String, Value> {
     let members: Vec<Value> = group
         .members
         .iter()
-        .map(|id| json!({ "value": id.to_string(), "$ref": format!("{base}/Users/{id}") }))
+        .map(|id| {
+            let id = scim_id("Person", *id);
+            json!({ "value": id, "$ref": format!("{base}/Users/{id}") })
+        })
         .collect();
     if !members.is_empty() {
         object.insert("members".into(), Value::Array(members));
     }
     let mut extension = Map::new();
     if let Some(parent) = group.parent_id {
-        extension.insert("parent".into(), json!(format!("{base}/Groups/{parent}")));
+        extension.insert(
+            "parent".into(),
+            json!(format!("{base}/Groups/{}", scim_id("Function", parent))),
+        );
     }
     extension.insert("isCxTeam".into(), json!(group.is_cx_team));
     object.insert(FUNCTION.into(), Value::Object(extension));
@@ -312,9 +319,10 @@ pub fn group_json(record: &GroupRecord, base: &str) -> Value {
     let function = &record.function;
     let mut object = Map::new();
     object.insert("schemas".into(), json!([GROUP, FUNCTION]));
-    object.insert("id".into(), json!(function.id.to_string()));
+    let id = scim_id("Function", function.id);
+    object.insert("id".into(), json!(id));
     object.extend(group_fields(&record.group(), base));
-    let location = format!("{base}/Groups/{}", function.id);
+    let location = format!("{base}/Groups/{id}");
     object.insert(
         "meta".into(),
         meta("Group", function.created_at, function.updated_at, &location),
@@ -322,13 +330,20 @@ pub fn group_json(record: &GroupRecord, base: &str) -> Value {
     Value::Object(object)
 }
 
-/// The row id in an id or a location (`…/Users/17` or `17`).
-pub fn id_in(reference: &str) -> Option<i64> {
+/// The SCIM id of row `row` of `kind` (`Person` for Users, `Function` for Groups): the
+/// global id GraphQL gives it, which reveals nothing of how many rows there are.
+pub fn scim_id(kind: &str, row: i64) -> String {
+    crate::graphql::ids::global_of(kind, row).0
+}
+
+/// The row of `kind` an id or a location names (`…/Users/<id>` or `<id>`; the bare
+/// numbers of earlier versions too).
+pub fn id_in(kind: &str, reference: &str) -> Option<i64> {
     reference
         .trim_end_matches('/')
         .rsplit('/')
         .next()
-        .and_then(|id| id.parse().ok())
+        .and_then(|id| crate::graphql::ids::row_of(kind, id))
 }
 
 /// A SCIM Group as a function.
@@ -347,7 +362,7 @@ pub fn group_from_json(value: &Value) -> Result<DirectoryGroup, ScimError> {
         };
         let id = text_of(member, "value")?
             .or(text_of(member, "$ref")?)
-            .and_then(|v| id_in(&v))
+            .and_then(|v| id_in("Person", &v))
             .ok_or_else(|| ScimError::invalid_value("a member's `value` is a User id"))?;
         members.push(id);
     }
@@ -358,7 +373,7 @@ pub fn group_from_json(value: &Value) -> Result<DirectoryGroup, ScimError> {
         .flatten()
     {
         Some(parent) => Some(
-            id_in(&parent)
+            id_in("Function", &parent)
                 .ok_or_else(|| ScimError::invalid_value("`parent` is a Group's id or location"))?,
         ),
         None => None,

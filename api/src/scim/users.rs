@@ -10,12 +10,12 @@ use super::query::{list_response, user_query, ListParams};
 use super::{base_url, body, caller, on_behalf, resource, respond, ScimError};
 
 fn row_id(id: &str) -> Result<i64, ScimError> {
-    id.parse()
-        .map_err(|_| ScimError::not_found(format!("no User `{id}`")))
+    crate::graphql::ids::row_of("Person", id)
+        .ok_or_else(|| ScimError::not_found(format!("no User `{id}`")))
 }
 
 fn no_user(id: i64) -> ScimError {
-    ScimError::not_found(format!("no User `{id}`"))
+    ScimError::not_found(format!("no User `{}`", super::json::scim_id("Person", id)))
 }
 
 /// GET /Users/{id}

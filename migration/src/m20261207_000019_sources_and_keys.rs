@@ -2,7 +2,12 @@
 //! `syncDirectory` created or took over, `scim` for those an identity provider
 //! provisioned, `NULL` for the rest (the API, `import org`, the demo). A MIRROR sync
 //! archives only the rows it manages itself. Rows from before this step: people with a
-//! user name came from SCIM; other rows with an external id from a sync.
+//! user name came from SCIM; functions with members and an external id too; other
+//! rows with an external id from a sync.
+//!
+//! `server_secret`: keys the database keeps for every replica (the key ids are made
+//! with), written by the service when first needed. Requests' tenant role may not read
+//! it (PostgreSQL).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -20,6 +25,13 @@ enum Function {
 enum Person {
     Table,
     ManagedBy,
+}
+
+#[derive(DeriveIden)]
+enum ServerSecret {
+    Table,
+    Name,
+    Value,
 }
 
 #[async_trait::async_trait]
@@ -59,10 +71,32 @@ impl MigrationTrait for Migration {
             "UPDATE function SET managed_by = 'sync' WHERE managed_by IS NULL AND external_id IS NOT NULL",
         )
         .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ServerSecret::Table)
+                    .col(string_len(ServerSecret::Name, 64).primary_key())
+                    .col(string_len(ServerSecret::Value, 512))
+                    .to_owned(),
+            )
+            .await?;
+        if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            db.execute_unprepared(
+                "DO $$ BEGIN
+                   IF to_regrole('siloscope_tenant') IS NOT NULL THEN
+                     REVOKE ALL ON server_secret FROM siloscope_tenant;
+                   END IF;
+                 END $$",
+            )
+            .await?;
+        }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ServerSecret::Table).to_owned())
+            .await?;
         manager
             .alter_table(
                 Table::alter()
