@@ -4,9 +4,15 @@
 # Europe/Berlin, starts `siloscope serve`, and has Debian's headless Chromium, driven by
 # playwright-core (pinned in scripts/browser/), open /dashboard with a VIEWER token.
 # scripts/browser/dashboard-check.mjs checks that the figures on the page equal the
-# API's, clicks from the network to the handoffs and to a case, sorts a table, signs in
-# by pasting a token, looks at the print view, and fails on any console error.
-# Screenshots go to target/dashboard*.png.
+# API's (a month, a week and a quarter, against the period before and a year earlier),
+# clicks from the network to the handoffs and to a case, sorts a table, signs in by
+# pasting a token, looks at the print view, checks that the page reads at 1400 px and
+# at 390 px (no sideways scrolling, trend labels apart, every arrow chosen by a click
+# on its middle, panels opened next to what was clicked), names refused address
+# parameters, and fails on any console error or failed request.
+# Screenshots go to target/dashboard-*.png; with DASHBOARD_DOCS=docs, the default view
+# at both widths and the chart vs. log table are also copied to docs/dashboard.png,
+# docs/dashboard-mobile.png and docs/dashboard-chart-vs-log.png (the README's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -29,5 +35,5 @@ curl -fs "http://127.0.0.1:$port/graphql" -H "Authorization: Bearer $admin" -H '
   -d '{"query":"mutation { updateSettings(input: { timeZone: \"Europe/Berlin\" }) { userErrors { message } } }"}' \
   | grep -q '"userErrors":\[\]' || { echo "could not set the time zone"; exit 1; }
 
-BASE="http://127.0.0.1:$port" TOKEN=$(token "$url" fixture VIEWER) SHOTS="$(pwd)/target" \
+BASE="http://127.0.0.1:$port" TOKEN=$(token "$url" fixture VIEWER) SHOTS="$(pwd)/target" DOCS="${DASHBOARD_DOCS:-}" \
   node "$work/dashboard-check.mjs"

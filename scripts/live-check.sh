@@ -68,17 +68,27 @@ check_case() {
     RECEIVER_URL="http://127.0.0.1:$receiver_port/hook" SECRET_FILE="$secret_file" RECEIVED="$received" \
     KILL_LISTENERS="$kill_listeners" node target/tools/live/live-check.mjs
 
-  # The README's Python subscription (gql) receives a SILO handoff recorded meanwhile.
-  local gql_out="target/live-$label.gql.txt"
-  timeout 30 target/tools/live-venv/bin/python scripts/live/gql_subscribe.py \
-    "ws://127.0.0.1:$port_a/graphql" "$(token "$url" live VIEWER)" >"$gql_out" &
+  # The README's Python subscription, its block extracted as written, receives a SILO
+  # handoff recorded meanwhile (recorded again, as a new case, until it does).
+  local gql_out="target/live-$label.gql.txt" snippet="target/live-$label.readme_subscribe.py"
+  python3 - "$snippet" <<'PY'
+import re, sys
+readme = open("README.md").read()
+section = readme[readme.index("From Python (PyPI `gql[websockets]`)"):]
+block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+open(sys.argv[1], "w").write(block)
+PY
+  PORT="$port_a" TOKEN="$(token "$url" live VIEWER)" timeout 60 target/tools/live-venv/bin/python -u "$snippet" >"$gql_out" 2>&1 &
   local gql_pid=$!
-  for _ in $(seq 1 100); do grep -qs subscribed "$gql_out" && break; sleep 0.1; done
-  sleep 0.5
-  local python_case='{"query":"mutation { recordInteractions(input: [{caseRef: \"py-case\", occurredAt: \"2026-10-02T09:00:00Z\", function: {name: \"Sales\"}, externalId: \"py-1\"}, {caseRef: \"py-case\", occurredAt: \"2026-10-02T10:00:00Z\", function: {name: \"Customer Experience\"}, externalId: \"py-2\"}]) { recorded } }"}'
-  curl -fsS -H "authorization: Bearer $admin" -H 'content-type: application/json' -d "$python_case" "http://127.0.0.1:$port_b/graphql" >/dev/null
-  wait "$gql_pid" || { echo "FAIL the Python (gql) subscriber did not finish"; cat "$gql_out"; exit 1; }
-  grep -q '^py-case .*SILO' "$gql_out" || { echo "FAIL the Python (gql) subscriber got: $(cat "$gql_out")"; exit 1; }
+  local got=""
+  for attempt in $(seq 1 40); do
+    local python_case="{\"query\":\"mutation { recordInteractions(input: [{caseRef: \\\"py-case-$attempt\\\", occurredAt: \\\"2026-10-02T09:00:00Z\\\", function: {name: \\\"Sales\\\"}, externalId: \\\"py-$attempt-1\\\"}, {caseRef: \\\"py-case-$attempt\\\", occurredAt: \\\"2026-10-02T10:00:00Z\\\", function: {name: \\\"Customer Experience\\\"}, externalId: \\\"py-$attempt-2\\\"}]) { recorded } }\"}"
+    curl -fsS -H "authorization: Bearer $admin" -H 'content-type: application/json' -d "$python_case" "http://127.0.0.1:$port_b/graphql" >/dev/null
+    sleep 0.5
+    if grep -q "py-case-.*SILO" "$gql_out"; then got=yes; break; fi
+  done
+  kill "$gql_pid" 2>/dev/null || true; wait "$gql_pid" 2>/dev/null || true
+  [ -n "$got" ] || { echo "FAIL the README's Python subscription got: $(cat "$gql_out")"; exit 1; }
   echo "ok   the README's Python subscription (gql, graphql-transport-ws) received the SILO handoff"
 
   # Nothing lost across kill -9: the receiver is down, a SILO handoff is recorded,

@@ -127,7 +127,7 @@ tokens for the demo. A second demo refuses to start while the first one runs."
         #[arg(long, default_value = "siloscope-demo.db")]
         file: PathBuf,
         /// Interactions to generate (roughly).
-        #[arg(long, default_value_t = 4000)]
+        #[arg(long, default_value_t = 8500)]
         interactions: usize,
     },
 }

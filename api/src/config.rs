@@ -193,7 +193,7 @@ pub struct Limits {
     /// Largest body of `POST /import/interactions`, as sent (compressed or not).
     pub max_import_bytes: u64,
     /// What a log reader may read and hold.
-    pub import: crate::logs::bounded::ReadLimits,
+    pub import: ReadLimits,
     /// Most lexical tokens in a query document.
     pub max_tokens: usize,
     /// Most aliased fields in a query document.
@@ -233,6 +233,30 @@ impl Default for Limits {
     /// The defaults of the configuration table ([`VARIABLES`]).
     fn default() -> Self {
         default_limits()
+    }
+}
+
+/// What a log reader may hold or read (`SILOSCOPE_IMPORT_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// The longest CSV row, XML element or text, JSON string or number, in bytes.
+    pub max_record_bytes: usize,
+    /// What a reader may hold while it cannot hand rows over yet (an XES trace's events
+    /// before its case name, OCEL events before its objects, OCEL case ids), in bytes.
+    pub max_held_bytes: usize,
+    /// The deepest nesting of XML elements or JSON values.
+    pub max_depth: usize,
+    /// The most bytes a compressed file may decompress to.
+    pub max_decompressed_bytes: u64,
+    /// The highest ratio of decompressed to compressed bytes (checked once 64 MiB have
+    /// been decompressed): a file above it is a decompression bomb, not a log.
+    pub max_compression_ratio: u64,
+}
+
+impl Default for ReadLimits {
+    /// The configuration table's defaults.
+    fn default() -> Self {
+        Limits::default().import
     }
 }
 
@@ -403,7 +427,7 @@ fn limits<E>(number: impl Fn(&Variable) -> Result<u64, E>) -> Result<Limits, E> 
         max_body_bytes: size(&var::MAX_BODY_BYTES)?,
         max_recording_body_bytes: size(&var::MAX_RECORDING_BODY_BYTES)?,
         max_import_bytes: number(&var::MAX_IMPORT_BYTES)?,
-        import: crate::logs::bounded::ReadLimits {
+        import: ReadLimits {
             max_record_bytes: size(&var::IMPORT_MAX_RECORD_BYTES)?,
             max_held_bytes: size(&var::IMPORT_MAX_HELD_BYTES)?,
             max_depth: size(&var::IMPORT_MAX_DEPTH)?,

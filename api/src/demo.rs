@@ -132,6 +132,7 @@ const TOUCHPOINTS: &[TouchpointSpec] = &[
 const DEFERRAL_NOTES: &[&str] = &[
     "not our department, passing to the CX team",
     "that's what customer experience is there for",
+    "that's what CX is there for",
     "not my job - someone else handles this",
     "forwarded to another team",
 ];
@@ -203,8 +204,26 @@ fn demo_actor() -> service::audit::Actor {
 }
 
 /// The demo organization's functions, journeys, people, touchpoints, responsibilities
-/// and acknowledgements.
+/// and acknowledgements, and its own deferral phrase besides the defaults (the words
+/// the README quotes).
 async fn create_chart(db: &Tenant, org_id: i64, seed: u64) -> anyhow::Result<()> {
+    let mut deferral: Vec<String> = service::rules::flags::DEFAULT_DEFERRAL_PHRASES
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    deferral.push("what cx is there for".into());
+    expect_ok(
+        organization::update_settings(
+            db,
+            org_id,
+            organization::SettingsChanges {
+                deferral_phrases: Some(deferral),
+                ..Default::default()
+            },
+        )
+        .await,
+        "settings",
+    )?;
     let mut function_ids = Vec::new();
     for (name, is_cx, _) in FUNCTIONS {
         let input = NewFunction {
@@ -305,9 +324,19 @@ fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
 
-/// Generates the demo's interaction log over the year before `now` (seconds), in
-/// batches: cases of 1–8 interactions (most short), each whole within one batch, with
-/// deferrals that grow rarer over the year so period comparisons show an improvement.
+/// How far back the demo's log reaches: 25 months, so that the last complete month is
+/// a whole one and every month of the last year has its year-earlier month.
+pub const SPAN_DAYS: i64 = 761;
+
+/// The touchpoint whose owner drifted: in the last quarter, customers at it end up with
+/// the CX team instead of its owner (the regression worth finding).
+pub const DRIFTED_TOUCHPOINT: &str = "Refund request";
+
+/// Generates the demo's interaction log over the [`SPAN_DAYS`] before `now` (seconds),
+/// in batches: cases of 1–8 interactions (most short), each whole within one batch,
+/// fewer on weekends, with deferrals that grow rarer over time so period comparisons
+/// show an improvement, except at [`DRIFTED_TOUCHPOINT`], which CX took over in the
+/// last quarter. The log runs up to `now`: a case still open then is cut there.
 pub struct LogGenerator {
     rng: StdRng,
     now: i64,
@@ -325,14 +354,31 @@ impl LogGenerator {
         }
     }
 
-    /// At least `target` more interactions (whole cases, so up to 7 more).
+    /// When the next case starts: any time in the span, less often on weekends.
+    fn case_start(&mut self) -> i64 {
+        let span = SPAN_DAYS * 86_400;
+        loop {
+            let start = self.now - span + self.rng.random_range(0..span);
+            // 1970-01-01 was a Thursday: day 2 of the week (Saturday) and 3 (Sunday).
+            let weekday = (start.div_euclid(86_400) + 3).rem_euclid(7);
+            if weekday < 5 || self.rng.random_bool(0.35) {
+                return start;
+            }
+        }
+    }
+
+    /// At least `target` more interactions (whole cases, so up to 7 more), or fewer
+    /// when cases run into `now` and are cut there.
     pub fn batch(&mut self, target: usize) -> Vec<InteractionInput> {
-        let rng = &mut self.rng;
-        let now = self.now;
         let cx = FUNCTIONS.len() - 1;
-        let year = 365 * 24 * 3600;
+        let span = SPAN_DAYS * 86_400;
+        let quarter = 92 * 86_400;
         let mut log = Vec::with_capacity(target + 8);
-        while log.len() < target {
+        let mut attempts = 0;
+        while log.len() < target && attempts < target * 4 {
+            attempts += 1;
+            let start = self.case_start();
+            let rng = &mut self.rng;
             self.cases += 1;
             let case = self.cases;
             let (tp_name, _, _, accountable, responsible) =
@@ -341,15 +387,23 @@ impl LogGenerator {
             let mut current = owner
                 .and_then(|o| FUNCTIONS.iter().position(|f| f.0 == o))
                 .unwrap_or_else(|| rng.random_range(0..cx));
-            // A case runs at most 7 gaps of under 3 days: starting a month back at the
-            // latest keeps every interaction in the past.
-            let start = now - year + rng.random_range(0..year - 30 * 24 * 3600);
-            let progress = (start - (now - year)) as f64 / year as f64;
+            let progress = (start - (self.now - span)) as f64 / span as f64;
+            // The regression: CX took this touchpoint over in the last quarter.
+            let drifted = tp_name == DRIFTED_TOUCHPOINT && start > self.now - quarter;
+            if drifted && rng.random_bool(0.55) {
+                current = cx;
+            }
             let mut at = start;
             let mut previous = None;
             let length = 1 + (rng.random::<f64>().powi(2) * 7.0) as usize;
             for step in 0..length {
-                let defer_rate = FUNCTIONS[current].2 * (1.2 - 0.5 * progress);
+                if at > self.now {
+                    break;
+                }
+                let mut defer_rate = FUNCTIONS[current].2 * (1.2 - 0.6 * progress);
+                if drifted {
+                    defer_rate = 0.75;
+                }
                 let next = if current == cx {
                     // CX routes back (a bounce) or on to someone else.
                     match previous {
@@ -398,18 +452,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_generated_log_is_all_in_the_past_year() {
+    fn the_generated_log_runs_over_its_span_up_to_now() {
         let now = 1_800_000_000;
         let mut generator = LogGenerator::new(3, now);
+        let mut latest = 0;
         for item in generator.batch(50_000) {
             let at = chrono::DateTime::parse_from_rfc3339(&item.occurred_at)
                 .map(|t| t.timestamp())
                 .unwrap_or(i64::MAX);
             assert!(
-                at <= now && at >= now - 366 * 24 * 3600,
+                at <= now && at >= now - SPAN_DAYS * 24 * 3600,
                 "{}",
                 item.occurred_at
             );
+            latest = latest.max(at);
         }
+        assert!(latest > now - 86_400, "the log reaches today");
     }
 }

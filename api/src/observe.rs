@@ -265,7 +265,8 @@ pub async fn around(
     span.in_scope(|| {
         tracing::info!(
             status,
-            elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+            // Microsecond precision, as a number a reader can take in.
+            elapsed_ms = (elapsed.as_micros() as f64) / 1000.0,
             "request served"
         )
     });

@@ -25,6 +25,8 @@ pub struct Application {
     port: u16,
     server: Server,
     metrics_port: Option<u16>,
+    /// Tells the WebSockets the server is stopping.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -45,6 +47,7 @@ impl Application {
             .context("the listener has no address")?
             .port();
         let metrics = Metrics::new()?;
+        let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let key = service::secret::id_key(&db.owner(service::db::OwnerWork::ServerKeys))
             .await
             .map_err(|e| anyhow::anyhow!("cannot read the key ids are made with: {e}"))?;
@@ -76,6 +79,7 @@ impl Application {
             answers: crate::responses::Answers::new(settings.limits.cache_bytes / 2),
             running: std::sync::Arc::default(),
             documents: settings.documents.clone(),
+            stopping: stopping_rx,
         });
         service::retention::spawn_schedule(state.db.clone(), settings.retention_interval);
         let metrics = web::Data::new(metrics);
@@ -108,6 +112,7 @@ impl Application {
                     "/graphiql/{file}",
                     web::get().to(crate::pages::graphiql_asset),
                 )
+                .route("/", web::get().to(front_door))
                 .route("/dashboard", web::get().to(crate::pages::dashboard))
                 .route(
                     "/dashboard/{file}",
@@ -123,11 +128,14 @@ impl Application {
         .listen(listener)
         .context("failed to start the HTTP server")?
         .shutdown_timeout(settings.shutdown_grace_seconds)
+        // Signals are ours (`run_until_stopped`): WebSockets close first.
+        .disable_signals()
         .run();
         Ok(Application {
             port,
             server,
             metrics_port,
+            stopping,
         })
     }
 
@@ -141,10 +149,36 @@ impl Application {
         self.metrics_port
     }
 
-    /// Serves until the process is told to stop (SIGINT/SIGTERM).
+    /// Serves until the process is told to stop (SIGINT/SIGTERM): then the listener
+    /// closes, WebSockets are closed with 1001 (going away), and requests in flight
+    /// finish (up to SILOSCOPE_SHUTDOWN_GRACE_SECONDS).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let stopping = self.stopping;
+        tokio::spawn(async move {
+            stop_signal().await;
+            tracing::info!("stopping: closing WebSockets, finishing requests in flight");
+            let _ = stopping.send(true);
+            handle.stop(true).await;
+        });
         self.server.await
     }
+}
+
+/// The first SIGINT or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// CORS for the origins of SILOSCOPE_CORS_ORIGINS (`*`: any). Requests carry their
@@ -555,6 +589,13 @@ async fn metrics_text(request: HttpRequest, state: web::Data<AppState>) -> HttpR
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render(&state.db))
+}
+
+/// GET /: the dashboard is the front page.
+async fn front_door() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/dashboard"))
+        .finish()
 }
 
 async fn livez() -> HttpResponse {

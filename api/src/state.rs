@@ -26,6 +26,9 @@ pub(crate) struct AppState {
     pub(crate) running: std::sync::Arc<Running>,
     /// Which documents may run.
     pub(crate) documents: crate::config::DocumentPolicy,
+    /// Set when the server begins to stop: WebSockets close (1001) instead of holding
+    /// the shutdown up until the grace period ends.
+    pub(crate) stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Organization ids by slug, filled as tokens name them. A slug never changes owner

@@ -612,19 +612,13 @@ async fn migrate_postgres(
 /// A pooler in transaction mode that siloscope was not told about fails in ways that
 /// name sqlx's prepared statements: says what to set.
 pub fn explain_pooler(error: anyhow::Error, pooled: bool) -> anyhow::Error {
-    if !pooled && looks_pooled(&format!("{error:#}")) {
+    if !pooled && crate::error::looks_pooled(&format!("{error:#}")) {
         return error.context(
             "the database URL looks like a connection pooler in transaction mode (PgBouncer): \
              set SILOSCOPE_DATABASE_POOLER=transaction",
         );
     }
     error
-}
-
-/// Whether an error's text is what a transaction-mode pooler does to prepared
-/// statements that outlive their transaction.
-pub fn looks_pooled(text: &str) -> bool {
-    text.contains("prepared statement \"sqlx_s_")
 }
 
 /// Rebuilds, from its steps and in its calendar, the rollups of every organization

@@ -164,7 +164,7 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(error: DbErr) -> Self {
-        if crate::db::looks_pooled(&error.to_string()) {
+        if looks_pooled(&error.to_string()) {
             tracing::error!(
                 error = %error,
                 "the database URL looks like a connection pooler in transaction mode (PgBouncer): \
@@ -179,6 +179,12 @@ impl From<DbErr> for ApiError {
         }
         ApiError::internal(error)
     }
+}
+
+/// Whether an error's text is what a transaction-mode pooler does to prepared
+/// statements that outlive their transaction.
+pub fn looks_pooled(text: &str) -> bool {
+    text.contains("prepared statement \"sqlx_s_")
 }
 
 /// Whether a database error means the database could not be reached (as opposed to a

@@ -126,7 +126,7 @@ impl Picture {
         );
         for n in &self.nodes {
             let style = if n.is_cx_team {
-                ", style=\"rounded,filled\", fillcolor=\"#fde68a\", tooltip=\"CX team\""
+                ", style=\"rounded,filled\", fillcolor=\"#6a3fb5\", fontcolor=\"white\", tooltip=\"CX team\""
             } else {
                 ""
             };
@@ -179,7 +179,7 @@ impl Picture {
                 e.target
             );
         }
-        out.push_str("  classDef cx fill:#fde68a,stroke:#92400e\n");
+        out.push_str("  classDef cx fill:#6a3fb5,stroke:#4a2a85,color:#ffffff\n");
         if !silo_links.is_empty() {
             let _ = writeln!(
                 out,

@@ -202,7 +202,7 @@ pub(crate) fn earlier_window(
     window: Window,
 ) -> ApiResult<Window> {
     match period {
-        ComparisonPeriod::PreviousPeriod => previous_period(window),
+        ComparisonPeriod::PreviousPeriod => previous_period(&snapshot.calendar, window),
         ComparisonPeriod::SamePeriodLastYear => {
             crate::calendar::window_year_earlier(snapshot.zone, window)
         }
@@ -488,12 +488,14 @@ pub async fn handoff_network(
     })
 }
 
-/// The period of equal length that ends where `window` starts.
-pub fn previous_period(window: Window) -> ApiResult<Window> {
+/// The period before `window` in `calendar` (the same number of whole local calendar
+/// periods, else the same length; rules::calendar::Calendar::period_before).
+pub fn previous_period(calendar: &rules::calendar::Calendar, window: Window) -> ApiResult<Window> {
     let (from, to) = closed(window)?;
+    let (before, end) = calendar.period_before(from, to);
     Ok(Window {
-        from: Some(from - (to - from)),
-        to: Some(from),
+        from: Some(before),
+        to: Some(end),
     })
 }
 

@@ -39,6 +39,23 @@ async fn health_endpoints_answer_without_a_token() {
     }
 }
 
+/// The front page leads to the dashboard.
+#[tokio::test]
+async fn the_root_leads_to_the_dashboard() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 302);
+    assert_eq!(response.headers()["location"], "/dashboard");
+}
+
 /// Metrics name organizations: by default they are not served at all, and with a
 /// metrics token only to its bearer.
 #[tokio::test]

@@ -240,8 +240,36 @@ async fn private_addresses_are_not_reached_by_default() {
     small_org(&app).await;
     let receiver = Receiver::start(200).await;
     let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    // Refused when registered: by address, and by a name that resolves to this machine.
     for url in [receiver.url.as_str(), by_name.as_str()] {
-        create_webhook(&app, url, &["INTERACTIONS_RECORDED"]).await;
+        let refused = create_webhook(&app, url, &["INTERACTIONS_RECORDED"]).await;
+        assert_eq!(refused["webhook"], Value::Null, "{refused}");
+        let message = refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            message.contains("SILOSCOPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS"),
+            "{refused}"
+        );
+    }
+    assert_eq!(webhook(&app).await, Value::Null, "nothing was registered");
+    // And refused when delivered: webhooks registered before (or whose name resolved
+    // elsewhere then) never reach a private address either.
+    let db = app.service_db().await;
+    let org = app.organization_id("acme").await;
+    for url in [receiver.url.as_str(), by_name.as_str()] {
+        let new = service::webhook::NewWebhook {
+            url: url.to_owned(),
+            events: vec![service::webhook::EventType::InteractionsRecorded],
+            description: None,
+            created_by: "test".into(),
+        };
+        let created = service::audit::as_actor(
+            service::audit::Actor::system("test"),
+            service::webhook::create(&db.tenant(org), org, new),
+        )
+        .await;
+        assert!(created.is_ok());
     }
     app.record(silo_case("c1")).await;
     eventually("both attempts fail", || async {

@@ -6,6 +6,7 @@
 mod admin;
 mod auth;
 mod cli;
+mod demo;
 mod directory;
 mod drift;
 mod fixture;

@@ -133,3 +133,68 @@ async fn readme_examples() {
     assert_eq!(prompt["measured"], true);
     assert!(prompt["opportunities"].as_i64().unwrap() > 0, "{prompt}");
 }
+
+/// The "Example requests" block, run as a reader would paste it: bash, curl and the
+/// built binary, in a directory holding the demo's env file, with `PORT` and
+/// `SILOSCOPE` as the reader's shell would have them. Every request answers without an
+/// error.
+#[tokio::test]
+async fn the_readme_script_runs_as_written() {
+    let app = spawn_app().await;
+    api::demo::create(&app.service_db().await, "demo", 2026, 300)
+        .await
+        .unwrap();
+    let readme = include_str!("../../README.md");
+    let section = &readme[readme.find("## Example requests").unwrap()..];
+    let start = section.find("```sh\n").unwrap() + "```sh\n".len();
+    let block = &section[start..start + section[start..].find("\n```").unwrap()];
+    let dir = std::env::temp_dir().join(format!("siloscope-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("siloscope-demo.db.env"),
+        format!(
+            "SILOSCOPE_DATABASE_URL={}\nSILOSCOPE_JWT_SECRET={}\n",
+            app.database_url,
+            crate::helpers::SECRET
+        ),
+    )
+    .unwrap();
+    let port = app.address.rsplit(':').next().unwrap().to_owned();
+    let mut command = std::process::Command::new("bash");
+    command
+        .arg("-c")
+        .arg(format!("set -euo pipefail\n{block}"))
+        .current_dir(&dir)
+        .env("PORT", port)
+        .env("SILOSCOPE", env!("CARGO_BIN_EXE_siloscope"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("SILOSCOPE_") {
+            command.env_remove(name);
+        }
+    }
+    // Off the runtime: the server answering the script runs on this test's runtime.
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answers: Vec<Value> = serde_json::Deserializer::from_slice(&output.stdout)
+        .into_iter::<Value>()
+        .map(|v| v.unwrap())
+        .collect();
+    assert_eq!(
+        answers.len(),
+        9,
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    for answer in &answers {
+        assert!(answer.get("errors").is_none(), "{answer}");
+        assert!(answer.get("data").is_some(), "{answer}");
+    }
+}

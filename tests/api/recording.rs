@@ -345,9 +345,10 @@ async fn windows_count_handoffs_by_their_second_interaction_and_compare_periods(
         )
         .await;
     let comparisons = &data["siloReport"]["comparisons"];
+    // February is a whole month: the period before is January (rules §4a).
     assert_eq!(
         comparisons[0]["window"]["from"],
-        "2026-01-04T00:00:00+00:00"
+        "2026-01-01T00:00:00+00:00"
     );
     assert_eq!(comparisons[0]["totals"]["interactions"], 2);
     assert_eq!(

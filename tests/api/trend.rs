@@ -474,3 +474,66 @@ fn role_name(role: AccessRole) -> &'static str {
         AccessRole::Admin => "ADMIN",
     }
 }
+
+/// `PREVIOUS_PERIOD` has one meaning: a window of whole calendar periods in the
+/// organization's time zone is compared with the same number of periods just before
+/// it (February for March, Q1 for Q2, the week before), any other window with the
+/// window of equal length before it; the report's figures are those of that window.
+#[tokio::test]
+async fn the_period_before_a_calendar_period_is_the_calendar_period_before_it() {
+    let app = spawn_app().await;
+    app.gql(
+        "mutation { updateSettings(input: { timeZone: \"Europe/Berlin\" }) { userErrors { message } } }",
+        json!({}),
+    )
+    .await;
+    let report = "query($w: WindowInput!) { siloReport(window: $w, compareTo: [PREVIOUS_PERIOD]) { comparisons { window { from to } } } }";
+    let before = |from: &str, to: &str| {
+        let app = &app;
+        let variables = json!({ "w": { "from": from, "to": to } });
+        async move {
+            let data = app.gql(report, variables).await;
+            let window = &data["siloReport"]["comparisons"][0]["window"];
+            let end = |key: &str| {
+                chrono::DateTime::parse_from_rfc3339(window[key].as_str().unwrap())
+                    .unwrap()
+                    .timestamp()
+            };
+            (end("from"), end("to"))
+        }
+    };
+    let at = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp()
+    };
+    // March in Berlin (summer time from 29 March) → February.
+    assert_eq!(
+        before("2026-03-01T00:00:00+01:00", "2026-04-01T00:00:00+02:00").await,
+        (
+            at("2026-02-01T00:00:00+01:00"),
+            at("2026-03-01T00:00:00+01:00")
+        )
+    );
+    // Q2 → Q1.
+    assert_eq!(
+        before("2026-04-01T00:00:00+02:00", "2026-07-01T00:00:00+02:00").await,
+        (
+            at("2026-01-01T00:00:00+01:00"),
+            at("2026-04-01T00:00:00+02:00")
+        )
+    );
+    // The ISO week across the clock change (Monday 23 March) → the week before.
+    assert_eq!(
+        before("2026-03-30T00:00:00+02:00", "2026-04-06T00:00:00+02:00").await,
+        (
+            at("2026-03-23T00:00:00+01:00"),
+            at("2026-03-30T00:00:00+02:00")
+        )
+    );
+    // Not whole days: the same length before.
+    assert_eq!(
+        before("2026-03-10T12:00:00Z", "2026-03-11T12:00:00Z").await,
+        (at("2026-03-09T12:00:00Z"), at("2026-03-10T12:00:00Z"))
+    );
+}

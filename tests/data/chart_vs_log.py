@@ -158,9 +158,22 @@ def figures(pair):
     return {"measured": True, "opportunities": opportunities, "breaches": breaches, "breachRate": rate}
 
 
+def months_back(at, months):
+    index = at.year * 12 + at.month - 1 - months
+    return at.replace(year=index // 12, month=index % 12 + 1)
+
+
 def earlier(window, period):
     lower, upper = window
     if period == "PREVIOUS_PERIOD":
+        # The period before (rules §4a): whole months (the organization's zone is UTC)
+        # give as many months before; whole days as many days; else the same length.
+        midnight = lambda at: (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0)
+        if midnight(lower) and midnight(upper):
+            if lower.day == 1 and upper.day == 1:
+                months = (upper.year - lower.year) * 12 + upper.month - lower.month
+                return (months_back(lower, months), lower)
+            return (lower - (upper - lower), lower)
         return (lower - (upper - lower), lower)
     # The organization's time zone is UTC: the same dates a year before.
     return (lower.replace(year=lower.year - 1), upper.replace(year=upper.year - 1))

@@ -2,7 +2,8 @@
 // interactions in the period, the findings where they part, and how often its promises
 // broke, against the comparison period. Every figure opens what it was counted from.
 
-import { delta, el, number, percent } from "./format.js";
+import { renderFindings } from "./findings.js";
+import { delta, el, functionName, number, percent, plural } from "./format.js";
 import { sortableTable } from "./tables.js";
 
 export const DRIFT = `query Drift($w: WindowInput!, $c: [ComparisonPeriod!]!) {
@@ -62,7 +63,7 @@ export function renderDrift(table, findings, data, name, { openBreaches, openInt
           type: "button",
           class: "link",
           onclick: () => openBreaches(r, m.element),
-          "aria-label": `${m.label} at ${r.touchpoint.name}: the ${p.breaches} breaches`,
+          "aria-label": `${m.label} at ${r.touchpoint.name}: ${p.breaches === 1 ? "the breach" : `the ${plural(p.breaches, "breach", "breaches")}`}`,
         },
         `${percent(p.breachRate)} (${number(p.breaches)}/${number(p.opportunities)}) `,
         el("span", { class: `delta ${direction}`, dataset: { figure: `${m.key}Delta`, value: change === null ? "" : String(change) } }, delta(change, true)),
@@ -71,7 +72,7 @@ export function renderDrift(table, findings, data, name, { openBreaches, openInt
   });
   sortableTable(
     table,
-    `Owner on paper against de facto owner, and promises broken, ${name} (findings from ${number(ownership.minInteractions)} interactions)`,
+    `Owner on paper against de facto owner, and promises broken, ${name} (findings from ${plural(ownership.minInteractions, "interaction")})`,
     [
       { key: "name", label: "Touchpoint", value: (r) => r.touchpoint.name },
       { key: "onPaper", label: "On paper (A · R)", value: (r) => `${owners(r.accountable)} · ${owners(r.responsible)}` },
@@ -79,7 +80,7 @@ export function renderDrift(table, findings, data, name, { openBreaches, openInt
         key: "owner",
         label: "De facto owner",
         value: (r) => r.owner?.function?.name ?? null,
-        text: (r) => (r.owner ? `${r.owner.function?.name ?? "?"}${r.owner.function?.isCxTeam ? " (CX)" : ""} ${percent(r.owner.share)}` : "—"),
+        text: (r) => (r.owner ? [functionName(r.owner.function), ` ${percent(r.owner.share)}`] : "—"),
       },
       { key: "interactions", label: "Interactions", numeric: true, value: (r) => r.interactions, text: (r) => number(r.interactions) },
       {
@@ -103,13 +104,12 @@ export function renderDrift(table, findings, data, name, { openBreaches, openInt
       run: (r) => openInteractions(r),
     },
   );
-  if (!ownership.findings.length) {
-    findings.replaceChildren(el("li", {}, "The log agrees with the chart on every touchpoint with enough interactions."));
-    return;
-  }
-  findings.replaceChildren(
-    ...ownership.findings.map((f) =>
-      el("li", { class: f.severity }, el("span", { class: "kind" }, `${f.severity} · ${f.kind.replaceAll("_", " ")}`), " — ", f.message),
-    ),
+  const judged = rows.filter((r) => r.judged).length;
+  renderFindings(
+    findings,
+    ownership.findings,
+    judged
+      ? `The log agrees with the chart on the ${plural(judged, "touchpoint")} with enough interactions to judge.`
+      : `No touchpoint had ${plural(ownership.minInteractions, "interaction")} in ${name}: too few to judge any.`,
   );
 }

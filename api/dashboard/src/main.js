@@ -8,8 +8,9 @@
 
 import { ApiError, graphql } from "./api.js";
 import { DRIFT, renderDrift } from "./drift.js";
-import { delta, duration, el, instant, number, percent, periodName, windowText } from "./format.js";
-import { drawNetwork } from "./network.js";
+import { renderFindings } from "./findings.js";
+import { delta, duration, el, functionName, instant, number, percent, periodName, plural, windowDates, windowText } from "./format.js";
+import { Network } from "./network.js";
 import { sortableTable } from "./tables.js";
 import { drawTrend } from "./trend.js";
 
@@ -17,12 +18,14 @@ const $ = (id) => document.getElementById(id);
 
 /** How many periods the trend shows, and about how long one is (to ask for them). */
 const PERIODS = {
-  WEEK: { count: 13, days: 7 },
-  MONTH: { count: 13, days: 31 },
-  QUARTER: { count: 8, days: 92 },
+  WEEK: { count: 13, days: 7, noun: "week", nouns: "weeks" },
+  MONTH: { count: 13, days: 31, noun: "month", nouns: "months" },
+  QUARTER: { count: 8, days: 92, noun: "quarter", nouns: "quarters" },
 };
 const COMPARISONS = ["PREVIOUS_PERIOD", "SAME_PERIOD_LAST_YEAR"];
 const COMPARE_LABEL = { PREVIOUS_PERIOD: "the period before", SAME_PERIOD_LAST_YEAR: "a year earlier" };
+/** What the address may hold (the token never: it travels in the fragment). */
+const PARAMETERS = ["granularity", "compare", "at"];
 
 const TOTALS = "cases interactions handoffs siloHandoffs deferralsToCx deferralRate customerBurden pingPongs singlePointOfContactRate";
 const TREND = `query Trend($from: DateTime!, $to: DateTime!, $g: Granularity!) {
@@ -35,8 +38,13 @@ const TREND = `query Trend($from: DateTime!, $to: DateTime!, $g: Granularity!) {
     }
   }
 }`;
-const DETAIL = `query Detail($w: WindowInput!) {
-  siloReport(window: $w) {
+// The tiles' figures and their comparison are the API's siloReport over the period
+// with the chosen comparison: the page never works out a period before itself.
+const DETAIL = `query Detail($w: WindowInput!, $c: [ComparisonPeriod!]!) {
+  siloReport(window: $w, compareTo: $c) {
+    window { from to }
+    totals { ${TOTALS} }
+    comparisons { period window { from to } totals { ${TOTALS} } delta { siloHandoffs deferralRate customerBurden pingPongs } }
     byFunction { function { id name isCxTeam } handoffsOut handoffsIn siloHandoffs deferralsToCx deferralRate pingPongs customerBurden casesTouched }
     byTouchpoint { touchpoint { id name } handoffs siloHandoffs deferralsToCx pingPongs customerBurden }
   }
@@ -81,6 +89,8 @@ const TILES = [
 
 const state = {
   token: null,
+  refused: [],
+  generation: 0,
   zone: "UTC",
   granularity: "MONTH",
   compare: "PREVIOUS_PERIOD",
@@ -112,11 +122,28 @@ async function ask(query, variables) {
   }
 }
 
+/** The notes above the figures: refused address parameters, then the period's. */
+function notes() {
+  const point = state.points[state.selected];
+  const list = [
+    ...state.refused.map((r) => ({ kind: "param", param: r.param, text: r.text })),
+    ...(point && state.periodNotes ? state.periodNotes : []),
+  ];
+  $("notes").replaceChildren(
+    ...list.map((n) => el("p", { class: "note", dataset: { note: n.kind, param: n.param } }, n.text)),
+  );
+}
+
 function signOut(message) {
   state.token = null;
+  state.points = [];
+  state.periodNotes = null;
   $("main").hidden = true;
   $("controls").hidden = true;
+  $("sign-out").hidden = true;
+  document.querySelector(".skip").hidden = true;
   $("org").textContent = "";
+  $("notes").replaceChildren();
   $("sign-in").hidden = false;
   status("");
   problem(message || "");
@@ -139,7 +166,10 @@ async function start() {
   state.zone = viewer.organization.timeZone;
   $("org").textContent = `${viewer.organization.name} (${viewer.organization.slug}) · ${state.zone} · signed in as ${viewer.subject}`;
   $("controls").hidden = false;
+  $("sign-out").hidden = false;
+  document.querySelector(".skip").hidden = false;
   $("main").hidden = false;
+  notes();
   $("granularity").value = state.granularity;
   $("compare").value = state.compare;
   await loadTrend();
@@ -169,12 +199,17 @@ async function loadTrend() {
   await showPeriod();
 }
 
-function renderTiles(point) {
-  const index = COMPARISONS.indexOf(state.compare);
-  const comparison = point.comparisons[index];
+/** The tiles: the period's totals and their change, from siloReport(window, compareTo). */
+function renderTiles(report) {
+  const comparison = report.comparisons.find((c) => c.period === state.compare) ?? report.comparisons[0];
+  const compareWindow = $("compare-window");
+  compareWindow.textContent = `Compared with ${windowText(comparison.window, state.zone)}, ${COMPARE_LABEL[state.compare]}.`;
+  compareWindow.dataset.from = comparison.window.from;
+  compareWindow.dataset.to = comparison.window.to;
+  compareWindow.dataset.period = comparison.period;
   $("tiles").replaceChildren(
     ...TILES.map((tile) => {
-      const value = point.totals[tile.key];
+      const value = report.totals[tile.key];
       const change = comparison.delta[tile.key];
       const before = comparison.totals[tile.key];
       const direction = change === null ? "same" : change > 0 ? "worse" : change < 0 ? "better" : "same";
@@ -190,7 +225,14 @@ function renderTiles(point) {
         ),
         el(
           "span",
-          { class: `delta ${direction}`, dataset: { figure: `${tile.key}Delta`, value: change === null ? "" : String(change) } },
+          {
+            class: `delta ${direction}`,
+            dataset: {
+              figure: `${tile.key}Delta`,
+              value: change === null ? "" : String(change),
+              before: before === null ? "" : String(before),
+            },
+          },
           `${delta(change, tile.rate)} vs ${COMPARE_LABEL[state.compare]} (${tile.rate ? percent(before) : number(before)})`,
         ),
         el("p", { class: "hint" }, tile.help),
@@ -205,7 +247,6 @@ async function showPeriod() {
   $("period").value = String(state.selected);
   $("period-label").textContent = name;
   $("period-window").textContent = windowText(point.window, state.zone);
-  renderTiles(point);
   $("main").dataset.from = point.window.from;
   $("main").dataset.to = point.window.to;
   const compareIndex = COMPARISONS.indexOf(state.compare);
@@ -220,16 +261,19 @@ async function showPeriod() {
   remember();
   status(`Loading ${name}…`);
   document.body.dataset.ready = "false";
-  const detail = await ask(DETAIL, { w: point.window });
-  drawNetwork($("network"), detail.handoffNetwork.edges, (edge) =>
-    showHandoffs(
-      { fromFunctionId: edge.from.id, toFunctionId: edge.to.id },
-      `${edge.from.name} → ${edge.to.name} in ${name}`,
-    ),
-  );
+  // A later choice wins: what an earlier one asked for is dropped when it arrives.
+  const generation = ++state.generation;
+  const detail = await ask(DETAIL, { w: point.window, c: [state.compare] });
+  if (generation !== state.generation) return;
+  renderTiles(detail.siloReport);
+  state.periodNotes = periodNotes(point, detail.siloReport, name);
+  notes();
+  closePanels();
+  network.show(detail.handoffNetwork.edges, name);
   renderTables(detail.siloReport, name);
-  renderFindings(detail.ownershipFindings);
+  renderFindings($("findings"), detail.ownershipFindings, "No gaps in the responsibility map.");
   const drift = await ask(DRIFT, { w: point.window, c: [state.compare] });
+  if (generation !== state.generation) return;
   renderDrift($("drift-table"), $("drift-findings"), drift, name, {
     openBreaches: (row, element) =>
       showEvidence("breaches", { touchpointId: row.touchpoint.id, element }, `${element === "PROMPT" ? "late answers" : "customers passed on"} at ${row.touchpoint.name} in ${name}`),
@@ -240,11 +284,60 @@ async function showPeriod() {
         `at ${row.touchpoint.name}${row.owner ? ` by ${row.owner.function?.name}` : ""} in ${name}`,
       ),
   });
-  $("evidence-section").hidden = true;
-  $("handoffs-section").hidden = true;
-  $("case-section").hidden = true;
   status("");
   document.body.dataset.ready = "true";
+}
+
+/** What the reader should know about the period: in the future, empty, not over yet. */
+function periodNotes(point, report, name) {
+  const now = Date.now();
+  const list = [];
+  if (Date.parse(point.window.from) > now) {
+    list.push({ kind: "future", text: `${name} lies in the future: nothing can have been recorded in it yet.` });
+  } else {
+    if (report.totals.interactions === 0) {
+      list.push({ kind: "empty", text: `No interaction was recorded in ${name} (${windowDates(point.window, state.zone)}): the period has nothing to show.` });
+    }
+    if (Date.parse(point.window.to) > now) {
+      list.push({ kind: "partial", text: `${name} is not over yet: the figures are those so far.` });
+    }
+  }
+  const comparison = report.comparisons.find((c) => c.period === state.compare);
+  if (comparison && comparison.totals.interactions === 0 && report.totals.interactions > 0) {
+    list.push({
+      kind: "compare-empty",
+      text: `No interaction was recorded in the period compared with (${windowDates(comparison.window, state.zone)}), so every change is against nothing.`,
+    });
+  }
+  return list;
+}
+
+/** Hides the panels that show what is behind a figure (for a new period). */
+function closePanels() {
+  for (const id of ["evidence-section", "handoffs-section", "case-section"]) $(id).hidden = true;
+  $("network-placeholder").hidden = false;
+}
+
+/**
+ * Puts `panel` right after what opened it: into the network's side column for an
+ * arrow, else after the block of the page (section, or the two tables) holding `from`.
+ */
+function placePanel(panel, from) {
+  if (from === "network") {
+    $("network-side").append(panel);
+  } else {
+    const block = from?.closest?.("#network-side > section, main > *");
+    if (block && block !== panel) block.after(panel);
+  }
+  $("network-placeholder").hidden = $("network-side").contains($("handoffs-section")) && !$("handoffs-section").hidden;
+}
+
+/** Shows a panel just opened: focused (for keyboards and screen readers) and in view. */
+function reveal(panel) {
+  panel.focus({ preventScroll: true });
+  // Its beginning in view: where it is, if it is there already; else at the top.
+  const top = panel.getBoundingClientRect().top;
+  if (top < 0 || top > innerHeight - 120) panel.scrollIntoView({ block: "start", behavior: "instant" });
 }
 
 function renderTables(report, name) {
@@ -253,7 +346,7 @@ function renderTables(report, name) {
     $("functions-table"),
     `Handoffs by the function that passed the customer on, ${name}`,
     [
-      { key: "name", label: "Function", value: (r) => r.function?.name ?? "", text: (r) => `${r.function?.name ?? "?"}${r.function?.isCxTeam ? " (CX)" : ""}` },
+      { key: "name", label: "Function", value: (r) => r.function?.name ?? "", text: (r) => functionName(r.function) },
       count("siloHandoffs", "Silo"),
       count("handoffsOut", "Out"),
       count("handoffsIn", "In"),
@@ -266,7 +359,7 @@ function renderTables(report, name) {
     {
       label: "Handoffs",
       describe: (r) => `Handoffs from ${r.function.name}`,
-      run: (r) => showHandoffs({ fromFunctionId: r.function.id }, `from ${r.function.name} in ${name}`),
+      run: (r, button) => showHandoffs({ fromFunctionId: r.function.id }, `from ${r.function.name} in ${name}`, button),
     },
   );
   sortableTable(
@@ -284,27 +377,8 @@ function renderTables(report, name) {
     {
       label: "Handoffs",
       describe: (r) => `Handoffs at ${r.touchpoint.name}`,
-      run: (r) => showHandoffs({ touchpointId: r.touchpoint.id }, `at ${r.touchpoint.name} in ${name}`),
+      run: (r, button) => showHandoffs({ touchpointId: r.touchpoint.id }, `at ${r.touchpoint.name} in ${name}`, button),
     },
-  );
-}
-
-function renderFindings(findings) {
-  const list = $("findings");
-  if (!findings.length) {
-    list.replaceChildren(el("li", {}, "No gaps in the responsibility map."));
-    return;
-  }
-  list.replaceChildren(
-    ...findings.map((f) =>
-      el(
-        "li",
-        { class: f.severity },
-        el("span", { class: "kind" }, `${f.severity} · ${f.kind.replaceAll("_", " ")}`),
-        " — ",
-        f.message,
-      ),
-    ),
   );
 }
 
@@ -312,35 +386,46 @@ function flagBadges(flags) {
   return flags.map((flag) => el("span", { class: `flag ${flag}` }, flag.replaceAll("_", " ")));
 }
 
-async function openHandoffs(filter, description) {
+/** The handoffs behind a figure, opened next to `from` ("network", or the button). */
+async function openHandoffs(filter, description, from) {
   const point = state.points[state.selected];
-  state.handoffs = { filter: { ...filter, window: point.window }, description, cursor: null };
-  $("handoffs-table").querySelector("tbody").replaceChildren();
-  $("handoffs-section").hidden = false;
+  // An arrow fixes both ends: its rows need not repeat them.
+  const pair = Boolean(filter.fromFunctionId && filter.toFunctionId);
+  state.handoffs = { filter: { ...filter, window: point.window }, description, cursor: null, pair };
+  const section = $("handoffs-section");
+  const table = $("handoffs-table");
+  const head = ["When", "Case", ...(pair ? [] : ["From", "To"]), "Touchpoint", "Flags"];
+  table.querySelector("thead").replaceChildren(el("tr", {}, head.map((h) => el("th", { scope: "col" }, h))));
+  table.querySelector("tbody").replaceChildren();
+  $("handoffs-filter").textContent = "Loading…";
   $("case-section").hidden = true;
+  section.hidden = false;
+  placePanel(section, from);
   await moreHandoffs();
-  $("handoffs-section").focus();
+  reveal(section);
 }
 
 async function moreHandoffs() {
   const current = state.handoffs;
   status("Loading handoffs…");
   const { handoffs } = await ask(HANDOFFS, { f: current.filter, after: current.cursor });
+  // Another figure was chosen meanwhile: its handoffs are the ones to show.
+  if (current !== state.handoffs) return;
   current.cursor = handoffs.pageInfo.endCursor;
-  $("handoffs-filter").textContent = `${number(handoffs.totalCount)} handoffs ${current.description}`;
+  $("handoffs-filter").textContent = `${plural(handoffs.totalCount, "handoff")} ${current.description}`;
   $("handoffs-filter").dataset.total = String(handoffs.totalCount);
   const rows = handoffs.edges.map(({ node }) =>
     el(
       "tr",
       {},
-      el("td", {}, instant(node.at, state.zone)),
+      el("td", { class: "when" }, instant(node.at, state.zone)),
       el(
         "td",
         {},
-        el("button", { type: "button", class: "link", onclick: () => showCase(node.caseRef), "aria-label": `Case ${node.caseRef}` }, node.caseRef),
+        caseButton(node.caseRef, $("handoffs-section")),
       ),
-      el("td", {}, node.from?.name ?? "?"),
-      el("td", {}, node.to?.name ?? "?"),
+      current.pair ? null : el("td", {}, node.from?.name ?? "?"),
+      current.pair ? null : el("td", {}, node.to?.name ?? "?"),
       el("td", {}, node.touchpoint?.name ?? "—"),
       el("td", {}, flagBadges(node.flags)),
     ),
@@ -354,11 +439,11 @@ const EVIDENCE = {
   breaches: {
     query: BREACHES,
     field: "promiseBreaches",
-    noun: "breaches",
+    noun: ["breach", "breaches"],
     head: ["At the touchpoint", "Case", "By", "Next", "Next by", "Waited"],
     cells: (n) => [
       instant(n.interaction.occurredAt, state.zone),
-      caseButton(n.caseRef),
+      caseButton(n.caseRef, $("evidence-section")),
       n.interaction.function?.name ?? "?",
       instant(n.next.occurredAt, state.zone),
       n.next.function?.name ?? "?",
@@ -368,19 +453,20 @@ const EVIDENCE = {
   interactions: {
     query: INTERACTIONS,
     field: "touchpointInteractions",
-    noun: "interactions",
+    noun: ["interaction", "interactions"],
     head: ["When", "Case", "Function", "Note"],
     cells: (n) => [
       instant(n.occurredAt, state.zone),
-      caseButton(n.caseRef),
-      `${n.function?.name ?? "?"}${n.function?.isCxTeam ? " (CX)" : ""}`,
+      caseButton(n.caseRef, $("evidence-section")),
+      functionName(n.function),
       n.note ?? (n.customerActionRequired ? "customer action required" : ""),
     ],
   },
 };
 
-function caseButton(ref) {
-  return el("button", { type: "button", class: "link", onclick: () => showCase(ref), "aria-label": `Case ${ref}` }, ref);
+/** A button that opens a case's chain right after `panel` (where the button is). */
+function caseButton(ref, panel) {
+  return el("button", { type: "button", class: "link case", onclick: () => showCase(ref, panel), "aria-label": `Case ${ref}` }, ref);
 }
 
 async function openEvidence(kind, filter, description) {
@@ -391,25 +477,27 @@ async function openEvidence(kind, filter, description) {
   table.querySelector("tbody").replaceChildren();
   $("evidence-section").hidden = false;
   $("case-section").hidden = true;
+  placePanel($("evidence-section"), $("drift-table"));
   await moreEvidence();
-  $("evidence-section").focus();
+  reveal($("evidence-section"));
 }
 
 async function moreEvidence() {
   const current = state.evidence;
   const kind = EVIDENCE[current.kind];
-  status(`Loading ${kind.noun}…`);
+  status(`Loading ${kind.noun[1]}…`);
   const data = await ask(kind.query, { f: current.filter, after: current.cursor });
+  if (current !== state.evidence) return;
   const list = data[kind.field];
   current.cursor = list.pageInfo.endCursor;
-  $("evidence-filter").textContent = `${number(list.totalCount)} ${kind.noun} ${current.description}`;
+  $("evidence-filter").textContent = `${plural(list.totalCount, ...kind.noun)} ${current.description}`;
   $("evidence-filter").dataset.total = String(list.totalCount);
   $("evidence-table").querySelector("tbody").append(...list.nodes.map((n) => el("tr", {}, kind.cells(n).map((c) => el("td", {}, c)))));
   $("evidence-more").hidden = !list.pageInfo.hasNextPage;
   status("");
 }
 
-async function openCase(ref) {
+async function openCase(ref, panel) {
   status(`Loading case ${ref}…`);
   const { case: found } = await ask(CASE, { ref });
   const section = $("case-section");
@@ -417,7 +505,7 @@ async function openCase(ref) {
     $("case-title").textContent = `Case ${ref}`;
     $("case-chain").replaceChildren(el("li", {}, "No interaction of this case is recorded."));
   } else {
-    $("case-title").textContent = `Case ${found.caseRef}: ${found.interactions.length} interactions, ${found.handoffs.length} handoffs`;
+    $("case-title").textContent = `Case ${found.caseRef}: ${plural(found.interactions.length, "interaction")}, ${plural(found.handoffs.length, "handoff")}`;
     const into = new Map(found.handoffs.map((h) => [h.toInteractionId, h]));
     $("case-chain").replaceChildren(
       ...found.interactions.map((i) => {
@@ -428,8 +516,7 @@ async function openCase(ref) {
           handoff
             ? el("div", { class: "handoff" }, `handed from ${handoff.from?.name ?? "?"} to ${handoff.to?.name ?? "?"} `, flagBadges(handoff.flags))
             : null,
-          el("strong", {}, i.function?.name ?? "?"),
-          i.function?.isCxTeam ? " (CX)" : "",
+          el("strong", {}, functionName(i.function)),
           ` · ${instant(i.occurredAt, state.zone)}`,
           i.touchpoint ? ` · ${i.touchpoint.name}` : "",
           i.customerActionRequired ? " · customer action required" : "",
@@ -440,11 +527,13 @@ async function openCase(ref) {
   }
   section.hidden = false;
   section.dataset.caseRef = ref;
-  section.focus();
+  if (panel) panel.after(section);
+  reveal(section);
   status("");
 }
 
 async function choose(index) {
+  state.refused = [];
   state.selected = index;
   await showPeriod();
 }
@@ -458,11 +547,38 @@ function guarded(action) {
     });
 }
 
-function boot() {
+/**
+ * Takes the choices from the address; what it cannot use is named in a note (which
+ * parameter, which value, and what the page shows instead), never silently dropped.
+ */
+function readAddress() {
   const params = new URLSearchParams(location.search);
-  if (PERIODS[params.get("granularity")]) state.granularity = params.get("granularity");
-  if (COMPARISONS.includes(params.get("compare"))) state.compare = params.get("compare");
-  if (params.get("at") && !Number.isNaN(Date.parse(params.get("at")))) state.at = params.get("at");
+  const refuse = (param, value, text) => state.refused.push({ param, value, text });
+  // What the address holds is shown as text, and shortened when it is long.
+  const shown = (value) => (value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  const granularity = params.get("granularity");
+  if (granularity !== null) {
+    if (PERIODS[granularity]) state.granularity = granularity;
+    else refuse("granularity", granularity, `The address asked for granularity=${shown(granularity)}, which this page does not offer (it shows WEEK, MONTH or QUARTER): it shows ${PERIODS[state.granularity].nouns} instead.`);
+  }
+  const compare = params.get("compare");
+  if (compare !== null) {
+    if (COMPARISONS.includes(compare)) state.compare = compare;
+    else refuse("compare", compare, `The address asked for compare=${shown(compare)}, which this page does not offer (PREVIOUS_PERIOD or SAME_PERIOD_LAST_YEAR): it compares with ${COMPARE_LABEL[state.compare]} instead.`);
+  }
+  const at = params.get("at");
+  if (at !== null) {
+    // An ISO 8601 date or instant (2026-06-01, 2026-06-01T00:00:00Z), nothing looser.
+    if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(at) && !Number.isNaN(Date.parse(at))) state.at = at;
+    else refuse("at", at, `The address asked for at=${shown(at)}, which is not a date and time (such as 2026-06-01T00:00:00Z): the page shows the last complete ${PERIODS[state.granularity].noun} instead.`);
+  }
+  for (const [name, value] of params) {
+    if (!PARAMETERS.includes(name)) refuse(name, value, `The address parameter ${shown(name)}=${shown(value)} means nothing to this page and was ignored.`);
+  }
+}
+
+function boot() {
+  readAddress();
 
   // A token in the fragment (the link `siloscope demo` prints) never reaches the server;
   // it is kept in the page's memory only (no browser storage holds a credential) and
@@ -483,16 +599,28 @@ function boot() {
   });
   $("sign-out").addEventListener("click", () => signOut("Signed out."));
   $("granularity").addEventListener("change", guarded(async (event) => {
+    state.refused = [];
     state.granularity = event.target.value;
     await loadTrend();
   }));
   $("period").addEventListener("change", guarded(async (event) => choose(Number(event.target.value))));
   $("compare").addEventListener("change", guarded(async (event) => {
+    state.refused = [];
     state.compare = event.target.value;
     await showPeriod();
   }));
   $("handoffs-more").addEventListener("click", guarded(moreHandoffs));
   $("evidence-more").addEventListener("click", guarded(moreEvidence));
+  // Printed, the findings folded away are shown too.
+  let folded = [];
+  addEventListener("beforeprint", () => {
+    folded = [...document.querySelectorAll("details:not([open])")];
+    for (const d of folded) d.open = true;
+  });
+  addEventListener("afterprint", () => {
+    for (const d of folded) d.open = false;
+    folded = [];
+  });
 
   if (state.token) guarded(start)();
   else signOut();
@@ -502,5 +630,16 @@ function boot() {
 const showHandoffs = guarded(openHandoffs);
 const showCase = guarded(openCase);
 const showEvidence = guarded(openEvidence);
+const network = new Network({
+  figure: $("network"),
+  summary: $("network-shown"),
+  toggle: $("network-all"),
+  onSelect: (edge) =>
+    showHandoffs(
+      { fromFunctionId: edge.from.id, toFunctionId: edge.to.id },
+      `from ${edge.from.name} to ${edge.to.name} in ${periodName(state.points[state.selected].window.from, state.granularity, state.zone)}`,
+      "network",
+    ),
+});
 
 boot();

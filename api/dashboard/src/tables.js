@@ -78,7 +78,7 @@ export function sortableTable(table, caption, columns, rows, action) {
               {},
               el(
                 "button",
-                { type: "button", class: "link", onclick: () => action.run(row), "aria-label": action.describe(row) },
+                { type: "button", class: "link action", onclick: (event) => action.run(row, event.currentTarget), "aria-label": action.describe(row) },
                 action.label,
               ),
             )

@@ -30,6 +30,12 @@ pub fn list_cost(first: Option<i32>, child_complexity: usize) -> usize {
 /// for the complexity limit.
 pub const NESTED_LIST_COST: usize = 10;
 
+/// Where webhooks may post (SILOSCOPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS), for the check
+/// at registration.
+pub struct WebhookPolicy {
+    pub allow_private_networks: bool,
+}
+
 /// Builds the schema with the live relay, the metrics, the reports gate and the kept
 /// report figures as shared data, and the depth and complexity limits. The database
 /// is not among them: each request brings its own tenant handle.
@@ -45,6 +51,9 @@ pub fn build(
     )
     .data(relay)
     .data(metrics)
+    .data(WebhookPolicy {
+        allow_private_networks: limits.webhook_allow_private_networks,
+    })
     .data(reports_gate::ReportsGate::new(limits.max_reports_per_org))
     .data(std::sync::Arc::new(service::snapshot::Figures::new(
         limits.cache_bytes / 2,

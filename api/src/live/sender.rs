@@ -156,6 +156,31 @@ fn refused_address(url: &str, allow_private: bool) -> Option<Outcome> {
     })
 }
 
+/// Why an endpoint may not be registered: its host is an address on this machine or a
+/// private network, or a name that resolves only to such addresses; `None` when it
+/// may (a name that does not resolve yet is given the benefit of the doubt: the
+/// sender checks every address again when it connects).
+pub(crate) async fn private_endpoint(url: &str, allow_private: bool) -> Option<&'static str> {
+    if allow_private {
+        return None;
+    }
+    let host = reqwest::Url::parse(url).ok()?.host()?.to_owned();
+    let addresses: Vec<std::net::IpAddr> = match host {
+        url::Host::Ipv4(ip) => vec![std::net::IpAddr::V4(ip)],
+        url::Host::Ipv6(ip) => vec![std::net::IpAddr::V6(ip)],
+        url::Host::Domain(name) => match tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            tokio::net::lookup_host((name.as_str(), 0)),
+        )
+        .await
+        {
+            Ok(Ok(found)) => found.map(|a| a.ip()).collect(),
+            _ => return None,
+        },
+    };
+    (!addresses.is_empty() && !addresses.iter().any(|ip| is_public(*ip))).then_some(PRIVATE)
+}
+
 const PRIVATE: &str = "the endpoint's address is on this machine or a private network, which webhooks may not reach (SILOSCOPE_WEBHOOK_ALLOW_PRIVATE_NETWORKS)";
 
 /// Resolves endpoint hosts to their public addresses only, so that a webhook cannot

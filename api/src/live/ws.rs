@@ -138,9 +138,16 @@ impl Connection {
         let mut keepalive = tokio::time::interval(limits.ws_keepalive);
         keepalive.tick().await;
         let mut heard = Instant::now();
+        let mut stopping = self.state.stopping.clone();
         let reason = loop {
             let expiry = self.expiry();
             tokio::select! {
+                Ok(()) = stopping.changed() => {
+                    break Some(CloseReason {
+                        code: CloseCode::Away,
+                        description: Some("the server is shutting down".into()),
+                    });
+                }
                 message = messages.next() => {
                     heard = Instant::now();
                     let step = match message {

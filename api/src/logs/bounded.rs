@@ -6,29 +6,7 @@
 use std::io::{BufRead, Read};
 use std::sync::{Arc, Mutex};
 
-/// What a log reader may hold or read (`SILOSCOPE_IMPORT_*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReadLimits {
-    /// The longest CSV row, XML element or text, JSON string or number, in bytes.
-    pub max_record_bytes: usize,
-    /// What a reader may hold while it cannot hand rows over yet (an XES trace's events
-    /// before its case name, OCEL events before its objects, OCEL case ids), in bytes.
-    pub max_held_bytes: usize,
-    /// The deepest nesting of XML elements or JSON values.
-    pub max_depth: usize,
-    /// The most bytes a compressed file may decompress to.
-    pub max_decompressed_bytes: u64,
-    /// The highest ratio of decompressed to compressed bytes (checked once 64 MiB have
-    /// been decompressed): a file above it is a decompression bomb, not a log.
-    pub max_compression_ratio: u64,
-}
-
-impl Default for ReadLimits {
-    /// The configuration table's defaults.
-    fn default() -> Self {
-        crate::config::Limits::default().import
-    }
-}
+pub use crate::config::ReadLimits;
 
 /// The decompressed size from which the compression ratio is checked: small files
 /// may compress as well as they like.

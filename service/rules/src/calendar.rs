@@ -128,4 +128,31 @@ impl Calendar {
     pub fn starts_month(&self, day: i64) -> bool {
         self.month_starts.binary_search(&day).is_ok()
     }
+
+    /// The period before the window `[from, to)` (docs/rules.md §4a, `PREVIOUS_PERIOD`):
+    /// when the window is whole local months (and so quarters and years), the same
+    /// number of months just before it; when it is whole local days (and so ISO
+    /// weeks), the same number of days just before it; otherwise the window of the
+    /// same length ending where it starts. February for March, Q1 for Q2, the week
+    /// before for a week, whatever daylight saving does to their lengths.
+    pub fn period_before(&self, from: i64, to: i64) -> (i64, i64) {
+        let equal_length = (from.saturating_sub(to.saturating_sub(from)), from);
+        if from >= to || !self.is_day_start(from) || !self.is_day_start(to) {
+            return equal_length;
+        }
+        let (first, end) = (self.day(from), self.day(to));
+        if let (Ok(a), Ok(b)) = (
+            self.month_starts.binary_search(&first),
+            self.month_starts.binary_search(&end),
+        ) {
+            let months = b - a;
+            if let Some(start) = a.checked_sub(months) {
+                return (self.day_start(self.month_starts[start]), from);
+            }
+        }
+        (self.day_start(first - (end - first)), from)
+    }
 }
+
+#[cfg(test)]
+mod tests {}

@@ -55,6 +55,20 @@ impl WebhookMutation {
         #[graphql(desc = "The endpoint, the events and a description.")] input: CreateWebhookInput,
     ) -> ApiResult<CreateWebhookPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
+        // An endpoint the sender would refuse is refused now, not at each delivery.
+        let allow_private = ctx
+            .data_opt::<crate::graphql::WebhookPolicy>()
+            .is_some_and(|p| p.allow_private_networks);
+        if let Some(why) = crate::live::sender::private_endpoint(&input.url, allow_private).await {
+            return Ok(CreateWebhookPayload {
+                user_errors: vec![UserError(service::UserError::new(
+                    service::UserErrorCode::Invalid,
+                    &["input", "url"],
+                    why,
+                ))],
+                ..Default::default()
+            });
+        }
         let new = service::webhook::NewWebhook {
             url: input.url,
             events: input.events.into_iter().map(Into::into).collect(),

@@ -119,8 +119,12 @@ pub enum SeverityEnum {
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
 pub enum ComparisonPeriod {
-    /// In `siloReport`: the period of equal length that ends where the window starts.
-    /// In `siloTrend`: the period before each point.
+    /// The period before. When the window is exactly one or more whole calendar
+    /// periods in the organization's time zone (days, ISO weeks, months, quarters,
+    /// years), the same number of those periods just before it (February for March,
+    /// Q1 for Q2, the week before for a week); otherwise the window of the same
+    /// length ending where it starts. In `siloTrend`, each point's period is whole, so
+    /// it is the period before each point. The dashboard uses this one rule.
     PreviousPeriod,
     /// In `siloReport`: the same window one calendar year earlier, in the
     /// organization's time zone. In `siloTrend`: the period holding each point's first

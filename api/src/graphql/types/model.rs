@@ -149,33 +149,11 @@ impl Function {
                 .map(Function),
         )
     }
-    /// The function's RACI roles on touchpoints.
+    /// The function's RACI roles on touchpoints. (Its members, the people a directory
+    /// or a sync put in it: `people(filter: { memberOf: <its id> })`.)
     #[graphql(complexity = "crate::graphql::NESTED_LIST_COST * child_complexity")]
     async fn responsibilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Responsibility>> {
         responsibilities_of(ctx, ResponsibilitiesOf::Function(self.0.id)).await
-    }
-    /// Its members, by creation: the people a directory (SCIM) or a sync put in it, or
-    /// whose function was set to it. A person may be a member of several functions.
-    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
-    async fn members(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
-    ) -> ApiResult<super::connection::PersonConnection> {
-        let request = context::page_request::<person::Entity>(ctx, first, after.as_deref())?;
-        let filter = service::person::PersonFilter {
-            member_of: Some(self.0.id),
-            ..Default::default()
-        };
-        let page =
-            service::person::list(context::db(ctx)?, self.0.organization_id, &filter, request)
-                .await?;
-        Ok(super::connection::list::<person::Entity, _, _>(
-            page,
-            |m| m.id,
-            Person,
-        ))
     }
 }
 
