@@ -107,7 +107,9 @@ async fn run(kind: &str, args: &Args) -> anyhow::Result<()> {
     // Without the caches: every heavy request computes, as the first ones after a
     // write would (with them, repeated requests are answered from memory).
     let server = Arc::new(support::start_with(&url, &[("SILOSCOPE_CACHE_MIB", "0")]).await?);
-    let db = service::db::Db::connect(&service::db::DbOptions::new(&url, 1), false).await?;
+    let db =
+        service::storage::db::Db::connect(&service::storage::db::DbOptions::new(&url, 1), false)
+            .await?;
     api::demo::create_model(&db, "other", 5).await?;
     db.close().await?;
     let now = chrono::Utc::now().timestamp();
@@ -121,8 +123,13 @@ async fn run(kind: &str, args: &Args) -> anyhow::Result<()> {
             bail!("recording failed: {data}");
         }
     }
-    let keys = api::auth::TokenKeys::new(&api::config::JwtSettings::hs256(SECRET));
-    let other = keys.mint("other", "other", &[api::auth::AccessRole::Viewer], 3600)?;
+    let keys = api::server::auth::TokenKeys::new(&api::server::config::JwtSettings::hs256(SECRET));
+    let other = keys.mint(
+        "other",
+        "other",
+        &[api::server::auth::AccessRole::Viewer],
+        3600,
+    )?;
 
     let idle = cheap_latencies(&server.client, &server.url, &other, 3).await?;
     println!(

@@ -34,7 +34,11 @@ async fn main() -> anyhow::Result<()> {
         let rows = support::write_log(&file, size)?;
         for kind in &args.db {
             let url = support::fresh_database(kind, "siloscope_import_bench").await?;
-            let db = service::db::Db::connect(&service::db::DbOptions::new(&url, 2), true).await?;
+            let db = service::storage::db::Db::connect(
+                &service::storage::db::DbOptions::new(&url, 2),
+                true,
+            )
+            .await?;
             api::demo::create_model(&db, "bench", 7).await?;
             db.close().await?;
             for run in ["first import", "again (all duplicates)"] {

@@ -109,7 +109,9 @@ async fn plain_delete(url: &str, cutoff: i64) -> anyhow::Result<(Duration, u64)>
 
 async fn bench(kind: &str, log: &std::path::Path) -> anyhow::Result<()> {
     let url = support::fresh_database(kind, "siloscope_production_bench").await?;
-    let db = service::db::Db::connect(&service::db::DbOptions::new(&url, 2), true).await?;
+    let db =
+        service::storage::db::Db::connect(&service::storage::db::DbOptions::new(&url, 2), true)
+            .await?;
     api::demo::create_model(&db, "bench", 7).await?;
     let (import, _, _) = support::import(&url, log)?;
     let interactions = count(&url, "SELECT COUNT(*) FROM interaction").await?;
@@ -120,7 +122,7 @@ async fn bench(kind: &str, log: &std::path::Path) -> anyhow::Result<()> {
     );
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-production");
     std::fs::create_dir_all(&dir)?;
-    let cutoff = service::db::now_micros() - i64::from(RETENTION_DAYS) * 86_400_000_000;
+    let cutoff = service::storage::db::now_micros() - i64::from(RETENTION_DAYS) * 86_400_000_000;
     let floor_url;
     match kind {
         "sqlite" => {
@@ -211,16 +213,16 @@ async fn bench(kind: &str, log: &std::path::Path) -> anyhow::Result<()> {
         }
     }
     // Retention.
-    let org = service::organization::find_by_slug(
-        &db.owner(service::db::OwnerWork::Organizations),
+    let org = service::model::organization::find_by_slug(
+        &db.owner(service::storage::db::OwnerWork::Organizations),
         "bench",
     )
     .await?
     .context("the bench organization")?
     .id;
-    service::audit::as_actor(
-        service::audit::Actor::system("bench"),
-        service::retention::set_period(&db.tenant(org), org, Some(RETENTION_DAYS)),
+    service::access::audit::as_actor(
+        service::access::audit::Actor::system("bench"),
+        service::log::retention::set_period(&db.tenant(org), org, Some(RETENTION_DAYS)),
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fails when modules of a crate import each other in a loop (ARCHITECTURE.md).
 
-    scripts/module-loops.py api/src service/src service/rules/src
+    scripts/module-loops.py api/src service/src rules/src
 
 For each crate source folder, every file is a module; a module depends on the modules
 its non-test code names through `crate::…` or `super::…` paths. A parent declaring

@@ -5,15 +5,16 @@ use anyhow::anyhow;
 use entity::enums::{Channel, Role};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use service::db::{Db, OwnerWork, Tenant};
-use service::function::NewFunction;
-use service::journey::NewJourney;
-use service::person::NewPerson;
-use service::recording::{self, FunctionRef, InteractionInput, TouchpointRef};
-use service::responsibility::{Acknowledger, NewResponsibility};
-use service::touchpoint::{ExperienceElement, NewTouchpoint};
+use service::log::recording::{self, FunctionRef, InteractionInput, TouchpointRef};
+use service::model::function::NewFunction;
+use service::model::journey::NewJourney;
+use service::model::person::NewPerson;
+use service::model::responsibility::{Acknowledger, NewResponsibility};
+use service::model::touchpoint::{ExperienceElement, NewTouchpoint};
+use service::storage::db::{Db, OwnerWork, Tenant};
 use service::{
-    function, journey, organization, person, responsibility, touchpoint, Write, WriteError,
+    model::function, model::journey, model::organization, model::person, model::responsibility,
+    model::touchpoint, Write, WriteError,
 };
 
 /// Every demo touchpoint promises the next interaction within two days (the
@@ -174,7 +175,8 @@ pub async fn create(db: &Db, slug: &str, seed: u64, interactions: usize) -> anyh
         let batch = log.batch(recording::MAX_BATCH.min(interactions - total).max(1));
         total += batch.len();
         let done = expect_ok(
-            service::audit::as_actor(demo_actor(), recording::record(db, org_id, batch)).await,
+            service::access::audit::as_actor(demo_actor(), recording::record(db, org_id, batch))
+                .await,
             "interactions",
         )?;
         silos += done.new_silo_handoffs;
@@ -194,13 +196,14 @@ pub async fn create_model(db: &Db, slug: &str, seed: u64) -> anyhow::Result<i64>
         "organization",
     )?;
     let org_id = org.id;
-    service::audit::as_actor(demo_actor(), create_chart(&db.tenant(org_id), org_id, seed)).await?;
+    service::access::audit::as_actor(demo_actor(), create_chart(&db.tenant(org_id), org_id, seed))
+        .await?;
     Ok(org_id)
 }
 
 /// Who the demo's changes are recorded as.
-fn demo_actor() -> service::audit::Actor {
-    service::audit::Actor::system("demo")
+fn demo_actor() -> service::access::audit::Actor {
+    service::access::audit::Actor::system("demo")
 }
 
 /// The demo organization's functions, journeys, people, touchpoints, responsibilities

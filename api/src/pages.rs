@@ -110,3 +110,10 @@ pub async fn dashboard() -> HttpResponse {
 pub async fn dashboard_asset(name: web::Path<String>) -> HttpResponse {
     DASHBOARD.asset(&name)
 }
+
+/// GET /: the dashboard is the front page.
+pub(crate) async fn front_door() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/dashboard"))
+        .finish()
+}

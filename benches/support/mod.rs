@@ -112,7 +112,11 @@ pub async fn start(database_url: &str) -> anyhow::Result<Server> {
 
 /// [`start`] with the given variables for the server (see [`serve`]).
 pub async fn start_with(database_url: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
-    let db = service::db::Db::connect(&service::db::DbOptions::new(database_url, 2), true).await?;
+    let db = service::storage::db::Db::connect(
+        &service::storage::db::DbOptions::new(database_url, 2),
+        true,
+    )
+    .await?;
     api::demo::create_model(&db, "bench", 42).await?;
     db.close().await?;
     serve(database_url, env).await
@@ -139,12 +143,17 @@ pub async fn serve(database_url: &str, env: &[(&str, &str)]) -> anyhow::Result<S
         .stdout(Stdio::null())
         .spawn()
         .context("failed to start siloscope serve")?;
-    let keys = api::auth::TokenKeys::new(&api::config::JwtSettings::hs256(SECRET));
+    let keys = api::server::auth::TokenKeys::new(&api::server::config::JwtSettings::hs256(SECRET));
     let server = Server {
         child,
         url: format!("http://127.0.0.1:{port}/graphql"),
         client: reqwest::Client::new(),
-        token: keys.mint("bench", "bench", &[api::auth::AccessRole::Admin], 24 * 3600)?,
+        token: keys.mint(
+            "bench",
+            "bench",
+            &[api::server::auth::AccessRole::Admin],
+            24 * 3600,
+        )?,
     };
     let ready = format!("http://127.0.0.1:{port}/readyz");
     for _ in 0..200 {
@@ -163,8 +172,8 @@ pub async fn serve(database_url: &str, env: &[(&str, &str)]) -> anyhow::Result<S
 }
 
 /// A generated interaction as `recordInteractions` takes it.
-pub fn graphql_input(item: &service::recording::InteractionInput) -> Value {
-    use service::recording::{FunctionRef, TouchpointRef};
+pub fn graphql_input(item: &service::log::recording::InteractionInput) -> Value {
+    use service::log::recording::{FunctionRef, TouchpointRef};
     let function = match &item.function {
         FunctionRef::Name(name) => json!({ "name": name }),
         FunctionRef::ExternalId(external) => json!({ "externalId": external }),
@@ -204,11 +213,11 @@ pub fn write_log(path: &std::path::Path, size: usize) -> anyhow::Result<usize> {
     while written < size {
         for item in generator.batch(10_000.min(size - written)) {
             let function = match &item.function {
-                service::recording::FunctionRef::Name(name) => name.clone(),
+                service::log::recording::FunctionRef::Name(name) => name.clone(),
                 other => bail!("unexpected {other:?}"),
             };
             let touchpoint = match &item.touchpoint {
-                Some(service::recording::TouchpointRef::Name(name)) => name.clone(),
+                Some(service::log::recording::TouchpointRef::Name(name)) => name.clone(),
                 _ => String::new(),
             };
             writer.write_record([

@@ -9,7 +9,7 @@ use chrono_tz::{OffsetComponents, Tz};
 use rules::calendar::{Calendar, DAY_MICROS};
 use rules::Window;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ServiceError, ServiceResult};
 
 /// The years the calendars know: every instant the service accepts, with room.
 const FIRST_YEAR: i32 = 1900;
@@ -35,14 +35,14 @@ pub fn day_number(date: NaiveDate) -> i64 {
 }
 
 /// The date of a day number.
-pub fn date_of(day: i64) -> ApiResult<NaiveDate> {
+pub fn date_of(day: i64) -> ServiceResult<NaiveDate> {
     let n = chrono::Days::new(day.unsigned_abs());
     if day >= 0 {
         epoch().checked_add_days(n)
     } else {
         epoch().checked_sub_days(n)
     }
-    .ok_or_else(|| ApiError::bad_input("the date is out of range"))
+    .ok_or_else(|| ServiceError::bad_input("the date is out of range"))
 }
 
 /// The calendar of `zone`, built once per zone and process (it depends on nothing
@@ -111,7 +111,7 @@ fn build(zone: Tz) -> Calendar {
 pub async fn of_organization(
     db: &impl sea_orm::ConnectionTrait,
     organization_id: i64,
-) -> ApiResult<Arc<Calendar>> {
+) -> ServiceResult<Arc<Calendar>> {
     use sea_orm::{EntityTrait, QuerySelect};
     let zone: Option<String> = entity::organization::Entity::find_by_id(organization_id)
         .select_only()
@@ -119,7 +119,7 @@ pub async fn of_organization(
         .into_tuple()
         .one(db)
         .await?;
-    let zone = zone.ok_or_else(|| ApiError::not_found("organization"))?;
+    let zone = zone.ok_or_else(|| ServiceError::not_found("organization"))?;
     Ok(calendar(zone_or_utc(&zone)))
 }
 
@@ -136,7 +136,7 @@ pub enum Granularity {
 
 impl Granularity {
     /// The first day of the period holding `day`.
-    pub fn start(self, day: i64) -> ApiResult<i64> {
+    pub fn start(self, day: i64) -> ServiceResult<i64> {
         let date = date_of(day)?;
         let first = match self {
             Granularity::Day => date,
@@ -153,7 +153,7 @@ impl Granularity {
     }
 
     /// The first day of the period after the one starting on `start`.
-    pub fn next(self, start: i64) -> ApiResult<i64> {
+    pub fn next(self, start: i64) -> ServiceResult<i64> {
         let months = match self {
             Granularity::Day => return Ok(start + 1),
             Granularity::Week => return Ok(start + 7),
@@ -164,7 +164,7 @@ impl Granularity {
         date_of(start)?
             .checked_add_months(Months::new(months))
             .map(day_number)
-            .ok_or_else(|| ApiError::bad_input("the date is out of range"))
+            .ok_or_else(|| ServiceError::bad_input("the date is out of range"))
     }
 
     /// Whether the periods are read from the month buckets (else from the day ones).
@@ -177,19 +177,22 @@ impl Granularity {
 }
 
 /// The same local date a year earlier (29 February becomes 28 February).
-pub fn year_earlier(day: i64) -> ApiResult<i64> {
+pub fn year_earlier(day: i64) -> ServiceResult<i64> {
     date_of(day)?
         .checked_sub_months(Months::new(12))
         .map(day_number)
-        .ok_or_else(|| ApiError::bad_input("the date is too early to compare with a year before"))
+        .ok_or_else(|| {
+            ServiceError::bad_input("the date is too early to compare with a year before")
+        })
 }
 
 /// The instant `at` moved back one calendar year in `zone`'s local time: the same
 /// wall-clock time a year earlier (29 February becomes 28 February; a time that the
 /// earlier year skipped becomes the first instant after the gap, and a repeated one
 /// its earlier instant).
-pub fn instant_year_earlier(zone: Tz, at: i64) -> ApiResult<i64> {
-    let too_early = || ApiError::bad_input("the window is too early to compare with a year before");
+pub fn instant_year_earlier(zone: Tz, at: i64) -> ServiceResult<i64> {
+    let too_early =
+        || ServiceError::bad_input("the window is too early to compare with a year before");
     let local: NaiveDateTime = DateTime::from_timestamp_micros(at)
         .ok_or_else(too_early)?
         .with_timezone(&zone)
@@ -207,11 +210,11 @@ pub fn instant_year_earlier(zone: Tz, at: i64) -> ApiResult<i64> {
 }
 
 /// The same window one calendar year earlier in `zone` (docs/rules.md §3.4).
-pub fn window_year_earlier(zone: Tz, window: Window) -> ApiResult<Window> {
+pub fn window_year_earlier(zone: Tz, window: Window) -> ServiceResult<Window> {
     let (from, to) = match (window.from, window.to) {
         (Some(from), Some(to)) => (from, to),
         _ => {
-            return Err(ApiError::bad_input(
+            return Err(ServiceError::bad_input(
                 "a comparison needs a window with both `from` and `to`",
             ))
         }

@@ -3,6 +3,7 @@
 //! the doors to come) takes its codes from [`Code`]; `docs/errors.md` lists them, and
 //! a test keeps the two in step.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use sea_orm::{DbErr, SqlErr};
@@ -108,7 +109,7 @@ impl Code {
 
 /// A fault a request ends with: its code and a message for the caller.
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum ApiError {
+pub enum ServiceError {
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{0}")]
@@ -130,39 +131,39 @@ pub enum ApiError {
     Internal(Arc<anyhow::Error>),
 }
 
-impl ApiError {
+impl ServiceError {
     /// The error's code.
     pub fn code(&self) -> Code {
         match self {
-            ApiError::Unauthenticated(_) => Code::Unauthenticated,
-            ApiError::Forbidden(_) => Code::Forbidden,
-            ApiError::BadUserInput(_) => Code::BadUserInput,
-            ApiError::NotFound(_) => Code::NotFound,
-            ApiError::Conflict(_) => Code::Conflict,
-            ApiError::Unavailable(_) => Code::Unavailable,
-            ApiError::TooManyRequests(_) => Code::TooManyRequests,
-            ApiError::Internal(_) => Code::Internal,
+            ServiceError::Unauthenticated(_) => Code::Unauthenticated,
+            ServiceError::Forbidden(_) => Code::Forbidden,
+            ServiceError::BadUserInput(_) => Code::BadUserInput,
+            ServiceError::NotFound(_) => Code::NotFound,
+            ServiceError::Conflict(_) => Code::Conflict,
+            ServiceError::Unavailable(_) => Code::Unavailable,
+            ServiceError::TooManyRequests(_) => Code::TooManyRequests,
+            ServiceError::Internal(_) => Code::Internal,
         }
     }
 
     pub fn bad_input(message: impl Into<String>) -> Self {
-        ApiError::BadUserInput(message.into())
+        ServiceError::BadUserInput(message.into())
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        ApiError::Forbidden(message.into())
+        ServiceError::Forbidden(message.into())
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
-        ApiError::NotFound(what.into())
+        ServiceError::NotFound(what.into())
     }
 
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        ApiError::Internal(Arc::new(error.into()))
+        ServiceError::Internal(Arc::new(error.into()))
     }
 }
 
-impl From<DbErr> for ApiError {
+impl From<DbErr> for ServiceError {
     fn from(error: DbErr) -> Self {
         if looks_pooled(&error.to_string()) {
             tracing::error!(
@@ -173,11 +174,11 @@ impl From<DbErr> for ApiError {
         }
         if is_unavailable(&error) {
             tracing::warn!(error = %error, "the database is unavailable");
-            return ApiError::Unavailable(
+            return ServiceError::Unavailable(
                 "the database is unavailable; retry the request later".into(),
             );
         }
-        ApiError::internal(error)
+        ServiceError::internal(error)
     }
 }
 
@@ -210,13 +211,13 @@ fn is_unavailable(error: &DbErr) -> bool {
     }
 }
 
-impl From<anyhow::Error> for ApiError {
+impl From<anyhow::Error> for ServiceError {
     fn from(error: anyhow::Error) -> Self {
-        ApiError::Internal(Arc::new(error))
+        ServiceError::Internal(Arc::new(error))
     }
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub type ServiceResult<T> = Result<T, ServiceError>;
 
 /// The codes a `userErrors` entry can carry: the part of [`Code`] a caller fixes in
 /// the input.
@@ -243,21 +244,139 @@ impl From<UserErrorCode> for Code {
     }
 }
 
+/// Where in a write's input a problem is, in the service's own terms: the field by its
+/// name here (`name`, `external_id`, `occurred_at`…; `id` for the record a write
+/// addresses), the item's index when the input holds several, and the list the item is
+/// in when it holds several lists (`people`, `functions`). Each door says it in its own
+/// words: a GraphQL path, a CSV line and column, a SCIM attribute, an XES event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// The list (or the part of the input) the field is in.
+    pub list: Option<Cow<'static, str>>,
+    /// The item's index, from 0.
+    pub item: Option<usize>,
+    /// The field; empty for the item (or the input) as a whole.
+    pub name: Cow<'static, str>,
+}
+
+impl Field {
+    /// A field of the input.
+    pub fn of(name: impl Into<Cow<'static, str>>) -> Field {
+        Field {
+            list: None,
+            item: None,
+            name: name.into(),
+        }
+    }
+
+    /// The record a write addresses.
+    pub fn id() -> Field {
+        Field::of("id")
+    }
+
+    /// A field of the input's item `item`.
+    pub fn item(item: usize, name: impl Into<Cow<'static, str>>) -> Field {
+        Field {
+            list: None,
+            item: Some(item),
+            name: name.into(),
+        }
+    }
+
+    /// A field of item `item` of the input's list `list`.
+    pub fn listed(
+        list: impl Into<Cow<'static, str>>,
+        item: usize,
+        name: impl Into<Cow<'static, str>>,
+    ) -> Field {
+        Field {
+            list: Some(list.into()),
+            item: Some(item),
+            name: name.into(),
+        }
+    }
+
+    /// A field of the part `part` of the input (a filter, say).
+    pub fn within(part: impl Into<Cow<'static, str>>, name: impl Into<Cow<'static, str>>) -> Field {
+        Field {
+            list: Some(part.into()),
+            item: None,
+            name: name.into(),
+        }
+    }
+
+    /// Item `item` of the list `list`, as a whole.
+    pub fn entry(list: impl Into<Cow<'static, str>>, item: usize) -> Field {
+        Field {
+            list: Some(list.into()),
+            item: Some(item),
+            name: Cow::Borrowed(""),
+        }
+    }
+
+    /// The same field of item `item` (of the same list).
+    pub fn at_item(mut self, item: usize) -> Field {
+        self.item = Some(item);
+        self
+    }
+
+    /// The field's name for a sentence: `external_id` is "the external id".
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            "the value".to_owned()
+        } else {
+            format!("the {}", self.name.replace('_', " "))
+        }
+    }
+}
+
+/// Where a record's fields are in a write's input: the input itself, or item `item` of
+/// its list `list` (a sync's `people`, a chart's `functions`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Place {
+    pub list: Option<&'static str>,
+    pub item: Option<usize>,
+}
+
+impl Place {
+    /// The input itself.
+    pub fn input() -> Place {
+        Place::default()
+    }
+
+    /// Item `item` of the input's list `list`.
+    pub fn listed(list: &'static str, item: usize) -> Place {
+        Place {
+            list: Some(list),
+            item: Some(item),
+        }
+    }
+
+    /// The field `name` of the record here.
+    pub fn field(self, name: &'static str) -> Field {
+        Field {
+            list: self.list.map(Cow::Borrowed),
+            item: self.item,
+            name: Cow::Borrowed(name),
+        }
+    }
+}
+
 /// A problem with a write's input that the caller can fix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserError {
     pub code: UserErrorCode,
-    /// The path to the input field at fault, e.g. `["input", "3", "function"]`.
-    pub path: Vec<String>,
+    /// Where the problem is.
+    pub field: Field,
     /// A sentence for a human.
     pub message: String,
 }
 
 impl UserError {
-    pub fn new(code: UserErrorCode, path: &[&str], message: impl Into<String>) -> Self {
+    pub fn new(code: UserErrorCode, field: Field, message: impl Into<String>) -> Self {
         UserError {
             code,
-            path: path.iter().map(|s| (*s).to_owned()).collect(),
+            field,
             message: message.into(),
         }
     }
@@ -269,11 +388,11 @@ pub enum WriteError {
     /// What the caller must fix; never empty.
     Invalid(Vec<UserError>),
     /// The request failed for a reason the input does not explain.
-    Fault(ApiError),
+    Fault(ServiceError),
 }
 
-impl From<ApiError> for WriteError {
-    fn from(error: ApiError) -> Self {
+impl From<ServiceError> for WriteError {
+    fn from(error: ServiceError) -> Self {
         WriteError::Fault(error)
     }
 }
@@ -310,16 +429,21 @@ pub fn check(errors: Vec<UserError>) -> Result<(), WriteError> {
 
 /// The NOT_FOUND user error of a write's `id` argument.
 pub fn no_such(what: &str) -> WriteError {
-    UserError::new(UserErrorCode::NotFound, &["id"], format!("no such {what}")).into()
+    UserError::new(
+        UserErrorCode::NotFound,
+        Field::id(),
+        format!("no such {what}"),
+    )
+    .into()
 }
 
 /// A unique-constraint violation (a concurrent writer won the race) as a DUPLICATE
-/// user error on `path`; anything else is a fault.
-pub fn unique_violation(error: DbErr, path: &[&str], what: &str) -> WriteError {
+/// user error on `field`; anything else is a fault.
+pub fn unique_violation(error: DbErr, field: Field, what: &str) -> WriteError {
     match error.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => UserError::new(
             UserErrorCode::Duplicate,
-            path,
+            field,
             format!("{what} is already taken"),
         )
         .into(),

@@ -1,31 +1,33 @@
 //! Cleaning and checking the fields of a write's input: names, optional values,
 //! references to other rows and uniqueness. Each check adds a [`UserError`] on the
-//! field's path instead of failing, so a write reports every problem at once.
+//! field instead of failing, so a write reports every problem at once.
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
-use crate::error::{unique_violation, ApiResult, UserError, UserErrorCode, Write};
-use crate::scoped::{self, OrgScoped};
+use crate::error::{
+    unique_violation, Field, Place, ServiceResult, UserError, UserErrorCode, Write,
+};
+use crate::storage::scoped::{self, OrgScoped};
 
 /// Longest name, title or reference accepted.
 pub const MAX_NAME: usize = 200;
 
 /// Trims a required name and checks its length.
-pub fn clean_name(value: &str, path: &[&str], errors: &mut Vec<UserError>) -> String {
+pub fn clean_name(value: &str, field: Field, errors: &mut Vec<UserError>) -> String {
     let trimmed = value.trim();
-    // The message names the field, for doors that show it without its path.
-    let field = path.last().copied().unwrap_or("the value");
+    // The message names the field, for doors that show it without saying where.
+    let label = field.label();
     if trimmed.is_empty() {
         errors.push(UserError::new(
             UserErrorCode::Required,
-            path,
-            format!("`{field}` must not be empty"),
+            field,
+            format!("{label} must not be empty"),
         ));
     } else if trimmed.chars().count() > MAX_NAME || trimmed.contains('\0') {
         errors.push(UserError::new(
             UserErrorCode::Invalid,
-            path,
-            format!("`{field}` must be at most {MAX_NAME} characters, without NUL"),
+            field,
+            format!("{label} must be at most {MAX_NAME} characters, without NUL"),
         ));
     }
     trimmed.to_owned()
@@ -34,21 +36,21 @@ pub fn clean_name(value: &str, path: &[&str], errors: &mut Vec<UserError>) -> St
 /// Trims an optional value; empty means absent.
 pub fn clean_optional(
     value: Option<&str>,
-    path: &[&str],
+    field: Field,
     errors: &mut Vec<UserError>,
 ) -> Option<String> {
     let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-    Some(clean_name(value, path, errors))
+    Some(clean_name(value, field, errors))
 }
 
 /// A change to an optional value: `None` leaves it, `Some(None)` or an empty value
 /// clears it, `Some(Some(v))` sets it (cleaned as [`clean_optional`]).
 pub fn clean_change(
     value: Option<Option<&str>>,
-    path: &[&str],
+    field: Field,
     errors: &mut Vec<UserError>,
 ) -> Option<Option<String>> {
-    value.map(|v| clean_optional(v, path, errors))
+    value.map(|v| clean_optional(v, field, errors))
 }
 
 /// The case-insensitive key of a name.
@@ -56,20 +58,20 @@ pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-/// The row `id` if it exists in the organization, or a NOT_FOUND user error on `path`.
+/// The row `id` if it exists in the organization, or a NOT_FOUND user error on `field`.
 pub async fn reference<E: OrgScoped>(
     db: &impl ConnectionTrait,
     organization_id: i64,
     id: i64,
-    path: &[&str],
+    field: Field,
     errors: &mut Vec<UserError>,
-) -> ApiResult<Option<i64>> {
+) -> ServiceResult<Option<i64>> {
     if scoped::exists::<E>(db, organization_id, id).await? {
         return Ok(Some(id));
     }
     errors.push(UserError::new(
         UserErrorCode::NotFound,
-        path,
+        field,
         format!("no {} with this id", E::TYPE.to_lowercase()),
     ));
     Ok(None)
@@ -80,39 +82,39 @@ pub async fn optional_reference<E: OrgScoped>(
     db: &impl ConnectionTrait,
     organization_id: i64,
     id: Option<i64>,
-    path: &[&str],
+    field: Field,
     errors: &mut Vec<UserError>,
-) -> ApiResult<Option<i64>> {
+) -> ServiceResult<Option<i64>> {
     match id {
-        Some(id) => reference::<E>(db, organization_id, id, path, errors).await,
+        Some(id) => reference::<E>(db, organization_id, id, field, errors).await,
         None => Ok(None),
     }
 }
 
 /// A change to a nullable reference: `None` leaves it, `Some(None)` clears it,
-/// `Some(Some(id))` sets it (a missing row is a NOT_FOUND user error on `path`).
+/// `Some(Some(id))` sets it (a missing row is a NOT_FOUND user error on `field`).
 pub async fn reference_change<E: OrgScoped>(
     db: &impl ConnectionTrait,
     organization_id: i64,
     id: Option<Option<i64>>,
-    path: &[&str],
+    field: Field,
     errors: &mut Vec<UserError>,
-) -> ApiResult<Option<Option<i64>>> {
+) -> ServiceResult<Option<Option<i64>>> {
     Ok(match id {
         None => None,
         Some(None) => Some(None),
-        Some(Some(id)) => Some(reference::<E>(db, organization_id, id, path, errors).await?),
+        Some(Some(id)) => Some(reference::<E>(db, organization_id, id, field, errors).await?),
     })
 }
 
 /// A value that must be unique in the organization: [`Unique::check`] adds a DUPLICATE
-/// user error on `["input", field]` when another row has it.
+/// user error on its field when another row has it.
 pub struct Unique<'a, E: OrgScoped> {
     pub column: E::Column,
     /// The stored, comparable form (e.g. lower-cased).
     pub key: String,
-    /// The input field's name.
-    pub field: &'a str,
+    /// The field's name.
+    pub field: &'static str,
     /// The value as the caller wrote it.
     pub shown: &'a str,
 }
@@ -128,32 +130,56 @@ impl<'a, E: OrgScoped> Unique<'a, E> {
         }
     }
 
+    /// An email address, compared case-insensitively through its key `column`.
+    pub fn email(column: E::Column, email: &'a str) -> Self {
+        Unique {
+            column,
+            key: email.to_lowercase(),
+            field: "email",
+            shown: email,
+        }
+    }
+
+    /// A directory's user name, compared case-insensitively through its key `column`.
+    pub fn user_name(column: E::Column, user_name: &'a str) -> Self {
+        Unique {
+            column,
+            key: user_name.to_lowercase(),
+            field: "user_name",
+            shown: user_name,
+        }
+    }
+
     /// An HR system's id, compared as it is.
     pub fn external_id(column: E::Column, external_id: &'a str) -> Self {
         Unique {
             column,
             key: external_id.to_owned(),
-            field: "externalId",
+            field: "external_id",
             shown: external_id,
         }
     }
 
-    /// Checks the value is free in the organization (except on the row `this`).
+    /// Checks the value is free in the organization (except on the row `this`; rows a
+    /// directory deleted count, since they can come back); the error is placed at
+    /// `place`.
     pub async fn check(
         &self,
         db: &impl ConnectionTrait,
         organization_id: i64,
         this: Option<i64>,
+        place: Place,
         errors: &mut Vec<UserError>,
-    ) -> ApiResult<()> {
+    ) -> ServiceResult<()> {
         if scoped::taken::<E>(db, organization_id, this, self.column, &self.key).await? {
+            let field = place.field(self.field);
             errors.push(UserError::new(
                 UserErrorCode::Duplicate,
-                &["input", self.field],
+                field.clone(),
                 format!(
-                    "another {} has the {} `{}`",
+                    "another {} has {} `{}`",
                     E::TYPE.to_lowercase(),
-                    self.field,
+                    field.label(),
                     self.shown
                 ),
             ));
@@ -172,17 +198,17 @@ pub struct Audit<'a, M> {
 }
 
 /// Records a written row in the audit trail and commits, or turns a unique-constraint
-/// violation (a concurrent writer won the race) into a DUPLICATE user error on `path`.
-pub async fn finish<M: serde::Serialize + crate::audit::HasId>(
+/// violation (a concurrent writer won the race) into a DUPLICATE user error on `field`.
+pub async fn finish<M: serde::Serialize + crate::access::audit::HasId>(
     txn: DatabaseTransaction,
     written: Result<M, DbErr>,
-    path: &[&str],
+    field: Field,
     what: &str,
     audit: Audit<'_, M>,
 ) -> Write<M> {
     match written {
         Ok(model) => {
-            crate::audit::record_row(
+            crate::access::audit::record_row(
                 &txn,
                 audit.organization_id,
                 audit.action,
@@ -194,6 +220,6 @@ pub async fn finish<M: serde::Serialize + crate::audit::HasId>(
             txn.commit().await?;
             Ok(model)
         }
-        Err(e) => Err(unique_violation(e, path, what)),
+        Err(e) => Err(unique_violation(e, field, what)),
     }
 }

@@ -11,41 +11,18 @@
 //!
 //! The detection rules themselves live in the `rules` crate (re-exported here).
 
-pub mod api_key;
-pub mod audit;
-pub mod backup;
-pub(crate) mod bulk;
+pub mod access;
 pub mod calendar;
-pub mod chart;
-pub mod db;
-pub mod derived;
-pub mod directory;
-pub mod document;
-pub mod drift;
 pub mod duration;
-pub mod erasure;
 pub mod error;
-pub mod export;
 pub mod fields;
-pub mod function;
-pub mod handoff;
-pub mod import;
-pub mod journey;
-pub mod live;
-pub mod names;
-pub mod organization;
-pub mod ownership;
-pub mod person;
-pub mod picture;
-pub mod recording;
-pub mod report;
-pub mod responsibility;
-pub mod retention;
-pub mod scoped;
-pub mod secret;
-pub mod snapshot;
-pub mod touchpoint;
-pub mod webhook;
+pub mod log;
+pub mod model;
+pub mod notify;
+pub mod reports;
+pub mod storage;
 
-pub use error::{ApiError, ApiResult, Code, UserError, UserErrorCode, Write, WriteError};
+pub use error::{
+    Code, Field, Place, ServiceError, ServiceResult, UserError, UserErrorCode, Write, WriteError,
+};
 pub use rules;

@@ -1,6 +1,6 @@
 //! API keys for connectors and the audit trail of every change.
 
-use api::auth::AccessRole;
+use api::server::auth::AccessRole;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{json, Value};
 

@@ -1,6 +1,6 @@
 //! Every request is authenticated and scoped to the token's organization.
 
-use api::auth::AccessRole;
+use api::server::auth::AccessRole;
 use serde_json::json;
 
 use crate::helpers::spawn_app;
@@ -223,11 +223,11 @@ async fn jwks_urls_are_fetched_when_needed_and_again_for_a_new_kid() {
     publish(&[("k1", &first)]);
     let url = provider.url.clone();
     let app = crate::helpers::spawn_app_with(move |settings| {
-        settings.jwt = api::config::JwtSettings {
+        settings.jwt = api::server::config::JwtSettings {
             algorithm: Algorithm::RS256,
             jwks_url: Some(url),
             roles_claim: "realm_access.roles".into(),
-            ..api::config::JwtSettings::default()
+            ..api::server::config::JwtSettings::default()
         };
     })
     .await;

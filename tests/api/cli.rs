@@ -225,7 +225,7 @@ fn errors_name_the_field_and_the_server() {
     );
     assert!(!output.status.success());
     assert!(
-        stderr(&output).contains("`name` must not be empty"),
+        stderr(&output).contains("the name must not be empty"),
         "{}",
         stderr(&output)
     );

@@ -27,7 +27,7 @@ async fn the_demos_last_complete_month_is_a_normal_month_with_a_year_earlier_to_
     api::demo::create(&app.service_db().await, "demo", 2026, 6000)
         .await
         .unwrap();
-    let token = app.token("demo", &[api::auth::AccessRole::Viewer]);
+    let token = app.token("demo", &[api::server::auth::AccessRole::Viewer]);
     let (status, body) = app
         .post(
             Some(&token),

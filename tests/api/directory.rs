@@ -169,7 +169,7 @@ async fn cycles_unknown_functions_and_duplicates_are_refused_and_nothing_is_writ
     }
     let (_, body) = app
         .post(
-            Some(&app.token("acme", &[api::auth::AccessRole::Viewer])),
+            Some(&app.token("acme", &[api::server::auth::AccessRole::Viewer])),
             SYNC,
             json!({ "input": { "mode": "MERGE" } }),
         )

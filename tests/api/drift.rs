@@ -914,9 +914,12 @@ async fn the_chart_against_log_migration_rebuilds_the_rollups_it_changes() {
         .unwrap();
     assert_eq!(pending.len(), 3, "migrations 16 to 18 are undone");
     // What the next start does: migrate, then rebuild the outdated rollups.
-    service::db::Db::connect(&service::db::DbOptions::new(&app.database_url, 1), true)
-        .await
-        .unwrap();
+    service::storage::db::Db::connect(
+        &service::storage::db::DbOptions::new(&app.database_url, 1),
+        true,
+    )
+    .await
+    .unwrap();
     // Every organization's rollups are current again (acme and the empty one).
     let versions: Vec<i32> = {
         use sea_orm::ConnectionTrait;

@@ -2,12 +2,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use api::auth::{AccessRole, TokenKeys};
-use api::config::{JwtSettings, Settings};
+use api::server::auth::{AccessRole, TokenKeys};
+use api::server::config::{JwtSettings, Settings};
 use api::startup::Application;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
-use service::db::{Db, OwnerWork};
+use service::storage::db::{Db, OwnerWork};
 
 /// The server's PostgreSQL admin URL, when the tests run on PostgreSQL.
 pub fn postgres_admin_url() -> Option<String> {
@@ -126,7 +126,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         log: "warn".into(),
         log_json: false,
         db_max_connections: 5,
-        limits: api::config::Limits::default(),
+        limits: api::server::config::Limits::default(),
         shutdown_grace_seconds: 5,
         metrics_token: None,
         metrics_listen: None,
@@ -138,7 +138,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     configure(&mut settings);
     let db = Db::connect(&settings.database(5), true).await.unwrap();
     for (slug, name) in [("acme", "Acme"), ("other", "Other Org")] {
-        service::organization::create(&db.owner(OwnerWork::Organizations), slug, name)
+        service::model::organization::create(&db.owner(OwnerWork::Organizations), slug, name)
             .await
             .unwrap();
     }
@@ -192,7 +192,7 @@ impl TestApp {
     /// The id of organization `slug`.
     pub async fn organization_id(&self, slug: &str) -> i64 {
         let db = self.service_db().await;
-        service::organization::find_by_slug(&db.owner(OwnerWork::Organizations), slug)
+        service::model::organization::find_by_slug(&db.owner(OwnerWork::Organizations), slug)
             .await
             .unwrap()
             .unwrap()

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use api::auth::AccessRole;
+use api::server::auth::AccessRole;
 use serde_json::{json, Value};
 
 use crate::helpers::{item, spawn_app, spawn_app_with, TestApp};
@@ -550,13 +550,13 @@ async fn row_level_security_hides_other_organizations() {
     drop(txn);
     // Scopes fail closed: the same request path (the function list every door reads)
     // run on a pool connection no handle scoped sees nothing.
-    let request = service::scoped::PageRequest {
+    let request = service::storage::scoped::PageRequest {
         first: 100,
         after: None,
         with_total: false,
     };
-    let all = service::function::FunctionFilter::default();
-    let unscoped = service::function::list(db.pool_without_scope(), acme, &all, request)
+    let all = service::model::function::FunctionFilter::default();
+    let unscoped = service::model::function::list(db.pool_without_scope(), acme, &all, request)
         .await
         .unwrap();
     assert!(
@@ -565,10 +565,10 @@ async fn row_level_security_hides_other_organizations() {
         unscoped.items.len()
     );
     // The owner, asked for by name, sees both.
-    let owner = db.owner(service::db::OwnerWork::Statistics);
+    let owner = db.owner(service::storage::db::OwnerWork::Statistics);
     assert_eq!(owner.query_all_raw(select()).await.unwrap().len(), 2);
     // Through a tenant handle the request path sees its own.
-    let scoped = service::function::list(&ours, acme, &all, request)
+    let scoped = service::model::function::list(&ours, acme, &all, request)
         .await
         .unwrap();
     assert_eq!(scoped.items.len(), 1);

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
-use service::live::{LiveOptions, Relay};
+use service::notify::live::{LiveOptions, Relay};
 
 use crate::helpers::{item, spawn_app, spawn_app_with, TestApp};
 
@@ -258,15 +258,15 @@ async fn private_addresses_are_not_reached_by_default() {
     let db = app.service_db().await;
     let org = app.organization_id("acme").await;
     for url in [receiver.url.as_str(), by_name.as_str()] {
-        let new = service::webhook::NewWebhook {
+        let new = service::notify::webhook::NewWebhook {
             url: url.to_owned(),
-            events: vec![service::webhook::EventType::InteractionsRecorded],
+            events: vec![service::notify::webhook::EventType::InteractionsRecorded],
             description: None,
             created_by: "test".into(),
         };
-        let created = service::audit::as_actor(
-            service::audit::Actor::system("test"),
-            service::webhook::create(&db.tenant(org), org, new),
+        let created = service::access::audit::as_actor(
+            service::access::audit::Actor::system("test"),
+            service::notify::webhook::create(&db.tenant(org), org, new),
         )
         .await;
         assert!(created.is_ok());
@@ -376,7 +376,7 @@ async fn messages_are_written_with_the_change_and_only_then() {
 async fn webhooks_are_checked_admin_only_and_deleted_whole() {
     let app = private_ok().await;
     small_org(&app).await;
-    let editor = app.keys_mint("ed", api::auth::AccessRole::Editor);
+    let editor = app.keys_mint("ed", api::server::auth::AccessRole::Editor);
     let (_, body) = app
         .post(Some(&editor), "{ webhooks { id } }", json!({}))
         .await;
@@ -441,7 +441,7 @@ async fn webhooks_are_checked_admin_only_and_deleted_whole() {
     assert_eq!(deliveries(&app).await.len(), 0);
     let (_, other) = app
         .post(
-            Some(&app.token("other", &[api::auth::AccessRole::Admin])),
+            Some(&app.token("other", &[api::server::auth::AccessRole::Admin])),
             "{ webhooks { id } webhookDeliveries { totalCount } }",
             json!({}),
         )
@@ -538,7 +538,7 @@ async fn a_batch_committed_late_is_still_delivered() {
         organization_id: Set(acme),
         summary: Set(json!({ "source": "RECORD", "at": 0, "recorded": recorded, "duplicates": 0, "newHandoffs": 0, "newSiloHandoffs": 0 }).to_string()),
         handoffs: Set("[]".into()),
-        created_at: Set(service::db::now_micros()),
+        created_at: Set(service::storage::db::now_micros()),
         ..Default::default()
     }
     };

@@ -1,7 +1,7 @@
 //! Logs as files: CSV and XES import over HTTP, bad rows by line, re-import, retraction
 //! and the export round trip, all against the fixture's expected figures.
 
-use api::auth::AccessRole;
+use api::server::auth::AccessRole;
 use serde_json::{json, Value};
 
 use crate::fixture::{assert_matches_expected, load_org};
@@ -296,7 +296,7 @@ async fn the_command_line_imports_and_exports() {
     let output = siloscope(&["import", "org", &path, "--org", "acme"], &vars);
     assert!(!output.status.success());
     assert!(
-        stderr(&output).contains("responsibilities.0.function: no function named `Nobody`"),
+        stderr(&output).contains("responsibilities[0].function: no function named `Nobody`"),
         "{}",
         stderr(&output)
     );

@@ -1,6 +1,6 @@
 //! Personal data's lifetime: retention, erasing a person, redacting notes.
 
-use api::auth::AccessRole;
+use api::server::auth::AccessRole;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{json, Value};
 
@@ -72,11 +72,11 @@ async fn retention_deletes_exactly_the_interactions_past_the_period_and_reports_
     let db = full.service_db().await;
     let org = full.organization_id("acme").await;
     let now = micros(CUTOFF) + 100 * 86_400 * 1_000_000;
-    let deleted = service::retention::apply_all(&db, now).await.unwrap();
+    let deleted = service::log::retention::apply_all(&db, now).await.unwrap();
     assert_eq!(deleted as usize, all.len() - kept.len());
-    let again = service::audit::as_actor(
-        service::audit::Actor::system("retention"),
-        service::retention::apply(&db.tenant(org), org, now),
+    let again = service::access::audit::as_actor(
+        service::access::audit::Actor::system("retention"),
+        service::log::retention::apply(&db.tenant(org), org, now),
     )
     .await
     .unwrap();

@@ -1,13 +1,13 @@
 //! Running in production: request fields in the logs and metrics, traces to an OTLP
 //! collector, CORS, trusted documents, and backups taken while recording.
 
-use service::db::{Db, DbOptions, OwnerWork};
+use service::storage::db::{Db, DbOptions, OwnerWork};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use api::auth::AccessRole;
+use api::server::auth::AccessRole;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use sea_orm::ConnectionTrait;
@@ -79,7 +79,7 @@ async fn request_lines_name_the_caller_metrics_count_without_naming_anyone_and_t
 ) {
     let (url, _guard) = database().await;
     let db = Db::connect(&DbOptions::new(&url, 2), true).await.unwrap();
-    service::organization::create(&db.owner(OwnerWork::Organizations), "acme", "Acme")
+    service::model::organization::create(&db.owner(OwnerWork::Organizations), "acme", "Acme")
         .await
         .unwrap();
     db.close().await.unwrap();
@@ -126,7 +126,7 @@ async fn request_lines_name_the_caller_metrics_count_without_naming_anyone_and_t
         seen.push(line);
     };
     let address = format!("http://127.0.0.1:{port}");
-    let token = api::auth::TokenKeys::new(&api::config::JwtSettings::hs256(SECRET))
+    let token = api::server::auth::TokenKeys::new(&api::server::config::JwtSettings::hs256(SECRET))
         .mint("dash-user", "acme", &[AccessRole::Viewer], 600)
         .unwrap();
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -343,7 +343,7 @@ async fn browsers_may_call_from_listed_origins_only_and_never_with_credentials()
 #[test]
 fn cors_origins_are_checked_when_the_server_starts() {
     let settings = |value: &str| {
-        api::config::Settings::from_vars(
+        api::server::config::Settings::from_vars(
             [("SILOSCOPE_CORS_ORIGINS".to_owned(), value.to_owned())]
                 .into_iter()
                 .collect(),
@@ -380,7 +380,7 @@ fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
 #[tokio::test]
 async fn only_registered_documents_run_for_roles_without_ad_hoc_documents() {
     let app = spawn_app_with(|s| {
-        s.documents = api::config::DocumentPolicy {
+        s.documents = api::server::config::DocumentPolicy {
             enforce: true,
             adhoc_roles: vec!["ADMIN".into()],
         }
@@ -399,7 +399,7 @@ async fn only_registered_documents_run_for_roles_without_ad_hoc_documents() {
     );
     let printed = String::from_utf8_lossy(&added.stdout).into_owned();
     let id = printed.split('\t').next().unwrap().to_owned();
-    assert_eq!(id, service::document::id_of(text));
+    assert_eq!(id, service::access::document::id_of(text));
     let again = cli(&app, &["documents", "add", file.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("already registered"));
     let listed = cli(&app, &["documents", "list"]);
@@ -451,7 +451,7 @@ async fn only_registered_documents_run_for_roles_without_ad_hoc_documents() {
         body["errors"][0]["extensions"]["code"],
         "DOCUMENT_NOT_TRUSTED"
     );
-    let unknown = service::document::id_of("{ functions { nodes { name } } }");
+    let unknown = service::access::document::id_of("{ functions { nodes { name } } }");
     let (status, body) = send(json!({ "documentId": unknown }), viewer.clone()).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(
@@ -484,10 +484,13 @@ async fn without_enforcement_any_document_runs_and_ids_still_resolve() {
     let app = spawn_app().await;
     let text = "{ viewer { subject } }";
     let db = app.service_db().await;
-    let registered =
-        service::document::register(&db.owner(OwnerWork::Authentication), text, Some("inline"))
-            .await
-            .unwrap();
+    let registered = service::access::document::register(
+        &db.owner(OwnerWork::Authentication),
+        text,
+        Some("inline"),
+    )
+    .await
+    .unwrap();
     assert!(registered.added);
     let viewer = app.token("acme", &[AccessRole::Viewer]);
     let (status, body) = app

@@ -1,6 +1,6 @@
 //! The README's example requests, run as written against a fresh demo organization.
 
-use api::auth::AccessRole;
+use api::server::auth::AccessRole;
 use serde_json::Value;
 
 use crate::helpers::spawn_app;

@@ -576,7 +576,7 @@ async fn scim_needs_a_provisioning_role_and_sees_one_organization() {
         .call("POST", "/Users", Some(json!({ "userName": "ana@acme.test", "displayName": "Ana", "emails": [{ "value": "ana@acme.test" }], "active": true })))
         .await;
     assert_eq!(status, 201);
-    let other_admin = app.token("other", &[api::auth::AccessRole::Admin]);
+    let other_admin = app.token("other", &[api::server::auth::AccessRole::Admin]);
     let other = Scim::new(&app, &other_admin, &["ADMIN"]).await;
     let (_, found) = other.get("/Users").await;
     assert_eq!(
@@ -622,7 +622,7 @@ async fn missing_deleted_and_foreign_ids_are_404_and_a_deleted_group_keeps_no_me
     assert_eq!(shown(&ana)["functions"], json!([{ "name": "Billing" }]));
 
     // Another organization's ids, and ids that never were: 404 for every verb.
-    let other_admin = app.token("other", &[api::auth::AccessRole::Admin]);
+    let other_admin = app.token("other", &[api::server::auth::AccessRole::Admin]);
     let other = Scim::new(&app, &other_admin, &["ADMIN"]).await;
     let put_user =
         json!({ "userName": "x@y.test", "emails": [{ "value": "x@y.test" }], "active": true });

@@ -1,7 +1,7 @@
 //! Trends and the organization's time zone: each point is its period's report, periods
 //! begin at local midnight across daylight-saving changes, and nothing read is stale.
 
-use api::auth::AccessRole;
+use api::server::auth::AccessRole;
 use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 use rand::{Rng, SeedableRng};

@@ -9,11 +9,11 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 use std::sync::Arc;
 
-use service::{ApiError, Code};
+use service::{Code, ServiceError};
 
 /// A GraphQL error with this error's message and code; internal causes are logged.
-pub fn to_server_error(error: &ApiError, mut server_error: ServerError) -> ServerError {
-    if let ApiError::Internal(cause) = error {
+pub fn to_server_error(error: &ServiceError, mut server_error: ServerError) -> ServerError {
+    if let ServiceError::Internal(cause) = error {
         tracing::error!(error = format!("{cause:#}"), "request failed");
     }
     server_error.message = error.to_string();
@@ -25,7 +25,7 @@ pub fn to_server_error(error: &ApiError, mut server_error: ServerError) -> Serve
     server_error
 }
 
-/// Gives every error of a response its `extensions.code`: the code of an [`ApiError`],
+/// Gives every error of a response its `extensions.code`: the code of an [`ServiceError`],
 /// `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, `BAD_USER_INPUT` for values
 /// the engine refused, and `INTERNAL` (with the message hidden) for anything else.
 /// The engine's depth and complexity limits are named in their messages.
@@ -65,7 +65,7 @@ impl Extension for ErrorCodesExtension {
             .map(|error| {
                 let source = error.source.clone();
                 match source {
-                    Some(source) => match source.downcast_ref::<ApiError>() {
+                    Some(source) => match source.downcast_ref::<ServiceError>() {
                         Some(api_error) => to_server_error(api_error, error),
                         None => {
                             tracing::error!(error = %error.message, "unexpected resolver error");

@@ -13,7 +13,7 @@ use aes::Aes128;
 use async_graphql::ID;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use service::scoped::OrgScoped;
+use service::storage::scoped::OrgScoped;
 
 /// A row id no row has (rows are numbered from 1): what an id of the wrong type or a
 /// malformed id stands for, so that the service reports it as not found.

@@ -8,9 +8,9 @@ use std::marker::PhantomData;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::responsibility;
-use service::db::Tenant;
-use service::scoped::{find_many, OrgScoped};
-use service::{ApiError, ApiResult};
+use service::storage::db::Tenant;
+use service::storage::scoped::{find_many, OrgScoped};
+use service::{ServiceError, ServiceResult};
 
 /// Reads rows of one organization in batches.
 pub struct OrgLoader {
@@ -71,9 +71,9 @@ where
     E::Model: Send + Sync + Clone + 'static,
 {
     type Value = E::Model;
-    type Error = ApiError;
+    type Error = ServiceError;
 
-    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, ApiError> {
+    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, ServiceError> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let rows = find_many::<E>(&self.db, self.organization_id, ids).await?;
         Ok(rows
@@ -103,12 +103,12 @@ pub enum ResponsibilitiesOf {
 
 impl Loader<ResponsibilitiesOf> for OrgLoader {
     type Value = Vec<responsibility::Model>;
-    type Error = ApiError;
+    type Error = ServiceError;
 
     async fn load(
         &self,
         keys: &[ResponsibilitiesOf],
-    ) -> Result<HashMap<ResponsibilitiesOf, Self::Value>, ApiError> {
+    ) -> Result<HashMap<ResponsibilitiesOf, Self::Value>, ServiceError> {
         let (mut functions, mut touchpoints) = (Vec::new(), Vec::new());
         for key in keys {
             match *key {
@@ -118,9 +118,13 @@ impl Loader<ResponsibilitiesOf> for OrgLoader {
         }
         let mut found: HashMap<ResponsibilitiesOf, Self::Value> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
-        let rows =
-            service::responsibility::held(&self.db, self.organization_id, &functions, &touchpoints)
-                .await?;
+        let rows = service::model::responsibility::held(
+            &self.db,
+            self.organization_id,
+            &functions,
+            &touchpoints,
+        )
+        .await?;
         for row in rows {
             for key in [
                 ResponsibilitiesOf::Function(row.function_id),
@@ -136,7 +140,7 @@ impl Loader<ResponsibilitiesOf> for OrgLoader {
 }
 
 /// The row `id` of `E` through the request's loader.
-pub async fn one<E>(loader: &RequestLoader, id: Option<i64>) -> ApiResult<Option<E::Model>>
+pub async fn one<E>(loader: &RequestLoader, id: Option<i64>) -> ServiceResult<Option<E::Model>>
 where
     E: OrgScoped + Send + Sync + 'static,
     E::Model: Send + Sync + Clone + 'static,
@@ -153,15 +157,16 @@ pub struct MembershipsOf(pub i64);
 
 impl Loader<MembershipsOf> for OrgLoader {
     type Value = Vec<i64>;
-    type Error = ApiError;
+    type Error = ServiceError;
 
     async fn load(
         &self,
         keys: &[MembershipsOf],
-    ) -> Result<HashMap<MembershipsOf, Self::Value>, ApiError> {
+    ) -> Result<HashMap<MembershipsOf, Self::Value>, ServiceError> {
         let people: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let found =
-            service::directory::functions_of(&self.db, self.organization_id, &people).await?;
+            service::model::directory::functions_of(&self.db, self.organization_id, &people)
+                .await?;
         Ok(found
             .into_iter()
             .map(|(person, functions)| (MembershipsOf(person), functions))

@@ -3,11 +3,14 @@
 //! id codec and the request context. Resolvers check roles, call one service and
 //! wrap its result; they hold no rule and run no query of their own.
 
+pub mod answers;
 pub mod context;
 pub mod errors;
+pub mod handlers;
 pub mod ids;
 pub mod loader;
 pub mod mutation;
+pub mod over_http;
 pub mod query;
 pub mod reports_gate;
 pub mod spans;
@@ -40,9 +43,9 @@ pub struct WebhookPolicy {
 /// report figures as shared data, and the depth and complexity limits. The database
 /// is not among them: each request brings its own tenant handle.
 pub fn build(
-    limits: &crate::config::Limits,
-    metrics: crate::observe::Metrics,
-    relay: service::live::Relay,
+    limits: &crate::server::config::Limits,
+    metrics: crate::server::observe::Metrics,
+    relay: service::notify::live::Relay,
 ) -> AppSchema {
     Schema::build(
         query::Query::default(),
@@ -55,9 +58,9 @@ pub fn build(
         allow_private_networks: limits.webhook_allow_private_networks,
     })
     .data(reports_gate::ReportsGate::new(limits.max_reports_per_org))
-    .data(std::sync::Arc::new(service::snapshot::Figures::new(
-        limits.cache_bytes / 2,
-    )))
+    .data(std::sync::Arc::new(
+        service::reports::snapshot::Figures::new(limits.cache_bytes / 2),
+    ))
     .extension(ErrorCodes {
         max_depth: limits.max_depth,
         max_complexity: limits.max_complexity,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use service::error::{ApiError, ApiResult};
+use service::error::{ServiceError, ServiceResult};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How long a report waits for its organization's turn before it is refused: long
@@ -40,20 +40,19 @@ impl ReportsGate {
     }
 
     /// Waits for a turn of `organization_id`; the turn ends when the permit drops.
-    pub async fn enter(&self, organization_id: i64) -> ApiResult<OwnedSemaphorePermit> {
+    pub async fn enter(&self, organization_id: i64) -> ServiceResult<OwnedSemaphorePermit> {
         let turns = {
-            let mut all = self
-                .turns
-                .lock()
-                .map_err(|_| ApiError::internal(anyhow::anyhow!("the reports gate is poisoned")))?;
+            let mut all = self.turns.lock().map_err(|_| {
+                ServiceError::internal(anyhow::anyhow!("the reports gate is poisoned"))
+            })?;
             all.entry(organization_id)
                 .or_insert_with(|| Arc::new(Semaphore::new(self.per_org)))
                 .clone()
         };
         match tokio::time::timeout(WAIT, turns.acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
-            Ok(Err(closed)) => Err(ApiError::internal(closed)),
-            Err(_) => Err(ApiError::TooManyRequests(format!(
+            Ok(Err(closed)) => Err(ServiceError::internal(closed)),
+            Err(_) => Err(ServiceError::TooManyRequests(format!(
                 "the organization already runs {} reports or networks at once on this server and \
                  none finished within {} s; retry shortly, or ask for fewer periods per request",
                 self.per_org,
@@ -68,10 +67,10 @@ impl ReportsGate {
     /// reads through the tenant handle it was given), holding the turn until the work is done, so that a request
     /// abandoned meanwhile (timed out, client gone) does not free its turn while its
     /// folding still runs.
-    pub async fn run<T, F>(&self, organization_id: i64, work: F) -> ApiResult<T>
+    pub async fn run<T, F>(&self, organization_id: i64, work: F) -> ServiceResult<T>
     where
         T: Send + 'static,
-        F: std::future::Future<Output = ApiResult<T>> + Send + 'static,
+        F: std::future::Future<Output = ServiceResult<T>> + Send + 'static,
     {
         let turn = self.enter(organization_id).await?;
         let task = tokio::spawn(async move {
@@ -79,7 +78,7 @@ impl ReportsGate {
             drop(turn);
             result
         });
-        task.await.map_err(ApiError::internal)?
+        task.await.map_err(ServiceError::internal)?
     }
 }
 

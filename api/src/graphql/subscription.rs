@@ -1,5 +1,5 @@
 //! Subscriptions: what is recorded, pushed as it is committed, through any replica
-//! (see `service::live`). Served over WebSocket with the `graphql-transport-ws`
+//! (see `service::notify::live`). Served over WebSocket with the `graphql-transport-ws`
 //! protocol (`crate::live`); each field streams the caller's organization only.
 
 use std::sync::Arc;
@@ -7,9 +7,9 @@ use std::sync::Arc;
 use async_graphql::{Context, InputObject, Subscription, ID};
 use entity::{function, touchpoint};
 use futures_util::stream::{self, Stream, StreamExt};
-use service::live::{LiveBatch, Relay};
+use service::notify::live::{LiveBatch, Relay};
 use service::rules::flags::Flag;
-use service::{ApiError, ApiResult};
+use service::{ServiceError, ServiceResult};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::graphql::context::viewer;
@@ -57,7 +57,7 @@ impl LiveFilter {
         }
     }
 
-    fn matches(&self, handoff: &service::handoff::Handoff) -> bool {
+    fn matches(&self, handoff: &service::reports::handoff::Handoff) -> bool {
         let step = &handoff.step;
         self.flags.iter().any(|flag| handoff.flags.has(*flag))
             && self.functions.as_ref().is_none_or(|ids| {
@@ -73,18 +73,20 @@ impl LiveFilter {
 
 /// The batches of the caller's organization from now on, ending with an error if
 /// the subscriber falls too far behind.
-fn batches(ctx: &Context<'_>) -> ApiResult<impl Stream<Item = Result<Arc<LiveBatch>, ApiError>>> {
+fn batches(
+    ctx: &Context<'_>,
+) -> ServiceResult<impl Stream<Item = Result<Arc<LiveBatch>, ServiceError>>> {
     let organization_id = viewer(ctx)?.organization_id;
     let relay = ctx
         .data_opt::<Relay>()
-        .ok_or_else(|| ApiError::Unavailable("live delivery is not running".into()))?;
+        .ok_or_else(|| ServiceError::Unavailable("live delivery is not running".into()))?;
     let receiver = relay.subscribe(organization_id);
     Ok(stream::unfold(Some(receiver), |state| async move {
         let mut receiver = state?;
         match receiver.recv().await {
             Ok(batch) => Some((Ok(batch), Some(receiver))),
             Err(RecvError::Lagged(missed)) => Some((
-                Err(ApiError::Unavailable(format!(
+                Err(ServiceError::Unavailable(format!(
                     "this subscriber fell {missed} batches behind and was dropped; subscribe again"
                 ))),
                 None,
@@ -108,10 +110,10 @@ impl Subscription {
         #[graphql(desc = "Which handoffs; every condition given must hold.")] filter: Option<
             LiveHandoffFilterInput,
         >,
-    ) -> Result<impl Stream<Item = ApiResult<Handoff>>, ApiError> {
+    ) -> Result<impl Stream<Item = ServiceResult<Handoff>>, ServiceError> {
         let filter = LiveFilter::new(filter.unwrap_or_default());
         Ok(batches(ctx)?.flat_map(move |batch| {
-            let items: Vec<ApiResult<Handoff>> = match batch {
+            let items: Vec<ServiceResult<Handoff>> = match batch {
                 Ok(batch) => batch
                     .handoffs
                     .iter()
@@ -129,7 +131,7 @@ impl Subscription {
     async fn interactions_recorded(
         &self,
         ctx: &Context<'_>,
-    ) -> Result<impl Stream<Item = ApiResult<RecordedBatch>>, ApiError> {
+    ) -> Result<impl Stream<Item = ServiceResult<RecordedBatch>>, ServiceError> {
         Ok(batches(ctx)?.map(|batch| batch.map(|b| RecordedBatch::from(&b.summary))))
     }
 }

@@ -1,6 +1,6 @@
 //! The live doors: GraphQL subscriptions over WebSocket ([`ws`]) and the webhook
 //! sender ([`sender`]). Both only translate: what to push comes from
-//! `service::live` (the change table each replica reads) and `service::webhook` (the
+//! `service::notify::live` (the change table each replica reads) and `service::notify::webhook` (the
 //! outbox).
 
 pub mod sender;

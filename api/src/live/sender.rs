@@ -1,4 +1,4 @@
-//! Posts webhook messages from the outbox (`service::webhook`), signed as the
+//! Posts webhook messages from the outbox (`service::notify::webhook`), signed as the
 //! Standard Webhooks specification says: `webhook-id` (the message id, the same on
 //! every attempt), `webhook-timestamp` (seconds) and `webhook-signature`
 //! (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` under the secret). Every replica
@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use service::db::{Db, OwnerWork};
-use service::webhook::{Due, Outcome, RetryPolicy};
+use service::notify::webhook::{Due, Outcome, RetryPolicy};
+use service::storage::db::{Db, OwnerWork};
 
-use crate::config::Limits;
+use crate::server::config::Limits;
 
 /// Messages taken per round.
 const PER_ROUND: u64 = 32;
@@ -44,13 +44,13 @@ pub fn spawn(db: Db, limits: &Limits) -> anyhow::Result<()> {
             if pruned.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
                 pruned = Some(std::time::Instant::now());
                 let keep = i64::try_from(KEEP_SETTLED.as_micros()).unwrap_or(i64::MAX);
-                let before = service::db::now_micros().saturating_sub(keep);
-                if let Err(error) = service::webhook::prune(&db, before).await {
+                let before = service::storage::db::now_micros().saturating_sub(keep);
+                if let Err(error) = service::notify::webhook::prune(&db, before).await {
                     tracing::warn!(%error, "webhooks: cannot prune settled messages");
                 }
             }
-            let woken = service::webhook::woken();
-            let due = match service::webhook::claim(&db, PER_ROUND, lease).await {
+            let woken = service::notify::webhook::woken();
+            let due = match service::notify::webhook::claim(&db, PER_ROUND, lease).await {
                 Ok(due) => due,
                 Err(error) => {
                     tracing::warn!(%error, "webhooks: cannot read the outbox; retrying");
@@ -65,7 +65,7 @@ pub fn spawn(db: Db, limits: &Limits) -> anyhow::Result<()> {
                         Some(refused) => refused,
                         None => attempt(&client, &due).await,
                     };
-                    if let Err(error) = service::webhook::settle(&db, &due, outcome, &policy).await {
+                    if let Err(error) = service::notify::webhook::settle(&db, &due, outcome, &policy).await {
                         tracing::warn!(%error, delivery = due.delivery.id, "webhooks: cannot record an attempt; it will be retried after its lease");
                     }
                 }

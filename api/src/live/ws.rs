@@ -28,8 +28,8 @@ use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::auth::Viewer;
-use crate::state::{authenticate_token, AppState};
+use crate::server::auth::Viewer;
+use crate::server::state::{authenticate_token, AppState};
 
 /// The subprotocol.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -54,7 +54,7 @@ pub(crate) async fn upgrade(
         );
     }
     let request_id = actix_web::HttpMessage::extensions(&request)
-        .get::<crate::observe::RequestId>()
+        .get::<crate::server::observe::RequestId>()
         .map(|id| id.0.clone());
     let connection = Connection {
         state: state.into_inner(),
@@ -219,7 +219,7 @@ impl Connection {
         match authenticate_token(&self.state, token, None).await {
             Ok(now) => now.viewer.organization_id == viewer.organization_id,
             // The database away for a moment is no reason to drop subscribers.
-            Err(service::ApiError::Unavailable(_) | service::ApiError::Internal(_)) => true,
+            Err(service::ServiceError::Unavailable(_) | service::ServiceError::Internal(_)) => true,
             Err(_) => false,
         }
     }
@@ -227,7 +227,7 @@ impl Connection {
     /// When the credential expires, as an instant of the runtime's clock.
     fn expiry(&self) -> Option<Instant> {
         let at = self.expires_at?;
-        let left = at.saturating_sub(service::db::now_micros()).max(0);
+        let left = at.saturating_sub(service::storage::db::now_micros()).max(0);
         Some(Instant::now() + Duration::from_micros(left as u64))
     }
 
@@ -372,16 +372,17 @@ impl Connection {
                 "payload": [{ "message": message, "extensions": { "code": code.as_str() } }],
             })
         };
-        let params = crate::http::Params {
+        let params = crate::graphql::over_http::Params {
             query: subscribe.query,
             document_id: subscribe.document_id,
             ..Default::default()
         };
-        let query = match crate::state::trusted(&self.state, &viewer, params).await {
+        let query = match crate::server::state::trusted(&self.state, &viewer, params).await {
             Ok(params) => params.query,
             Err(refusal) => return send(session, refuse(refusal.code, refusal.message)).await,
         };
-        let shape = crate::http::inspect(&query, subscribe.operation_name.as_deref(), limits);
+        let shape =
+            crate::graphql::over_http::inspect(&query, subscribe.operation_name.as_deref(), limits);
         let refusal = match shape {
             Err(refusal) => Some(refuse(refusal.code, refusal.message)),
             Ok(shape) if !shape.subscription => Some(refuse(
@@ -479,7 +480,7 @@ impl Connection {
             };
             let _ = outgoing.send(last).await;
         };
-        let task = tokio::spawn(service::audit::as_actor(actor, run));
+        let task = tokio::spawn(service::access::audit::as_actor(actor, run));
         self.subscriptions
             .insert(id, (generation, task.abort_handle()));
         Ok(())

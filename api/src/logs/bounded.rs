@@ -6,7 +6,7 @@
 use std::io::{BufRead, Read};
 use std::sync::{Arc, Mutex};
 
-pub use crate::config::ReadLimits;
+pub use crate::server::config::ReadLimits;
 
 /// The decompressed size from which the compression ratio is checked: small files
 /// may compress as well as they like.

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use service::db::{Db, OwnerWork};
-use service::import::{ImportOptions, ImportSummary};
+use service::log::import::{ImportOptions, ImportSummary};
 use service::rules::Window;
+use service::storage::db::{Db, OwnerWork};
 
 use futures_util::StreamExt as _;
-use service::names::Names;
+use service::reports::names::Names;
 
 use super::read::spawn;
 use super::{Format, Mapping};
@@ -33,7 +33,7 @@ pub struct ImportRequest {
 }
 
 async fn organization_id(db: &Db, slug: &str) -> anyhow::Result<i64> {
-    match service::organization::find_by_slug(&db.owner(OwnerWork::Organizations), slug).await? {
+    match service::model::organization::find_by_slug(&db.owner(OwnerWork::Organizations), slug).await? {
         Some(org) => Ok(org.id),
         None => bail!("no organization `{slug}` in the configured database; `siloscope org list` shows those there are"),
     }
@@ -73,9 +73,15 @@ pub async fn import(db: &Db, request: ImportRequest) -> anyhow::Result<()> {
     let rows_read = progress.rows.clone();
     let report = move |read: u64| rows_read.store(read, Ordering::Relaxed);
     let ticker = progress.start();
-    let summary = service::audit::as_actor(
-        service::audit::Actor::cli(),
-        service::import::import_interactions(&db.tenant(org), org, rows, request.options, &report),
+    let summary = service::access::audit::as_actor(
+        service::access::audit::Actor::cli(),
+        service::log::import::import_interactions(
+            &db.tenant(org),
+            org,
+            rows,
+            request.options,
+            &report,
+        ),
     )
     .await;
     ticker.abort();

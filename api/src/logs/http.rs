@@ -10,17 +10,18 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use service::db::Tenant;
-use service::import::{ImportOptions, ImportSummary};
+use service::log::import::{ImportOptions, ImportSummary};
+use service::storage::db::Tenant;
 use service::Code;
 use tokio::sync::mpsc;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
-use service::names::Names;
+use service::reports::names::Names;
 
 use super::read::spawn;
 use super::{Format, Mapping};
-use crate::http::{Media, Refusal};
+use crate::graphql::over_http::{Media, Refusal};
+use crate::server::state::{authenticate, AppState};
 
 /// The query parameters of an import.
 #[derive(Debug, Default)]
@@ -87,7 +88,7 @@ pub async fn import(
     org: i64,
     params: ImportParams,
     mut payload: web::Payload,
-    limits: &crate::config::Limits,
+    limits: &crate::server::config::Limits,
 ) -> HttpResponse {
     let limit = limits.max_import_bytes;
     let Some(format) = params.format else {
@@ -143,7 +144,7 @@ pub async fn import(
         }
         false
     };
-    let work = service::import::import_interactions(db, org, rows, params.options, &|_| {});
+    let work = service::log::import::import_interactions(db, org, rows, params.options, &|_| {});
     let (too_large, outcome) = tokio::join!(pump, work);
     if too_large {
         return Refusal::new(
@@ -214,7 +215,7 @@ pub fn export_params(request: &HttpRequest) -> Result<(Format, service::rules::W
     let mut window = service::rules::Window::default();
     for (name, value) in pairs {
         let instant = || {
-            service::recording::parse_instant(&value).ok_or_else(|| {
+            service::log::recording::parse_instant(&value).ok_or_else(|| {
                 Refusal::new(
                     Code::BadRequest,
                     format!("`{name}` is not an RFC 3339 instant with an offset"),
@@ -263,4 +264,52 @@ pub async fn export(db: Tenant, format: Format, window: service::rules::Window) 
             format!("attachment; filename=\"{name}\""),
         ))
         .streaming(body)
+}
+
+/// POST /import/interactions: a log file into the caller's organization (roles
+/// INTEGRATION, ADMIN); see `logs::http`.
+pub(crate) async fn import_interactions(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let viewer = match authenticate(&request, &state).await {
+        Ok(viewer) => viewer,
+        Err(error) => return Refusal::from(&error).response(Media::Json),
+    };
+    if let Err(error) = viewer.require(crate::server::auth::may::IMPORT) {
+        return Refusal::from(&error).response(Media::Json);
+    }
+    let params = match ImportParams::parse(&request) {
+        Ok(params) => params,
+        Err(refusal) => return refusal.response(Media::Json),
+    };
+    service::access::audit::as_actor(
+        viewer.actor(),
+        import(
+            &state.db.tenant(viewer.organization_id),
+            viewer.organization_id,
+            params,
+            payload,
+            &state.limits,
+        ),
+    )
+    .await
+}
+
+/// GET /export/interactions: the caller's organization's log as CSV or XES.
+pub(crate) async fn export_interactions(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let viewer = match authenticate(&request, &state).await {
+        Ok(viewer) => viewer,
+        Err(error) => return Refusal::from(&error).response(Media::Json),
+    };
+    match export_params(&request) {
+        Ok((format, window)) => {
+            export(state.db.tenant(viewer.organization_id), format, window).await
+        }
+        Err(refusal) => refusal.response(Media::Json),
+    }
 }

@@ -1,10 +1,11 @@
 //! Interaction logs as files: reading CSV and XES (gzip or not) into the chunks
-//! `service::import` records, and writing the log back out as CSV or XES. Shared by
+//! `service::log::import` records, and writing the log back out as CSV or XES. Shared by
 //! the command line (`siloscope import`/`export`) and the HTTP doors
 //! (`/import/interactions`, `/export/interactions`); the formats are wire formats, so
 //! they live with the doors, and the rules of what is recorded stay in the service.
 
 pub mod bounded;
+pub mod chart_file;
 pub mod commands;
 pub mod http;
 mod ocel;

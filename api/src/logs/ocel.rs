@@ -9,7 +9,7 @@ use std::io::BufRead;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use service::import::Rejection;
+use service::log::import::Rejection;
 
 use super::bounded::{JsonTokens, ReadLimits, Tripped};
 use super::rows::{interaction, whole_file, Sink};

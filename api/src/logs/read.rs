@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
 
-use service::import::{Read as ReadResult, Rejection};
+use service::log::import::{Read as ReadResult, Rejection};
 use tokio::sync::mpsc;
 
 use super::bounded::{self, CsvError, CsvRecord, CsvRecords, ReadLimits, Tripped};

@@ -1,8 +1,8 @@
 //! Rows as the readers hand them over: collected into chunks for the import, and
 //! built from a log's fields by name.
 
-use service::import::{Chunk, Read as ReadResult, Rejection, SourceRow, CHUNK_ROWS};
-use service::recording::{FunctionRef, InteractionInput, TouchpointRef};
+use service::log::import::{Chunk, Read as ReadResult, Rejection, SourceRow, CHUNK_ROWS};
+use service::log::recording::{FunctionRef, InteractionInput, TouchpointRef};
 use tokio::sync::mpsc;
 
 pub(super) fn whole_file(reason: String) -> Rejection {

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use chrono::SecondsFormat;
 use futures_util::Stream;
 use quick_xml::escape::escape;
-use service::db::Tenant;
-use service::export::ExportRow;
-use service::names::Names;
+use service::log::export::ExportRow;
+use service::reports::names::Names;
 use service::rules::Window;
-use service::ApiResult;
+use service::storage::db::Tenant;
+use service::ServiceResult;
 
 use super::{Format, FIELDS};
 
@@ -23,7 +23,7 @@ pub fn file(
     names: Arc<Names>,
     format: Format,
     window: Window,
-) -> impl Stream<Item = ApiResult<Vec<u8>>> {
+) -> impl Stream<Item = ServiceResult<Vec<u8>>> {
     let org = db.organization_id();
     struct State {
         db: Tenant,
@@ -49,7 +49,7 @@ pub fn file(
             state.started = true;
             return Some((Ok(state.writer.begin()), state));
         }
-        let page = service::export::page(&state.db, org, &state.names, window, state.after);
+        let page = service::log::export::page(&state.db, org, &state.names, window, state.after);
         let piece = match page.await {
             Ok(rows) => match rows.last() {
                 Some(last) => {

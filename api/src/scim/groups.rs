@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
-use service::directory::functions::{self, GroupRecord};
+use service::model::directory::functions::{self, GroupRecord};
 
 use super::json::{group_fields, group_from_json, group_json, project, GROUP_KIND};
 use super::query::{group_query, list_response, ListParams};
@@ -33,7 +33,7 @@ pub async fn get(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let params = ListParams::from_query(request.query_string())?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         let record = on_behalf(&viewer, functions::get(&db, viewer.organization_id, id))
             .await?
             .ok_or_else(|| ScimError::not_found(format!("no Group `{id}`")))?;
@@ -46,11 +46,11 @@ pub async fn get(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
 
 async fn listing(
     request: &HttpRequest,
-    viewer: &crate::auth::Viewer,
+    viewer: &crate::server::auth::Viewer,
     params: ListParams,
 ) -> Result<HttpResponse, ScimError> {
     let viewer = viewer.clone();
-    let db = crate::state::tenant(request, &viewer)?;
+    let db = crate::server::state::tenant(request, &viewer)?;
     let Some(query) = group_query(params.filter.as_ref())? else {
         return Ok(list_response(Vec::new(), params.offset, 0));
     };
@@ -111,7 +111,7 @@ pub async fn create(request: HttpRequest, payload: web::Payload) -> HttpResponse
     respond(async {
         let viewer = caller(&request).await?;
         let group = group_from_json(&body(&request, payload).await?)?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         let record = on_behalf(
             &viewer,
             functions::create(&db, viewer.organization_id, group),
@@ -132,7 +132,7 @@ pub async fn replace(
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let group = group_from_json(&body(&request, payload).await?)?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         let record = on_behalf(
             &viewer,
             functions::change(&db, viewer.organization_id, id, |_| {
@@ -155,7 +155,7 @@ pub async fn patch(
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let operations = body(&request, payload).await?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         let base = base_url(&request);
         let record = on_behalf(
             &viewer,
@@ -176,7 +176,7 @@ pub async fn delete(request: HttpRequest, id: web::Path<String>) -> HttpResponse
     respond(async {
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         on_behalf(&viewer, functions::delete(&db, viewer.organization_id, id)).await?;
         Ok(HttpResponse::NoContent().finish())
     })

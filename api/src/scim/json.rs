@@ -2,8 +2,8 @@
 //! nothing else (`discovery` publishes the same list).
 
 use serde_json::{json, Map, Value};
-use service::directory::functions::{DirectoryGroup, GroupRecord};
-use service::directory::people::DirectoryUser;
+use service::model::directory::functions::{DirectoryGroup, GroupRecord};
+use service::model::directory::people::DirectoryUser;
 
 use super::ScimError;
 

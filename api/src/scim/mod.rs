@@ -1,6 +1,6 @@
 //! The SCIM 2.0 door (RFC 7643, RFC 7644) at `/scim/v2`: identity providers (Entra ID,
 //! Okta, OneLogin, JumpCloud) push people as Users and functions as Groups. It only
-//! translates: SCIM JSON to and from `service::directory`, PATCH operations applied to
+//! translates: SCIM JSON to and from `service::model::directory`, PATCH operations applied to
 //! the resource's JSON before it is saved whole, SCIM errors from the services'.
 //!
 //! Every request needs a bearer token (JWT or API key) of role INTEGRATION or ADMIN;
@@ -17,9 +17,9 @@ use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
-use service::{ApiError, Code, UserError, UserErrorCode, WriteError};
+use service::{Code, ServiceError, UserError, UserErrorCode, WriteError};
 
-use crate::auth::{may, Viewer};
+use crate::server::auth::{may, Viewer};
 
 /// The media type of every SCIM body.
 pub const MEDIA: &str = "application/scim+json";
@@ -129,8 +129,8 @@ impl ScimError {
     }
 }
 
-impl From<ApiError> for ScimError {
-    fn from(error: ApiError) -> Self {
+impl From<ServiceError> for ScimError {
+    fn from(error: ServiceError) -> Self {
         let status = match error.code() {
             Code::Unauthenticated => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
@@ -148,11 +148,27 @@ impl From<ApiError> for ScimError {
     }
 }
 
+/// The SCIM attribute a service's field is (RFC 7643's names, siloscope's extension's
+/// `parent`).
+fn attribute(field: &service::Field) -> &str {
+    match field.name.as_ref() {
+        "name" => "displayName",
+        "user_name" => "userName",
+        "email" => "emails",
+        "given_name" => "name.givenName",
+        "family_name" => "name.familyName",
+        "external_id" => "externalId",
+        "parent_id" => "parent",
+        "is_cx_team" => "isCxTeam",
+        other => other,
+    }
+}
+
 impl From<Vec<UserError>> for ScimError {
     fn from(errors: Vec<UserError>) -> Self {
         let detail = errors
             .iter()
-            .map(|e| format!("{}: {}", e.path.join("."), e.message))
+            .map(|e| format!("{}: {}", attribute(&e.field), e.message))
             .collect::<Vec<_>>()
             .join("; ");
         // The resource addressed does not exist, was deleted, or is another
@@ -160,7 +176,7 @@ impl From<Vec<UserError>> for ScimError {
         // done for a DELETE.
         if errors
             .iter()
-            .any(|e| e.code == UserErrorCode::NotFound && e.path == ["id"])
+            .any(|e| e.code == UserErrorCode::NotFound && e.field == service::Field::id())
         {
             ScimError::not_found(detail)
         } else if errors.iter().any(|e| e.code == UserErrorCode::Duplicate) {
@@ -200,7 +216,7 @@ pub fn base_url(request: &HttpRequest) -> String {
 
 /// The caller, who must hold INTEGRATION or ADMIN; an error response otherwise.
 pub async fn caller(request: &HttpRequest) -> Result<Viewer, ScimError> {
-    let viewer = crate::state::authenticate_request(request).await?;
+    let viewer = crate::server::state::authenticate_request(request).await?;
     viewer.require(may::PROVISION)?;
     Ok(viewer)
 }
@@ -211,13 +227,13 @@ pub async fn on_behalf<F, T>(viewer: &Viewer, work: F) -> T
 where
     F: std::future::Future<Output = T>,
 {
-    service::audit::as_actor(viewer.actor(), work).await
+    service::access::audit::as_actor(viewer.actor(), work).await
 }
 
 /// Reads a JSON body (any content type a SCIM client sends), bounded by the body
 /// limit.
 pub async fn body(request: &HttpRequest, payload: web::Payload) -> Result<Value, ScimError> {
-    let limit = crate::state::body_limit(request);
+    let limit = crate::server::state::body_limit(request);
     let bytes = payload
         .to_bytes_limited(limit)
         .await

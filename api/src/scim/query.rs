@@ -8,8 +8,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use scim_v2::filter::{AttrExp, CompValue, CompareOp, Filter};
 use serde_json::{json, Value};
-use service::directory::functions::GroupQuery;
-use service::directory::people::UserQuery;
+use service::model::directory::functions::GroupQuery;
+use service::model::directory::people::UserQuery;
 
 use super::json::{field, LIST};
 use super::{base_url, body, caller, on_behalf, resource, ScimError};
@@ -230,14 +230,18 @@ pub async fn search_all(request: HttpRequest, payload: web::Payload) -> HttpResp
     super::respond(async {
         let viewer = caller(&request).await?;
         let params = ListParams::from_body(&body(&request, payload).await?)?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         let base = base_url(&request);
         let org = viewer.organization_id;
         let users = user_query(params.filter.as_ref())?;
         let groups = group_query(params.filter.as_ref())?;
         let (users_total, _) = match &users {
             Some(q) => {
-                on_behalf(&viewer, service::directory::people::list(&db, org, q, 0, 0)).await?
+                on_behalf(
+                    &viewer,
+                    service::model::directory::people::list(&db, org, q, 0, 0),
+                )
+                .await?
             }
             None => (0, Vec::new()),
         };
@@ -245,7 +249,7 @@ pub async fn search_all(request: HttpRequest, payload: web::Payload) -> HttpResp
             Some(q) => {
                 on_behalf(
                     &viewer,
-                    service::directory::functions::list(&db, org, q, 0, 0, false),
+                    service::model::directory::functions::list(&db, org, q, 0, 0, false),
                 )
                 .await?
             }
@@ -255,7 +259,7 @@ pub async fn search_all(request: HttpRequest, payload: web::Payload) -> HttpResp
         if let (Some(q), true) = (&users, params.offset < users_total) {
             let (_, people) = on_behalf(
                 &viewer,
-                service::directory::people::list(&db, org, q, params.offset, params.count),
+                service::model::directory::people::list(&db, org, q, params.offset, params.count),
             )
             .await?;
             resources.extend(people.iter().map(|p| super::json::user_json(p, &base)));
@@ -265,7 +269,7 @@ pub async fn search_all(request: HttpRequest, payload: web::Payload) -> HttpResp
             let offset = params.offset.saturating_sub(users_total);
             let (_, found) = on_behalf(
                 &viewer,
-                service::directory::functions::list(&db, org, q, offset, left, true),
+                service::model::directory::functions::list(&db, org, q, offset, left, true),
             )
             .await?;
             resources.extend(found.iter().map(|g| super::json::group_json(g, &base)));

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
-use service::directory::people;
+use service::model::directory::people;
 
 use super::json::{project, user_fields, user_from_json, user_json, USER_KIND};
 use super::query::{list_response, user_query, ListParams};
@@ -24,7 +24,7 @@ pub async fn get(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let params = ListParams::from_query(request.query_string())?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         let person = on_behalf(&viewer, people::get(&db, viewer.organization_id, id))
             .await?
             .ok_or_else(|| no_user(id))?;
@@ -37,11 +37,11 @@ pub async fn get(request: HttpRequest, id: web::Path<String>) -> HttpResponse {
 
 async fn listing(
     request: &HttpRequest,
-    viewer: &crate::auth::Viewer,
+    viewer: &crate::server::auth::Viewer,
     params: ListParams,
 ) -> Result<HttpResponse, ScimError> {
     let viewer = viewer.clone();
-    let db = crate::state::tenant(request, &viewer)?;
+    let db = crate::server::state::tenant(request, &viewer)?;
     let Some(query) = user_query(params.filter.as_ref())? else {
         return Ok(list_response(Vec::new(), params.offset, 0));
     };
@@ -104,7 +104,7 @@ pub async fn create(request: HttpRequest, payload: web::Payload) -> HttpResponse
     respond(async {
         let viewer = caller(&request).await?;
         let user = user_from_json(&body(&request, payload).await?)?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         let person = on_behalf(&viewer, people::create(&db, viewer.organization_id, user)).await?;
         Ok(created(&request, &person, StatusCode::CREATED))
     })
@@ -121,7 +121,7 @@ pub async fn replace(
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let user = user_from_json(&body(&request, payload).await?)?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         let person = on_behalf(
             &viewer,
             people::replace(&db, viewer.organization_id, id, user),
@@ -142,7 +142,7 @@ pub async fn patch(
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
         let operations = body(&request, payload).await?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         let person = on_behalf(
             &viewer,
             people::change(&db, viewer.organization_id, id, |current| {
@@ -162,7 +162,7 @@ pub async fn delete(request: HttpRequest, id: web::Path<String>) -> HttpResponse
     respond(async {
         let viewer = caller(&request).await?;
         let id = row_id(&id)?;
-        let db = crate::state::tenant(&request, &viewer)?;
+        let db = crate::server::state::tenant(&request, &viewer)?;
         on_behalf(&viewer, people::delete(&db, viewer.organization_id, id)).await?;
         Ok(HttpResponse::NoContent().finish())
     })

@@ -2,14 +2,14 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use entity::api_key;
-use service::ApiResult;
+use service::ServiceResult;
 
 use super::{user_errors, UserError};
-use crate::auth::{may, AccessRole};
 use crate::graphql::context::{db, org_for, viewer, written};
 use crate::graphql::ids::row;
 use crate::graphql::types::admin::ApiKey;
 use crate::graphql::types::window::Instant;
+use crate::server::auth::{may, AccessRole};
 
 #[derive(Default)]
 pub struct AdminMutation;
@@ -50,25 +50,26 @@ impl AdminMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The key's name, roles and expiry.")] input: CreateApiKeyInput,
-    ) -> ApiResult<CreateApiKeyPayload> {
+    ) -> ServiceResult<CreateApiKeyPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
-        let expires_at = match Instant::input_micros(input.expires_at, &["input", "expiresAt"]) {
-            Ok(micros) => micros,
-            Err(error) => {
-                return Ok(CreateApiKeyPayload {
-                    user_errors: user_errors(vec![error]),
-                    ..Default::default()
-                })
-            }
-        };
-        let new = service::api_key::NewApiKey {
+        let expires_at =
+            match Instant::input_micros(input.expires_at, service::Field::of("expires_at")) {
+                Ok(micros) => micros,
+                Err(error) => {
+                    return Ok(CreateApiKeyPayload {
+                        user_errors: user_errors(vec![error]),
+                        ..Default::default()
+                    })
+                }
+            };
+        let new = service::access::api_key::NewApiKey {
             name: input.name,
             roles: input.roles.iter().map(|r| r.as_str().to_owned()).collect(),
             expires_at,
             created_by: viewer(ctx)?.subject.clone(),
         };
         Ok(
-            match written(service::api_key::create(db(ctx)?, org, new).await)? {
+            match written(service::access::api_key::create(db(ctx)?, org, new).await)? {
                 Ok(created) => CreateApiKeyPayload {
                     api_key: Some(ApiKey(created.key)),
                     secret: Some(created.secret),
@@ -87,10 +88,10 @@ impl AdminMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The key's global id.")] id: ID,
-    ) -> ApiResult<RevokeApiKeyPayload> {
+    ) -> ServiceResult<RevokeApiKeyPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
         RevokeApiKeyPayload::from_write(
-            service::api_key::revoke(db(ctx)?, org, row::<api_key::Entity>(&id)).await,
+            service::access::api_key::revoke(db(ctx)?, org, row::<api_key::Entity>(&id)).await,
             ApiKey,
         )
     }

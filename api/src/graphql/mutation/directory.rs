@@ -1,12 +1,12 @@
 //! Syncing an HR system's export of functions and people.
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
-use service::directory::sync::{self, SyncCounts, SyncOutcome};
-use service::ApiResult;
+use service::model::directory::sync::{self, SyncCounts, SyncOutcome};
+use service::ServiceResult;
 
-use super::{user_errors, UserError};
-use crate::auth::may;
+use super::{argument_errors, UserError};
 use crate::graphql::context::{db, org_for, written};
+use crate::server::auth::may;
 
 #[derive(Default)]
 pub struct DirectoryMutation;
@@ -14,7 +14,7 @@ pub struct DirectoryMutation;
 /// Whether a sync also archives what the payload no longer holds.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(
-    remote = "service::directory::sync::SyncMode",
+    remote = "service::model::directory::sync::SyncMode",
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
 pub enum SyncMode {
@@ -141,7 +141,7 @@ impl DirectoryMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The export and how to apply it.")] input: SyncDirectoryInput,
-    ) -> ApiResult<SyncDirectoryPayload> {
+    ) -> ServiceResult<SyncDirectoryPayload> {
         let org = org_for(ctx, may::PROVISION)?;
         let request = sync::SyncRequest {
             mode: input.mode.into(),
@@ -171,7 +171,7 @@ impl DirectoryMutation {
         Ok(match written(sync::sync(db(ctx)?, org, request).await)? {
             Ok(outcome) => outcome.into(),
             Err(errors) => SyncDirectoryPayload {
-                user_errors: user_errors(errors),
+                user_errors: argument_errors(errors),
                 ..Default::default()
             },
         })

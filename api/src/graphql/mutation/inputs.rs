@@ -3,9 +3,9 @@
 
 use async_graphql::{InputObject, MaybeUndefined, ID};
 use entity::{function, journey, person, stage, touchpoint};
-use service::scoped::OrgScoped;
-use service::{function as functions, journey as journeys, person as people};
-use service::{responsibility as responsibilities, touchpoint as touchpoints};
+use service::storage::scoped::OrgScoped;
+use service::{model::function as functions, model::journey as journeys, model::person as people};
+use service::{model::responsibility as responsibilities, model::touchpoint as touchpoints};
 
 use crate::graphql::ids::row;
 use crate::graphql::types::enums::{ChannelEnum, ExperienceElementEnum, RaciRole};

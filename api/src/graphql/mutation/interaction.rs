@@ -1,16 +1,15 @@
-//! Recording the interaction log and changing the organization's settings.
+//! Recording and retracting the interaction log.
 
 use async_graphql::{Context, InputObject, Object, OneofObject, SimpleObject, ID};
 use entity::{function, person, touchpoint};
-use service::recording::{self, record};
-use service::ApiResult;
+use service::log::recording::{self, record};
+use service::ServiceResult;
 
-use super::{payload, user_errors, UserError};
-use crate::auth::may;
+use super::{argument_errors, user_errors, UserError};
 use crate::graphql::context::{db, org_for, written};
 use crate::graphql::ids::row;
-use crate::graphql::types::model::Organization;
 use crate::graphql::types::window::Instant;
+use crate::server::auth::may;
 
 /// The function that handled an interaction: exactly one of its id, its HR
 /// `externalId` or its name (case-insensitive).
@@ -113,28 +112,6 @@ pub struct RetractInteractionsPayload {
     pub user_errors: Vec<UserError>,
 }
 
-/// New settings; an absent one stays as it is.
-#[derive(InputObject, Default)]
-pub struct UpdateSettingsInput {
-    /// Phrases that mark deferral language (matched lower-cased, as substrings; at most 200).
-    pub deferral_phrases: Option<Vec<String>>,
-    /// Phrases that mark a burden left to the customer (same rules).
-    pub burden_phrases: Option<Vec<String>>,
-    /// The organization's time zone, an IANA name such as `Europe/Berlin` or `UTC`:
-    /// days, weeks, months and years of reports and trends begin at its local
-    /// midnight from the change on (past figures are re-bucketed in the same
-    /// transaction).
-    pub time_zone: Option<String>,
-    /// Interactions a touchpoint needs in a window before `touchpointOwnership` makes
-    /// findings on it (1 to 1,000,000).
-    pub min_interactions: Option<i32>,
-}
-
-payload!(
-    /// The result of `updateSettings`.
-    SettingsPayload, organization, Organization
-);
-
 #[derive(Default)]
 pub struct InteractionMutation;
 
@@ -152,12 +129,12 @@ impl InteractionMutation {
         #[graphql(desc = "The interactions, 1 to 10,000; all are recorded or none.")] input: Vec<
             InteractionInput,
         >,
-    ) -> ApiResult<RecordInteractionsPayload> {
+    ) -> ServiceResult<RecordInteractionsPayload> {
         let org = org_for(ctx, may::RECORD)?;
         let items = input.into_iter().map(Into::into).collect();
         Ok(match written(record(db(ctx)?, org, items).await)? {
             Ok(done) => {
-                if let Some(metrics) = ctx.data_opt::<crate::observe::Metrics>() {
+                if let Some(metrics) = ctx.data_opt::<crate::server::observe::Metrics>() {
                     metrics.recorded.inc_by(done.recorded.max(0) as u64);
                 }
                 RecordInteractionsPayload {
@@ -185,7 +162,7 @@ impl InteractionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The source system's ids of the interactions to remove.")]
         external_ids: Vec<String>,
-    ) -> ApiResult<RetractInteractionsPayload> {
+    ) -> ServiceResult<RetractInteractionsPayload> {
         let org = org_for(ctx, may::EDIT)?;
         Ok(
             match written(recording::retract(db(ctx)?, org, external_ids).await)? {
@@ -197,36 +174,10 @@ impl InteractionMutation {
                     user_errors: Vec::new(),
                 },
                 Err(errors) => RetractInteractionsPayload {
-                    user_errors: user_errors(errors),
+                    user_errors: argument_errors(errors),
                     ..Default::default()
                 },
             },
-        )
-    }
-
-    /// Changes the organization's phrase lists or time zone; every report after the
-    /// change uses them (recorded interactions are re-marked and the rollups rebuilt
-    /// in the same transaction). Role: ADMIN.
-    async fn update_settings(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The settings to change; omitted ones keep their values.")]
-        input: UpdateSettingsInput,
-    ) -> ApiResult<SettingsPayload> {
-        let org = org_for(ctx, may::ADMINISTER)?;
-        SettingsPayload::from_write(
-            service::organization::update_settings(
-                db(ctx)?,
-                org,
-                service::organization::SettingsChanges {
-                    deferral_phrases: input.deferral_phrases,
-                    burden_phrases: input.burden_phrases,
-                    time_zone: input.time_zone,
-                    min_interactions: input.min_interactions,
-                },
-            )
-            .await,
-            Organization,
         )
     }
 }

@@ -3,16 +3,16 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use entity::person;
-use service::ApiResult;
+use service::ServiceResult;
 
-use super::interaction::SettingsPayload;
-use super::model::PersonPayload;
-use super::{user_errors, UserError};
-use crate::auth::may;
+use super::chart::PersonPayload;
+use super::settings::SettingsPayload;
+use super::{argument_errors, Arguments, UserError};
 use crate::graphql::context::{db, org_for, written};
 use crate::graphql::ids::row;
-use crate::graphql::types::model::{Organization, Person};
+use crate::graphql::types::chart::{Organization, Person};
 use crate::graphql::types::window::Instant;
+use crate::server::auth::may;
 
 #[derive(Default)]
 pub struct PrivacyMutation;
@@ -54,11 +54,12 @@ impl PrivacyMutation {
         #[graphql(desc = "Days to keep interactions; `null`: keep them for ever.")] days: Option<
             i32,
         >,
-    ) -> ApiResult<SettingsPayload> {
+    ) -> ServiceResult<SettingsPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
-        SettingsPayload::from_write(
-            service::retention::set_period(db(ctx)?, org, days).await,
+        SettingsPayload::from_write_with(
+            service::log::retention::set_period(db(ctx)?, org, days).await,
             Organization,
+            Arguments::Own,
         )
     }
 
@@ -70,10 +71,10 @@ impl PrivacyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The global id of the person to erase.")] id: ID,
-    ) -> ApiResult<PersonPayload> {
+    ) -> ServiceResult<PersonPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
         PersonPayload::from_write(
-            service::erasure::erase_person(db(ctx)?, org, row::<person::Entity>(&id)).await,
+            service::log::erasure::erase_person(db(ctx)?, org, row::<person::Entity>(&id)).await,
             Person,
         )
     }
@@ -86,32 +87,35 @@ impl PrivacyMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Which interactions' notes to blank.")] filter: RedactInteractionsFilter,
-    ) -> ApiResult<RedactInteractionsPayload> {
+    ) -> ServiceResult<RedactInteractionsPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
-        let occurred_before =
-            match Instant::input_micros(filter.occurred_before, &["filter", "occurredBefore"]) {
-                Ok(micros) => micros,
-                Err(error) => {
-                    return Ok(RedactInteractionsPayload {
-                        user_errors: user_errors(vec![error]),
-                        ..Default::default()
-                    })
-                }
-            };
-        let filter = service::erasure::RedactFilter {
+        let occurred_before = match Instant::input_micros(
+            filter.occurred_before,
+            service::Field::within("filter", "occurred_before"),
+        ) {
+            Ok(micros) => micros,
+            Err(error) => {
+                return Ok(RedactInteractionsPayload {
+                    user_errors: argument_errors(vec![error]),
+                    ..Default::default()
+                })
+            }
+        };
+        let filter = service::log::erasure::RedactFilter {
             external_ids: filter.external_ids,
             case_refs: filter.case_refs,
             occurred_before,
             note_contains: filter.note_contains,
         };
         Ok(
-            match written(service::erasure::redact_interactions(db(ctx)?, org, filter).await)? {
+            match written(service::log::erasure::redact_interactions(db(ctx)?, org, filter).await)?
+            {
                 Ok(done) => RedactInteractionsPayload {
                     redacted: i32::try_from(done.redacted).unwrap_or(i32::MAX),
                     user_errors: Vec::new(),
                 },
                 Err(errors) => RedactInteractionsPayload {
-                    user_errors: user_errors(errors),
+                    user_errors: argument_errors(errors),
                     ..Default::default()
                 },
             },

@@ -2,13 +2,13 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use entity::webhook;
-use service::ApiResult;
+use service::ServiceResult;
 
 use super::{user_errors, UserError};
-use crate::auth::may;
 use crate::graphql::context::{db, org_for, viewer, written};
 use crate::graphql::ids::row;
 use crate::graphql::types::live::{Webhook, WebhookEventEnum};
+use crate::server::auth::may;
 
 #[derive(Default)]
 pub struct WebhookMutation;
@@ -53,7 +53,7 @@ impl WebhookMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The endpoint, the events and a description.")] input: CreateWebhookInput,
-    ) -> ApiResult<CreateWebhookPayload> {
+    ) -> ServiceResult<CreateWebhookPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
         // An endpoint the sender would refuse is refused now, not at each delivery.
         let allow_private = ctx
@@ -61,22 +61,22 @@ impl WebhookMutation {
             .is_some_and(|p| p.allow_private_networks);
         if let Some(why) = crate::live::sender::private_endpoint(&input.url, allow_private).await {
             return Ok(CreateWebhookPayload {
-                user_errors: vec![UserError(service::UserError::new(
+                user_errors: user_errors(vec![service::UserError::new(
                     service::UserErrorCode::Invalid,
-                    &["input", "url"],
+                    service::Field::of("url"),
                     why,
-                ))],
+                )]),
                 ..Default::default()
             });
         }
-        let new = service::webhook::NewWebhook {
+        let new = service::notify::webhook::NewWebhook {
             url: input.url,
             events: input.events.into_iter().map(Into::into).collect(),
             description: input.description,
             created_by: viewer(ctx)?.subject.clone(),
         };
         Ok(
-            match written(service::webhook::create(db(ctx)?, org, new).await)? {
+            match written(service::notify::webhook::create(db(ctx)?, org, new).await)? {
                 Ok(created) => CreateWebhookPayload {
                     webhook: Some(Webhook(created.webhook)),
                     secret: Some(created.secret),
@@ -97,11 +97,16 @@ impl WebhookMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The webhook's global id.")] id: ID,
         #[graphql(desc = "Whether messages are posted to it.")] enabled: bool,
-    ) -> ApiResult<WebhookPayload> {
+    ) -> ServiceResult<WebhookPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
         WebhookPayload::from_write(
-            service::webhook::set_enabled(db(ctx)?, org, row::<webhook::Entity>(&id), enabled)
-                .await,
+            service::notify::webhook::set_enabled(
+                db(ctx)?,
+                org,
+                row::<webhook::Entity>(&id),
+                enabled,
+            )
+            .await,
             Webhook,
         )
     }
@@ -111,10 +116,10 @@ impl WebhookMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The webhook's global id.")] id: ID,
-    ) -> ApiResult<WebhookPayload> {
+    ) -> ServiceResult<WebhookPayload> {
         let org = org_for(ctx, may::ADMINISTER)?;
         WebhookPayload::from_write(
-            service::webhook::delete(db(ctx)?, org, row::<webhook::Entity>(&id)).await,
+            service::notify::webhook::delete(db(ctx)?, org, row::<webhook::Entity>(&id)).await,
             Webhook,
         )
     }

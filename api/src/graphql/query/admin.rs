@@ -2,16 +2,16 @@
 
 use async_graphql::{Context, InputObject, Object};
 use entity::{audit_event, webhook, webhook_delivery};
-use service::ApiError;
-use service::ApiResult;
+use service::ServiceError;
+use service::ServiceResult;
 
-use crate::auth::may;
 use crate::graphql::context::{db, org_for, page_request, page_size};
 use crate::graphql::ids;
 use crate::graphql::types::admin::{ApiKey, AuditEvent, AuditEventConnection, AuditEventEdge};
 use crate::graphql::types::connection::{list, PageInfo, WebhookDeliveryConnection};
 use crate::graphql::types::live::{Webhook, WebhookDelivery, WebhookDeliveryStatusEnum};
 use crate::graphql::types::window::WindowInput;
+use crate::server::auth::may;
 
 #[derive(Default)]
 pub struct AdminQuery;
@@ -43,9 +43,9 @@ pub struct WebhookDeliveryFilterInput {
 #[Object]
 impl AdminQuery {
     /// The organization's webhooks, by creation. Role: ADMIN.
-    async fn webhooks(&self, ctx: &Context<'_>) -> ApiResult<Vec<Webhook>> {
+    async fn webhooks(&self, ctx: &Context<'_>) -> ServiceResult<Vec<Webhook>> {
         let org = org_for(ctx, may::ADMINISTER)?;
-        Ok(service::webhook::list(db(ctx)?, org)
+        Ok(service::notify::webhook::list(db(ctx)?, org)
             .await?
             .into_iter()
             .map(Webhook)
@@ -63,15 +63,15 @@ impl AdminQuery {
         >,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
-    ) -> ApiResult<WebhookDeliveryConnection> {
+    ) -> ServiceResult<WebhookDeliveryConnection> {
         let org = org_for(ctx, may::ADMINISTER)?;
         let request = page_request::<webhook_delivery::Entity>(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let filter = service::webhook::DeliveryFilter {
+        let filter = service::notify::webhook::DeliveryFilter {
             webhook_id: filter.webhook_id.as_ref().map(ids::row::<webhook::Entity>),
             status: filter.status.map(Into::into),
         };
-        let page = service::webhook::deliveries(db(ctx)?, org, &filter, request).await?;
+        let page = service::notify::webhook::deliveries(db(ctx)?, org, &filter, request).await?;
         Ok(list::<webhook_delivery::Entity, _, _>(
             page,
             |m| m.id,
@@ -81,9 +81,9 @@ impl AdminQuery {
 
     /// The organization's API keys, by creation, revoked and expired ones included.
     /// Role: ADMIN.
-    async fn api_keys(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApiKey>> {
+    async fn api_keys(&self, ctx: &Context<'_>) -> ServiceResult<Vec<ApiKey>> {
         let org = org_for(ctx, may::ADMINISTER)?;
-        Ok(service::api_key::list(db(ctx)?, org)
+        Ok(service::access::api_key::list(db(ctx)?, org)
             .await?
             .into_iter()
             .map(ApiKey)
@@ -101,13 +101,13 @@ impl AdminQuery {
         >,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
-    ) -> ApiResult<AuditEventConnection> {
+    ) -> ServiceResult<AuditEventConnection> {
         let org = org_for(ctx, may::ADMINISTER)?;
         let first = page_size(first)?;
         let after = after
             .map(|cursor| {
                 ids::decode_cursor::<audit_event::Entity>(&cursor)
-                    .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))
+                    .ok_or_else(|| ServiceError::bad_input("`after` is not a cursor of this list"))
             })
             .transpose()?;
         let filter = filter.unwrap_or_default();
@@ -120,17 +120,17 @@ impl AdminQuery {
             .as_ref()
             .map(|id| match ids::node(id) {
                 Some((kind, row)) => Ok((kind, row.to_string())),
-                None => Err(ApiError::bad_input("`entityId` is not an id")),
+                None => Err(ServiceError::bad_input("`entityId` is not an id")),
             })
             .transpose()?;
-        let filter = service::audit::AuditFilter {
+        let filter = service::access::audit::AuditFilter {
             actor: filter.actor,
             action: filter.action,
             entity,
             from: window.from,
             to: window.to,
         };
-        let page = service::audit::list(db(ctx)?, org, &filter, first, after).await?;
+        let page = service::access::audit::list(db(ctx)?, org, &filter, first, after).await?;
         let edges: Vec<AuditEventEdge> = page
             .items
             .into_iter()

@@ -2,9 +2,10 @@
 
 use async_graphql::{Context, InputObject, Object, ID};
 use entity::{function, touchpoint};
-use service::handoff::{self, HandoffFilter};
+use service::reports::handoff::{self, HandoffFilter};
+use service::reports::{drift, network, promises, report, trend};
 use service::rules::flags::Flag;
-use service::{drift, report, ApiError, ApiResult};
+use service::{ServiceError, ServiceResult};
 
 use crate::graphql::context::{db, gated_report, page_size, viewer};
 use crate::graphql::ids::{self, row, StepList};
@@ -42,7 +43,7 @@ pub struct HandoffFilterInput {
 }
 
 impl HandoffFilterInput {
-    fn into_filter(self) -> ApiResult<HandoffFilter> {
+    fn into_filter(self) -> ServiceResult<HandoffFilter> {
         Ok(HandoffFilter {
             window: WindowInput::resolve(self.window)?,
             from_function: self.from_function_id.as_ref().map(row::<function::Entity>),
@@ -83,12 +84,12 @@ fn step_page_request(
     list: StepList,
     first: Option<i32>,
     after: Option<String>,
-) -> ApiResult<handoff::StepPageRequest> {
+) -> ServiceResult<handoff::StepPageRequest> {
     let first = page_size(first)?;
     let after = after
         .map(|cursor| {
             ids::decode_step_cursor(list, &cursor)
-                .ok_or_else(|| ApiError::bad_input("`after` is not a cursor of this list"))
+                .ok_or_else(|| ServiceError::bad_input("`after` is not a cursor of this list"))
         })
         .transpose()?;
     Ok(handoff::StepPageRequest {
@@ -106,7 +107,7 @@ impl AnalyticsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The case's reference in the ticketing system.")] case_ref: String,
-    ) -> ApiResult<Option<Case>> {
+    ) -> ServiceResult<Option<Case>> {
         let org = viewer(ctx)?.organization_id;
         Ok(handoff::case_chain(db(ctx)?, org, &case_ref)
             .await?
@@ -122,7 +123,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Which handoffs; every condition given must hold (all when omitted).")]
         filter: Option<HandoffFilterInput>,
-    ) -> ApiResult<HandoffConnection> {
+    ) -> ServiceResult<HandoffConnection> {
         let request = step_page_request(ctx, StepList::Handoffs, first, after)?;
         let filter = filter.unwrap_or_default().into_filter()?;
         let org = viewer(ctx)?.organization_id;
@@ -152,7 +153,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "Earlier periods to compare the totals with.", default)] compare_to: Vec<
             ComparisonPeriod,
         >,
-    ) -> ApiResult<SiloReport> {
+    ) -> ServiceResult<SiloReport> {
         let window = WindowInput::resolve(window)?;
         let periods: Vec<report::ComparisonPeriod> =
             compare_to.into_iter().map(Into::into).collect();
@@ -186,19 +187,19 @@ impl AnalyticsQuery {
         #[graphql(desc = "Series to compare each point with.", default)] compare_to: Vec<
             ComparisonPeriod,
         >,
-    ) -> ApiResult<SiloTrend> {
+    ) -> ServiceResult<SiloTrend> {
         let window = WindowInput::resolve(Some(WindowInput {
             from: Some(from),
             to: Some(to),
         }))?;
-        let request = report::TrendRequest {
+        let request = trend::TrendRequest {
             from: window.lower(),
             to: window.upper(),
             granularity: granularity.into(),
             compare_to: compare_to.into_iter().map(Into::into).collect(),
         };
         let trend = gated_report(ctx, move |db, figures, org| async move {
-            report::silo_trend(&db, &figures, org, &request).await
+            trend::silo_trend(&db, &figures, org, &request).await
         })
         .await?;
         Ok(SiloTrend(trend))
@@ -213,10 +214,10 @@ impl AnalyticsQuery {
         #[graphql(desc = "The window; absent means the whole history.")] window: Option<
             WindowInput,
         >,
-    ) -> ApiResult<HandoffNetwork> {
+    ) -> ServiceResult<HandoffNetwork> {
         let window = WindowInput::resolve(window)?;
         let network = gated_report(ctx, move |db, figures, org| async move {
-            report::handoff_network(&db, &figures, org, window).await
+            network::handoff_network(&db, &figures, org, window).await
         })
         .await?;
         Ok(HandoffNetwork(network))
@@ -234,7 +235,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "The window; absent means the whole history.")] window: Option<
             WindowInput,
         >,
-    ) -> ApiResult<TouchpointOwnershipReport> {
+    ) -> ServiceResult<TouchpointOwnershipReport> {
         let window = WindowInput::resolve(window)?;
         let report = gated_report(ctx, move |db, figures, org| async move {
             drift::touchpoint_ownership(&db, &figures, org, window).await
@@ -259,12 +260,12 @@ impl AnalyticsQuery {
         #[graphql(desc = "Earlier periods to compare the figures with.", default)] compare_to: Vec<
             ComparisonPeriod,
         >,
-    ) -> ApiResult<PromiseReport> {
+    ) -> ServiceResult<PromiseReport> {
         let window = WindowInput::resolve(window)?;
         let periods: Vec<report::ComparisonPeriod> =
             compare_to.into_iter().map(Into::into).collect();
         let report = gated_report(ctx, move |db, figures, org| async move {
-            report::promise_report(&db, &figures, org, window, &periods).await
+            promises::promise_report(&db, &figures, org, window, &periods).await
         })
         .await?;
         Ok(PromiseReport(report))
@@ -280,11 +281,11 @@ impl AnalyticsQuery {
         #[graphql(desc = "Which breaches.")] filter: PromiseBreachFilterInput,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
-    ) -> ApiResult<PromiseBreachConnection> {
+    ) -> ServiceResult<PromiseBreachConnection> {
         let request = step_page_request(ctx, StepList::PromiseBreaches, first, after)?;
-        let element: service::touchpoint::ExperienceElement = filter.element.into();
-        let measure = report::measure(element).ok_or_else(|| {
-            ApiError::bad_input(format!(
+        let element: service::model::touchpoint::ExperienceElement = filter.element.into();
+        let measure = promises::measure(element).ok_or_else(|| {
+            ServiceError::bad_input(format!(
                 "{} cannot be checked against the log: ask for SINGLE_POINT_OF_CONTACT or PROMPT",
                 element.name()
             ))
@@ -327,7 +328,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "Which interactions.")] filter: TouchpointInteractionFilterInput,
         #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
-    ) -> ApiResult<InteractionConnection> {
+    ) -> ServiceResult<InteractionConnection> {
         let request = step_page_request(ctx, StepList::TouchpointInteractions, first, after)?;
         let filter = drift::HandledFilter {
             touchpoint: row::<touchpoint::Entity>(&filter.touchpoint_id),
@@ -354,12 +355,14 @@ impl AnalyticsQuery {
 
     /// Gaps in the responsibility map of live touchpoints and functions (see the
     /// rules: docs/rules.md, "Ownership findings").
-    async fn ownership_findings(&self, ctx: &Context<'_>) -> ApiResult<Vec<OwnershipFinding>> {
+    async fn ownership_findings(&self, ctx: &Context<'_>) -> ServiceResult<Vec<OwnershipFinding>> {
         let org = viewer(ctx)?.organization_id;
-        Ok(service::ownership::ownership_findings(db(ctx)?, org)
-            .await?
-            .into_iter()
-            .map(OwnershipFinding)
-            .collect())
+        Ok(
+            service::reports::ownership::ownership_findings(db(ctx)?, org)
+                .await?
+                .into_iter()
+                .map(OwnershipFinding)
+                .collect(),
+        )
     }
 }

@@ -2,7 +2,7 @@
 
 mod admin;
 mod analytics;
-mod model;
+mod chart;
 
 use async_graphql::MergedObject;
 
@@ -11,7 +11,7 @@ use async_graphql::MergedObject;
 /// field is scoped to the token's organization.
 #[derive(MergedObject, Default)]
 pub struct Query(
-    model::ModelQuery,
+    chart::ChartQuery,
     analytics::AnalyticsQuery,
     admin::AdminQuery,
 );

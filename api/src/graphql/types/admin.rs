@@ -2,12 +2,12 @@
 
 use async_graphql::{Context, Object, SimpleObject, ID};
 use entity::{api_key, audit_event, function, journey, person, stage, touchpoint};
-use service::ApiResult;
+use service::ServiceResult;
 
 use super::connection::PageInfo;
 use super::window::{instant, Instant};
-use crate::auth::AccessRole;
 use crate::graphql::ids;
+use crate::server::auth::AccessRole;
 
 /// A long-lived credential for a connector. Its secret was shown once, when it was
 /// created; siloscope keeps only a hash.
@@ -27,7 +27,7 @@ impl ApiKey {
     }
     /// The roles it grants.
     async fn roles(&self) -> Vec<AccessRole> {
-        service::api_key::roles(&self.0)
+        service::access::api_key::roles(&self.0)
             .iter()
             .filter_map(|r| AccessRole::named(r))
             .collect()
@@ -97,12 +97,12 @@ impl AuditEvent {
     /// The entity before the change, as JSON text; `null` for a creation. Ids are
     /// global ids (`node(id:)` resolves them) and each names what it refers to
     /// (`function_id` comes with `function`, the function's name).
-    async fn before(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+    async fn before(&self, ctx: &Context<'_>) -> ServiceResult<Option<String>> {
         readable(ctx, &self.0.entity_kind, self.0.before_json.as_deref()).await
     }
     /// The entity after the change (or what a batch did), as JSON text; `null` for a
     /// removal. Ids and names as in `before`.
-    async fn after(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+    async fn after(&self, ctx: &Context<'_>) -> ServiceResult<Option<String>> {
         readable(ctx, &self.0.entity_kind, self.0.after_json.as_deref()).await
     }
     /// The request's `X-Request-Id`; `null` for the command line.
@@ -145,7 +145,11 @@ const REFERENCES: &[(&str, &str)] = &[
 /// An audit value as a reader wants it: the row's own id and every reference as
 /// global ids, each reference beside the name of what it names (as it is now), and
 /// no organization id (the caller's, always).
-async fn readable(ctx: &Context<'_>, kind: &str, text: Option<&str>) -> ApiResult<Option<String>> {
+async fn readable(
+    ctx: &Context<'_>,
+    kind: &str,
+    text: Option<&str>,
+) -> ServiceResult<Option<String>> {
     use serde_json::Value;
     let Some(text) = text else {
         return Ok(None);

@@ -1,10 +1,10 @@
 //! A case's chain: its interactions in order and its handoffs with their flags.
 
 use async_graphql::{Context, Object, ID};
-use service::{handoff, ApiResult};
+use service::{reports::handoff, ServiceResult};
 
+use super::chart::{Function, Person, Touchpoint};
 use super::enums::HandoffFlagEnum;
-use super::model::{Function, Person, Touchpoint};
 use super::window::{instant, Instant};
 use crate::graphql::{context, ids, loader};
 
@@ -89,7 +89,7 @@ impl Interaction {
         &self.0.case_ref
     }
     /// The person who handled it; `null` when recorded without one.
-    async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
+    async fn person(&self, ctx: &Context<'_>) -> ServiceResult<Option<Person>> {
         Ok(
             loader::one::<entity::person::Entity>(context::loader(ctx)?, self.0.model.person_id)
                 .await?

@@ -2,12 +2,12 @@
 //! Paging is forward only (`first`/`after`), so `PageInfo` has no backward fields.
 
 use async_graphql::SimpleObject;
-use service::scoped::{OrgScoped, Page};
+use service::storage::scoped::{OrgScoped, Page};
 
 use super::case::{Handoff, Interaction};
+use super::chart::{Function, Journey, Person, Responsibility, Touchpoint};
 use super::drift::PromiseBreach;
 use super::live::WebhookDelivery;
-use super::model::{Function, Journey, Person, Responsibility, Touchpoint};
 use crate::graphql::ids;
 
 /// Where a page ends. Paging runs forward: pass `endCursor` as `after` to get the

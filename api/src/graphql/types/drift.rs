@@ -2,13 +2,13 @@
 //! interactions behind both.
 
 use async_graphql::{Object, SimpleObject};
-use service::drift::{self, FunctionShare as Share};
-use service::report::{PromiseReport as Promises, PromiseRow};
+use service::reports::drift::{self, FunctionShare as Share};
+use service::reports::promises::{PromiseReport as Promises, PromiseRow};
 use service::rules::drift::{DriftKind, Kept};
 
 use super::case::Interaction;
+use super::chart::{Function, Touchpoint};
 use super::enums::{ComparisonPeriod, DriftFindingKindEnum, ExperienceElementEnum, SeverityEnum};
-use super::model::{Function, Touchpoint};
 use super::window::{instant, Duration, Instant, WindowOutput};
 
 /// A function's part of a touchpoint's interactions.

@@ -115,7 +115,7 @@ pub enum SeverityEnum {
 /// Which earlier period a report is compared with.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(
-    remote = "service::report::ComparisonPeriod",
+    remote = "service::reports::report::ComparisonPeriod",
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
 pub enum ComparisonPeriod {
@@ -136,7 +136,7 @@ pub enum ComparisonPeriod {
 /// organization's time zone.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(
-    remote = "service::report::Granularity",
+    remote = "service::reports::report::Granularity",
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
 pub enum Granularity {
@@ -156,7 +156,7 @@ pub enum Granularity {
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(
     name = "ExperienceElement",
-    remote = "service::touchpoint::ExperienceElement",
+    remote = "service::model::touchpoint::ExperienceElement",
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
 pub enum ExperienceElementEnum {
@@ -213,4 +213,20 @@ pub enum DriftFindingKindEnum {
     /// ACCOUNTABLE or RESPONSIBLE for: the owner on paper has relinquished the
     /// customer (error).
     CxCarriesOwnedTouchpoint,
+}
+
+#[cfg(test)]
+mod tests {
+    use service::rules::flags::Flag;
+
+    #[test]
+    fn each_flag_has_one_name_in_every_door() {
+        let names: Vec<_> =
+            <super::HandoffFlagEnum as async_graphql::resolver_utils::EnumType>::items()
+                .iter()
+                .map(|item| item.name)
+                .collect();
+        let ours: Vec<_> = Flag::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(names, ours);
+    }
 }

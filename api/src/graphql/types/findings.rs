@@ -1,10 +1,10 @@
 //! Ownership findings: the gaps of the responsibility map.
 
 use async_graphql::Object;
-use service::ownership;
+use service::reports::ownership;
 
+use super::chart::{Function, Touchpoint};
 use super::enums::{FindingKindEnum, RaciRole, SeverityEnum};
-use super::model::{Function, Touchpoint};
 
 /// A gap in the responsibility map.
 pub struct OwnershipFinding(pub ownership::OwnershipFinding);

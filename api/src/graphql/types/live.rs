@@ -19,11 +19,11 @@ pub enum RecordingSourceEnum {
     Import,
 }
 
-impl From<service::live::Source> for RecordingSourceEnum {
-    fn from(source: service::live::Source) -> Self {
+impl From<service::notify::live::Source> for RecordingSourceEnum {
+    fn from(source: service::notify::live::Source) -> Self {
         match source {
-            service::live::Source::Record => RecordingSourceEnum::Record,
-            service::live::Source::Import => RecordingSourceEnum::Import,
+            service::notify::live::Source::Record => RecordingSourceEnum::Record,
+            service::notify::live::Source::Import => RecordingSourceEnum::Import,
         }
     }
 }
@@ -46,8 +46,8 @@ pub struct RecordedBatch {
     pub new_silo_handoffs: i64,
 }
 
-impl From<&service::live::BatchSummary> for RecordedBatch {
-    fn from(summary: &service::live::BatchSummary) -> Self {
+impl From<&service::notify::live::BatchSummary> for RecordedBatch {
+    fn from(summary: &service::notify::live::BatchSummary) -> Self {
         RecordedBatch {
             source: summary.source.into(),
             at: instant(summary.at),
@@ -63,7 +63,7 @@ impl From<&service::live::BatchSummary> for RecordedBatch {
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(
     name = "WebhookEvent",
-    remote = "service::webhook::EventType",
+    remote = "service::notify::webhook::EventType",
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
 pub enum WebhookEventEnum {
@@ -78,7 +78,7 @@ pub enum WebhookEventEnum {
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(
     name = "WebhookDeliveryStatus",
-    remote = "service::webhook::Status",
+    remote = "service::notify::webhook::Status",
     rename_items = "SCREAMING_SNAKE_CASE"
 )]
 pub enum WebhookDeliveryStatusEnum {
@@ -110,7 +110,7 @@ impl Webhook {
     }
     /// What it is told of.
     async fn events(&self) -> Vec<WebhookEventEnum> {
-        service::webhook::events(&self.0)
+        service::notify::webhook::events(&self.0)
             .into_iter()
             .map(Into::into)
             .collect()
@@ -159,7 +159,7 @@ impl WebhookDelivery {
     }
     /// What it tells of.
     async fn event(&self) -> Option<WebhookEventEnum> {
-        service::webhook::EventType::named(&self.0.event_type).map(Into::into)
+        service::notify::webhook::EventType::named(&self.0.event_type).map(Into::into)
     }
     /// The `webhook-id` header, the same on every attempt: receivers dedupe by it.
     async fn message_id(&self) -> &str {
@@ -167,7 +167,7 @@ impl WebhookDelivery {
     }
     /// Where the message is.
     async fn status(&self) -> WebhookDeliveryStatusEnum {
-        service::webhook::Status::of(&self.0).into()
+        service::notify::webhook::Status::of(&self.0).into()
     }
     /// Attempts made so far.
     async fn attempts(&self) -> i32 {
@@ -175,7 +175,7 @@ impl WebhookDelivery {
     }
     /// When the next attempt is due, while PENDING.
     async fn next_attempt_at(&self) -> Option<Instant> {
-        (service::webhook::Status::of(&self.0) == service::webhook::Status::Pending)
+        (service::notify::webhook::Status::of(&self.0) == service::notify::webhook::Status::Pending)
             .then(|| instant(self.0.next_attempt_at))
     }
     /// The HTTP status of the last attempt; `null` when none came back.
@@ -197,5 +197,53 @@ impl WebhookDelivery {
     /// The body, exactly as signed and posted.
     async fn payload(&self) -> &str {
         &self.0.payload
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::resolver_utils::EnumType;
+    use service::notify::webhook::{EventType, Status};
+
+    /// The lines of the schema's `enum NAME { … }` block.
+    fn enum_block(name: &str) -> String {
+        let sdl = crate::graphql::sdl();
+        let start = sdl
+            .find(&format!("enum {name} {{"))
+            .expect("the enum is in the schema");
+        let end = start + sdl[start..].find('}').expect("the block ends");
+        sdl[start..end].to_owned()
+    }
+
+    #[test]
+    fn each_event_type_is_named_once_and_the_schema_says_so() {
+        let block = enum_block("WebhookEvent");
+        for item in super::WebhookEventEnum::items() {
+            let event: EventType = item.value.into();
+            let item = item.name;
+            // The description above the value names the message's `type`.
+            let at = block
+                .find(&format!("\t{item}\n"))
+                .expect("the value is listed");
+            let above = block[..at]
+                .trim_end()
+                .strip_suffix("\"\"\"")
+                .expect("the value has a description");
+            let text = &above[above.rfind("\"\"\"").expect("it opens") + 3..];
+            assert!(
+                text.contains(&format!("`{}`", event.as_str())),
+                "{item}'s description should name `{}`: {text}",
+                event.as_str()
+            );
+            assert_eq!(EventType::named(event.as_str()), Some(event));
+        }
+    }
+
+    #[test]
+    fn delivery_statuses_are_stored_as_the_schema_spells_them() {
+        for item in super::WebhookDeliveryStatusEnum::items() {
+            let status: Status = item.value.into();
+            assert_eq!(item.name, status.as_str());
+        }
     }
 }

@@ -3,12 +3,12 @@
 
 pub mod admin;
 pub mod case;
+pub mod chart;
 pub mod connection;
 pub mod drift;
 pub mod enums;
 pub mod findings;
 pub mod live;
-pub mod model;
 pub mod network;
 pub mod node;
 pub mod report;

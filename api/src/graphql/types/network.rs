@@ -1,10 +1,10 @@
 //! The handoff network: who hands customers to whom, and the handover-of-work weights.
 
 use async_graphql::{Object, SimpleObject};
-use service::picture::Picture;
-use service::report::{self as reports, Edge, Weight};
+use service::reports::network::{self as reports, Edge, Weight};
+use service::reports::picture::Picture;
 
-use super::model::Function;
+use super::chart::Function;
 use super::report::FlagFigures;
 use super::window::WindowOutput;
 

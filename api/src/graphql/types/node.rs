@@ -4,8 +4,8 @@ use async_graphql::{Interface, ID};
 
 use super::admin::{ApiKey, AuditEvent};
 use super::case::{Handoff, Interaction};
+use super::chart::{Function, Journey, Membership, Person, Responsibility, Stage, Touchpoint};
 use super::live::Webhook;
-use super::model::{Function, Journey, Membership, Person, Responsibility, Stage, Touchpoint};
 
 /// Anything with a global id.
 #[derive(Interface)]

@@ -1,12 +1,12 @@
 //! The silo report: totals, per-function and per-touchpoint rows, comparisons.
 
 use async_graphql::{Object, SimpleObject};
-use service::report::{self as reports, FunctionRow, TouchpointRow};
+use service::reports::report::{self as reports, FunctionRow, TouchpointRow};
 use service::rules::flags::FlagCounts;
 use service::rules::report::{Totals, TotalsDelta as Delta};
 
+use super::chart::{Function, Touchpoint};
 use super::enums::{ComparisonPeriod, Granularity};
-use super::model::{Function, Touchpoint};
 use super::window::{Instant, WindowOutput};
 
 /// Counts of handoffs by flag.
@@ -336,7 +336,7 @@ impl SiloReport {
 }
 
 /// The silo report of each calendar period of a range.
-pub struct SiloTrend(pub reports::Trend);
+pub struct SiloTrend(pub service::reports::trend::Trend);
 
 /// The silo report of each calendar period of a range.
 #[Object]

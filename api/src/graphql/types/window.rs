@@ -3,9 +3,9 @@
 use async_graphql::{
     InputObject, InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value,
 };
-use service::recording::parse_instant;
+use service::log::recording::parse_instant;
 use service::rules::Window;
-use service::{ApiError, ApiResult};
+use service::{ServiceError, ServiceResult};
 
 /// An instant as the API carries it: the text sent (checked where it is used) or
 /// RFC 3339 in UTC (for output). The schema's description is on the `ScalarType` impl.
@@ -38,16 +38,16 @@ impl Instant {
     }
 
     /// The instant of an optional mutation input, in microseconds since the epoch, or
-    /// the user error (INVALID at `path`) when it is not an instant.
+    /// the user error (INVALID on `field`) when it is not an instant.
     pub fn input_micros(
         at: Option<Instant>,
-        path: &[&str],
+        field: service::Field,
     ) -> Result<Option<i64>, service::UserError> {
         let Some(at) = at else { return Ok(None) };
         parse_instant(&at.0).map(Some).ok_or_else(|| {
             service::UserError::new(
                 service::UserErrorCode::Invalid,
-                path,
+                field,
                 format!("`{}` is not an RFC 3339 instant with an offset", at.0),
             )
         })
@@ -55,9 +55,9 @@ impl Instant {
 
     /// Microseconds since the epoch; BAD_USER_INPUT naming `what` when it is not an
     /// instant.
-    fn micros(&self, what: &str) -> ApiResult<i64> {
+    fn micros(&self, what: &str) -> ServiceResult<i64> {
         parse_instant(&self.0).ok_or_else(|| {
-            ApiError::bad_input(format!(
+            ServiceError::bad_input(format!(
                 "{what} `{}` is not an RFC 3339 instant with an offset, like 2026-03-01T00:00:00Z",
                 self.0
             ))
@@ -95,7 +95,7 @@ pub fn instant(micros: i64) -> Instant {
 
 impl WindowInput {
     /// The window in microseconds; `from` must come before `to`.
-    pub fn resolve(input: Option<WindowInput>) -> ApiResult<Window> {
+    pub fn resolve(input: Option<WindowInput>) -> ServiceResult<Window> {
         let input = input.unwrap_or_default();
         let window = Window {
             from: input.from.map(|t| t.micros("`from`")).transpose()?,
@@ -103,7 +103,7 @@ impl WindowInput {
         };
         if let (Some(from), Some(to)) = (window.from, window.to) {
             if from >= to {
-                return Err(ApiError::bad_input(
+                return Err(ServiceError::bad_input(
                     "the window's `from` must be before its `to`",
                 ));
             }

@@ -1,0 +1,250 @@
+//! Loading a whole log: rows read from a file by a door (CSV, XES…) arrive in chunks,
+//! are checked as `recordInteractions` checks them, and are recorded chunk by chunk in
+//! one transaction. So an import is all or nothing: when any row is bad nothing is
+//! written (unless the caller skips bad rows), and an import cut off half-way (killed,
+//! connection lost) leaves nothing of itself. Importing the same rows again records
+//! nothing new: each externalId is recorded once.
+
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use rules::rollup::RollupDelta;
+
+use crate::error::{ServiceResult, UserError};
+use crate::log::recording::input::{sort_batch, Lookup};
+use crate::log::recording::{write_batch, InteractionInput, Recorded};
+use crate::storage::db::begin_change;
+
+/// Rows a door should send per chunk: large enough to write efficiently, small enough
+/// to keep memory flat whatever the file's size.
+pub const CHUNK_ROWS: usize = 5_000;
+
+/// Rejections kept to report (all are counted).
+pub const MAX_REPORTED: usize = 1_000;
+
+/// One row of the file, with where it was read.
+#[derive(Clone, Debug)]
+pub struct SourceRow {
+    /// Where the row is in the file, from 1, in the door's unit (a CSV line, an XES or
+    /// OCEL event's number).
+    pub line: u64,
+    pub input: InteractionInput,
+    /// The row as the file had it, when the door keeps it for a reject file.
+    pub raw: Option<Box<str>>,
+}
+
+/// A row refused, or a file that could not be read further.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// Where the row is, in the door's unit (a CSV line, an event's number); 0 for the
+    /// file as a whole.
+    pub line: u64,
+    /// The field, as a log names it (`case_ref`, `occurred_at`, `function`, …); a door
+    /// shows the column it was read from.
+    pub field: String,
+    pub reason: String,
+    /// The row as the file had it, when the door kept it.
+    pub raw: Option<Box<str>>,
+}
+
+impl Rejection {
+    /// A row (or the file, at 0) refused for `reason`, naming `field`.
+    pub fn new(line: u64, field: impl Into<String>, reason: impl Into<String>) -> Rejection {
+        Rejection {
+            line,
+            field: field.into(),
+            reason: reason.into(),
+            raw: None,
+        }
+    }
+}
+
+/// A chunk of the file as the door read it: the rows it could read, and those it could
+/// not make sense of (a value of the wrong type, say).
+#[derive(Clone, Debug, Default)]
+pub struct Chunk {
+    pub rows: Vec<SourceRow>,
+    pub rejected: Vec<Rejection>,
+}
+
+/// What the door sends: a chunk, or the reason the file cannot be read further (a
+/// malformed file ends the import with nothing written).
+pub type Read = Result<Chunk, Rejection>;
+
+/// How to import.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportOptions {
+    /// Check every row, write nothing.
+    pub dry_run: bool,
+    /// Record the good rows even when some are bad (the bad ones are reported).
+    pub skip_invalid: bool,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default)]
+pub struct ImportSummary {
+    /// Rows read from the file.
+    pub read: u64,
+    /// What was recorded (for a dry run: what would have been; all zero when the
+    /// import was undone).
+    pub recorded: Recorded,
+    /// Rows refused (a row with several problems counts once; a file that could not
+    /// be read further counts as one).
+    pub rejected: u64,
+    /// Problems found, counted (a row may have several).
+    pub errors: u64,
+    /// The first [`MAX_REPORTED`] problems, in file order.
+    pub rejections: Vec<Rejection>,
+    /// Whether the import was committed (false for a dry run, a malformed file, or bad
+    /// rows without `skip_invalid`).
+    pub committed: bool,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+impl ImportSummary {
+    /// Counts a chunk's problems, sorted by line: each row once, each problem.
+    fn reject(&mut self, problems: Vec<Rejection>) {
+        let mut last = None;
+        for rejection in problems {
+            if last != Some(rejection.line) || rejection.line == 0 {
+                self.rejected += 1;
+                last = Some(rejection.line);
+            }
+            self.errors += 1;
+            if self.rejections.len() < MAX_REPORTED {
+                self.rejections.push(rejection);
+            }
+        }
+    }
+}
+
+/// Imports the chunks `rows` delivers into organization `organization_id`; `progress`
+/// is told how many rows have been read after each chunk.
+pub async fn import_interactions(
+    db: &crate::storage::db::Tenant,
+    organization_id: i64,
+    mut rows: mpsc::Receiver<Read>,
+    options: ImportOptions,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> ServiceResult<ImportSummary> {
+    let started = Instant::now();
+    let mut summary = ImportSummary::default();
+    let txn = begin_change(db, organization_id).await?;
+    crate::storage::db::bulk_cache(&txn, true).await?;
+    let mut broken = false;
+    // The planner's statistics are refreshed as the import grows (by doubling), so
+    // that PostgreSQL keeps using the indexes for the rows this transaction adds.
+    let mut analyze_at = CHUNK_ROWS as i64;
+    // The rollups change once, at the end (see `Cases::rederive`).
+    let mut rollups = RollupDelta::default();
+    while let Some(chunk) = rows.recv().await {
+        let Chunk {
+            rows: chunk,
+            rejected,
+        } = match chunk {
+            Ok(chunk) => chunk,
+            Err(rejection) => {
+                // The file cannot be read further: nothing of it is written.
+                summary.reject(vec![rejection]);
+                broken = true;
+                break;
+            }
+        };
+        summary.read += (chunk.len() + rows_of(&rejected)) as u64;
+        let lines: Vec<(u64, Option<Box<str>>)> = chunk
+            .iter()
+            .map(|row| (row.line, row.raw.clone()))
+            .collect();
+        let items: Vec<InteractionInput> = chunk.into_iter().map(|row| row.input).collect();
+        let lookup = Lookup::load(&txn, organization_id, &items).await?;
+        let (batch, errors) = sort_batch(&items, &lookup);
+        let mut bad = rejections(&lines, errors);
+        bad.extend(rejected);
+        // Once a row is bad and bad rows are not skipped, the rest is only checked.
+        let writing = (summary.rejected == 0 && bad.is_empty()) || options.skip_invalid;
+        if writing {
+            let (recorded, conflicts) =
+                write_batch(&txn, organization_id, batch, Some(&mut rollups)).await?;
+            summary.recorded.add(&recorded);
+            if summary.recorded.recorded >= analyze_at {
+                crate::storage::db::analyze_in(&txn, organization_id).await?;
+                analyze_at = summary.recorded.recorded * 2;
+            }
+            bad.extend(rejections(&lines, conflicts));
+        }
+        bad.sort_by_key(|r| r.line);
+        summary.reject(bad);
+        progress(summary.read);
+    }
+    let keep = !broken && !options.dry_run && (summary.rejected == 0 || options.skip_invalid);
+    if keep {
+        rollups.compact();
+        crate::log::derived::rollup::apply(&txn, organization_id, &rollups).await?;
+        // The connection goes back to the pool with the usual cache (on an error
+        // above it keeps the larger one until it is closed: memory, never
+        // correctness).
+        crate::storage::db::bulk_cache(&txn, false).await?;
+        crate::log::recording::summary_event(
+            &txn,
+            organization_id,
+            "interactions.import",
+            &summary.recorded,
+        )
+        .await?;
+        // A handoff made new by one chunk and again by a later one is told once.
+        summary.recorded.flagged.sort_unstable();
+        summary.recorded.flagged.dedup_by_key(|(_, id)| *id);
+        crate::log::recording::enqueue_notices(
+            &txn,
+            organization_id,
+            crate::notify::live::Source::Import,
+            &summary.recorded,
+        )
+        .await?;
+        txn.commit().await?;
+        crate::log::recording::wake_notifiers(db);
+        summary.committed = true;
+        // Awaited, not spawned: a command-line import exits right after.
+        crate::storage::db::refresh_statistics(db.db()).await;
+    } else {
+        crate::storage::db::bulk_cache(&txn, false).await?;
+        txn.rollback().await?;
+        if !options.dry_run || broken {
+            // A dry run reports what it would have recorded; anything else undone
+            // recorded nothing.
+            summary.recorded = Recorded::default();
+        }
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// How many rows a door's rejections hold (a row may have several problems).
+fn rows_of(rejected: &[Rejection]) -> usize {
+    let mut lines: Vec<u64> = rejected.iter().map(|r| r.line).collect();
+    lines.dedup();
+    lines.len()
+}
+
+/// The batch's user errors as rejections, by the line of the item each names and the
+/// field by the service's name for it (which is a log's: `case_ref`, `occurred_at`…).
+fn rejections(lines: &[(u64, Option<Box<str>>)], errors: Vec<UserError>) -> Vec<Rejection> {
+    errors
+        .into_iter()
+        .map(|error| {
+            let (line, raw) = error
+                .field
+                .item
+                .and_then(|i| lines.get(i).cloned())
+                .unwrap_or((0, None));
+            Rejection {
+                line,
+                field: error.field.name.into_owned(),
+                reason: error.message,
+                raw,
+            }
+        })
+        .collect()
+}
