@@ -227,6 +227,22 @@ async fn create_chart(db: &Tenant, org_id: i64, seed: u64) -> anyhow::Result<()>
         .await,
         "settings",
     )?;
+    let function_ids = create_functions(db, org_id).await?;
+    let stage_ids = create_journeys(db, org_id).await?;
+    let people_by_function = create_people(db, org_id, &function_ids).await?;
+    create_touchpoints(
+        db,
+        org_id,
+        seed,
+        &function_ids,
+        &stage_ids,
+        &people_by_function,
+    )
+    .await
+}
+
+/// The demo's functions, with HR ids; their ids in [`FUNCTIONS`]' order.
+async fn create_functions(db: &Tenant, org_id: i64) -> anyhow::Result<Vec<i64>> {
     let mut function_ids = Vec::new();
     for (name, is_cx, _) in FUNCTIONS {
         let input = NewFunction {
@@ -237,12 +253,14 @@ async fn create_chart(db: &Tenant, org_id: i64, seed: u64) -> anyhow::Result<()>
         };
         function_ids.push(expect_ok(function::create(db, org_id, input).await, name)?.id);
     }
-    let function_index = |name: &str| -> anyhow::Result<usize> {
-        FUNCTIONS
-            .iter()
-            .position(|f| f.0 == name)
-            .ok_or_else(|| anyhow!("unknown function {name}"))
-    };
+    Ok(function_ids)
+}
+
+/// The demo's journeys; their stages' ids by name.
+async fn create_journeys(
+    db: &Tenant,
+    org_id: i64,
+) -> anyhow::Result<std::collections::HashMap<String, i64>> {
     let mut stage_ids = std::collections::HashMap::new();
     for (name, stages) in JOURNEYS {
         let input = NewJourney {
@@ -254,6 +272,15 @@ async fn create_chart(db: &Tenant, org_id: i64, seed: u64) -> anyhow::Result<()>
             stage_ids.insert(stage.name.clone(), stage.id);
         }
     }
+    Ok(stage_ids)
+}
+
+/// Three people in each function; their ids per function.
+async fn create_people(
+    db: &Tenant,
+    org_id: i64,
+    function_ids: &[i64],
+) -> anyhow::Result<Vec<Vec<i64>>> {
     let mut people_by_function: Vec<Vec<i64>> = vec![Vec::new(); FUNCTIONS.len()];
     for (index, (name, _, _)) in FUNCTIONS.iter().enumerate() {
         for n in 1..=3 {
@@ -272,6 +299,24 @@ async fn create_chart(db: &Tenant, org_id: i64, seed: u64) -> anyhow::Result<()>
                 .push(expect_ok(person::create(db, org_id, input).await, "person")?.id);
         }
     }
+    Ok(people_by_function)
+}
+
+/// The demo's touchpoints with their owners, most responsibilities acknowledged.
+async fn create_touchpoints(
+    db: &Tenant,
+    org_id: i64,
+    seed: u64,
+    function_ids: &[i64],
+    stage_ids: &std::collections::HashMap<String, i64>,
+    people_by_function: &[Vec<i64>],
+) -> anyhow::Result<()> {
+    let function_index = |name: &str| -> anyhow::Result<usize> {
+        FUNCTIONS
+            .iter()
+            .position(|f| f.0 == name)
+            .ok_or_else(|| anyhow!("unknown function {name}"))
+    };
     let mut rng = StdRng::seed_from_u64(seed);
     for (name, channel, stage, accountable, responsible) in TOUCHPOINTS {
         let input = NewTouchpoint {

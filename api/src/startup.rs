@@ -101,33 +101,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     crate::server::observe::around,
                 ))
-                .service(
-                    web::resource("/graphql")
-                        .route(
-                            web::get()
-                                .guard(actix_web::guard::fn_guard(is_websocket))
-                                .to(crate::live::ws::upgrade),
-                        )
-                        .route(web::post().to(graphql_post))
-                        .route(web::get().to(graphql_get))
-                        .default_service(web::to(method_not_allowed)),
-                )
-                .route(
-                    "/graphiql/{file}",
-                    web::get().to(crate::pages::graphiql_asset),
-                )
-                .route("/", web::get().to(crate::pages::front_door))
-                .route("/dashboard", web::get().to(crate::pages::dashboard))
-                .route(
-                    "/dashboard/{file}",
-                    web::get().to(crate::pages::dashboard_asset),
-                )
-                .route("/import/interactions", web::post().to(import_interactions))
-                .route("/export/interactions", web::get().to(export_interactions))
-                .service(crate::scim::routes(web::scope("/scim/v2")))
-                .route("/livez", web::get().to(livez))
-                .route("/readyz", web::get().to(readyz))
-                .route("/metrics", web::get().to(metrics_text))
+                .configure(routes)
         })
         .listen(listener)
         .context("failed to start the HTTP server")?
@@ -183,4 +157,37 @@ async fn stop_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Every door and where it is: GraphQL (HTTP and WebSocket), the pages, the import
+/// and export, SCIM, health and metrics.
+fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(
+            web::resource("/graphql")
+                .route(
+                    web::get()
+                        .guard(actix_web::guard::fn_guard(is_websocket))
+                        .to(crate::live::ws::upgrade),
+                )
+                .route(web::post().to(graphql_post))
+                .route(web::get().to(graphql_get))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .route(
+            "/graphiql/{file}",
+            web::get().to(crate::pages::graphiql_asset),
+        )
+        .route("/", web::get().to(crate::pages::front_door))
+        .route("/dashboard", web::get().to(crate::pages::dashboard))
+        .route(
+            "/dashboard/{file}",
+            web::get().to(crate::pages::dashboard_asset),
+        )
+        .route("/import/interactions", web::post().to(import_interactions))
+        .route("/export/interactions", web::get().to(export_interactions))
+        .service(crate::scim::routes(web::scope("/scim/v2")))
+        .route("/livez", web::get().to(livez))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics_text));
 }

@@ -355,6 +355,12 @@ pub fn inspect(
             ),
         ));
     }
+    Ok(shape(&document, operation_name))
+}
+
+/// The shape of the operation a request runs (none selected: the default shape, and
+/// the schema's validation says why).
+fn shape(document: &cst::Document, operation_name: Option<&str>) -> Shape {
     let operations: Vec<cst::OperationDefinition> = document
         .definitions()
         .filter_map(|d| match d {
@@ -370,7 +376,7 @@ pub fn inspect(
         None => None,
     };
     let Some(operation) = selected else {
-        return Ok(Shape::default());
+        return Shape::default();
     };
     let mutation = operation
         .operation_type()
@@ -394,7 +400,7 @@ pub fn inspect(
     } else {
         "query"
     };
-    Ok(Shape {
+    Shape {
         mutation,
         recording_only,
         subscription,
@@ -402,7 +408,7 @@ pub fn inspect(
             kind,
             name: operation.name().map(|n| n.text().to_string()),
         },
-    })
+    }
 }
 
 /// The `extensions.code` of each error of a response.

@@ -220,97 +220,127 @@ fn read_xes(
     );
     let mut reader = quick_xml::Reader::from_reader(guarded);
     let mut buffer = Vec::new();
-    // Where we are: inside <global> (declarations, not data), a trace, an event, and
-    // how deep inside a nested attribute (whose children are not the event's own).
-    let mut in_global = 0usize;
-    let mut trace: Option<OpenTrace> = None;
-    let mut event: Option<Attributes> = None;
-    let mut nested = 0usize;
-    let mut depth = 0usize;
-    let mut events = 0u64;
-    let malformed = |events: u64, error: String| {
-        Rejection::new(
-            events,
-            "",
-            format!("malformed XES after event {events}: {error}"),
-        )
-    };
+    let mut at = XesPlace::default();
     loop {
         let read = reader
             .read_event_into(&mut buffer)
-            .map_err(|e| malformed(events, e.to_string()))?;
+            .map_err(|e| at.malformed(e.to_string()))?;
         match read {
             Event::Eof => {
-                if trace.is_some() || event.is_some() {
-                    return Err(malformed(events, "the file ends inside a trace".into()));
+                if at.trace.is_some() || at.event.is_some() {
+                    return Err(at.malformed("the file ends inside a trace".into()));
                 }
                 return Ok(());
             }
-            Event::Start(element) => {
-                depth += 1;
-                if depth > limits.max_depth {
-                    return Err(Rejection::new(
-                        events,
-                        "",
-                        format!(
-                            "XES nested deeper than {} elements after event {events} (SILOSCOPE_IMPORT_MAX_DEPTH)",
-                            limits.max_depth
-                        ),
-                    ));
-                }
-                let name = element.local_name();
-                match name.as_ref() {
-                    b"log" => {}
-                    b"global" => in_global += 1,
-                    _ if in_global > 0 => {}
-                    b"trace" if trace.is_none() => trace = Some(OpenTrace::default()),
-                    b"event" if trace.is_some() && event.is_none() => {
-                        events += 1;
-                        event = Some(HashMap::new());
-                    }
-                    _ => {
-                        // An attribute with children (a list or container): its own
-                        // key/value may still count, its children do not.
-                        if nested == 0 {
-                            attribute(&element, &mut trace, &mut event, events)?;
-                        }
-                        nested += 1;
-                    }
-                }
+            Event::Start(element) => at.start(&element, limits)?,
+            Event::Empty(element) if at.in_global == 0 && at.nested == 0 => {
+                attribute(&element, &mut at.trace, &mut at.event, at.events)?;
             }
-            Event::Empty(element) if in_global == 0 && nested == 0 => {
-                attribute(&element, &mut trace, &mut event, events)?;
-            }
-            Event::End(element) => {
-                depth = depth.saturating_sub(1);
-                match element.local_name().as_ref() {
-                    b"log" => {}
-                    b"global" => in_global = in_global.saturating_sub(1),
-                    _ if in_global > 0 => {}
-                    b"event" if nested == 0 && event.is_some() => {
-                        if let (Some(attributes), Some(open)) = (event.take(), trace.as_mut()) {
-                            if !hand_over(open, events, attributes, mapping, limits, sink)? {
-                                return Ok(());
-                            }
-                        }
-                    }
-                    b"trace" if nested == 0 && event.is_none() => {
-                        if let Some(mut open) = trace.take() {
-                            // A trace without a name: its events are refused by the
-                            // check of the case (required).
-                            for (number, attributes) in std::mem::take(&mut open.pending) {
-                                if !xes_row(&open.case, number, &attributes, mapping, sink) {
-                                    return Ok(());
-                                }
-                            }
-                        }
-                    }
-                    _ => nested = nested.saturating_sub(1),
-                }
+            Event::End(element)
+                if !at.end(element.local_name().as_ref(), mapping, limits, sink)? =>
+            {
+                return Ok(());
             }
             _ => {}
         }
         buffer.clear();
+    }
+}
+
+/// Where an XES reader is: inside `<global>` (declarations, not data), a trace, an
+/// event, and how deep inside a nested attribute (whose children are not the event's
+/// own).
+#[derive(Default)]
+struct XesPlace {
+    in_global: usize,
+    trace: Option<OpenTrace>,
+    event: Option<Attributes>,
+    nested: usize,
+    depth: usize,
+    /// Events begun so far.
+    events: u64,
+}
+
+impl XesPlace {
+    fn malformed(&self, error: String) -> Rejection {
+        Rejection::new(
+            self.events,
+            "",
+            format!("malformed XES after event {}: {error}", self.events),
+        )
+    }
+
+    /// An element opens.
+    fn start(
+        &mut self,
+        element: &quick_xml::events::BytesStart<'_>,
+        limits: ReadLimits,
+    ) -> Result<(), Rejection> {
+        self.depth += 1;
+        if self.depth > limits.max_depth {
+            return Err(Rejection::new(
+                self.events,
+                "",
+                format!(
+                    "XES nested deeper than {} elements after event {} (SILOSCOPE_IMPORT_MAX_DEPTH)",
+                    limits.max_depth, self.events
+                ),
+            ));
+        }
+        match element.local_name().as_ref() {
+            b"log" => {}
+            b"global" => self.in_global += 1,
+            _ if self.in_global > 0 => {}
+            b"trace" if self.trace.is_none() => self.trace = Some(OpenTrace::default()),
+            b"event" if self.trace.is_some() && self.event.is_none() => {
+                self.events += 1;
+                self.event = Some(HashMap::new());
+            }
+            _ => {
+                // An attribute with children (a list or container): its own key/value
+                // may still count, its children do not.
+                if self.nested == 0 {
+                    attribute(element, &mut self.trace, &mut self.event, self.events)?;
+                }
+                self.nested += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// An element named `name` closes: a finished event or trace goes to the sink.
+    /// `false` when the sink wants no more.
+    fn end(
+        &mut self,
+        name: &[u8],
+        mapping: &Mapping,
+        limits: ReadLimits,
+        sink: &mut Sink,
+    ) -> Result<bool, Rejection> {
+        self.depth = self.depth.saturating_sub(1);
+        match name {
+            b"log" => {}
+            b"global" => self.in_global = self.in_global.saturating_sub(1),
+            _ if self.in_global > 0 => {}
+            b"event" if self.nested == 0 && self.event.is_some() => {
+                if let (Some(attributes), Some(open)) = (self.event.take(), self.trace.as_mut()) {
+                    return hand_over(open, self.events, attributes, mapping, limits, sink);
+                }
+            }
+            b"trace" if self.nested == 0 && self.event.is_none() => {
+                if let Some(mut open) = self.trace.take() {
+                    // A trace without a name: its events are refused by the check of
+                    // the case (required).
+                    for (number, attributes) in std::mem::take(&mut open.pending) {
+                        if !xes_row(&open.case, number, &attributes, mapping, sink) {
+                            return Ok(false);
+                        }
+                    }
+                }
+            }
+            _ => self.nested = self.nested.saturating_sub(1),
+        }
+        Ok(true)
     }
 }
 

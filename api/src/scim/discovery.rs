@@ -166,14 +166,6 @@ fn complex(name: &str, multi: bool, description: &str, subs: Vec<Value>) -> Valu
 
 /// Every schema siloscope publishes, by id.
 fn all_schemas(base: &str) -> Vec<Value> {
-    let supported = || {
-        simple(
-            "supported",
-            "boolean",
-            true,
-            "Whether the feature is supported.",
-        )
-    };
     vec![
         schema_document(
             base,
@@ -208,149 +200,172 @@ fn all_schemas(base: &str) -> Vec<Value> {
             SPC,
             "Service Provider Configuration",
             "What the service provider supports.",
-            vec![
-                simple(
-                    "documentationUri",
-                    "reference",
-                    false,
-                    "Where the service is documented.",
-                ),
-                complex("patch", false, "PATCH.", vec![supported()]),
-                complex(
-                    "bulk",
-                    false,
-                    "Bulk operations.",
-                    vec![
-                        supported(),
-                        simple(
-                            "maxOperations",
-                            "integer",
-                            true,
-                            "Most operations a request.",
-                        ),
-                        simple(
-                            "maxPayloadSize",
-                            "integer",
-                            true,
-                            "Largest payload, in bytes.",
-                        ),
-                    ],
-                ),
-                complex(
-                    "filter",
-                    false,
-                    "Filters.",
-                    vec![
-                        supported(),
-                        simple("maxResults", "integer", true, "Most resources a page."),
-                    ],
-                ),
-                complex(
-                    "changePassword",
-                    false,
-                    "Password changes.",
-                    vec![supported()],
-                ),
-                complex("sort", false, "Sorting.", vec![supported()]),
-                complex("etag", false, "ETags.", vec![supported()]),
-                complex(
-                    "authenticationSchemes",
-                    true,
-                    "How clients authenticate.",
-                    vec![
-                        simple("type", "string", true, "The scheme's type."),
-                        simple("name", "string", true, "The scheme's name."),
-                        simple("description", "string", true, "The scheme, for people."),
-                        simple("specUri", "reference", false, "The scheme's specification."),
-                        simple(
-                            "documentationUri",
-                            "reference",
-                            false,
-                            "The scheme's documentation.",
-                        ),
-                        simple(
-                            "primary",
-                            "boolean",
-                            false,
-                            "Whether it is the preferred scheme.",
-                        ),
-                    ],
-                ),
-            ],
+            configuration_attributes(),
         ),
         schema_document(
             base,
             RESOURCE_TYPE,
             "ResourceType",
             "A type of resource the service provider serves.",
-            vec![
-                simple("id", "string", false, "The type's id."),
-                simple("name", "string", true, "The type's name."),
-                simple("description", "string", false, "The type, for people."),
-                simple(
-                    "endpoint",
-                    "reference",
-                    true,
-                    "Where resources of the type are.",
-                ),
-                simple("schema", "reference", true, "The type's core schema."),
-                complex(
-                    "schemaExtensions",
-                    true,
-                    "The type's extensions.",
-                    vec![
-                        simple("schema", "reference", true, "An extension's schema."),
-                        simple(
-                            "required",
-                            "boolean",
-                            true,
-                            "Whether resources must carry it.",
-                        ),
-                    ],
-                ),
-            ],
+            resource_type_attributes(),
         ),
         schema_document(
             base,
             SCHEMA,
             "Schema",
             "A schema's attributes.",
+            schema_attributes(),
+        ),
+    ]
+}
+
+/// The attributes of the service provider configuration.
+fn configuration_attributes() -> Vec<Value> {
+    let supported = || {
+        simple(
+            "supported",
+            "boolean",
+            true,
+            "Whether the feature is supported.",
+        )
+    };
+    vec![
+        simple(
+            "documentationUri",
+            "reference",
+            false,
+            "Where the service is documented.",
+        ),
+        complex("patch", false, "PATCH.", vec![supported()]),
+        complex(
+            "bulk",
+            false,
+            "Bulk operations.",
             vec![
-                simple("id", "string", true, "The schema's URN."),
-                simple("name", "string", false, "The schema's name."),
-                simple("description", "string", false, "The schema, for people."),
-                complex(
-                    "attributes",
+                supported(),
+                simple(
+                    "maxOperations",
+                    "integer",
                     true,
-                    "The schema's attributes.",
-                    vec![
-                        simple("name", "string", true, "The attribute's name."),
-                        simple("type", "string", true, "Its data type."),
-                        simple("multiValued", "boolean", true, "Whether it holds a list."),
-                        simple("description", "string", false, "It, for people."),
-                        simple("required", "boolean", false, "Whether it is required."),
-                        simple(
-                            "caseExact",
-                            "boolean",
-                            false,
-                            "Whether text compares case-sensitively.",
-                        ),
-                        simple("mutability", "string", false, "Who may change it."),
-                        simple("returned", "string", false, "When it is returned."),
-                        simple("uniqueness", "string", false, "How unique it is."),
-                        simple(
-                            "referenceTypes",
-                            "string",
-                            false,
-                            "What a reference may point at.",
-                        ),
-                        simple(
-                            "subAttributes",
-                            "complex",
-                            false,
-                            "The sub-attributes of a complex attribute.",
-                        ),
-                    ],
+                    "Most operations a request.",
+                ),
+                simple(
+                    "maxPayloadSize",
+                    "integer",
+                    true,
+                    "Largest payload, in bytes.",
+                ),
+            ],
+        ),
+        complex(
+            "filter",
+            false,
+            "Filters.",
+            vec![
+                supported(),
+                simple("maxResults", "integer", true, "Most resources a page."),
+            ],
+        ),
+        complex(
+            "changePassword",
+            false,
+            "Password changes.",
+            vec![supported()],
+        ),
+        complex("sort", false, "Sorting.", vec![supported()]),
+        complex("etag", false, "ETags.", vec![supported()]),
+        complex(
+            "authenticationSchemes",
+            true,
+            "How clients authenticate.",
+            vec![
+                simple("type", "string", true, "The scheme's type."),
+                simple("name", "string", true, "The scheme's name."),
+                simple("description", "string", true, "The scheme, for people."),
+                simple("specUri", "reference", false, "The scheme's specification."),
+                simple(
+                    "documentationUri",
+                    "reference",
+                    false,
+                    "The scheme's documentation.",
+                ),
+                simple(
+                    "primary",
+                    "boolean",
+                    false,
+                    "Whether it is the preferred scheme.",
+                ),
+            ],
+        ),
+    ]
+}
+
+/// The attributes of a resource type.
+fn resource_type_attributes() -> Vec<Value> {
+    vec![
+        simple("id", "string", false, "The type's id."),
+        simple("name", "string", true, "The type's name."),
+        simple("description", "string", false, "The type, for people."),
+        simple(
+            "endpoint",
+            "reference",
+            true,
+            "Where resources of the type are.",
+        ),
+        simple("schema", "reference", true, "The type's core schema."),
+        complex(
+            "schemaExtensions",
+            true,
+            "The type's extensions.",
+            vec![
+                simple("schema", "reference", true, "An extension's schema."),
+                simple(
+                    "required",
+                    "boolean",
+                    true,
+                    "Whether resources must carry it.",
+                ),
+            ],
+        ),
+    ]
+}
+
+/// The attributes of a schema.
+fn schema_attributes() -> Vec<Value> {
+    vec![
+        simple("id", "string", true, "The schema's URN."),
+        simple("name", "string", false, "The schema's name."),
+        simple("description", "string", false, "The schema, for people."),
+        complex(
+            "attributes",
+            true,
+            "The schema's attributes.",
+            vec![
+                simple("name", "string", true, "The attribute's name."),
+                simple("type", "string", true, "Its data type."),
+                simple("multiValued", "boolean", true, "Whether it holds a list."),
+                simple("description", "string", false, "It, for people."),
+                simple("required", "boolean", false, "Whether it is required."),
+                simple(
+                    "caseExact",
+                    "boolean",
+                    false,
+                    "Whether text compares case-sensitively.",
+                ),
+                simple("mutability", "string", false, "Who may change it."),
+                simple("returned", "string", false, "When it is returned."),
+                simple("uniqueness", "string", false, "How unique it is."),
+                simple(
+                    "referenceTypes",
+                    "string",
+                    false,
+                    "What a reference may point at.",
+                ),
+                simple(
+                    "subAttributes",
+                    "complex",
+                    false,
+                    "The sub-attributes of a complex attribute.",
                 ),
             ],
         ),

@@ -114,154 +114,170 @@ fn apply_path(
     let parsed = PatchPath::from_str(path.trim())
         .map_err(|e| invalid_path(format!("`{path}` is not a SCIM path: {e}")))?;
     match parsed {
-        PatchPath::Attr(attr_path) => {
-            let Some((urn, attr)) = kind.find(attr_path.uri.as_deref(), &attr_path.name) else {
-                return Ok(()); // not an attribute siloscope stores
-            };
-            let target = match urn {
-                Some(urn) => object_at(resource, urn),
-                None => resource,
-            };
-            match (&attr_path.sub_attr, attr.shape) {
-                // Entra ID removes members by listing them as the value.
-                (None, Shape::Many(_)) if op == Op::Remove && value.is_array() => {
-                    let gone: Vec<Value> = value
-                        .as_array()
-                        .map(|items| {
-                            items
-                                .iter()
-                                .filter_map(|i| i.get("value").cloned())
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    let elements = list_at(target, attr.name);
-                    elements.retain(|e| !e.get("value").is_some_and(|v| gone.contains(v)));
-                    if elements.is_empty() {
-                        target.remove(attr.name);
-                    }
-                    Ok(())
-                }
-                (None, _) => set(target, &attr, op, value),
-                (Some(sub), Shape::Complex(subs)) => {
-                    let Some(sub_attr) = subs.iter().find(|a| a.name.eq_ignore_ascii_case(sub))
-                    else {
-                        return Ok(());
-                    };
-                    let inner = object_at(target, attr.name);
-                    set(inner, sub_attr, op, value)?;
-                    if inner.is_empty() {
-                        target.remove(attr.name);
-                    }
-                    Ok(())
-                }
-                (Some(sub), Shape::Many(subs)) => {
-                    // `emails.value`: the sub-attribute of every element.
-                    let Some(sub_attr) = subs.iter().find(|a| a.name.eq_ignore_ascii_case(sub))
-                    else {
-                        return Ok(());
-                    };
-                    let elements = list_at(target, attr.name);
-                    if elements.is_empty() && op != Op::Remove {
-                        elements.push(Value::Object(Map::new()));
-                    }
-                    for element in elements.iter_mut() {
-                        if let Value::Object(element) = element {
-                            set(element, sub_attr, op, value.clone())?;
-                        }
-                    }
-                    Ok(())
-                }
-                (Some(_), _) => Err(invalid_path(format!("`{path}` has no sub-attributes"))),
-            }
-        }
+        PatchPath::Attr(attr_path) => apply_attr(kind, resource, op, &attr_path, path, value),
         PatchPath::Value(value_path) => {
-            let Some((urn, attr)) =
-                kind.find(value_path.attr.uri.as_deref(), &value_path.attr.name)
-            else {
+            apply_filtered(kind, resource, op, &value_path, path, value)
+        }
+    }
+}
+
+/// An operation on a plain attribute path (`userName`, `name.familyName`,
+/// `emails.value`).
+fn apply_attr(
+    kind: &Kind,
+    resource: &mut Map<String, Value>,
+    op: Op,
+    attr_path: &AttrPath,
+    path: &str,
+    value: Value,
+) -> Result<(), ScimError> {
+    let Some((urn, attr)) = kind.find(attr_path.uri.as_deref(), &attr_path.name) else {
+        return Ok(()); // not an attribute siloscope stores
+    };
+    let target = match urn {
+        Some(urn) => object_at(resource, urn),
+        None => resource,
+    };
+    match (&attr_path.sub_attr, attr.shape) {
+        // Entra ID removes members by listing them as the value.
+        (None, Shape::Many(_)) if op == Op::Remove && value.is_array() => {
+            let gone: Vec<Value> = value
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|i| i.get("value").cloned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let elements = list_at(target, attr.name);
+            elements.retain(|e| !e.get("value").is_some_and(|v| gone.contains(v)));
+            if elements.is_empty() {
+                target.remove(attr.name);
+            }
+            Ok(())
+        }
+        (None, _) => set(target, &attr, op, value),
+        (Some(sub), Shape::Complex(subs)) => {
+            let Some(sub_attr) = subs.iter().find(|a| a.name.eq_ignore_ascii_case(sub)) else {
                 return Ok(());
             };
-            let Shape::Many(subs) = attr.shape else {
-                return Err(invalid_path(format!("`{path}`: only lists take a filter")));
-            };
-            let target = match urn {
-                Some(urn) => object_at(resource, urn),
-                None => resource,
+            let inner = object_at(target, attr.name);
+            set(inner, sub_attr, op, value)?;
+            if inner.is_empty() {
+                target.remove(attr.name);
+            }
+            Ok(())
+        }
+        (Some(sub), Shape::Many(subs)) => {
+            // `emails.value`: the sub-attribute of every element.
+            let Some(sub_attr) = subs.iter().find(|a| a.name.eq_ignore_ascii_case(sub)) else {
+                return Ok(());
             };
             let elements = list_at(target, attr.name);
-            let mut matching: Vec<usize> = elements
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| {
-                    e.as_object()
-                        .is_some_and(|e| matches(attr.name, e, &value_path.filter))
-                })
-                .map(|(i, _)| i)
-                .collect();
-            if op == Op::Remove {
-                match &value_path.sub_attr {
-                    None => {
-                        let mut index = 0;
-                        elements.retain(|_| {
-                            let keep = !matching.contains(&index);
-                            index += 1;
-                            keep
-                        });
-                    }
-                    Some(sub) => {
-                        for i in matching {
-                            if let Some(Value::Object(e)) = elements.get_mut(i) {
-                                e.retain(|k, _| !k.eq_ignore_ascii_case(sub));
-                            }
-                        }
-                    }
-                }
-                if elements.is_empty() {
-                    target.remove(attr.name);
-                }
-                return Ok(());
+            if elements.is_empty() && op != Op::Remove {
+                elements.push(Value::Object(Map::new()));
             }
-            if matching.is_empty() {
-                // An email filtered by a type siloscope does not keep is its one
-                // email; any other unmatched filter targets nothing.
-                if attr.name != "emails" {
-                    return Err(no_target(format!("nothing matches `{path}`")));
-                }
-                if elements.is_empty() {
-                    elements.push(Value::Object(Map::new()));
-                }
-                matching = vec![0];
-            }
-            for i in matching {
-                let Some(Value::Object(element)) = elements.get_mut(i) else {
-                    continue;
-                };
-                match &value_path.sub_attr {
-                    Some(sub) => {
-                        if let Some(sub_attr) =
-                            subs.iter().find(|a| a.name.eq_ignore_ascii_case(sub))
-                        {
-                            set(element, sub_attr, op, value.clone())?;
-                        }
-                    }
-                    None => {
-                        let Value::Object(values) = &value else {
-                            return Err(ScimError::invalid_value(format!(
-                                "`{path}` takes an object"
-                            )));
-                        };
-                        for (key, v) in values {
-                            if let Some(sub_attr) =
-                                subs.iter().find(|a| a.name.eq_ignore_ascii_case(key))
-                            {
-                                set(element, sub_attr, op, v.clone())?;
-                            }
-                        }
-                    }
+            for element in elements.iter_mut() {
+                if let Value::Object(element) = element {
+                    set(element, sub_attr, op, value.clone())?;
                 }
             }
             Ok(())
         }
+        (Some(_), _) => Err(invalid_path(format!("`{path}` has no sub-attributes"))),
     }
+}
+
+/// An operation on a filtered list (`emails[type eq "work"]`, with or without a
+/// sub-attribute after it).
+fn apply_filtered(
+    kind: &Kind,
+    resource: &mut Map<String, Value>,
+    op: Op,
+    value_path: &scim_v2::filter::PatchValuePath,
+    path: &str,
+    value: Value,
+) -> Result<(), ScimError> {
+    let Some((urn, attr)) = kind.find(value_path.attr.uri.as_deref(), &value_path.attr.name) else {
+        return Ok(());
+    };
+    let Shape::Many(subs) = attr.shape else {
+        return Err(invalid_path(format!("`{path}`: only lists take a filter")));
+    };
+    let target = match urn {
+        Some(urn) => object_at(resource, urn),
+        None => resource,
+    };
+    let elements = list_at(target, attr.name);
+    let mut matching: Vec<usize> = elements
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.as_object()
+                .is_some_and(|e| matches(attr.name, e, &value_path.filter))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if op == Op::Remove {
+        match &value_path.sub_attr {
+            None => {
+                let mut index = 0;
+                elements.retain(|_| {
+                    let keep = !matching.contains(&index);
+                    index += 1;
+                    keep
+                });
+            }
+            Some(sub) => {
+                for i in matching {
+                    if let Some(Value::Object(e)) = elements.get_mut(i) {
+                        e.retain(|k, _| !k.eq_ignore_ascii_case(sub));
+                    }
+                }
+            }
+        }
+        if elements.is_empty() {
+            target.remove(attr.name);
+        }
+        return Ok(());
+    }
+    if matching.is_empty() {
+        // An email filtered by a type siloscope does not keep is its one
+        // email; any other unmatched filter targets nothing.
+        if attr.name != "emails" {
+            return Err(no_target(format!("nothing matches `{path}`")));
+        }
+        if elements.is_empty() {
+            elements.push(Value::Object(Map::new()));
+        }
+        matching = vec![0];
+    }
+    for i in matching {
+        let Some(Value::Object(element)) = elements.get_mut(i) else {
+            continue;
+        };
+        match &value_path.sub_attr {
+            Some(sub) => {
+                if let Some(sub_attr) = subs.iter().find(|a| a.name.eq_ignore_ascii_case(sub)) {
+                    set(element, sub_attr, op, value.clone())?;
+                }
+            }
+            None => {
+                let Value::Object(values) = &value else {
+                    return Err(ScimError::invalid_value(format!(
+                        "`{path}` takes an object"
+                    )));
+                };
+                for (key, v) in values {
+                    if let Some(sub_attr) = subs.iter().find(|a| a.name.eq_ignore_ascii_case(key)) {
+                        set(element, sub_attr, op, v.clone())?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The object at `key` of `object`, made when missing (or not an object).

@@ -144,29 +144,7 @@ pub async fn apply(
         }
         active.updated_at = Set(now_micros());
         active.update(&txn).await?;
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Pass {
-            deleted: usize,
-            occurred_before: i64,
-            retention_days: i32,
-        }
-        crate::access::audit::record(
-            &txn,
-            organization_id,
-            crate::access::audit::Change {
-                action: "interactions.retention",
-                entity_kind: "Interaction",
-                entity_id: None,
-            },
-            None::<&()>,
-            Some(&Pass {
-                deleted: old.len(),
-                occurred_before: cutoff,
-                retention_days: days,
-            }),
-        )
-        .await?;
+        record_pass(&txn, organization_id, old.len(), cutoff, days).await?;
         txn.commit().await?;
         applied.deleted += old.len() as i64;
         if last {
@@ -229,4 +207,37 @@ pub fn spawn_schedule(db: crate::storage::db::Db, every: std::time::Duration) {
             }
         }
     });
+}
+
+/// Records a retention pass: how many interactions went, and the cutoff.
+async fn record_pass(
+    txn: &sea_orm::DatabaseTransaction,
+    organization_id: i64,
+    deleted: usize,
+    occurred_before: i64,
+    retention_days: i32,
+) -> ServiceResult<()> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Pass {
+        deleted: usize,
+        occurred_before: i64,
+        retention_days: i32,
+    }
+    crate::access::audit::record(
+        txn,
+        organization_id,
+        crate::access::audit::Change {
+            action: "interactions.retention",
+            entity_kind: "Interaction",
+            entity_id: None,
+        },
+        None::<&()>,
+        Some(&Pass {
+            deleted,
+            occurred_before,
+            retention_days,
+        }),
+    )
+    .await
 }

@@ -9,14 +9,16 @@ use std::collections::{HashMap, HashSet};
 
 use entity::enums::{Channel, Role};
 use entity::{function, responsibility, touchpoint};
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::DatabaseTransaction;
 
-use crate::error::{check, Field, Place, UserError, UserErrorCode, Write, WriteError};
+use crate::error::{check, Place, ServiceResult, UserError, UserErrorCode, Write, WriteError};
 use crate::fields::name_key;
 use crate::model::function::{FunctionFields, Parents};
 use crate::model::responsibility::NewResponsibility;
-use crate::model::touchpoint::{check_prompt_within, ExperienceElement, NewTouchpoint};
-use crate::storage::db::{begin_change, now_micros};
+use crate::model::touchpoint::{
+    check_prompt_within, ExperienceElement, NewTouchpoint, TouchpointChanges,
+};
+use crate::storage::db::begin_change;
 use crate::storage::scoped::in_org;
 
 /// A function of the chart.
@@ -63,16 +65,21 @@ pub struct ChartLoaded {
     pub responsibilities_assigned: usize,
 }
 
-/// The errors of one entry, moved under `list[index]`.
-fn under(errors: Vec<UserError>, list: &'static str, index: usize) -> Vec<UserError> {
-    errors
-        .into_iter()
-        .map(|mut e| {
-            e.field.list = Some(list.into());
-            e.field.item = Some(index);
-            e
-        })
-        .collect()
+/// A write's errors of one entry, moved to the entry's place (`list[index]`).
+fn under(error: WriteError, place: Place) -> WriteError {
+    match error {
+        WriteError::Invalid(errors) => WriteError::Invalid(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    e.field.list = place.list.map(Into::into);
+                    e.field.item = place.item;
+                    e
+                })
+                .collect(),
+        ),
+        fault => fault,
+    }
 }
 
 /// Loads `chart` into the organization, atomically.
@@ -82,195 +89,18 @@ pub async fn load(
     chart: Chart,
 ) -> Write<ChartLoaded> {
     let txn = begin_change(db, organization_id).await?;
-    let mut loaded = ChartLoaded::default();
-    let mut errors = Vec::new();
-
-    let mut functions: HashMap<String, function::Model> =
-        in_org::<function::Entity>(organization_id)
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|f| (f.name_key.clone(), f))
-            .collect();
-    let mut parents = Parents::load(&txn, organization_id).await?;
-    for (index, f) in chart.functions.into_iter().enumerate() {
-        // A function of the chart is matched by name; its CX flag is the chart's, its
-        // externalId too when the chart gives one, the rest stays as it is.
-        let existing = functions.get(&name_key(&f.name)).cloned();
-        let external_id = f.external_id.filter(|e| !e.trim().is_empty());
-        let fields = match &existing {
-            Some(current) => FunctionFields {
-                is_cx_team: f.is_cx_team,
-                external_id: external_id.or(current.external_id.clone()),
-                ..FunctionFields::of(current)
-            },
-            None => FunctionFields {
-                name: f.name,
-                is_cx_team: f.is_cx_team,
-                parent_id: None,
-                external_id,
-                archived: false,
-            },
-        };
-        let created = existing.is_none();
-        match crate::model::function::save(
-            &txn,
-            organization_id,
-            existing,
-            fields,
-            None,
-            Place::listed("functions", index),
-            &mut parents,
-        )
-        .await
-        {
-            Ok(saved) => {
-                if created {
-                    loaded.functions_created += 1;
-                } else if saved.changed {
-                    loaded.functions_updated += 1;
-                }
-                functions.insert(saved.row.name_key.clone(), saved.row);
-            }
-            Err(WriteError::Invalid(bad)) => errors.extend(bad),
-            Err(fault) => return Err(fault),
-        }
-    }
-
-    let mut touchpoints: HashMap<String, touchpoint::Model> =
-        in_org::<touchpoint::Entity>(organization_id)
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|t| (t.name_key.clone(), t))
-            .collect();
-    for (index, t) in chart.touchpoints.into_iter().enumerate() {
-        match touchpoints.get(&name_key(&t.name)) {
-            Some(existing) => {
-                let mut bad = Vec::new();
-                check_prompt_within(
-                    t.prompt_within,
-                    Field::listed("touchpoints", index, "prompt_within"),
-                    &mut bad,
-                );
-                if !bad.is_empty() {
-                    errors.extend(bad);
-                    continue;
-                }
-                let experience = t.experience.as_deref().map(ExperienceElement::store);
-                let prompt_changed =
-                    t.prompt_within.is_some() && t.prompt_within != existing.prompt_within;
-                let changed = existing.channel != t.channel
-                    || experience
-                        .as_ref()
-                        .is_some_and(|e| *e != existing.experience)
-                    || prompt_changed;
-                if changed {
-                    let mut model: touchpoint::ActiveModel = existing.clone().into();
-                    model.channel = Set(t.channel);
-                    if let Some(experience) = experience {
-                        model.experience = Set(experience);
-                    }
-                    if prompt_changed {
-                        model.prompt_within = Set(t.prompt_within);
-                    }
-                    model.updated_at = Set(now_micros());
-                    let updated = model.update(&txn).await?;
-                    if prompt_changed {
-                        let calendar =
-                            crate::calendar::of_organization(&txn, organization_id).await?;
-                        crate::log::derived::rollup::remark_prompt(
-                            &txn,
-                            organization_id,
-                            existing.id,
-                            t.prompt_within,
-                            &calendar,
-                        )
-                        .await?;
-                    }
-                    crate::access::audit::record_row(
-                        &txn,
-                        organization_id,
-                        "touchpoint.update",
-                        "Touchpoint",
-                        Some(existing),
-                        Some(&updated),
-                    )
-                    .await?;
-                    loaded.touchpoints_updated += 1;
-                }
-            }
-            None => {
-                let new = NewTouchpoint {
-                    name: t.name,
-                    channel: t.channel,
-                    stage_id: None,
-                    experience: t.experience.unwrap_or_default(),
-                    prompt_within: t.prompt_within,
-                };
-                match crate::model::touchpoint::create_in(&txn, organization_id, new).await {
-                    Ok(created) => {
-                        touchpoints.insert(created.name_key.clone(), created);
-                        loaded.touchpoints_created += 1;
-                    }
-                    Err(WriteError::Invalid(bad)) => {
-                        errors.extend(under(bad, "touchpoints", index))
-                    }
-                    Err(fault) => return Err(fault),
-                }
-            }
-        }
-    }
-
-    // Who holds what already, read once: a responsibility held is left as it is.
-    let mut held: HashSet<(i64, i64, Role)> = in_org::<responsibility::Entity>(organization_id)
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|r| (r.touchpoint_id, r.function_id, r.role))
-        .collect();
-    for (index, r) in chart.responsibilities.into_iter().enumerate() {
-        let at = index;
-        let touchpoint = touchpoints.get(&name_key(&r.touchpoint));
-        let function = functions.get(&name_key(&r.function));
-        if touchpoint.is_none() {
-            errors.push(UserError::new(
-                UserErrorCode::NotFound,
-                Field::listed("responsibilities", at, "touchpoint"),
-                format!(
-                    "no touchpoint named `{}` in the chart or the organization",
-                    r.touchpoint
-                ),
-            ));
-        }
-        if function.is_none() {
-            errors.push(UserError::new(
-                UserErrorCode::NotFound,
-                Field::listed("responsibilities", at, "function"),
-                format!(
-                    "no function named `{}` in the chart or the organization",
-                    r.function
-                ),
-            ));
-        }
-        let (Some(touchpoint), Some(function)) = (touchpoint, function) else {
-            continue;
-        };
-        if !held.insert((touchpoint.id, function.id, r.role)) {
-            continue;
-        }
-        let new = NewResponsibility {
-            touchpoint_id: touchpoint.id,
-            function_id: function.id,
-            role: r.role,
-            person_id: None,
-        };
-        match crate::model::responsibility::assign_in(&txn, organization_id, new).await {
-            Ok(_) => loaded.responsibilities_assigned += 1,
-            Err(WriteError::Invalid(bad)) => errors.extend(under(bad, "responsibilities", index)),
-            Err(fault) => return Err(fault),
-        }
-    }
+    let mut loading = Loading {
+        txn: &txn,
+        organization_id,
+        loaded: ChartLoaded::default(),
+        errors: Vec::new(),
+    };
+    let functions = loading.functions(chart.functions).await?;
+    let touchpoints = loading.touchpoints(chart.touchpoints).await?;
+    loading
+        .responsibilities(chart.responsibilities, &functions, &touchpoints)
+        .await?;
+    let Loading { loaded, errors, .. } = loading;
     check(errors)?;
     crate::access::audit::record(
         &txn,
@@ -286,4 +116,215 @@ pub async fn load(
     .await?;
     txn.commit().await?;
     Ok(loaded)
+}
+
+/// A chart being loaded: what it changed so far, and every entry's errors.
+struct Loading<'a> {
+    txn: &'a DatabaseTransaction,
+    organization_id: i64,
+    loaded: ChartLoaded,
+    errors: Vec<UserError>,
+}
+
+impl Loading<'_> {
+    /// Brings the chart's functions in line; returns every function by name key.
+    async fn functions(
+        &mut self,
+        chart: Vec<ChartFunction>,
+    ) -> ServiceResult<HashMap<String, function::Model>> {
+        let (txn, organization_id) = (self.txn, self.organization_id);
+        let mut functions: HashMap<String, function::Model> =
+            in_org::<function::Entity>(organization_id)
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|f| (f.name_key.clone(), f))
+                .collect();
+        let mut parents = Parents::load(txn, organization_id).await?;
+        for (index, f) in chart.into_iter().enumerate() {
+            // A function of the chart is matched by name; its CX flag is the chart's, its
+            // externalId too when the chart gives one, the rest stays as it is.
+            let existing = functions.get(&name_key(&f.name)).cloned();
+            let external_id = f.external_id.filter(|e| !e.trim().is_empty());
+            let fields = match &existing {
+                Some(current) => FunctionFields {
+                    is_cx_team: f.is_cx_team,
+                    external_id: external_id.or(current.external_id.clone()),
+                    ..FunctionFields::of(current)
+                },
+                None => FunctionFields {
+                    name: f.name,
+                    is_cx_team: f.is_cx_team,
+                    parent_id: None,
+                    external_id,
+                    archived: false,
+                },
+            };
+            let created = existing.is_none();
+            let place = Place::listed("functions", index);
+            let saved = crate::model::function::save(
+                txn,
+                organization_id,
+                existing,
+                fields,
+                None,
+                place,
+                &mut parents,
+            )
+            .await;
+            if let Some(saved) = self.kept(saved)? {
+                if created {
+                    self.loaded.functions_created += 1;
+                } else if saved.changed {
+                    self.loaded.functions_updated += 1;
+                }
+                functions.insert(saved.row.name_key.clone(), saved.row);
+            }
+        }
+        Ok(functions)
+    }
+
+    /// Brings the chart's touchpoints in line; returns every touchpoint by name key.
+    async fn touchpoints(
+        &mut self,
+        chart: Vec<ChartTouchpoint>,
+    ) -> ServiceResult<HashMap<String, touchpoint::Model>> {
+        let (txn, organization_id) = (self.txn, self.organization_id);
+        let mut touchpoints: HashMap<String, touchpoint::Model> =
+            in_org::<touchpoint::Entity>(organization_id)
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|t| (t.name_key.clone(), t))
+                .collect();
+        for (index, t) in chart.into_iter().enumerate() {
+            let place = Place::listed("touchpoints", index);
+            let written = match touchpoints.get(&name_key(&t.name)) {
+                Some(existing) => {
+                    // Only what differs is changed, so loading twice changes nothing.
+                    let changes = TouchpointChanges {
+                        channel: Some(t.channel).filter(|c| *c != existing.channel),
+                        experience: t
+                            .experience
+                            .filter(|e| ExperienceElement::store(e) != existing.experience),
+                        prompt_within: t
+                            .prompt_within
+                            .filter(|w| Some(*w) != existing.prompt_within)
+                            .map(Some),
+                        ..TouchpointChanges::default()
+                    };
+                    let changed = changes.channel.is_some()
+                        || changes.experience.is_some()
+                        || changes.prompt_within.is_some();
+                    if !changed {
+                        check_prompt_within(
+                            t.prompt_within,
+                            place.field("prompt_within"),
+                            &mut self.errors,
+                        );
+                        continue;
+                    }
+                    let updated = crate::model::touchpoint::update_in(
+                        txn,
+                        organization_id,
+                        existing.clone(),
+                        changes,
+                        place,
+                    )
+                    .await;
+                    self.kept(updated)?
+                        .inspect(|_| self.loaded.touchpoints_updated += 1)
+                }
+                None => {
+                    let new = NewTouchpoint {
+                        name: t.name,
+                        channel: t.channel,
+                        stage_id: None,
+                        experience: t.experience.unwrap_or_default(),
+                        prompt_within: t.prompt_within,
+                    };
+                    let created =
+                        crate::model::touchpoint::create_in(txn, organization_id, new).await;
+                    let created = self.kept(created.map_err(|e| under(e, place)))?;
+                    created.inspect(|_| self.loaded.touchpoints_created += 1)
+                }
+            };
+            if let Some(row) = written {
+                touchpoints.insert(row.name_key.clone(), row);
+            }
+        }
+        Ok(touchpoints)
+    }
+
+    /// Assigns the chart's responsibilities that are not held yet.
+    async fn responsibilities(
+        &mut self,
+        chart: Vec<ChartResponsibility>,
+        functions: &HashMap<String, function::Model>,
+        touchpoints: &HashMap<String, touchpoint::Model>,
+    ) -> ServiceResult<()> {
+        let (txn, organization_id) = (self.txn, self.organization_id);
+        // Who holds what already, read once: a responsibility held is left as it is.
+        let mut held: HashSet<(i64, i64, Role)> = in_org::<responsibility::Entity>(organization_id)
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|r| (r.touchpoint_id, r.function_id, r.role))
+            .collect();
+        for (index, r) in chart.into_iter().enumerate() {
+            let place = Place::listed("responsibilities", index);
+            let touchpoint = touchpoints.get(&name_key(&r.touchpoint));
+            let function = functions.get(&name_key(&r.function));
+            if touchpoint.is_none() {
+                self.errors.push(UserError::new(
+                    UserErrorCode::NotFound,
+                    place.field("touchpoint"),
+                    format!(
+                        "no touchpoint named `{}` in the chart or the organization",
+                        r.touchpoint
+                    ),
+                ));
+            }
+            if function.is_none() {
+                self.errors.push(UserError::new(
+                    UserErrorCode::NotFound,
+                    place.field("function"),
+                    format!(
+                        "no function named `{}` in the chart or the organization",
+                        r.function
+                    ),
+                ));
+            }
+            let (Some(touchpoint), Some(function)) = (touchpoint, function) else {
+                continue;
+            };
+            if !held.insert((touchpoint.id, function.id, r.role)) {
+                continue;
+            }
+            let new = NewResponsibility {
+                touchpoint_id: touchpoint.id,
+                function_id: function.id,
+                role: r.role,
+                person_id: None,
+            };
+            let assigned = crate::model::responsibility::assign_in(txn, organization_id, new).await;
+            if self.kept(assigned.map_err(|e| under(e, place)))?.is_some() {
+                self.loaded.responsibilities_assigned += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// A write's row; its user errors are kept with the chart's (`None`), a fault
+    /// ends the load.
+    fn kept<T>(&mut self, written: Write<T>) -> ServiceResult<Option<T>> {
+        match written {
+            Ok(row) => Ok(Some(row)),
+            Err(WriteError::Invalid(bad)) => {
+                self.errors.extend(bad);
+                Ok(None)
+            }
+            Err(WriteError::Fault(fault)) => Err(fault),
+        }
+    }
 }

@@ -10,9 +10,7 @@ use sea_orm::{
 use crate::error::{
     check, no_such, unique_violation, Field, Place, ServiceResult, UserError, UserErrorCode, Write,
 };
-use crate::fields::{
-    clean_name, finish, name_key, optional_reference, reference_change, Audit, Unique,
-};
+use crate::fields::{clean_name, name_key, optional_reference, reference_change, Unique};
 use crate::storage::db::{begin_change, now_micros};
 use crate::storage::scoped::{find, in_org, page, Page, PageRequest};
 
@@ -197,32 +195,41 @@ pub async fn update(
     let current = find::<touchpoint::Entity>(&txn, organization_id, id)
         .await?
         .ok_or_else(|| no_such("touchpoint"))?;
+    let updated = update_in(&txn, organization_id, current, input, Place::input()).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Changes a touchpoint inside the caller's transaction (nothing is committed), with
+/// errors named at `place`; a new `prompt_within` judges the steps after interactions
+/// here anew. Every change to a touchpoint comes through here.
+pub async fn update_in(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    current: touchpoint::Model,
+    input: TouchpointChanges,
+    place: Place,
+) -> Write<touchpoint::Model> {
     let mut errors = Vec::new();
     let name = input
         .name
         .as_deref()
-        .map(|n| clean_name(n, Field::of("name"), &mut errors));
+        .map(|n| clean_name(n, place.field("name"), &mut errors));
     if let Some(name) = &name {
         Unique::<touchpoint::Entity>::name(touchpoint::Column::NameKey, name)
-            .check(
-                &txn,
-                organization_id,
-                Some(current.id),
-                Place::input(),
-                &mut errors,
-            )
+            .check(txn, organization_id, Some(current.id), place, &mut errors)
             .await?;
     }
     let stage_id = reference_change::<stage::Entity>(
-        &txn,
+        txn,
         organization_id,
         input.stage_id,
-        Field::of("stage_id"),
+        place.field("stage_id"),
         &mut errors,
     )
     .await?;
     if let Some(within) = input.prompt_within {
-        check_prompt_within(within, Field::of("prompt_within"), &mut errors);
+        check_prompt_within(within, place.field("prompt_within"), &mut errors);
     }
     check(errors)?;
     let before = current.clone();
@@ -244,23 +251,31 @@ pub async fn update(
         active.prompt_within = Set(within);
     }
     active.updated_at = Set(now_micros());
-    let updated = active.update(&txn).await;
-    // A new promise judges the steps after interactions here anew.
-    let changed = input
-        .prompt_within
-        .filter(|within| updated.is_ok() && *within != before.prompt_within);
-    if let Some(within) = changed {
-        let calendar = crate::calendar::of_organization(&txn, organization_id).await?;
-        crate::log::derived::rollup::remark_prompt(&txn, organization_id, id, within, &calendar)
-            .await?;
+    let updated = active
+        .update(txn)
+        .await
+        .map_err(|e| unique_violation(e, place.field("name"), "the name"))?;
+    if let Some(within) = input.prompt_within.filter(|w| *w != before.prompt_within) {
+        let calendar = crate::calendar::of_organization(txn, organization_id).await?;
+        crate::log::derived::rollup::remark_prompt(
+            txn,
+            organization_id,
+            before.id,
+            within,
+            &calendar,
+        )
+        .await?;
     }
-    let audit = Audit {
+    crate::access::audit::record_row(
+        txn,
         organization_id,
-        action: "touchpoint.update",
-        kind: "Touchpoint",
-        before: Some(before),
-    };
-    finish(txn, updated, Field::of("name"), "the name", audit).await
+        "touchpoint.update",
+        "Touchpoint",
+        Some(&before),
+        Some(&updated),
+    )
+    .await?;
+    Ok(updated)
 }
 
 /// Which touchpoints a list holds; every condition given must hold.

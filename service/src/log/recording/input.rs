@@ -256,6 +256,55 @@ pub fn sort_batch(items: &[InteractionInput], lookup: &Lookup) -> (Batch, Vec<Us
     (batch, errors)
 }
 
+/// The instant an item's `occurredAt` names, or why it cannot be recorded.
+fn instant(text: &str, now: i64) -> Result<i64, String> {
+    let at = parse_instant(text).ok_or_else(|| {
+        "not an RFC 3339 instant with an offset, like 2026-03-01T09:30:00Z".to_owned()
+    })?;
+    match check_instant(at, now) {
+        Some(reason) => Err(reason),
+        None => Ok(at),
+    }
+}
+
+impl Lookup {
+    /// The live function an item names, or why it cannot be recorded.
+    fn recording_function(&self, reference: &FunctionRef) -> Result<i64, (UserErrorCode, String)> {
+        let Some(id) = self.function(reference) else {
+            let message = match reference {
+                FunctionRef::Id(_) => "no function with this id in the organization".to_owned(),
+                FunctionRef::ExternalId(external) => format!(
+                    "no function with externalId `{}` in the organization",
+                    external.trim()
+                ),
+                FunctionRef::Name(name) => {
+                    format!("no function named `{}` in the organization", name.trim())
+                }
+            };
+            return Err((UserErrorCode::NotFound, message));
+        };
+        match self.archived_functions.get(&id) {
+            Some(name) => Err((
+                UserErrorCode::Invalid,
+                format!(
+                    "function `{name}` is archived: unarchive it to record interactions it handled"
+                ),
+            )),
+            None => Ok(id),
+        }
+    }
+
+    /// The touchpoint an item names, or why it cannot be recorded.
+    fn recording_touchpoint(&self, reference: &TouchpointRef) -> Result<i64, String> {
+        self.touchpoint(reference).ok_or_else(|| match reference {
+            TouchpointRef::Id(_) => "no touchpoint with this id in the organization".to_owned(),
+            TouchpointRef::Name(name) => {
+                format!("no touchpoint named `{}` in the organization", name.trim())
+            }
+        })
+    }
+}
+
 fn check_item(
     index: usize,
     item: &InteractionInput,
@@ -280,64 +329,18 @@ fn check_item(
             "a caseRef has at most 200 characters, without NUL",
         );
     }
-    let at = match parse_instant(&item.occurred_at) {
-        None => {
-            error(
-                "occurred_at",
-                UserErrorCode::Invalid,
-                "not an RFC 3339 instant with an offset, like 2026-03-01T09:30:00Z",
-            );
-            None
-        }
-        Some(at) => match check_instant(at, lookup.now) {
-            Some(reason) => {
-                error("occurred_at", UserErrorCode::Invalid, &reason);
-                None
-            }
-            None => Some(at),
-        },
-    };
-    let function_id = match lookup.function(&item.function) {
-        None => {
-            let message = match &item.function {
-                FunctionRef::Id(_) => "no function with this id in the organization".to_owned(),
-                FunctionRef::ExternalId(external) => format!(
-                    "no function with externalId `{}` in the organization",
-                    external.trim()
-                ),
-                FunctionRef::Name(name) => {
-                    format!("no function named `{}` in the organization", name.trim())
-                }
-            };
-            error("function", UserErrorCode::NotFound, &message);
-            None
-        }
-        Some(id) => match lookup.archived_functions.get(&id) {
-            Some(name) => {
-                error(
-                    "function",
-                    UserErrorCode::Invalid,
-                    &format!(
-                        "function `{name}` is archived: unarchive it to record interactions it handled"
-                    ),
-                );
-                None
-            }
-            None => Some(id),
-        },
-    };
+    let at = instant(&item.occurred_at, lookup.now)
+        .map_err(|reason| error("occurred_at", UserErrorCode::Invalid, &reason))
+        .ok();
+    let function_id = lookup
+        .recording_function(&item.function)
+        .map_err(|(code, message)| error("function", code, &message))
+        .ok();
     let touchpoint_id = item.touchpoint.as_ref().and_then(|reference| {
-        let found = lookup.touchpoint(reference);
-        if found.is_none() {
-            let message = match reference {
-                TouchpointRef::Id(_) => "no touchpoint with this id in the organization".to_owned(),
-                TouchpointRef::Name(name) => {
-                    format!("no touchpoint named `{}` in the organization", name.trim())
-                }
-            };
-            error("touchpoint", UserErrorCode::NotFound, &message);
-        }
-        found
+        lookup
+            .recording_touchpoint(reference)
+            .map_err(|message| error("touchpoint", UserErrorCode::NotFound, &message))
+            .ok()
     });
     let person_id = item.person_id.and_then(|id| {
         let found = Some(id).filter(|id| lookup.person_ids.contains(id));

@@ -1,18 +1,23 @@
 //! People: employees of the organization's functions. Every door creates, changes,
 //! archives, deletes and restores a person through [`save`] and [`remove`] here
 //! (GraphQL, SCIM Users, `syncDirectory`, the demo): one cleaning of the fields, one
-//! uniqueness check, one audit record, and their function's membership kept in line.
+//! uniqueness check, one audit record, and their function's membership kept in line.//!
+//! How fields are cleaned and checked before that write is [`checks`]'.
 
-use entity::{function, person};
+mod checks;
+
+pub(crate) use checks::clean_email;
+use checks::{checked, Clean};
+
+use entity::person;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, QueryFilter, Set,
 };
 
 use crate::error::{
-    check, no_such, unique_violation, Place, ServiceResult, UserError, UserErrorCode, Write,
+    no_such, unique_violation, Place, ServiceResult, UserError, UserErrorCode, Write,
 };
-use crate::fields::{clean_name, clean_optional, reference, Unique};
 use crate::model::function::{Manager, Saved};
 use crate::storage::db::now_micros;
 use crate::storage::scoped::{find, in_org, page, Page, PageRequest};
@@ -108,24 +113,6 @@ impl From<NewPerson> for PersonFields {
     }
 }
 
-/// An email address, trimmed; a user error on `place`'s `email` when it is not one.
-pub(crate) fn clean_email(email: &str, place: Place, errors: &mut Vec<UserError>) -> String {
-    let email = email.trim().to_owned();
-    let valid = email.len() <= 320
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-        })
-        && !email.chars().any(|c| c.is_whitespace() || c == '\0');
-    if !valid {
-        errors.push(UserError::new(
-            UserErrorCode::Invalid,
-            place.field("email"),
-            "not an email address",
-        ));
-    }
-    email
-}
-
 /// Checks `fields` and writes them over `existing` (a new row when `None`; a deleted
 /// row comes back), in `txn`, recording it and moving the person's membership when
 /// their function changes; user errors are placed at `place`. The one write of a
@@ -146,82 +133,28 @@ pub(crate) async fn save(
         )
         .into());
     }
-    let mut errors = Vec::new();
-    let name = clean_name(&fields.name, place.field("name"), &mut errors);
-    let email = clean_email(&fields.email, place, &mut errors);
-    let optional = |value: &Option<String>, field: &'static str, errors: &mut Vec<UserError>| {
-        clean_optional(value.as_deref(), place.field(field), errors)
-    };
-    let external_id = optional(&fields.external_id, "external_id", &mut errors);
-    let title = optional(&fields.title, "title", &mut errors);
-    let given_name = optional(&fields.given_name, "given_name", &mut errors);
-    let family_name = optional(&fields.family_name, "family_name", &mut errors);
-    let department = optional(&fields.department, "department", &mut errors);
-    let user_name = fields
-        .user_name
-        .as_deref()
-        .map(str::trim)
-        .map(str::to_owned);
-    if user_name
-        .as_deref()
-        .is_some_and(|u| u.is_empty() || u.chars().count() > 320 || u.contains('\0'))
-    {
-        errors.push(UserError::new(
-            UserErrorCode::Invalid,
-            place.field("user_name"),
-            "a user name has 1 to 320 characters",
-        ));
-    }
-    let this = existing.as_ref().map(|p| p.id);
-    use person::{Column, Entity};
-    Unique::<Entity>::email(Column::EmailKey, &email)
-        .check(txn, organization_id, this, place, &mut errors)
-        .await?;
-    if let Some(external_id) = &external_id {
-        Unique::<Entity>::external_id(Column::ExternalId, external_id)
-            .check(txn, organization_id, this, place, &mut errors)
-            .await?;
-    }
-    if let Some(user_name) = &user_name {
-        Unique::<Entity>::user_name(Column::UserNameKey, user_name)
-            .check(txn, organization_id, this, place, &mut errors)
-            .await?;
-    }
-    let function_id = match fields.function_id {
-        Some(id) if existing.as_ref().and_then(|p| p.function_id) == Some(id) => Some(id),
-        Some(id) => {
-            reference::<function::Entity>(
-                txn,
-                organization_id,
-                id,
-                place.field("function_id"),
-                &mut errors,
-            )
-            .await?
-        }
-        None => None,
-    };
-    check(errors)?;
-    let unchanged = existing.as_ref().is_some_and(|p| {
-        p.name == name
-            && p.email == email
-            && p.external_id == external_id
-            && p.function_id == function_id
-            && p.title == title
-            && p.user_name == user_name
-            && p.given_name == given_name
-            && p.family_name == family_name
-            && p.department == department
-            && p.archived == fields.archived
-            && p.deleted_at.is_none()
-            && manager.is_none_or(|m| p.managed_by.as_deref() == m)
-    });
+    let clean = checked(txn, organization_id, existing.as_ref(), &fields, place).await?;
+    let unchanged = existing
+        .as_ref()
+        .is_some_and(|p| clean.same_as(p) && manager.is_none_or(|m| p.managed_by.as_deref() == m));
     if let (true, Some(current)) = (unchanged, existing.clone()) {
         return Ok(Saved {
             row: current,
             changed: false,
         });
     }
+    let Clean {
+        name,
+        email,
+        external_id,
+        function_id,
+        title,
+        user_name,
+        given_name,
+        family_name,
+        department,
+        archived,
+    } = clean;
     let now = now_micros();
     let before = existing.clone();
     let mut active: person::ActiveModel = match existing {
@@ -243,7 +176,7 @@ pub(crate) async fn save(
     active.given_name = Set(given_name);
     active.family_name = Set(family_name);
     active.department = Set(department);
-    active.archived = Set(fields.archived);
+    active.archived = Set(archived);
     active.deleted_at = Set(None);
     if let Some(manager) = manager {
         active.managed_by = Set(manager.map(str::to_owned));

@@ -16,6 +16,9 @@
 //! `POST /graphql`, where their limits and caching live); one refused that way, or
 //! over a limit, gets an `error` message for its id and the connection stays open.
 
+mod running;
+
+use running::Running;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -364,59 +367,9 @@ impl Connection {
         session: &mut Session,
         outgoing: &mpsc::Sender<Outgoing>,
     ) -> Step {
-        let limits = &self.state.limits;
-        let refuse = |code: service::Code, message: String| {
-            json!({
-                "type": "error",
-                "id": subscribe.id,
-                "payload": [{ "message": message, "extensions": { "code": code.as_str() } }],
-            })
-        };
-        let params = crate::graphql::over_http::Params {
-            query: subscribe.query,
-            document_id: subscribe.document_id,
-            ..Default::default()
-        };
-        let query = match crate::server::state::trusted(&self.state, &viewer, params).await {
-            Ok(params) => params.query,
-            Err(refusal) => return send(session, refuse(refusal.code, refusal.message)).await,
-        };
-        let shape =
-            crate::graphql::over_http::inspect(&query, subscribe.operation_name.as_deref(), limits);
-        let refusal = match shape {
-            Err(refusal) => Some(refuse(refusal.code, refusal.message)),
-            Ok(shape) if !shape.subscription => Some(refuse(
-                service::Code::BadRequest,
-                "only subscriptions are served over WebSocket: send queries and mutations with POST /graphql"
-                    .into(),
-            )),
-            Ok(shape) => {
-                self.state
-                    .metrics
-                    .count_operation(&viewer, &shape.operation);
-                None
-            }
-        };
-        if let Some(refusal) = refusal {
-            return send(session, refusal).await;
-        }
-        if self.subscriptions.len() >= limits.max_subscriptions_per_connection {
-            let message = format!(
-                "a connection runs at most {} subscriptions at once (SILOSCOPE_MAX_SUBSCRIPTIONS_PER_CONNECTION)",
-                limits.max_subscriptions_per_connection
-            );
-            return send(session, refuse(service::Code::TooManyRequests, message)).await;
-        }
-        let Some(place) = self
-            .state
-            .running
-            .take(viewer.organization_id, limits.max_subscriptions_per_org)
-        else {
-            let message = format!(
-                "the organization runs at most {} subscriptions at once on this server (SILOSCOPE_MAX_SUBSCRIPTIONS_PER_ORG)",
-                limits.max_subscriptions_per_org
-            );
-            return send(session, refuse(service::Code::TooManyRequests, message)).await;
+        let (query, place) = match self.admit(&viewer, &subscribe).await {
+            Ok(admitted) => admitted,
+            Err(refusal) => return send(session, refusal).await,
         };
         let actor = viewer.actor();
         let tenant = self.state.db.tenant(viewer.organization_id);
@@ -431,59 +384,79 @@ impl Connection {
         if let Some(variables) = subscribe.variables {
             request = request.variables(async_graphql::Variables::from_json(variables));
         }
-        let schema = self.state.schema.clone();
-        let id = subscribe.id;
-        let outgoing = outgoing.clone();
         self.generation += 1;
-        let generation = self.generation;
-        let task_id = id.clone();
-        let run = async move {
-            let _place = place;
-            let mut responses = schema.execute_stream(request);
-            let mut first = true;
-            while let Some(response) = responses.next().await {
-                // A subscription lives long: no read transaction stays open between
-                // its events.
-                tenant.end_reads().await;
-                // An operation refused before it ran (validation, a resolver's error
-                // on subscribing) has no data at all: `error`, and nothing after it.
-                let refused = first
-                    && response.data == async_graphql::Value::Null
-                    && !response.errors.is_empty();
-                first = false;
-                if refused {
-                    let error =
-                        json!({ "type": "error", "id": task_id, "payload": response.errors });
-                    let last = Outgoing::Last {
-                        id: task_id,
-                        generation,
-                        text: error.to_string(),
-                    };
-                    let _ = outgoing.send(last).await;
-                    return;
-                }
-                let next = json!({ "type": "next", "id": task_id, "payload": response });
-                let message = Outgoing::Message {
-                    id: task_id.clone(),
-                    generation,
-                    text: next.to_string(),
-                };
-                if outgoing.send(message).await.is_err() {
-                    return;
-                }
-            }
-            let complete = json!({ "type": "complete", "id": task_id });
-            let last = Outgoing::Last {
-                id: task_id,
-                generation,
-                text: complete.to_string(),
-            };
-            let _ = outgoing.send(last).await;
+        let running = Running {
+            schema: self.state.schema.clone(),
+            tenant,
+            outgoing: outgoing.clone(),
+            id: subscribe.id.clone(),
+            generation: self.generation,
+            _place: place,
         };
-        let task = tokio::spawn(service::access::audit::as_actor(actor, run));
+        let task = tokio::spawn(service::access::audit::as_actor(
+            actor,
+            running.run(request),
+        ));
         self.subscriptions
-            .insert(id, (generation, task.abort_handle()));
+            .insert(subscribe.id, (self.generation, task.abort_handle()));
         Ok(())
+    }
+
+    /// The document a `subscribe` runs and its place among the organization's
+    /// subscriptions; else the `error` message that refuses it (an untrusted document,
+    /// not a subscription, over a limit).
+    async fn admit(
+        &self,
+        viewer: &Viewer,
+        subscribe: &Subscribe,
+    ) -> Result<(String, crate::server::state::Place), Value> {
+        let limits = &self.state.limits;
+        let refuse = |code: service::Code, message: String| {
+            json!({
+                "type": "error",
+                "id": subscribe.id,
+                "payload": [{ "message": message, "extensions": { "code": code.as_str() } }],
+            })
+        };
+        let params = crate::graphql::over_http::Params {
+            query: subscribe.query.clone(),
+            document_id: subscribe.document_id.clone(),
+            ..Default::default()
+        };
+        let query = crate::server::state::trusted(&self.state, viewer, params)
+            .await
+            .map_err(|refusal| refuse(refusal.code, refusal.message))?
+            .query;
+        let shape =
+            crate::graphql::over_http::inspect(&query, subscribe.operation_name.as_deref(), limits)
+                .map_err(|refusal| refuse(refusal.code, refusal.message))?;
+        if !shape.subscription {
+            return Err(refuse(
+                service::Code::BadRequest,
+                "only subscriptions are served over WebSocket: send queries and mutations with POST /graphql"
+                    .into(),
+            ));
+        }
+        self.state.metrics.count_operation(viewer, &shape.operation);
+        if self.subscriptions.len() >= limits.max_subscriptions_per_connection {
+            let message = format!(
+                "a connection runs at most {} subscriptions at once (SILOSCOPE_MAX_SUBSCRIPTIONS_PER_CONNECTION)",
+                limits.max_subscriptions_per_connection
+            );
+            return Err(refuse(service::Code::TooManyRequests, message));
+        }
+        let place = self
+            .state
+            .running
+            .take(viewer.organization_id, limits.max_subscriptions_per_org)
+            .ok_or_else(|| {
+                let message = format!(
+                    "the organization runs at most {} subscriptions at once on this server (SILOSCOPE_MAX_SUBSCRIPTIONS_PER_ORG)",
+                    limits.max_subscriptions_per_org
+                );
+                refuse(service::Code::TooManyRequests, message)
+            })?;
+        Ok((query, place))
     }
 }
 
