@@ -1,4 +1,4 @@
-//! For the chart against the log (docs/rules.md §4b): organizations gain
+//! For the chart against the log (docs/rules.md §6): organizations gain
 //! `min_interactions` (the interactions a touchpoint needs in a window before its de
 //! facto owner is judged); touchpoints gain `prompt_within` (µs); steps gain their own
 //! touchpoint, whether the previous interaction required customer action, and whether

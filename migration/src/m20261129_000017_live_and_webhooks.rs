@@ -1,4 +1,4 @@
-//! For live delivery (docs/rules.md §4c): `live_event`, the change table every
+//! For live delivery (docs/rules.md §7): `live_event`, the change table every
 //! replica reads to push what was recorded to its subscribers, one row per recorded
 //! batch written in the batch's transaction; `webhook`, an organization's endpoints
 //! with their signing secrets; and `webhook_delivery`, the outbox of signed messages,

@@ -1,4 +1,4 @@
-//! For running in production (docs/rules.md §4d): `trusted_document`, the documents an
+//! For running in production (docs/rules.md §8): `trusted_document`, the documents an
 //! operator registered (`siloscope documents add`), by the SHA-256 of their text,
 //! shared by every organization as the dashboards built with them are; an
 //! organization's retention period (`retention_days`, none by default) and the

@@ -1,4 +1,4 @@
-//! An organization's calendar as plain data (docs/rules.md §4a): which local day an
+//! An organization's calendar as plain data (docs/rules.md §5): which local day an
 //! instant falls on in its time zone, where each local day starts, and which days
 //! start a month. The service fills it from the IANA database; the rules only look
 //! things up, so they stay free of any time-zone library.
@@ -129,7 +129,7 @@ impl Calendar {
         self.month_starts.binary_search(&day).is_ok()
     }
 
-    /// The period before the window `[from, to)` (docs/rules.md §4a, `PREVIOUS_PERIOD`):
+    /// The period before the window `[from, to)` (docs/rules.md §5, `PREVIOUS_PERIOD`):
     /// when the window is whole local months (and so quarters and years), the same
     /// number of months just before it; when it is whole local days (and so ISO
     /// weeks), the same number of days just before it; otherwise the window of the

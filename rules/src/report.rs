@@ -162,7 +162,7 @@ pub struct Report {
     pub edges: BTreeMap<(i64, i64), FlagCounts>,
     /// Consecutive pairs (same-function pairs included) per (from, to).
     pub pairs: BTreeMap<(i64, i64), i64>,
-    /// The promises of each touchpoint as the log kept them (docs/rules.md §4b), by
+    /// The promises of each touchpoint as the log kept them (docs/rules.md §6), by
     /// the touchpoint of the pair's first interaction.
     pub promises: BTreeMap<i64, PromiseCounts>,
 }

@@ -127,7 +127,7 @@ async function assertAxisLabels(page, what) {
 /**
  * The tiles against siloReport(window: the page's period, compareTo: [compare]): the
  * totals, the comparison's totals and deltas, and the comparison's window. For
- * PREVIOUS_PERIOD the window is also the calendar period before (docs/rules.md §4a),
+ * PREVIOUS_PERIOD the window is also the calendar period before (docs/rules.md §5),
  * which siloTrend's points hold.
  */
 async function assertTiles(page, granularity, compare, what) {

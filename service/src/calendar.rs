@@ -1,4 +1,4 @@
-//! The organization's calendar (docs/rules.md §4a): its IANA time zone as the rules'
+//! The organization's calendar (docs/rules.md §5): its IANA time zone as the rules'
 //! [`Calendar`], and the calendar periods of trends and comparisons, taken in it.
 
 use std::collections::HashMap;
@@ -332,7 +332,7 @@ mod tests {
 
             /// Any zone, any instant from 1970 to 2100: the calendar's day is the local
             /// date, and the day starts where the zone's local midnight is, except in
-            /// the hour a clock set back across midnight repeats (docs/rules.md §4a:
+            /// the hour a clock set back across midnight repeats (docs/rules.md §5:
             /// it belongs to the new day).
             #[test]
             fn calendars_agree_with_the_time_zone_database(

@@ -1,11 +1,9 @@
 //! Spawning the app and talking to it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use api::server::auth::{AccessRole, TokenKeys};
 use api::server::config::{JwtSettings, Settings};
 use api::startup::Application;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::Database;
 use serde_json::{json, Value};
 use service::storage::db::{Db, OwnerWork};
 
@@ -29,85 +27,14 @@ pub struct TestApp {
 }
 
 /// A database that goes away with the test.
-pub enum TestDatabase {
-    Sqlite(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        match self {
-            TestDatabase::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            TestDatabase::Postgres { admin_url, name } => {
-                let admin_url = admin_url.clone();
-                let name = name.clone();
-                // Drop on a thread of its own: we may be inside the test's runtime.
-                let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .unwrap();
-                    runtime.block_on(async {
-                        if let Ok(db) = Database::connect(&admin_url).await {
-                            let _ = db
-                                .execute_unprepared(&format!(
-                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                                ))
-                                .await;
-                        }
-                    });
-                })
-                .join();
-            }
-        }
-    }
-}
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-fn unique_name() -> String {
-    format!(
-        "siloscope_test_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst),
-        chrono::Utc::now().timestamp_micros() % 1_000_000
-    )
-}
+pub type TestDatabase = service::storage::scratch::Scratch;
 
 /// A fresh, empty database (SQLite, or PostgreSQL when SILOSCOPE_TEST_POSTGRES_URL is
 /// set): its URL, and the guard that drops it.
 pub async fn database() -> (String, TestDatabase) {
-    match postgres_admin_url() {
-        Some(admin_url) => {
-            let name = unique_name();
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("PostgreSQL is reachable");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .expect("test database created");
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_owned())
-                .unwrap_or(admin_url.clone());
-            (
-                format!("{base}/{name}"),
-                TestDatabase::Postgres { admin_url, name },
-            )
-        }
-        None => {
-            let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
-            (
-                format!("sqlite://{}?mode=rwc", path.display()),
-                TestDatabase::Sqlite(path),
-            )
-        }
-    }
+    service::storage::scratch::Scratch::create(postgres_admin_url().as_deref())
+        .await
+        .expect("a scratch database")
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -1,4 +1,4 @@
-//! Live delivery and webhooks (docs/rules.md §4c): the relay of each replica, the
+//! Live delivery and webhooks (docs/rules.md §7): the relay of each replica, the
 //! outbox written with the change, retries, giving up and disabling. The WebSocket
 //! protocol, the filters over the wire, signatures checked by an independent
 //! implementation and kill -9 are checked against live processes by

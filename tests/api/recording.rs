@@ -345,7 +345,7 @@ async fn windows_count_handoffs_by_their_second_interaction_and_compare_periods(
         )
         .await;
     let comparisons = &data["siloReport"]["comparisons"];
-    // February is a whole month: the period before is January (rules §4a).
+    // February is a whole month: the period before is January (rules §5).
     assert_eq!(
         comparisons[0]["window"]["from"],
         "2026-01-01T00:00:00+00:00"

@@ -166,7 +166,7 @@ def months_back(at, months):
 def earlier(window, period):
     lower, upper = window
     if period == "PREVIOUS_PERIOD":
-        # The period before (rules §4a): whole months (the organization's zone is UTC)
+        # The period before (rules §5): whole months (the organization's zone is UTC)
         # give as many months before; whole days as many days; else the same length.
         midnight = lambda at: (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0)
         if midnight(lower) and midnight(upper):

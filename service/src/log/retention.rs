@@ -1,4 +1,4 @@
-//! Retention (docs/rules.md §4d): an organization may keep its interactions for a
+//! Retention (docs/rules.md §8): an organization may keep its interactions for a
 //! number of days, counted from when each occurred. Older interactions are deleted on
 //! a schedule, their cases re-derived without them and the rollups adjusted, as if
 //! they had never been recorded; `complete_from` then says from which instant the log,

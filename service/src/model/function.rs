@@ -432,7 +432,7 @@ pub async fn by_external_id(
 }
 
 /// Every function of the organization, deleted ones included.
-pub(crate) async fn all(
+pub async fn all(
     db: &impl ConnectionTrait,
     organization_id: i64,
 ) -> ServiceResult<Vec<function::Model>> {

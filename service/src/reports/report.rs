@@ -67,7 +67,7 @@ pub struct SiloReport {
     pub comparisons: Vec<Comparison>,
     /// When retention deleted what occurred before an instant after the window's start
     /// (or the window has none): that instant (µs), from which the figures are
-    /// complete (docs/rules.md §4d).
+    /// complete (docs/rules.md §8).
     pub complete_from: Option<i64>,
     /// What the promise rows are computed from, when asked for ([`SiloReport::promises`]).
     sources: PromiseSources,

@@ -6,4 +6,5 @@ pub mod backup;
 pub(crate) mod bulk;
 pub mod db;
 pub mod scoped;
+pub mod scratch;
 pub mod secret;

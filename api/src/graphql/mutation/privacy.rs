@@ -1,5 +1,5 @@
 //! Personal data's lifetime: the retention period, erasing a person, redacting notes
-//! (docs/rules.md §4d). Each is ADMIN-only, atomic and audited.
+//! (docs/rules.md §8). Each is ADMIN-only, atomic and audited.
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use entity::person;
@@ -81,7 +81,7 @@ impl PrivacyMutation {
 
     /// Blanks the notes of the interactions that match, in one transaction. The flags
     /// their notes earned when recorded (deferral language, customer burden) stay, and
-    /// are no longer re-marked when the phrase lists change (docs/rules.md §4d). Role:
+    /// are no longer re-marked when the phrase lists change (docs/rules.md §8). Role:
     /// ADMIN.
     async fn redact_interactions(
         &self,

@@ -1,4 +1,4 @@
-//! Erasure and redaction (docs/rules.md §4d): what a data-protection request needs.
+//! Erasure and redaction (docs/rules.md §8): what a data-protection request needs.
 //!
 //! `erase_person` replaces what identifies a person with a pseudonym wherever it is
 //! stored: the person's row, the audit trail's values of that row, the actor and
