@@ -16,6 +16,9 @@ pub struct Model {
     pub note: Option<String>,
     pub customer_action_required: bool,
     pub external_id: Option<String>,
+    /// For an interaction recorded without an externalId: the key its content gives
+    /// it (docs/rules.md §1, "Identity"), unique in the organization.
+    pub content_key: Option<String>,
     /// The note matched a burden phrase of the organization's current list.
     pub burden_match: bool,
     /// The note matched a deferral phrase of the organization's current list.

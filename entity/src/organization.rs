@@ -24,6 +24,8 @@ pub struct Model {
     /// The layout the organization's rollups were built in; below the service's
     /// current one, they are rebuilt from the steps before it serves.
     pub rollup_version: i32,
+    /// 1 once every interaction recorded without an externalId has its content key.
+    pub content_keys_version: i32,
     /// Days interactions are kept (by when they occurred); `None`: kept for ever.
     pub retention_days: Option<i32>,
     /// Interactions that occurred before this instant (µs) were deleted by retention:

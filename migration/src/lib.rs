@@ -23,6 +23,7 @@ mod m20261129_000016_chart_against_log;
 mod m20261129_000017_live_and_webhooks;
 mod m20261129_000018_production;
 mod m20261207_000019_sources_and_keys;
+mod m20261207_000020_content_keys;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000017_live_and_webhooks::Migration),
             Box::new(m20261129_000018_production::Migration),
             Box::new(m20261207_000019_sources_and_keys::Migration),
+            Box::new(m20261207_000020_content_keys::Migration),
         ]
     }
 }

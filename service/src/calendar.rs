@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use chrono::LocalResult;
 use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::{OffsetComponents, Tz};
+use chrono_tz::OffsetComponents;
+pub use chrono_tz::Tz;
 use rules::calendar::{Calendar, DAY_MICROS};
 use rules::Window;
 
@@ -23,6 +25,19 @@ pub fn parse_zone(name: &str) -> Option<Tz> {
 /// The zone of a stored name; UTC when it is not one (only a hand-edited row).
 pub fn zone_or_utc(name: &str) -> Tz {
     parse_zone(name).unwrap_or(Tz::UTC)
+}
+
+/// The instant (µs since the epoch) a wall-clock time in `zone` names. When the
+/// clocks went back and the time came twice, the first; when they went forward and
+/// it never came, the reason (docs/rules.md §5, "Local times in files").
+pub fn local_instant(zone: Tz, local: NaiveDateTime) -> Result<i64, String> {
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(at) => Ok(at.timestamp_micros()),
+        LocalResult::Ambiguous(first, _) => Ok(first.timestamp_micros()),
+        LocalResult::None => Err(format!(
+            "{local} never happened in {zone}: the clocks went forward over it"
+        )),
+    }
 }
 
 fn epoch() -> NaiveDate {

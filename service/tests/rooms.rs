@@ -2,6 +2,7 @@
 //! field errors, and the webhook messages a recorded batch writes. On SQLite, or on
 //! PostgreSQL when SILOSCOPE_TEST_POSTGRES_URL is set, as the API's suite.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use service::access::audit::{as_actor, Actor};
 use service::error::{Field, UserErrorCode, WriteError};
 use service::log::recording::{self, FunctionRef, InteractionInput};
@@ -57,7 +58,12 @@ fn invalid<T: std::fmt::Debug>(
             .into_iter()
             .map(|e| {
                 let Field { list, item, name } = e.field;
-                (e.code, list.map(|l| l.into_owned()), item, name.into_owned())
+                (
+                    e.code,
+                    list.map(|l| l.into_owned()),
+                    item,
+                    name.into_owned(),
+                )
             })
             .collect(),
         other => panic!("expected user errors, got {other:?}"),
@@ -74,7 +80,9 @@ async fn functions_are_written_one_way_whichever_door_writes_them() {
             parent_id: None,
             external_id: None,
         };
-        function::create(&db, org, new("Sales")).await.expect("created");
+        function::create(&db, org, new("Sales"))
+            .await
+            .expect("created");
         // The same name in another case is the same function, for every door.
         let taken = function::create(&db, org, new("SALES")).await;
         assert_eq!(
@@ -129,9 +137,11 @@ async fn functions_are_written_one_way_whichever_door_writes_them() {
         .await;
         let errors = invalid(cycle);
         assert!(
-            errors.iter().all(|(code, list, _, field)| *code == UserErrorCode::Invalid
-                && list.as_deref() == Some("functions")
-                && field == "parent_external_id"),
+            errors
+                .iter()
+                .all(|(code, list, _, field)| *code == UserErrorCode::Invalid
+                    && list.as_deref() == Some("functions")
+                    && field == "parent_external_id"),
             "{errors:?}"
         );
         // Nothing of the refused sync was written.
@@ -191,7 +201,10 @@ async fn a_recorded_batch_writes_one_message_per_subscribed_event() {
         }
         let hook = NewWebhook {
             url: "https://hooks.example/siloscope".into(),
-            events: vec![EventType::SiloHandoffsDetected, EventType::InteractionsRecorded],
+            events: vec![
+                EventType::SiloHandoffsDetected,
+                EventType::InteractionsRecorded,
+            ],
             description: None,
             created_by: "test".into(),
         };

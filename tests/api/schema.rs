@@ -220,3 +220,42 @@ async fn lists_cursors_and_nodes() {
         .await;
     assert_eq!(none["node"], serde_json::Value::Null);
 }
+
+/// ARCHITECTURE.md's code map names every folder and module of the crates' sources,
+/// so that the map and the rooms cannot drift apart.
+#[test]
+fn the_code_map_names_every_room() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let map = std::fs::read_to_string(format!("{root}/ARCHITECTURE.md")).unwrap_or_default();
+    let mut missing = Vec::new();
+    let mut stack: Vec<std::path::PathBuf> = ["service/src", "api/src", "rules/src"]
+        .iter()
+        .map(|d| std::path::Path::new(root).join(d))
+        .collect();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !map.contains(&format!("`{name}/`")) && !map.contains(&format!("`{name}/")) {
+                    missing.push(format!("{}/", path.display()));
+                }
+                stack.push(path);
+            } else if let Some(module) = name.strip_suffix(".rs") {
+                let named = ["mod", "lib"].contains(&module)
+                    || map.contains(&format!("`{name}`"))
+                    || map.contains(&format!("`{module}`"))
+                    || map.contains(&format!("{name} "))
+                    || map.contains(&format!("`{name}"))
+                    || map.contains(&format!("/{name}`"));
+                if !named {
+                    missing.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md's code map does not name: {missing:#?}"
+    );
+}

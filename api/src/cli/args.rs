@@ -163,32 +163,7 @@ pub(super) enum ImportCommand {
     /// row is bad (every bad row is reported with its line). Importing a file again
     /// records nothing new.
     #[command(after_help = LOG_FIELDS)]
-    Interactions {
-        /// The file (.csv, .xes, optionally .gz).
-        file: PathBuf,
-        /// The organization's slug.
-        #[arg(long)]
-        org: String,
-        /// The format, when the file's name does not tell.
-        #[arg(long, value_enum)]
-        format: Option<crate::logs::Format>,
-        /// Read a field from another column or attribute: field=column (repeatable).
-        #[arg(long = "map", value_name = "FIELD=COLUMN")]
-        map: Vec<String>,
-        /// OCEL: the object type whose objects are the cases (e.g. ticket).
-        #[arg(long)]
-        case_type: Option<String>,
-        /// Record the good rows even when some are bad; the bad ones go to a reject file.
-        #[arg(long)]
-        skip_invalid: bool,
-        /// Check every row and report, but write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Where to write the rejected rows (line, column, reason) [default with
-        /// --skip-invalid: FILE.rejects.csv].
-        #[arg(long)]
-        reject_file: Option<PathBuf>,
-    },
+    Interactions(Box<InteractionsImport>),
     /// Load an organization chart (org.json: functions, touchpoints, responsibilities
     /// by name) atomically: existing entries are matched by name and updated, missing
     /// ones created, nothing removed.
@@ -253,4 +228,58 @@ pub(super) fn parse_role(text: &str) -> Result<AccessRole, String> {
             "`{text}` is not one of VIEWER, EDITOR, INTEGRATION, ADMIN"
         )),
     }
+}
+
+/// `import interactions`: the file and how to read it.
+#[derive(clap::Args, Debug)]
+pub(crate) struct InteractionsImport {
+    /// The file (.csv, .xes, optionally .gz).
+    pub(crate) file: PathBuf,
+    /// The organization's slug.
+    #[arg(long)]
+    pub(crate) org: String,
+    /// The format, when the file's name does not tell.
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<crate::logs::Format>,
+    /// Read a field from another column or attribute: field=column (repeatable).
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    pub(crate) map: Vec<String>,
+    /// OCEL: the object type whose objects are the cases (e.g. ticket).
+    #[arg(long)]
+    pub(crate) case_type: Option<String>,
+    /// Record the good rows even when some are bad; the bad ones go to a reject file.
+    #[arg(long)]
+    pub(crate) skip_invalid: bool,
+    /// Check every row and report, but write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Where to write the rejected rows (line, column, reason) [default with
+    /// --skip-invalid: FILE.rejects.csv].
+    #[arg(long)]
+    pub(crate) reject_file: Option<PathBuf>,
+    /// Create the functions and touchpoints the log names that do not exist yet
+    /// (a touchpoint's channel from the channel field, else OTHER).
+    #[arg(long)]
+    pub(crate) create_missing: bool,
+    /// The zone of timestamps without an offset: an IANA name (Europe/Berlin) or
+    /// `org` for the organization's.
+    #[arg(long, value_name = "ZONE")]
+    pub(crate) time_zone: Option<String>,
+    /// The layout of the timestamps, strftime as in `%d/%m/%Y %H:%M`.
+    #[arg(long, value_name = "LAYOUT")]
+    pub(crate) time_format: Option<String>,
+    /// Zendesk, ServiceNow: the groups export that names the group ids (Zendesk's
+    /// groups JSON, ServiceNow's sys_user_group CSV).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) groups: Option<PathBuf>,
+    /// Zendesk, ServiceNow: a group's name by id (repeatable).
+    #[arg(long = "map-group", value_name = "ID=NAME")]
+    pub(crate) map_group: Vec<String>,
+    /// Jira: the field whose changes are the team's, by id or name [default:
+    /// customfield_10001, or a field named Team].
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) group_field: Option<String>,
+    /// ServiceNow: the incident export (numbers, channels, opening groups).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) incidents: Option<PathBuf>,
 }

@@ -100,8 +100,38 @@ pub(super) async fn token(
 /// `import interactions`: a log file.
 pub(super) async fn import_interactions(
     settings: &Settings,
-    request: crate::logs::commands::ImportRequest,
+    args: Box<InteractionsImport>,
 ) -> anyhow::Result<()> {
+    let args = *args;
+    let side_file = |path: &Option<PathBuf>, what: &str| -> anyhow::Result<Option<Vec<u8>>> {
+        let Some(path) = path else { return Ok(None) };
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let bytes = crate::logs::presets::read_side_file(file, what).map_err(anyhow::Error::msg)?;
+        Ok(Some(bytes))
+    };
+    let request = crate::logs::commands::ImportRequest {
+        settings: crate::logs::ImportSettings {
+            time_zone: args.time_zone,
+            time_format: args.time_format,
+            map_group: args.map_group,
+            group_field: args.group_field,
+            groups: side_file(&args.groups, "groups")?,
+            incidents: side_file(&args.incidents, "incidents")?,
+        },
+        file: args.file,
+        org: args.org,
+        format: args.format,
+        map: args.map,
+        case_type: args.case_type,
+        options: service::log::import::ImportOptions {
+            dry_run: args.dry_run,
+            skip_invalid: args.skip_invalid,
+            create_missing: args.create_missing,
+        },
+        reject_file: args.reject_file,
+        limits: settings.limits.import,
+    };
     let db = open_existing(settings, false).await?;
     crate::logs::commands::import(&db, request).await
 }

@@ -88,8 +88,9 @@ pub(super) async fn demo(
     }
     println!();
     println!(
-        "More tokens: set -a; . {}; set +a; target/release/siloscope token --org demo --role VIEWER",
-        env_file.display()
+        "More tokens: set -a; . {}; set +a; {} token --org demo --role VIEWER",
+        env_file.display(),
+        this_binary()
     );
     println!();
     println!("Opened without the link, GraphiQL needs the header {{\"Authorization\": \"Bearer <token>\"}}.");
@@ -143,4 +144,16 @@ pub(super) fn write_demo_env(
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .with_context(|| format!("failed to write {}", path.display()))?;
     Ok(path)
+}
+
+/// How to run this binary again from the working directory: its path relative to it
+/// when it is inside (`target/debug/siloscope`), else the absolute path.
+fn this_binary() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return "siloscope".to_owned();
+    };
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|dir| exe.strip_prefix(dir).ok().map(std::path::Path::to_path_buf));
+    relative.unwrap_or(exe).display().to_string()
 }

@@ -41,33 +41,8 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
             ttl,
         } => token(&settings, &org, &sub, &roles, ttl).await,
         Command::Import {
-            command:
-                ImportCommand::Interactions {
-                    file,
-                    org,
-                    format,
-                    map,
-                    case_type,
-                    skip_invalid,
-                    dry_run,
-                    reject_file,
-                },
-        } => {
-            let request = crate::logs::commands::ImportRequest {
-                file,
-                org,
-                format,
-                map,
-                case_type,
-                options: service::log::import::ImportOptions {
-                    dry_run,
-                    skip_invalid,
-                },
-                reject_file,
-                limits: settings.limits.import,
-            };
-            import_interactions(&settings, request).await
-        }
+            command: ImportCommand::Interactions(args),
+        } => import_interactions(&settings, args).await,
         Command::Import {
             command: ImportCommand::Org { file, org },
         } => import_org(&settings, &org, &file).await,

@@ -30,11 +30,17 @@ pub struct ImportRequest {
     pub reject_file: Option<PathBuf>,
     /// What the reader may read and hold.
     pub limits: super::bounded::ReadLimits,
+    /// Time zone and layout, and what a ticketing preset needs.
+    pub settings: super::ImportSettings,
 }
 
 async fn organization_id(db: &Db, slug: &str) -> anyhow::Result<i64> {
+    Ok(organization(db, slug).await?.id)
+}
+
+async fn organization(db: &Db, slug: &str) -> anyhow::Result<entity::organization::Model> {
     match service::model::organization::find_by_slug(&db.owner(OwnerWork::Organizations), slug).await? {
-        Some(org) => Ok(org.id),
+        Some(org) => Ok(org),
         None => bail!("no organization `{slug}` in the configured database; `siloscope org list` shows those there are"),
     }
 }
@@ -42,22 +48,33 @@ async fn organization_id(db: &Db, slug: &str) -> anyhow::Result<i64> {
 /// Imports a file; fails (after printing the rejections) when nothing was written
 /// because rows were bad or the file was malformed.
 pub async fn import(db: &Db, request: ImportRequest) -> anyhow::Result<()> {
-    let org = organization_id(db, &request.org).await?;
+    let organization = organization(db, &request.org).await?;
+    let org = organization.id;
     let format = match request.format {
         Some(format) => format,
         None => Format::guess(&request.file.to_string_lossy()).with_context(|| {
             format!(
-                "cannot tell the format of {} from its name: pass --format csv, xes or ocel",
+                "cannot tell the format of {} from its name: pass --format csv, xes, ocel, zendesk-events, jira-changelog or servicenow-audit",
                 request.file.display()
             )
         })?,
     };
-    let mapping = Mapping::new(
+    let mut mapping = Mapping::new(
         format,
         &request.map,
         request.case_type.clone(),
         super::Door::CommandLine,
     )?;
+    request
+        .settings
+        .clone()
+        .apply(
+            &mut mapping,
+            format,
+            &organization.time_zone,
+            request.limits,
+        )
+        .map_err(anyhow::Error::msg)?;
     let columns = mapping.clone();
     let file = std::fs::File::open(&request.file)
         .with_context(|| format!("cannot open {}", request.file.display()))?;
@@ -200,8 +217,42 @@ pub fn describe(summary: &ImportSummary, dry_run: bool) -> String {
         r.new_handoffs,
         r.new_silo_handoffs,
         summary.seconds,
-        rate
-    )
+        rate,
+    ) + &created(summary)
+}
+
+/// What `--create-missing` created, for the summary.
+fn created(summary: &ImportSummary) -> String {
+    let list = |names: &[String]| {
+        const SHOWN: usize = 20;
+        let mut shown = names
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if names.len() > SHOWN {
+            shown.push_str(&format!(" and {} more", names.len() - SHOWN));
+        }
+        shown
+    };
+    let created = &summary.created;
+    let mut out = String::new();
+    if !created.functions.is_empty() {
+        out.push_str(&format!(
+            "\ncreated {} function(s): {}",
+            created.functions.len(),
+            list(&created.functions)
+        ));
+    }
+    if !created.touchpoints.is_empty() {
+        out.push_str(&format!(
+            "\ncreated {} touchpoint(s): {}",
+            created.touchpoints.len(),
+            list(&created.touchpoints)
+        ));
+    }
+    out
 }
 
 /// A progress bar by bytes read (so it has an ETA) with the rows in its message on a
@@ -265,8 +316,8 @@ pub async fn export(
     window: Window,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
-    if format == Format::Ocel {
-        bail!("the log is exported as csv or xes (OCEL is read only)");
+    if !matches!(format, Format::Csv | Format::Xes) {
+        bail!("the log is exported as csv or xes (OCEL and the ticketing presets are read only)");
     }
     let org = organization_id(db, org).await?;
     let mut sink: Box<dyn std::io::Write> = match out {

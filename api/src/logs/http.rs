@@ -23,17 +23,31 @@ use super::{Format, Mapping};
 use crate::graphql::over_http::{Media, Refusal};
 use crate::server::state::{authenticate, AppState};
 
-/// The query parameters of an import.
+/// The query parameters of an import. Each is named as the command line's option
+/// (`time_zone` or `timeZone` for `--time-zone`).
 #[derive(Debug, Default)]
 pub struct ImportParams {
     pub format: Option<Format>,
     pub map: Vec<String>,
     pub case_type: Option<String>,
     pub options: ImportOptions,
+    pub settings: super::ImportSettings,
+}
+
+/// The parameters an import takes, as the command line spells its options.
+const PARAMETERS: &str = "format, map, case_type, skip_invalid, dry_run, create_missing, time_zone, time_format, map_group, group_field";
+
+/// A parameter's name without its spelling: `timeZone`, `time_zone` and `time-zone`
+/// are one.
+fn plain(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl ImportParams {
-    /// Reads the query string (`map` may repeat).
+    /// Reads the query string (`map` and `map_group` may repeat).
     pub fn parse(request: &HttpRequest) -> Result<ImportParams, Refusal> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(request.query_string())
             .map_err(|e| Refusal::new(Code::BadRequest, format!("bad query string: {e}")))?;
@@ -47,25 +61,28 @@ impl ImportParams {
         };
         let mut params = ImportParams::default();
         for (name, value) in pairs {
-            match name.as_str() {
+            match plain(&name).as_str() {
                 "format" => {
                     params.format = Some(Format::parse(&value).ok_or_else(|| {
                         Refusal::new(
                             Code::UnsupportedMediaType,
-                            format!("format `{value}`: csv, xes or ocel"),
+                            format!("format `{value}`: csv, xes, ocel, zendesk-events, jira-changelog or servicenow-audit"),
                         )
                     })?)
                 }
                 "map" => params.map.push(value),
-                "case_type" => params.case_type = Some(value),
-                "skip_invalid" => params.options.skip_invalid = flag(&value, "skip_invalid")?,
-                "dry_run" => params.options.dry_run = flag(&value, "dry_run")?,
-                other => {
+                "casetype" => params.case_type = Some(value),
+                "skipinvalid" => params.options.skip_invalid = flag(&value, &name)?,
+                "dryrun" => params.options.dry_run = flag(&value, &name)?,
+                "createmissing" => params.options.create_missing = flag(&value, &name)?,
+                "timezone" => params.settings.time_zone = Some(value),
+                "timeformat" => params.settings.time_format = Some(value),
+                "mapgroup" => params.settings.map_group.push(value),
+                "groupfield" => params.settings.group_field = Some(value),
+                _ => {
                     return Err(Refusal::new(
                         Code::BadRequest,
-                        format!(
-                            "unknown parameter `{other}` (format, map, case_type, skip_invalid, dry_run)"
-                        ),
+                        format!("unknown parameter `{name}` ({PARAMETERS}; the groups and incidents files are parts of a multipart/form-data body)"),
                     ))
                 }
             }
@@ -82,23 +99,92 @@ impl ImportParams {
     }
 }
 
+/// The log's bytes as they arrive.
+type Body = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, String>>>>;
+
+/// The body of an import: the log itself, or a multipart/form-data body whose parts
+/// are the side files (`groups`, `incidents`, read whole and bounded) and last the
+/// log (`file`, streamed).
+async fn body_parts(
+    request: &HttpRequest,
+    payload: web::Payload,
+    settings: &mut super::ImportSettings,
+) -> Result<Body, Refusal> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Ok(Box::pin(
+            payload.map(|chunk| chunk.map_err(|e| e.to_string())),
+        ));
+    }
+    let mut parts = actix_multipart::Multipart::new(request.headers(), payload);
+    let bad = |message: String| Refusal::new(Code::BadRequest, message);
+    while let Some(part) = parts.next().await {
+        let mut part = part.map_err(|e| bad(format!("bad multipart body: {e}")))?;
+        let name = part.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                return Ok(Box::pin(part.map(|chunk| chunk.map_err(|e| e.to_string()))));
+            }
+            "groups" | "incidents" => {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = part.next().await {
+                    let chunk = chunk.map_err(|e| bad(format!("bad multipart body: {e}")))?;
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() as u64 > super::presets::MAX_SIDE_FILE {
+                        return Err(Refusal::new(
+                            Code::RequestTooLarge,
+                            format!(
+                                "the {name} part is larger than {} MiB",
+                                super::presets::MAX_SIDE_FILE >> 20
+                            ),
+                        ));
+                    }
+                }
+                if name == "groups" {
+                    settings.groups = Some(bytes);
+                } else {
+                    settings.incidents = Some(bytes);
+                }
+            }
+            other => {
+                return Err(bad(format!(
+                    "unknown part `{other}`: a multipart import has the parts groups and incidents (optional), then file"
+                )))
+            }
+        }
+    }
+    Err(bad(
+        "the multipart body has no `file` part (the log, after the groups and incidents parts)"
+            .into(),
+    ))
+}
+
 /// Imports the request's body into organization `org`.
 pub async fn import(
     db: &Tenant,
     org: i64,
-    params: ImportParams,
-    mut payload: web::Payload,
+    mut params: ImportParams,
+    request: &HttpRequest,
+    payload: web::Payload,
     limits: &crate::server::config::Limits,
 ) -> HttpResponse {
     let limit = limits.max_import_bytes;
     let Some(format) = params.format else {
         return Refusal::new(
             Code::UnsupportedMediaType,
-            "cannot tell the format: send `?format=csv`, `xes` or `ocel`, or Content-Type text/csv, application/xml or application/json",
+            "cannot tell the format: send `?format=csv`, `xes`, `ocel`, `zendesk-events`, `jira-changelog` or `servicenow-audit`, or Content-Type text/csv, application/xml or application/json",
         )
         .response(Media::Json);
     };
-    let mapping = match Mapping::new(
+    let mut payload = match body_parts(request, payload, &mut params.settings).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal.response(Media::Json),
+    };
+    let mut mapping = match Mapping::new(
         format,
         &params.map,
         params.case_type.clone(),
@@ -109,6 +195,14 @@ pub async fn import(
             return Refusal::new(Code::BadRequest, error.to_string()).response(Media::Json)
         }
     };
+    let zone = match service::model::organization::get(db, org).await {
+        Ok(organization) => organization.time_zone,
+        Err(error) => return Refusal::from(&error).response(Media::Json),
+    };
+    let settings = std::mem::take(&mut params.settings);
+    if let Err(message) = settings.apply(&mut mapping, format, &zone, limits.import) {
+        return Refusal::new(Code::BadRequest, message).response(Media::Json);
+    }
     let mapping_for_display = mapping.clone();
     // The request's task feeds the body's chunks to a channel, read as a blocking
     // `Read` by the reader's thread (an actix payload cannot leave its task).
@@ -127,7 +221,7 @@ pub async fn import(
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(error) => {
-                    let _ = tx.send(Err(std::io::Error::other(error.to_string()))).await;
+                    let _ = tx.send(Err(std::io::Error::other(error))).await;
                     return false;
                 }
             };
@@ -184,6 +278,10 @@ fn summary_response(
         "newHandoffs": r.new_handoffs,
         "newSiloHandoffs": r.new_silo_handoffs,
         "seconds": summary.seconds,
+        "created": {
+            "functions": summary.created.functions,
+            "touchpoints": summary.created.touchpoints,
+        },
         // Each problem where it is: a CSV line, or an XES or OCEL event (0: the file).
         "rejections": summary.rejections.iter().map(|x| serde_json::json!({
             format.unit(): x.line, "field": mapping.column(&x.field), "reason": x.reason,
@@ -223,7 +321,9 @@ pub fn export_params(request: &HttpRequest) -> Result<(Format, service::rules::W
             })
         };
         match name.as_str() {
-            "format" => format = Format::parse(&value),
+            "format" => {
+                format = Format::parse(&value).filter(|f| matches!(f, Format::Csv | Format::Xes))
+            }
             "from" => window.from = Some(instant()?),
             "to" => window.to = Some(instant()?),
             other => {
@@ -255,7 +355,7 @@ pub async fn export(db: Tenant, format: Format, window: service::rules::Window) 
     });
     let name = match format {
         Format::Csv => "interactions.csv",
-        Format::Xes | Format::Ocel => "interactions.xes",
+        _ => "interactions.xes",
     };
     HttpResponse::Ok()
         .content_type(format.content_type())
@@ -290,6 +390,7 @@ pub(crate) async fn import_interactions(
             &state.db.tenant(viewer.organization_id),
             viewer.organization_id,
             params,
+            &request,
             payload,
             &state.limits,
         ),

@@ -9,8 +9,10 @@ pub mod chart_file;
 pub mod commands;
 pub mod http;
 mod ocel;
+pub mod presets;
 pub mod read;
 mod rows;
+pub mod time;
 pub mod write;
 
 use std::collections::HashMap;
@@ -24,6 +26,12 @@ pub enum Format {
     Xes,
     /// OCEL 2.0 JSON (import only): events related to objects of the case type.
     Ocel,
+    /// Zendesk's incremental ticket event export (import only).
+    ZendeskEvents,
+    /// Jira's issues with their changelog (import only).
+    JiraChangelog,
+    /// ServiceNow's sys_audit CSV export (import only).
+    ServicenowAudit,
 }
 
 impl Format {
@@ -47,16 +55,26 @@ impl Format {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
             Format::Xes => "application/xml; charset=utf-8",
-            Format::Ocel => "application/json",
+            Format::Ocel | Format::ZendeskEvents | Format::JiraChangelog => "application/json",
+            Format::ServicenowAudit => "text/csv; charset=utf-8",
         }
     }
 
     /// What a position in the file counts: CSV lines, XES and OCEL events.
     pub fn unit(self) -> &'static str {
         match self {
-            Format::Csv => "line",
+            Format::Csv | Format::ServicenowAudit => "line",
             Format::Xes | Format::Ocel => "event",
+            Format::ZendeskEvents | Format::JiraChangelog => "change",
         }
+    }
+
+    /// Whether it is a ticketing system's export, read by a preset (fields fixed).
+    pub fn is_preset(self) -> bool {
+        matches!(
+            self,
+            Format::ZendeskEvents | Format::JiraChangelog | Format::ServicenowAudit
+        )
     }
 
     /// The parameter value naming it.
@@ -65,6 +83,9 @@ impl Format {
             "csv" => Some(Format::Csv),
             "xes" => Some(Format::Xes),
             "ocel" => Some(Format::Ocel),
+            "zendesk-events" | "zendesk_events" => Some(Format::ZendeskEvents),
+            "jira-changelog" | "jira_changelog" => Some(Format::JiraChangelog),
+            "servicenow-audit" | "servicenow_audit" => Some(Format::ServicenowAudit),
             _ => None,
         }
     }
@@ -89,6 +110,17 @@ pub const FIELDS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Fields a log may carry that the export does not write.
+pub const IMPORT_FIELDS: &[(&str, &str)] = &[(
+    "channel",
+    "the touchpoint's channel, for one --create-missing creates (phone, email, chat, web…)",
+)];
+
+/// Every field an import reads.
+pub fn import_fields() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    FIELDS.iter().chain(IMPORT_FIELDS)
+}
+
 /// XES attribute keys read and written for each field (the function is the
 /// `org:group`, the touchpoint the event's `concept:name`, the case the trace's).
 pub const XES_KEYS: &[(&str, &str)] = &[
@@ -97,6 +129,7 @@ pub const XES_KEYS: &[(&str, &str)] = &[
     ("function", "org:group"),
     ("function_external_id", "siloscope:functionExternalId"),
     ("touchpoint", "concept:name"),
+    ("channel", "siloscope:channel"),
     ("note", "siloscope:note"),
     (
         "customer_action_required",
@@ -112,6 +145,7 @@ pub const OCEL_KEYS: &[(&str, &str)] = &[
     ("function", "org:group"),
     ("function_external_id", "function_external_id"),
     ("touchpoint", "type"),
+    ("channel", "channel"),
     ("note", "note"),
     ("customer_action_required", "customer_action_required"),
 ];
@@ -144,6 +178,10 @@ pub struct Mapping {
     pub case_type: Option<String>,
     /// The door the file comes through.
     pub door: Door,
+    /// How its timestamps are read.
+    pub time: time::TimeParsing,
+    /// What a ticketing preset needs besides the log.
+    pub preset: presets::Preset,
 }
 
 impl Mapping {
@@ -160,9 +198,14 @@ impl Mapping {
                 door.option("case-type", "TYPE")
             );
         }
+        if format.is_preset() && !pairs.is_empty() {
+            anyhow::bail!(
+                "{}: a ticketing preset reads its export's own fields, so it takes no --map",
+                door.option("map", &pairs[0])
+            );
+        }
         let mut map: HashMap<String, String> = match format {
-            Format::Csv => FIELDS
-                .iter()
+            Format::Csv => import_fields()
                 .map(|(f, _)| (f.to_string(), f.to_string()))
                 .collect(),
             Format::Xes => XES_KEYS
@@ -173,6 +216,7 @@ impl Mapping {
                 .iter()
                 .map(|(f, k)| (f.to_string(), k.to_string()))
                 .collect(),
+            _ => HashMap::new(),
         };
         for pair in pairs {
             let given = door.option("map", pair);
@@ -180,11 +224,10 @@ impl Mapping {
                 anyhow::bail!("{given}: expected field=column");
             };
             let field = field.trim();
-            if !FIELDS.iter().any(|(f, _)| *f == field) {
+            if !import_fields().any(|(f, _)| *f == field) {
                 anyhow::bail!(
                     "{given}: no field `{field}`; the fields are {}",
-                    FIELDS
-                        .iter()
+                    import_fields()
                         .map(|(f, _)| *f)
                         .collect::<Vec<_>>()
                         .join(", ")
@@ -201,6 +244,11 @@ impl Mapping {
             columns: map,
             case_type,
             door,
+            time: time::TimeParsing {
+                door: Some(door),
+                ..time::TimeParsing::default()
+            },
+            preset: presets::Preset::default(),
         })
     }
 
@@ -212,5 +260,81 @@ impl Mapping {
     /// Where `field` is read from.
     pub fn column<'a>(&'a self, field: &'a str) -> &'a str {
         self.columns.get(field).map(String::as_str).unwrap_or(field)
+    }
+}
+
+/// The options of an import besides its format and mapping, named alike by the
+/// command line (`--time-zone`) and HTTP (`time_zone` or `timeZone`).
+#[derive(Clone, Debug, Default)]
+pub struct ImportSettings {
+    /// The zone of timestamps without an offset: an IANA name, or `org`.
+    pub time_zone: Option<String>,
+    /// The layout of the timestamps (strftime).
+    pub time_format: Option<String>,
+    /// Group names by id (`ID=NAME`), for the ticketing presets.
+    pub map_group: Vec<String>,
+    /// Jira: the field that holds the team.
+    pub group_field: Option<String>,
+    /// The groups export's bytes (Zendesk's groups JSON, ServiceNow's sys_user_group).
+    pub groups: Option<Vec<u8>>,
+    /// ServiceNow's incident export's bytes.
+    pub incidents: Option<Vec<u8>>,
+}
+
+impl ImportSettings {
+    /// Applies the settings to `mapping` for `format`; `organization_zone` is what
+    /// `org` names. The error names the option at fault.
+    pub fn apply(
+        self,
+        mapping: &mut Mapping,
+        format: Format,
+        organization_zone: &str,
+        limits: bounded::ReadLimits,
+    ) -> Result<(), String> {
+        let door = mapping.door;
+        if let Some(zone) = &self.time_zone {
+            mapping.time.zone = Some(
+                time::TimeParsing::zone(zone, organization_zone)
+                    .map_err(|e| format!("{}: {e}", door.option("time-zone", zone)))?,
+            );
+        }
+        if let Some(layout) = &self.time_format {
+            time::TimeParsing::check_format(layout)
+                .map_err(|e| format!("{}: {e}", door.option("time-format", layout)))?;
+            mapping.time.format = Some(layout.clone());
+        }
+        let preset_only = [
+            ("map-group", !self.map_group.is_empty()),
+            ("group-field", self.group_field.is_some()),
+            ("groups", self.groups.is_some()),
+            ("incidents", self.incidents.is_some()),
+        ];
+        if let Some((name, _)) = preset_only.iter().find(|(_, given)| *given) {
+            let fits = match *name {
+                "group-field" => format == Format::JiraChangelog,
+                "incidents" => format == Format::ServicenowAudit,
+                _ => matches!(format, Format::ZendeskEvents | Format::ServicenowAudit),
+            };
+            if !fits {
+                return Err(format!(
+                    "{} does not apply to the {format:?} format",
+                    door.option(name, "…")
+                ));
+            }
+        }
+        let preset = &mut mapping.preset;
+        if let Some(bytes) = &self.groups {
+            preset
+                .read_groups(bytes, limits)
+                .map_err(|e| format!("{}: {e}", door.option("groups", "FILE")))?;
+        }
+        preset.map_groups(&self.map_group, door)?;
+        if let Some(bytes) = &self.incidents {
+            preset
+                .read_incidents(bytes, limits)
+                .map_err(|e| format!("{}: {e}", door.option("incidents", "FILE")))?;
+        }
+        preset.group_field = self.group_field;
+        Ok(())
     }
 }

@@ -145,7 +145,7 @@ impl State<'_> {
                 (!value.is_empty()).then_some(value)
             };
             let raw = || event.id.clone();
-            let going_on = match interaction(get) {
+            let going_on = match interaction(get, &self.mapping.time) {
                 Ok(input) => self.sink.row(number, input, raw),
                 Err((field, reason)) => self.sink.reject(number, field, reason, raw),
             };

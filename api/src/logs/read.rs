@@ -45,6 +45,15 @@ pub fn spawn(
             Format::Ocel => {
                 super::ocel::read(source, &mapping, options.limits, &tripped, &mut sink)
             }
+            Format::ZendeskEvents => {
+                super::presets::zendesk::read(source, &mapping, options.limits, &tripped, &mut sink)
+            }
+            Format::JiraChangelog => {
+                super::presets::jira::read(source, &mapping, options.limits, &tripped, &mut sink)
+            }
+            Format::ServicenowAudit => {
+                super::presets::servicenow::read(source, &mapping, options.limits, &mut sink)
+            }
         };
         match outcome {
             Ok(()) => sink.flush(),
@@ -71,7 +80,7 @@ fn columns<'m>(
                 .to_owned()
         })
         .collect();
-    for (field, _) in super::FIELDS {
+    for (field, _) in super::import_fields() {
         let column = mapping.column(field);
         if let Some(index) = names.iter().position(|h| h == column) {
             columns.insert(*field, index);
@@ -172,7 +181,7 @@ fn read_csv(
                             .filter(|v| !v.is_empty())
                             .map(str::to_owned)
                     };
-                    match interaction(get) {
+                    match interaction(get, &mapping.time) {
                         Ok(input) => sink.row(line, input, raw),
                         Err((field, reason)) => sink.reject(line, field, reason, raw),
                     }
@@ -403,7 +412,7 @@ fn xes_row(
         pairs.sort();
         pairs.join("; ")
     };
-    match interaction(get) {
+    match interaction(get, &mapping.time) {
         Ok(input) => sink.row(number, input, describe),
         Err((field, reason)) => sink.reject(number, field, reason, describe),
     }

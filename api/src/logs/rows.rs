@@ -1,8 +1,11 @@
 //! Rows as the readers hand them over: collected into chunks for the import, and
 //! built from a log's fields by name.
 
+use entity::enums::Channel;
 use service::log::import::{Chunk, Read as ReadResult, Rejection, SourceRow, CHUNK_ROWS};
 use service::log::recording::{FunctionRef, InteractionInput, TouchpointRef};
+
+use super::time::TimeParsing;
 use tokio::sync::mpsc;
 
 pub(super) fn whole_file(reason: String) -> Rejection {
@@ -42,11 +45,16 @@ impl Sink {
     pub(super) fn row(
         &mut self,
         line: u64,
-        input: InteractionInput,
+        (input, channel): (InteractionInput, Option<Channel>),
         raw: impl FnOnce() -> String,
     ) -> bool {
         let raw = self.raw(raw);
-        self.chunk.rows.push(SourceRow { line, input, raw });
+        self.chunk.rows.push(SourceRow {
+            line,
+            input,
+            channel,
+            raw,
+        });
         self.maybe_send()
     }
 
@@ -84,10 +92,12 @@ impl Sink {
     }
 }
 
-/// An interaction from its fields by name; the reason and field when one is unusable.
+/// An interaction from its fields by name, with its touchpoint's channel (for one an
+/// import creates); the reason and field when one is unusable.
 pub(super) fn interaction(
     get: impl Fn(&str) -> Option<String>,
-) -> Result<InteractionInput, (&'static str, String)> {
+    time: &TimeParsing,
+) -> Result<(InteractionInput, Option<Channel>), (&'static str, String)> {
     let function = match (get("function_external_id"), get("function")) {
         (Some(external), _) => FunctionRef::ExternalId(external),
         (None, Some(name)) => FunctionRef::Name(name),
@@ -106,14 +116,51 @@ pub(super) fn interaction(
             }
         },
     };
-    Ok(InteractionInput {
+    let occurred_at = match get("occurred_at") {
+        Some(text) => time
+            .instant(&text)
+            .map_err(|reason| ("occurred_at", reason))?,
+        None => String::new(),
+    };
+    let input = InteractionInput {
         case_ref: get("case_ref").unwrap_or_default(),
-        occurred_at: get("occurred_at").unwrap_or_default(),
+        occurred_at,
         function,
         touchpoint: get("touchpoint").map(TouchpointRef::Name),
         person_id: None,
         note: get("note"),
         customer_action_required,
         external_id: get("external_id"),
-    })
+    };
+    Ok((input, get("channel").map(|c| channel_of(&c))))
+}
+
+/// The channel a log's word for it names: siloscope's own names, and the words
+/// ticketing systems use (Zendesk's via channels, ServiceNow's contact types); OTHER
+/// for the rest.
+pub fn channel_of(word: &str) -> Channel {
+    let word = word.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+    match word.as_str() {
+        "phone"
+        | "voice"
+        | "call"
+        | "telephone"
+        | "voicemail"
+        | "phone_call_inbound"
+        | "phone_call_outbound" => Channel::Phone,
+        "email" | "e_mail" | "mail" | "web_service_email" => Channel::Email,
+        "chat" | "messaging" | "live_chat" | "native_messaging" | "sms" | "whatsapp" => {
+            Channel::Chat
+        }
+        "web" | "web_form" | "webform" | "portal" | "dropbox" | "closed_ticket" => Channel::Web,
+        "mobile" | "mobile_app" | "app" | "mobile_sdk" => Channel::MobileApp,
+        "social" | "twitter" | "facebook" | "facebook_post" | "facebook_message" | "instagram"
+        | "instagram_dm" => Channel::Social,
+        "letter" | "post" | "postal_mail" => Channel::Mail,
+        "self_service" | "selfservice" | "virtual_agent" | "help_center" | "kb" => {
+            Channel::SelfService
+        }
+        "face_to_face" | "walk_in" | "in_person" | "store" => Channel::FaceToFace,
+        _ => Channel::Other,
+    }
 }

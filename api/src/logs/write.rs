@@ -100,7 +100,7 @@ impl LogWriter {
                 header.push('\n');
                 header.into_bytes()
             }
-            Format::Xes | Format::Ocel => concat!(
+            _ => concat!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
                 "<log xes.version=\"1849-2016\" xes.features=\"\" xmlns=\"http://www.xes-standard.org/\">\n",
                 "  <extension name=\"Concept\" prefix=\"concept\" uri=\"http://www.xes-standard.org/concept.xesext\"/>\n",
@@ -144,7 +144,7 @@ impl LogWriter {
                 let _ = writer.flush();
                 drop(writer);
             }
-            Format::Xes | Format::Ocel => {
+            _ => {
                 for row in rows {
                     if self
                         .case
@@ -164,7 +164,7 @@ impl LogWriter {
     pub fn finish(&mut self) -> Vec<u8> {
         match self.format {
             Format::Csv => Vec::new(),
-            Format::Xes | Format::Ocel => {
+            _ => {
                 let mut out = Vec::new();
                 self.trace(&mut out);
                 out.extend_from_slice(b"</log>\n");

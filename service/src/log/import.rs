@@ -30,6 +30,8 @@ pub struct SourceRow {
     /// OCEL event's number).
     pub line: u64,
     pub input: InteractionInput,
+    /// The channel of the row's touchpoint, for one `create_missing` creates.
+    pub channel: Option<entity::enums::Channel>,
     /// The row as the file had it, when the door keeps it for a reject file.
     pub raw: Option<Box<str>>,
 }
@@ -79,6 +81,9 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Record the good rows even when some are bad (the bad ones are reported).
     pub skip_invalid: bool,
+    /// Create the functions and touchpoints the rows name that do not exist yet
+    /// ([`crate::log::chart_from_log`]).
+    pub create_missing: bool,
 }
 
 /// What an import did.
@@ -96,6 +101,9 @@ pub struct ImportSummary {
     pub errors: u64,
     /// The first [`MAX_REPORTED`] problems, in file order.
     pub rejections: Vec<Rejection>,
+    /// The functions and touchpoints `create_missing` created (for a dry run: would
+    /// have created).
+    pub created: crate::log::chart_from_log::Created,
     /// Whether the import was committed (false for a dry run, a malformed file, or bad
     /// rows without `skip_invalid`).
     pub committed: bool,
@@ -157,8 +165,21 @@ pub async fn import_interactions(
             .iter()
             .map(|row| (row.line, row.raw.clone()))
             .collect();
+        let mut lookup = Lookup::load(&txn, organization_id, &[]).await?;
+        if options.create_missing
+            && crate::log::chart_from_log::create_missing(
+                &txn,
+                organization_id,
+                &chunk,
+                &lookup,
+                &mut summary.created,
+            )
+            .await?
+        {
+            lookup = Lookup::load(&txn, organization_id, &[]).await?;
+        }
         let items: Vec<InteractionInput> = chunk.into_iter().map(|row| row.input).collect();
-        let lookup = Lookup::load(&txn, organization_id, &items).await?;
+        lookup.add_people(&txn, organization_id, &items).await?;
         let (batch, errors) = sort_batch(&items, &lookup);
         let mut bad = rejections(&lines, errors);
         bad.extend(rejected);
@@ -186,11 +207,23 @@ pub async fn import_interactions(
         // above it keeps the larger one until it is closed: memory, never
         // correctness).
         crate::storage::db::bulk_cache(&txn, false).await?;
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Imported<'a> {
+            #[serde(flatten)]
+            recorded: &'a Recorded,
+            #[serde(skip_serializing_if = "crate::log::chart_from_log::Created::is_empty")]
+            created: &'a crate::log::chart_from_log::Created,
+        }
+        let imported = Imported {
+            recorded: &summary.recorded,
+            created: &summary.created,
+        };
         crate::log::recording::summary_event(
             &txn,
             organization_id,
             "interactions.import",
-            &summary.recorded,
+            &imported,
         )
         .await?;
         // A handoff made new by one chunk and again by a later one is told once.

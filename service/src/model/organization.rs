@@ -57,6 +57,8 @@ pub async fn create(
         updated_at: Set(now),
         // Nothing to rebuild: it has no steps yet.
         rollup_version: Set(crate::log::derived::rollup::ROLLUP_VERSION),
+        // Nothing to key either.
+        content_keys_version: Set(1),
         ..Default::default()
     }
     .insert(&txn)

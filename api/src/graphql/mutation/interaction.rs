@@ -97,12 +97,22 @@ pub struct RecordInteractionsPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// A case and an instant: every interaction of the case at that instant.
+#[derive(InputObject, Clone, Debug)]
+pub struct OccurrenceInput {
+    /// The case's reference.
+    pub case_ref: String,
+    /// The instant, as recorded.
+    pub occurred_at: Instant,
+}
+
 /// What `retractInteractions` did.
 #[derive(SimpleObject, Default)]
 pub struct RetractInteractionsPayload {
     /// Interactions removed (0 when `userErrors` is not empty).
     pub retracted: i64,
-    /// The externalIds no recorded interaction has; nothing was removed for them.
+    /// The externalIds, content keys and occurrences (`CASE at INSTANT`) no recorded
+    /// interaction has; nothing was removed for them.
     pub not_found: Vec<String>,
     /// Handoffs the affected cases have now minus before this call (zero or less).
     pub new_handoffs: i64,
@@ -152,20 +162,42 @@ impl InteractionMutation {
         })
     }
 
-    /// Removes recorded interactions by their externalIds, atomically (up to 10,000 a
-    /// call), and re-derives their cases: every report follows, as if they had never
-    /// been recorded. A case left without interactions goes too. Unknown externalIds
-    /// are listed in `notFound`, so retracting twice is harmless.
-    /// Roles: EDITOR, ADMIN.
+    /// Removes recorded interactions, atomically (up to 10,000 named a call), and
+    /// re-derives their cases: every report follows, as if they had never been
+    /// recorded. A case left without interactions goes too. Name them by externalId,
+    /// by `contentKey` (those recorded without an externalId), or by case and instant;
+    /// what names no recorded interaction is listed in `notFound`, so retracting twice
+    /// is harmless. Roles: EDITOR, ADMIN.
     async fn retract_interactions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The source system's ids of the interactions to remove.")]
+        #[graphql(
+            desc = "The source system's ids of the interactions to remove.",
+            default
+        )]
         external_ids: Vec<String>,
+        #[graphql(
+            desc = "The `contentKey`s of interactions recorded without an externalId.",
+            default
+        )]
+        content_keys: Vec<String>,
+        #[graphql(
+            desc = "Every interaction of a case at an instant (for rows without an externalId).",
+            default
+        )]
+        occurrences: Vec<OccurrenceInput>,
     ) -> ServiceResult<RetractInteractionsPayload> {
+        let targets = recording::Targets {
+            external_ids,
+            content_keys,
+            occurrences: occurrences
+                .into_iter()
+                .map(|o| (o.case_ref, o.occurred_at.into_text()))
+                .collect(),
+        };
         let org = org_for(ctx, may::EDIT)?;
         Ok(
-            match written(recording::retract(db(ctx)?, org, external_ids).await)? {
+            match written(recording::retract(db(ctx)?, org, targets).await)? {
                 Ok(done) => RetractInteractionsPayload {
                     retracted: done.retracted,
                     not_found: done.not_found,

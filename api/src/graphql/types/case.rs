@@ -115,6 +115,12 @@ impl Interaction {
     async fn external_id(&self) -> Option<&str> {
         self.0.model.external_id.as_deref()
     }
+    /// For an interaction recorded without an externalId, the key its content gives
+    /// it (docs/rules.md §1, "Identity"): sending the same content again records
+    /// nothing, and `retractInteractions(contentKeys:)` removes it. `null` otherwise.
+    async fn content_key(&self) -> Option<&str> {
+        self.0.model.content_key.as_deref()
+    }
     /// Whether the note matches a burden phrase of the current list.
     async fn burden_phrase_matched(&self) -> bool {
         self.0.model.burden_match

@@ -67,6 +67,8 @@ pub struct NewInteraction {
     pub note: Option<String>,
     pub customer_action_required: bool,
     pub external_id: Option<String>,
+    /// Without an externalId: the key its content gives it ([`super::identity`]).
+    pub content_key: Option<String>,
 }
 
 /// A checked batch: the interactions to write, and where each externalId stands.
@@ -75,6 +77,8 @@ pub struct Batch {
     pub fresh: Vec<NewInteraction>,
     /// externalId → (its place in `fresh`, its index in the input).
     pub by_external: HashMap<String, (usize, usize)>,
+    /// The content keys of the items without an externalId.
+    pub content_keys: HashSet<String>,
     /// Items that repeat an earlier item of the batch exactly.
     pub duplicates: i64,
 }
@@ -160,24 +164,7 @@ impl Lookup {
             .into_tuple()
             .all(db)
             .await?;
-        let wanted_people: Vec<i64> = items
-            .iter()
-            .filter_map(|i| i.person_id)
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let mut person_ids = HashSet::new();
-        for chunk in wanted_people.chunks(CHUNK) {
-            let found: Vec<i64> = in_org::<person::Entity>(organization_id)
-                .filter(person::Column::Id.is_in(chunk.iter().copied()))
-                .select_only()
-                .column(person::Column::Id)
-                .into_tuple()
-                .all(db)
-                .await?;
-            person_ids.extend(found);
-        }
-        Ok(Lookup {
+        let mut lookup = Lookup {
             now: crate::storage::db::now_micros(),
             function_ids: functions.iter().map(|f| f.0).collect(),
             archived_functions: functions
@@ -192,11 +179,40 @@ impl Lookup {
                 .collect(),
             touchpoint_ids: touchpoints.iter().map(|t| t.0).collect(),
             touchpoint_by_name: touchpoints.into_iter().map(|t| (t.1, t.0)).collect(),
-            person_ids,
-        })
+            person_ids: HashSet::new(),
+        };
+        lookup.add_people(db, organization_id, items).await?;
+        Ok(lookup)
     }
 
-    fn function(&self, reference: &FunctionRef) -> Option<i64> {
+    /// Adds the people `items` name that the organization has.
+    pub async fn add_people(
+        &mut self,
+        db: &impl ConnectionTrait,
+        organization_id: i64,
+        items: &[InteractionInput],
+    ) -> ServiceResult<()> {
+        let wanted: Vec<i64> = items
+            .iter()
+            .filter_map(|i| i.person_id)
+            .filter(|id| !self.person_ids.contains(id))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        for chunk in wanted.chunks(CHUNK) {
+            let found: Vec<i64> = in_org::<person::Entity>(organization_id)
+                .filter(person::Column::Id.is_in(chunk.iter().copied()))
+                .select_only()
+                .column(person::Column::Id)
+                .into_tuple()
+                .all(db)
+                .await?;
+            self.person_ids.extend(found);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn function(&self, reference: &FunctionRef) -> Option<i64> {
         match reference {
             FunctionRef::Id(id) => Some(*id).filter(|id| self.function_ids.contains(id)),
             FunctionRef::ExternalId(external) => {
@@ -206,7 +222,7 @@ impl Lookup {
         }
     }
 
-    fn touchpoint(&self, reference: &TouchpointRef) -> Option<i64> {
+    pub(crate) fn touchpoint(&self, reference: &TouchpointRef) -> Option<i64> {
         match reference {
             TouchpointRef::Id(id) => Some(*id).filter(|id| self.touchpoint_ids.contains(id)),
             TouchpointRef::Name(name) => self.touchpoint_by_name.get(&name_key(name)).copied(),
@@ -250,6 +266,12 @@ pub fn sort_batch(items: &[InteractionInput], lookup: &Lookup) -> (Batch, Vec<Us
             batch
                 .by_external
                 .insert(external_id.clone(), (batch.fresh.len(), index));
+        } else if let Some(key) = &new.content_key {
+            // The same content twice is the same interaction.
+            if !batch.content_keys.insert(key.clone()) {
+                batch.duplicates += 1;
+                continue;
+            }
         }
         batch.fresh.push(new);
     }
@@ -387,7 +409,7 @@ fn check_item(
     if errors.len() > before {
         return None;
     }
-    Some(NewInteraction {
+    let mut new = NewInteraction {
         case_ref,
         at: at?,
         function_id: function_id?,
@@ -396,5 +418,10 @@ fn check_item(
         note,
         customer_action_required: item.customer_action_required,
         external_id,
-    })
+        content_key: None,
+    };
+    if new.external_id.is_none() {
+        new.content_key = Some(super::identity::Content::from(&new).key());
+    }
+    Some(new)
 }

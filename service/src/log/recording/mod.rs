@@ -1,6 +1,7 @@
 //! Recording interactions: check the batch, drop what is recorded already, write the
 //! rest, and re-derive the affected cases, all in one transaction.
 
+mod identity;
 pub mod input;
 mod retraction;
 
@@ -12,10 +13,11 @@ use sea_orm::{
     ConnectionTrait, DatabaseTransaction, FromQueryResult, QueryFilter, QuerySelect, Set,
 };
 
+pub use identity::{key_earlier_interactions, PREFIX as CONTENT_KEY_PREFIX};
 pub use input::{parse_instant, FunctionRef, InteractionInput, TouchpointRef, MAX_BATCH, MAX_NOTE};
 use input::{Batch, Lookup, NewInteraction};
 pub(crate) use retraction::remove;
-pub use retraction::{retract, Retracted};
+pub use retraction::{retract, Retracted, Targets};
 
 use crate::error::{check, Field, ServiceResult, UserError, UserErrorCode, Write};
 use crate::log::derived::Cases;
@@ -221,8 +223,13 @@ async fn drop_recorded(
     let Batch {
         mut fresh,
         by_external,
+        content_keys,
         mut duplicates,
     } = batch;
+    // Without an externalId, recorded content is a duplicate, never a conflict.
+    let known =
+        identity::recorded(txn, organization_id, content_keys.into_iter().collect()).await?;
+    duplicates += known.len() as i64;
     let external_ids: Vec<String> = by_external.keys().cloned().collect();
     let mut errors = Vec::new();
     let mut already: HashSet<String> = HashSet::new();
@@ -247,7 +254,10 @@ async fn drop_recorded(
             already.insert(external_id);
         }
     }
-    fresh.retain(|n| n.external_id.as_ref().is_none_or(|e| !already.contains(e)));
+    fresh.retain(|n| {
+        n.external_id.as_ref().is_none_or(|e| !already.contains(e))
+            && n.content_key.as_ref().is_none_or(|k| !known.contains(k))
+    });
     Ok((fresh, duplicates, errors))
 }
 
@@ -374,6 +384,7 @@ async fn write(
             note: Set(n.note.clone()),
             customer_action_required: Set(n.customer_action_required),
             external_id: Set(n.external_id.clone()),
+            content_key: Set(n.content_key.clone()),
             burden_match: Set(burden.matches(n.note.as_deref())),
             deferral_match: Set(deferral.matches(n.note.as_deref())),
             recorded_at: Set(now),

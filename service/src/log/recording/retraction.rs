@@ -25,83 +25,85 @@ pub struct Retracted {
     pub new_silo_handoffs: i64,
 }
 
-/// Removes the interactions recorded with these externalIds and re-derives their
-/// cases, all in one transaction; reports and rollups follow. A case left without
-/// interactions is removed too.
+/// Which interactions to retract: by externalId, by content key (those recorded
+/// without one), or every interaction of a case at an instant.
+#[derive(Clone, Debug, Default)]
+pub struct Targets {
+    pub external_ids: Vec<String>,
+    pub content_keys: Vec<String>,
+    /// (caseRef, occurredAt as RFC 3339).
+    pub occurrences: Vec<(String, String)>,
+}
+
+impl Targets {
+    /// The interactions with these externalIds.
+    pub fn external_ids(external_ids: Vec<String>) -> Targets {
+        Targets {
+            external_ids,
+            ..Targets::default()
+        }
+    }
+}
+
+/// Removes the interactions `targets` names and re-derives their cases, all in one
+/// transaction; reports and rollups follow. A case left without interactions is
+/// removed too. What names no recorded interaction is listed in `not_found`, so
+/// retracting twice is harmless.
 pub async fn retract(
     db: &crate::storage::db::Tenant,
     organization_id: i64,
-    external_ids: Vec<String>,
+    targets: Targets,
 ) -> Write<Retracted> {
-    if external_ids.len() > MAX_BATCH {
-        return Err(UserError::new(
-            UserErrorCode::TooMany,
-            Field::of("external_ids"),
-            format!(
-                "at most {MAX_BATCH} externalIds a call; this one has {}",
-                external_ids.len()
-            ),
-        )
-        .into());
-    }
-    let mut errors = Vec::new();
-    let mut wanted: Vec<String> = Vec::with_capacity(external_ids.len());
-    for (index, external_id) in external_ids.iter().enumerate() {
-        let trimmed = external_id.trim();
-        if trimmed.is_empty() {
-            errors.push(UserError::new(
-                UserErrorCode::Required,
-                Field::entry("external_ids", index),
-                "an externalId must not be empty",
-            ));
-        } else {
-            wanted.push(trimmed.to_owned());
-        }
-    }
-    check(errors)?;
-    wanted.sort();
-    wanted.dedup();
-
+    let wanted = checked(&targets)?;
     let txn = begin_change(db, organization_id).await?;
-    let mut found: Vec<(i64, i64, String)> = Vec::new();
-    for chunk in wanted.chunks(CHUNK) {
-        let rows: Vec<(i64, i64, Option<String>)> = in_org::<interaction::Entity>(organization_id)
-            .filter(interaction::Column::ExternalId.is_in(chunk.iter().cloned()))
-            .select_only()
-            .columns([
-                interaction::Column::Id,
-                interaction::Column::CaseId,
-                interaction::Column::ExternalId,
-            ])
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        found.extend(
-            rows.into_iter()
-                .filter_map(|(id, case, external)| external.map(|e| (id, case, e))),
-        );
+    let mut found: Vec<(i64, i64)> = Vec::new();
+    let mut not_found = Vec::new();
+    for (column, values) in [
+        (interaction::Column::ExternalId, &wanted.external_ids),
+        (interaction::Column::ContentKey, &wanted.content_keys),
+    ] {
+        let (rows, missing) = by_identity(&txn, organization_id, column, values).await?;
+        found.extend(rows);
+        not_found.extend(missing);
     }
-    let present: HashSet<&str> = found.iter().map(|f| f.2.as_str()).collect();
-    let not_found: Vec<String> = wanted
-        .iter()
-        .filter(|w| !present.contains(w.as_str()))
-        .cloned()
-        .collect();
+    for (case_ref, text, at) in &wanted.occurrences {
+        let rows = at_instant(&txn, organization_id, case_ref, *at).await?;
+        if rows.is_empty() {
+            not_found.push(format!("{case_ref} at {text}"));
+        }
+        found.extend(rows);
+    }
+    found.sort_unstable();
+    found.dedup();
     if found.is_empty() {
         return Ok(Retracted {
             not_found,
             ..Retracted::default()
         });
     }
-    let pairs: Vec<(i64, i64)> = found.iter().map(|f| (f.0, f.1)).collect();
-    let change = remove(&txn, organization_id, &pairs).await?;
+    let change = remove(&txn, organization_id, &found).await?;
     let retracted = Retracted {
-        retracted: pairs.len() as i64,
+        retracted: found.len() as i64,
         not_found,
         new_handoffs: change.handoffs,
         new_silo_handoffs: change.silo_handoffs,
     };
-    let gone: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Asked<'a> {
+        external_ids: &'a [String],
+        content_keys: &'a [String],
+        occurrences: Vec<String>,
+    }
+    let asked = Asked {
+        external_ids: &wanted.external_ids,
+        content_keys: &wanted.content_keys,
+        occurrences: wanted
+            .occurrences
+            .iter()
+            .map(|(case_ref, text, _)| format!("{case_ref} at {text}"))
+            .collect(),
+    };
     crate::access::audit::record(
         &txn,
         organization_id,
@@ -110,13 +112,128 @@ pub async fn retract(
             entity_kind: "Interaction",
             entity_id: None,
         },
-        Some(&gone),
+        Some(&asked),
         Some(&retracted),
     )
     .await?;
     txn.commit().await?;
     refresh_statistics_later(db);
     Ok(retracted)
+}
+
+/// Targets checked: trimmed, not empty, at most [`MAX_BATCH`] in all, instants parsed.
+struct Wanted {
+    external_ids: Vec<String>,
+    content_keys: Vec<String>,
+    occurrences: Vec<(String, String, i64)>,
+}
+
+fn checked(targets: &Targets) -> Write<Wanted> {
+    let count = targets.external_ids.len() + targets.content_keys.len() + targets.occurrences.len();
+    if count > MAX_BATCH {
+        return Err(UserError::new(
+            UserErrorCode::TooMany,
+            Field::of(""),
+            format!("at most {MAX_BATCH} interactions a call; this one names {count}"),
+        )
+        .into());
+    }
+    let mut errors = Vec::new();
+    let listed = |list: &'static str, values: &[String], errors: &mut Vec<UserError>| {
+        let mut wanted = Vec::with_capacity(values.len());
+        for (index, value) in values.iter().enumerate() {
+            let trimmed = value.trim();
+            if trimmed.is_empty() {
+                errors.push(UserError::new(
+                    UserErrorCode::Required,
+                    Field::entry(list, index),
+                    "must not be empty",
+                ));
+            } else {
+                wanted.push(trimmed.to_owned());
+            }
+        }
+        wanted.sort();
+        wanted.dedup();
+        wanted
+    };
+    let external_ids = listed("external_ids", &targets.external_ids, &mut errors);
+    let content_keys = listed("content_keys", &targets.content_keys, &mut errors);
+    let mut occurrences = Vec::new();
+    for (index, (case_ref, text)) in targets.occurrences.iter().enumerate() {
+        match parse_instant(text) {
+            Some(at) => occurrences.push((case_ref.trim().to_owned(), text.trim().to_owned(), at)),
+            None => errors.push(UserError::new(
+                UserErrorCode::Invalid,
+                Field::listed("occurrences", index, "occurred_at"),
+                "not an RFC 3339 instant with an offset, like 2026-03-01T09:30:00Z",
+            )),
+        }
+    }
+    check(errors)?;
+    Ok(Wanted {
+        external_ids,
+        content_keys,
+        occurrences,
+    })
+}
+
+/// The (id, case id) of the interactions whose `column` is one of `values`, and the
+/// values no interaction has.
+async fn by_identity(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    column: interaction::Column,
+    values: &[String],
+) -> ServiceResult<(Vec<(i64, i64)>, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut present = HashSet::new();
+    for chunk in values.chunks(CHUNK) {
+        let rows: Vec<(i64, i64, Option<String>)> = in_org::<interaction::Entity>(organization_id)
+            .filter(column.is_in(chunk.iter().cloned()))
+            .select_only()
+            .columns([interaction::Column::Id, interaction::Column::CaseId, column])
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for (id, case_id, value) in rows {
+            found.push((id, case_id));
+            present.extend(value);
+        }
+    }
+    let missing = values
+        .iter()
+        .filter(|v| !present.contains(*v))
+        .cloned()
+        .collect();
+    Ok((found, missing))
+}
+
+/// The (id, case id) of the case's interactions at the instant `at`.
+async fn at_instant(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    case_ref: &str,
+    at: i64,
+) -> ServiceResult<Vec<(i64, i64)>> {
+    let case: Option<i64> = in_org::<customer_case::Entity>(organization_id)
+        .filter(customer_case::Column::CaseRef.eq(case_ref))
+        .select_only()
+        .column(customer_case::Column::Id)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let Some(case_id) = case else {
+        return Ok(Vec::new());
+    };
+    Ok(in_org::<interaction::Entity>(organization_id)
+        .filter(interaction::Column::CaseId.eq(case_id))
+        .filter(interaction::Column::OccurredAt.eq(at))
+        .select_only()
+        .columns([interaction::Column::Id, interaction::Column::CaseId])
+        .into_tuple()
+        .all(txn)
+        .await?)
 }
 
 /// Removes interactions, given as (id, case id), in `txn` (whose organization is

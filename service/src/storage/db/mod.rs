@@ -119,6 +119,7 @@ impl Db {
             .with_context(|| format!("failed to connect to the database ({})", redact(url)))?;
         if migrate {
             connect::rebuild_outdated_rollups(&db).await?;
+            crate::log::recording::key_earlier_interactions(&db).await?;
         }
         Ok(db)
     }

@@ -1,0 +1,241 @@
+//! Identity without external ids (docs/rules.md §1, "Identity"). An interaction sent
+//! with an externalId is recognised by it; one sent without gets a key derived from
+//! its content (case, instant, function, touchpoint, person, note, whether the customer
+//! must act), used only to recognise it when it is sent again: the same row imported
+//! twice is recorded once, through every door. Two rows with the same content are the
+//! same interaction.
+
+use std::collections::{HashMap, HashSet};
+
+use entity::{customer_case, interaction, organization};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use sha2::{Digest, Sha256};
+
+use super::input::NewInteraction;
+use crate::error::ServiceResult;
+use crate::storage::db::{begin_change, Db, OwnerWork};
+
+/// What every content key begins with; the digit is the version of its recipe.
+pub const PREFIX: &str = "ck1:";
+
+/// The layout of content keys this service writes (`organization.content_keys_version`).
+const VERSION: i32 = 1;
+
+/// The content that identifies an interaction without an externalId.
+pub(crate) struct Content<'a> {
+    pub case_ref: &'a str,
+    pub at: i64,
+    pub function_id: i64,
+    pub touchpoint_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub note: Option<&'a str>,
+    pub customer_action_required: bool,
+}
+
+impl<'a> From<&'a NewInteraction> for Content<'a> {
+    fn from(new: &'a NewInteraction) -> Self {
+        Content {
+            case_ref: &new.case_ref,
+            at: new.at,
+            function_id: new.function_id,
+            touchpoint_id: new.touchpoint_id,
+            person_id: new.person_id,
+            note: new.note.as_deref(),
+            customer_action_required: new.customer_action_required,
+        }
+    }
+}
+
+impl Content<'_> {
+    /// The 128 bits of the content's SHA-256 the key shows.
+    fn digest(&self) -> u128 {
+        let mut hash = Sha256::new();
+        // Each field with its length first, so that no two contents read alike.
+        let mut field = |bytes: &[u8]| {
+            hash.update((bytes.len() as u64).to_be_bytes());
+            hash.update(bytes);
+        };
+        field(self.case_ref.as_bytes());
+        field(&self.at.to_be_bytes());
+        field(&self.function_id.to_be_bytes());
+        field(
+            &self
+                .touchpoint_id
+                .map_or(Vec::new(), |t| t.to_be_bytes().to_vec()),
+        );
+        field(
+            &self
+                .person_id
+                .map_or(Vec::new(), |p| p.to_be_bytes().to_vec()),
+        );
+        match self.note {
+            Some(note) => {
+                field(b"1");
+                field(note.as_bytes());
+            }
+            None => field(b"0"),
+        }
+        field(&[u8::from(self.customer_action_required)]);
+        let digest = hash.finalize();
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&digest[..16]);
+        u128::from_be_bytes(first)
+    }
+
+    /// The content's key: [`PREFIX`] and 32 hexadecimal digits.
+    pub fn key(&self) -> String {
+        format!("{PREFIX}{:032x}", self.digest())
+    }
+}
+
+/// The keys among `keys` the organization has recorded already.
+pub(crate) async fn recorded(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    keys: Vec<String>,
+) -> ServiceResult<HashSet<String>> {
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let query = Query::select()
+        .column(interaction::Column::ContentKey)
+        .from(interaction::Entity)
+        .and_where(Expr::col(interaction::Column::OrganizationId).eq(organization_id))
+        .and_where(crate::storage::bulk::one_of(
+            txn.get_database_backend(),
+            interaction::Column::ContentKey,
+            keys,
+        ))
+        .to_owned();
+    let rows = txn.query_all(&query).await?;
+    let mut found = HashSet::with_capacity(rows.len());
+    for row in rows {
+        if let Some(key) = row.try_get_by_index::<Option<String>>(0)? {
+            found.insert(key);
+        }
+    }
+    Ok(found)
+}
+
+/// Gives the interactions recorded without an externalId before content keys existed
+/// theirs, organization by organization (each in a write of its own, so another
+/// replica starting at once waits and then finds it done). Identical rows an earlier
+/// re-import recorded twice keep their copies, keyed `…:dup1`, `…:dup2` after the
+/// first, so that they can be retracted by key.
+pub async fn key_earlier_interactions(db: &Db) -> anyhow::Result<()> {
+    let outdated: Vec<i64> = organization::Entity::find()
+        .filter(organization::Column::ContentKeysVersion.lt(VERSION))
+        .select_only()
+        .column(organization::Column::Id)
+        .into_tuple()
+        .all(&db.owner(OwnerWork::Migration))
+        .await?;
+    let mut keyed = 0u64;
+    for organization_id in outdated {
+        let tenant = db.tenant(organization_id);
+        let txn = begin_change(&tenant, organization_id).await?;
+        keyed += key_organization(&txn, organization_id).await?;
+        let org = crate::model::organization::get(&txn, organization_id).await?;
+        let mut active: organization::ActiveModel = org.into();
+        active.content_keys_version = Set(VERSION);
+        active.update(&txn).await?;
+        txn.commit().await?;
+    }
+    if keyed > 0 {
+        tracing::info!(
+            keyed,
+            "gave interactions recorded without an externalId their content keys"
+        );
+    }
+    Ok(())
+}
+
+/// Keys one organization's unkeyed interactions, a page at a time; returns how many.
+async fn key_organization(txn: &DatabaseTransaction, organization_id: i64) -> ServiceResult<u64> {
+    const PAGE: u64 = 5_000;
+    let mut seen: HashSet<u128> = HashSet::new();
+    let mut copies: HashMap<u128, u32> = HashMap::new();
+    let (mut after, mut keyed) = (0i64, 0u64);
+    loop {
+        type Row = (
+            i64,
+            i64,
+            i64,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            bool,
+        );
+        let rows: Vec<Row> = interaction::Entity::find()
+            .filter(interaction::Column::OrganizationId.eq(organization_id))
+            .filter(interaction::Column::ExternalId.is_null())
+            .filter(interaction::Column::ContentKey.is_null())
+            .filter(interaction::Column::Id.gt(after))
+            .select_only()
+            .columns([
+                interaction::Column::Id,
+                interaction::Column::CaseId,
+                interaction::Column::OccurredAt,
+                interaction::Column::FunctionId,
+                interaction::Column::TouchpointId,
+                interaction::Column::PersonId,
+                interaction::Column::Note,
+                interaction::Column::CustomerActionRequired,
+            ])
+            .order_by_asc(interaction::Column::Id)
+            .limit(PAGE)
+            .into_tuple()
+            .all(txn)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(keyed);
+        };
+        after = last.0;
+        let case_ids: Vec<i64> = rows
+            .iter()
+            .map(|r| r.1)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let case_refs: HashMap<i64, String> = customer_case::Entity::find()
+            .filter(customer_case::Column::Id.is_in(case_ids))
+            .select_only()
+            .columns([customer_case::Column::Id, customer_case::Column::CaseRef])
+            .into_tuple()
+            .all(txn)
+            .await?
+            .into_iter()
+            .collect();
+        for (id, case_id, at, function_id, touchpoint_id, person_id, note, action) in &rows {
+            let case_ref = case_refs.get(case_id).map_or("", String::as_str);
+            let content = Content {
+                case_ref,
+                at: *at,
+                function_id: *function_id,
+                touchpoint_id: *touchpoint_id,
+                person_id: *person_id,
+                note: note.as_deref(),
+                customer_action_required: *action,
+            };
+            let digest = content.digest();
+            let key = if seen.insert(digest) {
+                content.key()
+            } else {
+                let copy = copies.entry(digest).or_default();
+                *copy += 1;
+                format!("{}:dup{copy}", content.key())
+            };
+            interaction::Entity::update_many()
+                .col_expr(interaction::Column::ContentKey, Expr::value(key))
+                .filter(interaction::Column::Id.eq(*id))
+                .exec(txn)
+                .await?;
+            keyed += 1;
+        }
+    }
+}
