@@ -247,3 +247,68 @@ async fn a_recorded_batch_writes_one_message_per_subscribed_event() {
     })
     .await;
 }
+
+/// Interactions recorded without an externalId before content keys existed are keyed
+/// on start; of identical copies an earlier re-import made, the first keeps the key and
+/// the others are keyed apart, so that they can be retracted by key.
+#[tokio::test]
+async fn earlier_interactions_are_keyed_once_and_copies_apart() {
+    use sea_orm::ConnectionTrait;
+    let (_scratch, db, org) = organization().await;
+    let item = || item("c1", "2026-03-02T09:00:00Z", "Sales", "unused");
+    as_actor(Actor::system("test"), async {
+        function::create(
+            &db,
+            org,
+            NewFunction {
+                name: "Sales".into(),
+                is_cx_team: false,
+                parent_id: None,
+                external_id: None,
+            },
+        )
+        .await
+        .expect("created");
+        let mut first = item();
+        first.external_id = None;
+        recording::record(&db, org, vec![first])
+            .await
+            .expect("recorded");
+    })
+    .await;
+    // As before content keys: no key, and a copy the old re-import bug made.
+    let owner = db.db().owner(OwnerWork::Migration);
+    for sql in [
+        "UPDATE interaction SET content_key = NULL",
+        "INSERT INTO interaction (organization_id, case_id, occurred_at, function_id, touchpoint_id, person_id, note, customer_action_required, external_id, burden_match, deferral_match, recorded_at, note_redacted) SELECT organization_id, case_id, occurred_at, function_id, touchpoint_id, person_id, note, customer_action_required, external_id, burden_match, deferral_match, recorded_at, note_redacted FROM interaction",
+        "UPDATE organization SET content_keys_version = 0",
+    ] {
+        owner.execute_unprepared(sql).await.expect("legacy rows");
+    }
+    recording::key_earlier_interactions(db.db())
+        .await
+        .expect("keyed");
+    let keys: Vec<String> = owner
+        .query_all_raw(sea_orm::Statement::from_string(
+            owner.get_database_backend(),
+            "SELECT content_key FROM interaction ORDER BY id",
+        ))
+        .await
+        .expect("read")
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).expect("keyed"))
+        .collect();
+    assert_eq!(keys.len(), 2);
+    assert!(keys[0].starts_with(recording::CONTENT_KEY_PREFIX));
+    assert_eq!(keys[1], format!("{}:dup1", keys[0]));
+    // The same row sent again is the first one: nothing new.
+    let again = as_actor(Actor::system("test"), async {
+        let mut row = item();
+        row.external_id = None;
+        recording::record(&db, org, vec![row])
+            .await
+            .expect("recorded")
+    })
+    .await;
+    assert_eq!((again.recorded, again.duplicates), (0, 1));
+}

@@ -12,6 +12,7 @@ mod drift;
 mod fixture;
 mod helpers;
 mod http;
+mod imports;
 mod live;
 mod logs;
 mod model;

@@ -127,7 +127,13 @@ async fn body_parts(
         let name = part.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "file" => {
-                return Ok(Box::pin(part.map(|chunk| chunk.map_err(|e| e.to_string()))));
+                // The parts stay alive while the file is read: a part is read through
+                // them.
+                let file = futures_util::stream::unfold((parts, part), |(parts, mut part)| async move {
+                    let chunk = part.next().await?;
+                    Some((chunk.map_err(|e| e.to_string()), (parts, part)))
+                });
+                return Ok(Box::pin(file));
             }
             "groups" | "incidents" => {
                 let mut bytes = Vec::new();

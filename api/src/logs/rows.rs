@@ -2,7 +2,7 @@
 //! built from a log's fields by name.
 
 use entity::enums::Channel;
-use service::log::import::{Chunk, Read as ReadResult, Rejection, SourceRow, CHUNK_ROWS};
+use service::log::import::{Chunk, Read as ReadResult, Rejection, RowChart, SourceRow, CHUNK_ROWS};
 use service::log::recording::{FunctionRef, InteractionInput, TouchpointRef};
 
 use super::time::TimeParsing;
@@ -45,14 +45,14 @@ impl Sink {
     pub(super) fn row(
         &mut self,
         line: u64,
-        (input, channel): (InteractionInput, Option<Channel>),
+        (input, chart): (InteractionInput, RowChart),
         raw: impl FnOnce() -> String,
     ) -> bool {
         let raw = self.raw(raw);
         self.chunk.rows.push(SourceRow {
             line,
             input,
-            channel,
+            chart,
             raw,
         });
         self.maybe_send()
@@ -92,12 +92,12 @@ impl Sink {
     }
 }
 
-/// An interaction from its fields by name, with its touchpoint's channel (for one an
-/// import creates); the reason and field when one is unusable.
+/// An interaction from its fields by name, with what it says of the chart (for what
+/// an import creates); the reason and field when one is unusable.
 pub(super) fn interaction(
     get: impl Fn(&str) -> Option<String>,
     time: &TimeParsing,
-) -> Result<(InteractionInput, Option<Channel>), (&'static str, String)> {
+) -> Result<(InteractionInput, RowChart), (&'static str, String)> {
     let function = match (get("function_external_id"), get("function")) {
         (Some(external), _) => FunctionRef::ExternalId(external),
         (None, Some(name)) => FunctionRef::Name(name),
@@ -132,7 +132,14 @@ pub(super) fn interaction(
         customer_action_required,
         external_id: get("external_id"),
     };
-    Ok((input, get("channel").map(|c| channel_of(&c))))
+    let chart = RowChart {
+        channel: get("channel").map(|c| channel_of(&c)),
+        function_name: match &input.function {
+            FunctionRef::ExternalId(_) => get("function"),
+            _ => None,
+        },
+    };
+    Ok((input, chart))
 }
 
 /// The channel a log's word for it names: siloscope's own names, and the words

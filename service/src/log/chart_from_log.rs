@@ -2,8 +2,9 @@
 //! an import's rows name that the organization does not have are created, in the
 //! import's transaction and through the same writes as every door's (so each is
 //! audited, checked and unique), before the rows are checked. A function is created by
-//! name (one named only by an HR id cannot be), not a CX team; a touchpoint with the
-//! channel its row gives, else OTHER. Names already taken, in any case, are used.
+//! name, with the HR id the row names it by if any (one named only by an HR id cannot
+//! be), not a CX team; a touchpoint with the channel its row gives, else OTHER. Names
+//! already taken, in any case, are used.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -42,17 +43,25 @@ pub(crate) async fn create_missing(
     lookup: &Lookup,
     created: &mut Created,
 ) -> ServiceResult<bool> {
-    // By name key, the first spelling and (touchpoints) the first channel given.
-    let mut functions: BTreeMap<String, String> = BTreeMap::new();
+    // By name key, the first spelling (and HR id) and (touchpoints) the first channel.
+    let mut functions: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
     let mut touchpoints: BTreeMap<String, (String, Option<Channel>)> = BTreeMap::new();
     let mut order: Vec<(bool, String)> = Vec::new();
     for row in rows {
-        if let FunctionRef::Name(name) = &row.input.function {
+        let (name, external_id) = match &row.input.function {
+            FunctionRef::Name(name) => (Some(name.as_str()), None),
+            FunctionRef::ExternalId(external) => (
+                row.chart.function_name.as_deref(),
+                Some(external.trim().to_owned()),
+            ),
+            FunctionRef::Id(_) => (None, None),
+        };
+        if let Some(name) = name {
             let key = name_key(name);
             if !key.is_empty() && lookup.function(&row.input.function).is_none() {
                 functions.entry(key.clone()).or_insert_with(|| {
                     order.push((true, key));
-                    name.trim().to_owned()
+                    (name.trim().to_owned(), external_id)
                 });
             }
         }
@@ -64,7 +73,7 @@ pub(crate) async fn create_missing(
                     (name.trim().to_owned(), None)
                 });
                 if entry.1.is_none() {
-                    entry.1 = row.channel;
+                    entry.1 = row.chart.channel;
                 }
             }
         }
@@ -79,12 +88,12 @@ pub(crate) async fn create_missing(
             continue;
         }
         let written = if is_function {
-            let name = functions[&key].clone();
+            let (name, external_id) = functions[&key].clone();
             let fields = FunctionFields {
                 name,
                 is_cx_team: false,
                 parent_id: None,
-                external_id: None,
+                external_id,
                 archived: false,
             };
             crate::model::function::save(

@@ -30,10 +30,18 @@ pub struct SourceRow {
     /// OCEL event's number).
     pub line: u64,
     pub input: InteractionInput,
-    /// The channel of the row's touchpoint, for one `create_missing` creates.
-    pub channel: Option<entity::enums::Channel>,
+    /// What `create_missing` needs besides the interaction.
+    pub chart: RowChart,
     /// The row as the file had it, when the door keeps it for a reject file.
     pub raw: Option<Box<str>>,
+}
+
+/// What a row says of the chart, for `create_missing`: its touchpoint's channel, and
+/// the function's name when the row names it by HR id.
+#[derive(Clone, Debug, Default)]
+pub struct RowChart {
+    pub channel: Option<entity::enums::Channel>,
+    pub function_name: Option<String>,
 }
 
 /// A row refused, or a file that could not be read further.
