@@ -107,7 +107,8 @@ pub(super) async fn import_interactions(
         let Some(path) = path else { return Ok(None) };
         let file =
             std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        let bytes = crate::logs::presets::read_side_file(file, what).map_err(anyhow::Error::msg)?;
+        let bytes = crate::logs::presets::read_side_file(file, what, settings.limits.import)
+            .map_err(anyhow::Error::msg)?;
         Ok(Some(bytes))
     };
     let request = crate::logs::commands::ImportRequest {

@@ -109,6 +109,7 @@ async fn body_parts(
     request: &HttpRequest,
     payload: web::Payload,
     settings: &mut super::ImportSettings,
+    limits: super::bounded::ReadLimits,
 ) -> Result<Body, Refusal> {
     let multipart = request
         .headers()
@@ -140,13 +141,10 @@ async fn body_parts(
                 while let Some(chunk) = part.next().await {
                     let chunk = chunk.map_err(|e| bad(format!("bad multipart body: {e}")))?;
                     bytes.extend_from_slice(&chunk);
-                    if bytes.len() as u64 > super::presets::MAX_SIDE_FILE {
+                    if bytes.len() > limits.max_held_bytes {
                         return Err(Refusal::new(
                             Code::RequestTooLarge,
-                            format!(
-                                "the {name} part is larger than {} MiB",
-                                super::presets::MAX_SIDE_FILE >> 20
-                            ),
+                            super::presets::side_file_too_large(&name, limits),
                         ));
                     }
                 }
@@ -186,7 +184,8 @@ pub async fn import(
         )
         .response(Media::Json);
     };
-    let mut payload = match body_parts(request, payload, &mut params.settings).await {
+    let mut payload = match body_parts(request, payload, &mut params.settings, limits.import).await
+    {
         Ok(body) => body,
         Err(refusal) => return refusal.response(Media::Json),
     };

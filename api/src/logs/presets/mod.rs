@@ -50,8 +50,26 @@ pub struct Incident {
     pub group: String,
 }
 
-/// The most a side file (`--groups`, `--incidents`) may hold.
-pub const MAX_SIDE_FILE: u64 = 256 << 20;
+/// What a preset holds per case (its group), counted against the readers' limit
+/// of what they may hold (`SILOSCOPE_IMPORT_MAX_HELD_BYTES`).
+#[derive(Default)]
+struct Held {
+    bytes: usize,
+}
+
+impl Held {
+    /// Counts a new entry of `len` bytes; the reason when the limit is passed.
+    fn add(&mut self, len: usize, limits: ReadLimits, what: &str) -> Result<(), String> {
+        self.bytes += len + 48;
+        if self.bytes > limits.max_held_bytes {
+            return Err(format!(
+                "{what} hold more than {} bytes (SILOSCOPE_IMPORT_MAX_HELD_BYTES)",
+                limits.max_held_bytes
+            ));
+        }
+        Ok(())
+    }
+}
 
 impl Preset {
     /// Adds `ID=NAME` pairs (`--map-group`).
@@ -344,21 +362,32 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Each<'_, T> {
     }
 }
 
-/// Reads a whole side file, at most [`MAX_SIDE_FILE`] bytes.
-pub fn read_side_file(mut source: impl Read, what: &str) -> Result<Vec<u8>, String> {
+/// Reads a whole side file, at most what a reader may hold
+/// (`SILOSCOPE_IMPORT_MAX_HELD_BYTES`).
+pub fn read_side_file(
+    mut source: impl Read,
+    what: &str,
+    limits: ReadLimits,
+) -> Result<Vec<u8>, String> {
+    let max = limits.max_held_bytes as u64;
     let mut bytes = Vec::new();
     source
         .by_ref()
-        .take(MAX_SIDE_FILE + 1)
+        .take(max + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read the {what} file: {e}"))?;
-    if bytes.len() as u64 > MAX_SIDE_FILE {
-        return Err(format!(
-            "the {what} file is larger than {} MiB",
-            MAX_SIDE_FILE >> 20
-        ));
+    if bytes.len() as u64 > max {
+        return Err(side_file_too_large(what, limits));
     }
     Ok(bytes)
+}
+
+/// Why a side file is refused for its size.
+pub fn side_file_too_large(what: &str, limits: ReadLimits) -> String {
+    format!(
+        "the {what} file is larger than {} bytes (SILOSCOPE_IMPORT_MAX_HELD_BYTES)",
+        limits.max_held_bytes
+    )
 }
 
 /// A reader's failure as the import reports it: the file, at the event reached.

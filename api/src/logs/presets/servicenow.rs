@@ -70,6 +70,7 @@ pub(in crate::logs) fn read(
     };
     let (c_old, c_id) = (at("oldvalue"), at("sys_id"));
     let mut seen: HashMap<String, Seen> = HashMap::new();
+    let mut held = super::Held::default();
     let mut emitted: HashSet<String> = HashSet::new();
     loop {
         if !reader.read(&mut record).map_err(cannot)? {
@@ -89,6 +90,10 @@ pub(in crate::logs) fn read(
         let when = field(c_when);
         let row_id = c_id.map(&field).unwrap_or_else(|| format!("{key}:{line}"));
         let raw = || record.raw_text();
+        if !seen.contains_key(&key) {
+            held.add(2 * key.len() + 32, limits, "the incidents' groups")
+                .map_err(|reason| Rejection::new(line, "", reason))?;
+        }
         let state = seen.entry(key.clone()).or_default();
         let (group, text, external_id) = match kind.as_str() {
             "assignment_group" => {

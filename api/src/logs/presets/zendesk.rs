@@ -106,6 +106,8 @@ pub(in crate::logs) fn read(
     let preset = &mapping.preset;
     // Each ticket's group now: one small entry per ticket.
     let mut groups: HashMap<String, String> = HashMap::new();
+    let mut held = super::Held::default();
+    let mut overheld = None;
     let mut number = 0u64;
     let mut each = |event: TicketEvent| -> bool {
         let ticket = id_text(&event.ticket_id);
@@ -131,7 +133,13 @@ pub(in crate::logs) fn read(
             let (group, text) = if let Some(change) = group_change(child) {
                 match change {
                     Some(id) => {
-                        groups.insert(ticket.clone(), id.clone());
+                        let len = ticket.len() + id.len();
+                        if groups.insert(ticket.clone(), id.clone()).is_none() {
+                            if let Err(reason) = held.add(len, limits, "the tickets' groups") {
+                                overheld = Some(reason);
+                                return false;
+                            }
+                        }
                         (id, None)
                     }
                     None => {
@@ -179,5 +187,9 @@ pub(in crate::logs) fn read(
         true
     };
     stream_json(source, limits, tripped, &["ticket_events"], &mut each)
-        .map_err(|error| malformed("Zendesk ticket events", number, error))
+        .map_err(|error| malformed("Zendesk ticket events", number, error))?;
+    match overheld {
+        Some(reason) => Err(Rejection::new(number, "", reason)),
+        None => Ok(()),
+    }
 }

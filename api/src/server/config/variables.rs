@@ -94,7 +94,7 @@ variables! {
         "imports: the longest CSV row, XML element or text, or JSON string or value, checked as it is read (1 MiB)";
     IMPORT_MAX_HELD_BYTES = "SILOSCOPE_IMPORT_MAX_HELD_BYTES", Some("67108864"),
         Some(1 << 20..=1 << 34),
-        "imports: what a reader may hold before it can hand rows over (an XES trace's events before its concept:name, OCEL events before the objects, OCEL case ids) (64 MiB)";
+        "imports: what a reader may hold before it can hand rows over (an XES trace's events before its concept:name, OCEL events before the objects, OCEL case ids, a preset's side files and each ticket's group) (64 MiB)";
     IMPORT_MAX_DEPTH = "SILOSCOPE_IMPORT_MAX_DEPTH", Some("64"), Some(4..=10_000),
         "imports: the deepest nesting of XML elements or JSON values";
     IMPORT_MAX_DECOMPRESSED_BYTES = "SILOSCOPE_IMPORT_MAX_DECOMPRESSED_BYTES", Some("17179869184"),
