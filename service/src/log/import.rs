@@ -5,6 +5,7 @@
 //! connection lost) leaves nothing of itself. Importing the same rows again records
 //! nothing new: each externalId is recorded once.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
@@ -13,7 +14,7 @@ use rules::rollup::RollupDelta;
 
 use crate::error::{ServiceResult, UserError};
 use crate::log::recording::input::{sort_batch, Lookup};
-use crate::log::recording::{write_batch, InteractionInput, Recorded};
+use crate::log::recording::{write_only, InteractionInput, Recorded};
 use crate::storage::db::begin_change;
 
 /// Rows a door should send per chunk: large enough to write efficiently, small enough
@@ -155,6 +156,10 @@ pub async fn import_interactions(
     let mut analyze_at = CHUNK_ROWS as i64;
     // The rollups change once, at the end (see `Cases::rederive`).
     let mut rollups = RollupDelta::default();
+    // The cases written to, derived once at the end; those the import created had no
+    // steps before.
+    let mut touched: HashSet<i64> = HashSet::new();
+    let mut created: HashSet<i64> = HashSet::new();
     while let Some(chunk) = rows.recv().await {
         let Chunk {
             rows: chunk,
@@ -194,9 +199,11 @@ pub async fn import_interactions(
         // Once a row is bad and bad rows are not skipped, the rest is only checked.
         let writing = (summary.rejected == 0 && bad.is_empty()) || options.skip_invalid;
         if writing {
-            let (recorded, conflicts) =
-                write_batch(&txn, organization_id, batch, Some(&mut rollups)).await?;
-            summary.recorded.add(&recorded);
+            let (written, conflicts) = write_only(&txn, organization_id, batch).await?;
+            summary.recorded.recorded += written.recorded;
+            summary.recorded.duplicates += written.duplicates;
+            touched.extend(written.cases);
+            created.extend(written.created);
             if summary.recorded.recorded >= analyze_at {
                 crate::storage::db::analyze_in(&txn, organization_id).await?;
                 analyze_at = summary.recorded.recorded * 2;
@@ -208,6 +215,22 @@ pub async fn import_interactions(
         progress(summary.read);
     }
     let keep = !broken && !options.dry_run && (summary.rejected == 0 || options.skip_invalid);
+    if keep || options.dry_run {
+        // Each case written to is derived once, after the last chunk, however the
+        // file spreads its interactions: a dry run too, for its figures.
+        crate::storage::db::analyze_in(&txn, organization_id).await?;
+        let change = crate::log::derived::derive_once(
+            &txn,
+            organization_id,
+            touched.into_iter().collect(),
+            &created,
+            &mut rollups,
+        )
+        .await?;
+        summary.recorded.new_handoffs = change.handoffs;
+        summary.recorded.new_silo_handoffs = change.silo_handoffs;
+        summary.recorded.flagged = change.flagged;
+    }
     if keep {
         rollups.compact();
         crate::log::derived::rollup::apply(&txn, organization_id, &rollups).await?;

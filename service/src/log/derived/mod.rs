@@ -294,3 +294,169 @@ async fn replace_steps(
     crate::storage::bulk::insert_all(txn, steps).await?;
     Ok(())
 }
+
+/// Cases derived per round of [`derive_once`]: their interactions and old steps are
+/// what it holds at once.
+const DERIVE_CASES: usize = 2_000;
+
+/// A stored step, as the rollups and the handoff count read it.
+#[derive(Debug, FromQueryResult)]
+struct StoredStep {
+    case_id: i64,
+    interaction_id: i64,
+    prev_interaction_id: Option<i64>,
+    at: i64,
+    function_id: i64,
+    prev_function_id: Option<i64>,
+    prev_touchpoint_id: Option<i64>,
+    prev_at: Option<i64>,
+    prev_same_function_at: Option<i64>,
+    prev_handoff_from_at: Option<i64>,
+    ping_pong: bool,
+    customer_burden: bool,
+    deferral_language: bool,
+    is_last: bool,
+    touchpoint_id: Option<i64>,
+    prev_customer_action: bool,
+    prompt_breach: bool,
+}
+
+impl From<StoredStep> for Step {
+    fn from(row: StoredStep) -> Step {
+        Step {
+            interaction_id: row.interaction_id,
+            position: 0,
+            at: row.at,
+            function_id: row.function_id,
+            prev_interaction_id: row.prev_interaction_id,
+            prev_function_id: row.prev_function_id,
+            prev_touchpoint_id: row.prev_touchpoint_id,
+            prev_at: row.prev_at,
+            prev_same_function_at: row.prev_same_function_at,
+            prev_handoff_from_at: row.prev_handoff_from_at,
+            ping_pong: row.ping_pong,
+            customer_burden: row.customer_burden,
+            deferral_language: row.deferral_language,
+            is_last: row.is_last,
+            touchpoint_id: row.touchpoint_id,
+            prev_customer_action: row.prev_customer_action,
+            prompt_breach: row.prompt_breach,
+        }
+    }
+}
+
+/// The steps stored for the given cases, by case.
+async fn stored_steps(
+    txn: &DatabaseTransaction,
+    case_ids: &[i64],
+) -> ServiceResult<HashMap<i64, Vec<Step>>> {
+    use step::Column as S;
+    let mut by_case: HashMap<i64, Vec<Step>> = HashMap::new();
+    for chunk in case_ids.chunks(CHUNK) {
+        let rows = step::Entity::find()
+            .select_only()
+            .columns([
+                S::CaseId,
+                S::InteractionId,
+                S::PrevInteractionId,
+                S::At,
+                S::FunctionId,
+                S::PrevFunctionId,
+                S::PrevTouchpointId,
+                S::PrevAt,
+                S::PrevSameFunctionAt,
+                S::PrevHandoffFromAt,
+                S::PingPong,
+                S::CustomerBurden,
+                S::DeferralLanguage,
+                S::IsLast,
+                S::TouchpointId,
+                S::PrevCustomerAction,
+                S::PromptBreach,
+            ])
+            .filter(crate::storage::bulk::one_of(
+                txn.get_database_backend(),
+                S::CaseId,
+                chunk.to_vec(),
+            ))
+            .into_model::<StoredStep>()
+            .all(txn)
+            .await?;
+        for row in rows {
+            by_case.entry(row.case_id).or_default().push(row.into());
+        }
+    }
+    Ok(by_case)
+}
+
+/// Derives each of `case_ids` once, after writes that did not (an import): reads the
+/// cases' interactions a round of [`DERIVE_CASES`] at a time in case order, takes
+/// their stored steps out of the rollups (none for the cases in `created`, which had
+/// none), replaces them with the steps the rules derive now, and adds the rollup
+/// change to `pending` for the caller to apply once. Returns how the cases' handoffs
+/// changed, as [`Cases::rederive`] would have.
+pub async fn derive_once(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    mut case_ids: Vec<i64>,
+    created: &HashSet<i64>,
+    pending: &mut RollupDelta,
+) -> ServiceResult<Rederived> {
+    case_ids.sort_unstable();
+    case_ids.dedup();
+    let map = org_map(txn, organization_id).await?;
+    let calendar = crate::calendar::of_organization(txn, organization_id).await?;
+    let prompt = prompt_within(txn, organization_id).await?;
+    let mut change = Rederived::default();
+    for round in case_ids.chunks(DERIVE_CASES) {
+        let existing: Vec<i64> = round
+            .iter()
+            .filter(|c| !created.contains(c))
+            .copied()
+            .collect();
+        let mut before = stored_steps(txn, &existing).await?;
+        let mut events = load_events(txn, round).await?;
+        let mut steps = Vec::new();
+        for &case_id in round {
+            let old = before.remove(&case_id).unwrap_or_default();
+            let handed: HashSet<(i64, Option<i64>)> = old
+                .iter()
+                .filter(|s| s.is_handoff())
+                .map(|s| (s.interaction_id, s.prev_interaction_id))
+                .collect();
+            change.handoffs -= handed.len() as i64;
+            change.silo_handoffs -= map.silo_count(&old);
+            pending.add(&old, -1, &calendar);
+            let mut case_events = events.remove(&case_id).unwrap_or_default();
+            let new = derive(&mut case_events, &prompt);
+            change.handoffs += new.iter().filter(|s| s.is_handoff()).count() as i64;
+            change.silo_handoffs += map.silo_count(&new);
+            change.flagged.extend(
+                new.iter()
+                    .filter(|s| {
+                        s.is_handoff()
+                            && !handed.contains(&(s.interaction_id, s.prev_interaction_id))
+                            && !map.flags_of(s).list().is_empty()
+                    })
+                    .map(|s| (s.at, s.interaction_id)),
+            );
+            pending.add(&new, 1, &calendar);
+            steps.extend(new.iter().map(|s| step_row(organization_id, case_id, s)));
+        }
+        if !existing.is_empty() {
+            for chunk in existing.chunks(CHUNK) {
+                step::Entity::delete_many()
+                    .filter(crate::storage::bulk::one_of(
+                        txn.get_database_backend(),
+                        step::Column::CaseId,
+                        chunk.to_vec(),
+                    ))
+                    .exec(txn)
+                    .await?;
+            }
+        }
+        crate::storage::bulk::insert_all(txn, steps).await?;
+    }
+    change.flagged.sort_unstable();
+    Ok(change)
+}

@@ -318,6 +318,15 @@ async fn ensure_cases(
     organization_id: i64,
     fresh: &[NewInteraction],
 ) -> ServiceResult<HashMap<String, i64>> {
+    Ok(ensure_cases_created(txn, organization_id, fresh).await?.0)
+}
+
+/// The same, and the ids of the cases it created.
+async fn ensure_cases_created(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    fresh: &[NewInteraction],
+) -> ServiceResult<(HashMap<String, i64>, Vec<i64>)> {
     let refs: Vec<String> = fresh
         .iter()
         .map(|n| n.case_ref.clone())
@@ -335,11 +344,20 @@ async fn ensure_cases(
             ..Default::default()
         })
         .collect();
+    let mut created = Vec::new();
     if !missing.is_empty() {
+        let new_refs: HashSet<String> = missing
+            .iter()
+            .filter_map(|m| match &m.case_ref {
+                sea_orm::ActiveValue::Set(r) => Some(r.clone()),
+                _ => None,
+            })
+            .collect();
         crate::storage::bulk::insert_all(txn, missing).await?;
         ids = find_cases(txn, organization_id, &refs).await?;
+        created = new_refs.iter().filter_map(|r| ids.get(r).copied()).collect();
     }
-    Ok(ids)
+    Ok((ids, created))
 }
 
 async fn find_cases(
@@ -361,6 +379,46 @@ async fn find_cases(
     Ok(rows.into_iter().map(|(id, r)| (r, id)).collect())
 }
 
+/// What [`write_only`] wrote: the counts, and the cases it wrote to (those it created
+/// apart), for the caller to derive once.
+#[derive(Debug, Default)]
+pub(crate) struct Written {
+    pub recorded: i64,
+    pub duplicates: i64,
+    pub cases: Vec<i64>,
+    pub created: Vec<i64>,
+}
+
+/// Records a checked batch in `txn` (whose organization is locked) without deriving
+/// its cases: drops what is recorded already, writes the rest. The caller derives
+/// the cases written to, once, after its last batch ([`crate::log::derived::derive_once`]).
+/// Items whose externalId is recorded with other content are left out and returned as
+/// CONFLICTs.
+pub(crate) async fn write_only(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    batch: Batch,
+) -> ServiceResult<(Written, Vec<UserError>)> {
+    let (fresh, duplicates, conflicts) = drop_recorded(txn, organization_id, batch).await?;
+    if fresh.is_empty() {
+        let written = Written {
+            duplicates,
+            ..Written::default()
+        };
+        return Ok((written, conflicts));
+    }
+    let (case_ids, created) = ensure_cases_created(txn, organization_id, &fresh).await?;
+    let rows = rows(txn, organization_id, &case_ids, &fresh).await?;
+    crate::storage::bulk::insert_all(txn, rows).await?;
+    let written = Written {
+        recorded: fresh.len() as i64,
+        duplicates,
+        cases: case_ids.into_values().collect(),
+        created,
+    };
+    Ok((written, conflicts))
+}
+
 /// Writes the interactions, marked against the organization's phrase lists; returns
 /// each written row's case and event (with its id).
 async fn write(
@@ -369,6 +427,17 @@ async fn write(
     case_ids: &HashMap<String, i64>,
     fresh: &[NewInteraction],
 ) -> ServiceResult<Vec<(i64, Event)>> {
+    let rows = rows(txn, organization_id, case_ids, fresh).await?;
+    crate::log::derived::insert_events(txn, rows).await
+}
+
+/// The interaction rows of a batch, marked against the organization's phrase lists.
+async fn rows(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    case_ids: &HashMap<String, i64>,
+    fresh: &[NewInteraction],
+) -> ServiceResult<Vec<interaction::ActiveModel>> {
     let org = crate::model::organization::get(txn, organization_id).await?;
     let (deferral, burden) = crate::model::organization::phrases(&org)?;
     let now = now_micros();
@@ -391,5 +460,5 @@ async fn write(
             ..Default::default()
         })
         .collect();
-    crate::log::derived::insert_events(txn, rows).await
+    Ok(rows)
 }

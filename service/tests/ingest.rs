@@ -1,0 +1,197 @@
+//! The bulk path's figures equal recording's: a random log, partly recorded item by
+//! item and the rest imported shuffled in random chunks (each case derived once, after
+//! the last chunk), reports exactly what recording every interaction item by item
+//! reports, over windows read from the rollups and from the steps. On SQLite, or on
+//! PostgreSQL when SILOSCOPE_TEST_POSTGRES_URL is set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use service::access::audit::{as_actor, Actor};
+use service::log::import::{import_interactions, Chunk, ImportOptions, SourceRow};
+use service::log::recording::{self, FunctionRef, InteractionInput, TouchpointRef};
+use service::model::function::{self, NewFunction};
+use service::model::touchpoint::{self, NewTouchpoint};
+use service::reports::snapshot::Figures;
+use service::rules::Window;
+use service::storage::db::{Db, DbOptions, OwnerWork, Tenant};
+use service::storage::scratch::Scratch;
+
+/// A scratch database whose organization has the same chart, so the ids agree.
+async fn charted() -> (Scratch, Tenant, i64) {
+    let admin = std::env::var("SILOSCOPE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let (url, scratch) = Scratch::create(admin.as_deref()).await.unwrap();
+    let options = DbOptions {
+        url,
+        max_connections: 4,
+        transaction_pooler: false,
+        direct_url: None,
+    };
+    let db = Db::connect(&options, true).await.unwrap();
+    let org = as_actor(
+        Actor::system("test"),
+        service::model::organization::create(&db.owner(OwnerWork::Organizations), "acme", "Acme"),
+    )
+    .await
+    .unwrap();
+    let tenant = db.tenant(org.id);
+    as_actor(Actor::system("test"), async {
+        for (name, is_cx_team) in [("Sales", false), ("Billing", false), ("CX", true)] {
+            let new = NewFunction {
+                name: name.into(),
+                is_cx_team,
+                parent_id: None,
+                external_id: None,
+            };
+            function::create(&tenant, org.id, new).await.unwrap();
+        }
+        for name in ["Call", "Chat"] {
+            let new = NewTouchpoint {
+                name: name.into(),
+                channel: entity::enums::Channel::Other,
+                stage_id: None,
+                experience: Vec::new(),
+                prompt_within: Some(3_600_000_000),
+            };
+            touchpoint::create(&tenant, org.id, new).await.unwrap();
+        }
+    })
+    .await;
+    (scratch, tenant, org.id)
+}
+
+fn log(rng: &mut StdRng) -> Vec<InteractionInput> {
+    let functions = ["Sales", "Billing", "CX"];
+    let notes = [None, Some("that's what CX is there for"), Some("then the customer will have to call")];
+    let mut items = Vec::new();
+    for case in 0..rng.random_range(5..40) {
+        for _ in 0..rng.random_range(1..7) {
+            let at = 1_772_323_200 + rng.random_range(0..30 * 86_400i64);
+            let at = chrono::DateTime::from_timestamp(at, 0).unwrap().to_rfc3339();
+            let external = rng.random_bool(0.5).then(|| format!("e{}", items.len()));
+            items.push(InteractionInput {
+                case_ref: format!("c{case}"),
+                occurred_at: at,
+                function: FunctionRef::Name(functions[rng.random_range(0..3)].into()),
+                touchpoint: rng
+                    .random_bool(0.6)
+                    .then(|| TouchpointRef::Name(["Call", "Chat"][rng.random_range(0..2)].into())),
+                person_id: None,
+                note: notes[rng.random_range(0..3)].map(str::to_owned),
+                customer_action_required: rng.random_bool(0.2),
+                external_id: external,
+            });
+        }
+    }
+    items
+}
+
+/// Every figure of the silo report and the network over `window`, as text.
+async fn figures(db: &Tenant, org: i64, window: Window) -> String {
+    let figures = Figures::new(0);
+    let report = service::reports::report::silo_report(db, &figures, org, window, &[])
+        .await
+        .unwrap();
+    let network = service::reports::network::handoff_network(db, &figures, org, window)
+        .await
+        .unwrap();
+    let id = |f: &Option<entity::function::Model>| f.as_ref().map(|f| f.id);
+    let functions: Vec<_> = report
+        .by_function
+        .iter()
+        .map(|r| (id(&r.function), format!("{:?}", r.figures)))
+        .collect();
+    let touchpoints: Vec<_> = report
+        .by_touchpoint
+        .iter()
+        .map(|r| (r.touchpoint.as_ref().map(|t| t.id), r.figures))
+        .collect();
+    let edges: Vec<_> = network
+        .edges
+        .iter()
+        .map(|e| (id(&e.from), id(&e.to), e.figures))
+        .collect();
+    let weights: Vec<_> = network
+        .handover_of_work
+        .iter()
+        .map(|w| (id(&w.from), id(&w.to), w.count, w.weight))
+        .collect();
+    format!(
+        "{:?}\n{functions:?}\n{touchpoints:?}\n{edges:?}\n{}\n{weights:?}",
+        report.totals, network.total_pairs
+    )
+}
+
+#[tokio::test]
+async fn any_order_and_chunking_of_an_import_gives_recordings_figures() {
+    for seed in 0..6u64 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let items = log(&mut rng);
+        let (_a, one_by_one, org) = charted().await;
+        let (_b, imported, org_b) = charted().await;
+        assert_eq!(org, org_b);
+        as_actor(Actor::system("test"), async {
+            for item in &items {
+                recording::record(&one_by_one, org, vec![item.clone()]).await.unwrap();
+            }
+            // Part first, item by item, so that the import adds to existing cases too.
+            let split = rng.random_range(0..items.len());
+            for item in &items[..split] {
+                recording::record(&imported, org, vec![item.clone()]).await.unwrap();
+            }
+            let mut rest: Vec<InteractionInput> = items[split..].to_vec();
+            rest.shuffle(&mut rng);
+            let (tx, rx) = tokio::sync::mpsc::channel(4);
+            let mut chunks = Vec::new();
+            let mut line = 0u64;
+            while !rest.is_empty() {
+                let size = rng.random_range(1..=rest.len().min(25));
+                let rows = rest
+                    .drain(..size)
+                    .map(|input| {
+                        line += 1;
+                        SourceRow {
+                            line,
+                            input,
+                            chart: Default::default(),
+                            raw: None,
+                        }
+                    })
+                    .collect();
+                chunks.push(Chunk {
+                    rows,
+                    rejected: Vec::new(),
+                });
+            }
+            let feed = async move {
+                for chunk in chunks {
+                    tx.send(Ok(chunk)).await.unwrap();
+                }
+            };
+            let (_, summary) = tokio::join!(
+                feed,
+                import_interactions(&imported, org, rx, ImportOptions::default(), &|_| {})
+            );
+            let summary = summary.unwrap();
+            assert!(summary.committed, "seed {seed}: {:?}", summary.rejections);
+        })
+        .await;
+        for window in [
+            Window::default(),
+            Window {
+                from: Some(1_772_323_200_000_000 + 86_400_000_000 * 3 + 12_345),
+                to: Some(1_772_323_200_000_000 + 86_400_000_000 * 20 + 777),
+            },
+        ] {
+            assert_eq!(
+                figures(&imported, org, window).await,
+                figures(&one_by_one, org, window).await,
+                "seed {seed}, window {window:?}"
+            );
+        }
+    }
+}
