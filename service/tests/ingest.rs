@@ -66,12 +66,18 @@ async fn charted() -> (Scratch, Tenant, i64) {
 
 fn log(rng: &mut StdRng) -> Vec<InteractionInput> {
     let functions = ["Sales", "Billing", "CX"];
-    let notes = [None, Some("that's what CX is there for"), Some("then the customer will have to call")];
+    let notes = [
+        None,
+        Some("that's what CX is there for"),
+        Some("then the customer will have to call"),
+    ];
     let mut items = Vec::new();
     for case in 0..rng.random_range(5..40) {
         for _ in 0..rng.random_range(1..7) {
             let at = 1_772_323_200 + rng.random_range(0..30 * 86_400i64);
-            let at = chrono::DateTime::from_timestamp(at, 0).unwrap().to_rfc3339();
+            let at = chrono::DateTime::from_timestamp(at, 0)
+                .unwrap()
+                .to_rfc3339();
             let external = rng.random_bool(0.5).then(|| format!("e{}", items.len()));
             items.push(InteractionInput {
                 case_ref: format!("c{case}"),
@@ -136,12 +142,16 @@ async fn any_order_and_chunking_of_an_import_gives_recordings_figures() {
         assert_eq!(org, org_b);
         as_actor(Actor::system("test"), async {
             for item in &items {
-                recording::record(&one_by_one, org, vec![item.clone()]).await.unwrap();
+                recording::record(&one_by_one, org, vec![item.clone()])
+                    .await
+                    .unwrap();
             }
             // Part first, item by item, so that the import adds to existing cases too.
             let split = rng.random_range(0..items.len());
             for item in &items[..split] {
-                recording::record(&imported, org, vec![item.clone()]).await.unwrap();
+                recording::record(&imported, org, vec![item.clone()])
+                    .await
+                    .unwrap();
             }
             let mut rest: Vec<InteractionInput> = items[split..].to_vec();
             rest.shuffle(&mut rng);

@@ -451,7 +451,10 @@ async fn an_ocel_import_gives_every_expected_figure() {
     assert_matches_expected(&app).await;
     // Twice: nothing new.
     let (_, again) = import(&app, "format=ocel&case_type=ticket", ocel.clone(), None).await;
-    assert_eq!((again["recorded"].as_i64(), again["duplicates"].as_i64()), (Some(0), Some(423)));
+    assert_eq!(
+        (again["recorded"].as_i64(), again["duplicates"].as_i64()),
+        (Some(0), Some(423))
+    );
 
     // Cut short, the file is malformed: refused as a whole, nothing more written.
     let fresh = spawn_app().await;

@@ -219,6 +219,7 @@ pub fn describe(summary: &ImportSummary, dry_run: bool) -> String {
         summary.seconds,
         rate,
     ) + &created(summary)
+        + &format!("\ntime: {}", summary.phases)
 }
 
 /// What `--create-missing` created, for the summary.

@@ -118,6 +118,43 @@ pub struct ImportSummary {
     pub committed: bool,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Where the time went: seconds per phase (waiting for the reader, checking,
+    /// writing the interactions, deriving the cases, the rollups, the commit).
+    pub phases: Phases,
+}
+
+/// Seconds an import spent in each phase.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Phases {
+    /// Waiting for the door's reader (parsing the file).
+    pub reading: f64,
+    /// Checking rows (and creating what `create_missing` creates).
+    pub checking: f64,
+    /// Writing interactions and cases.
+    pub writing: f64,
+    /// Deriving each case's steps once.
+    pub deriving: f64,
+    /// Applying the rollup change, the audit and notices.
+    pub rollups: f64,
+    pub commit: f64,
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "reading {:.1} s, checking {:.1} s, writing {:.1} s, deriving {:.1} s, rollups {:.1} s, commit {:.1} s",
+            self.reading, self.checking, self.writing, self.deriving, self.rollups, self.commit
+        )
+    }
+}
+
+/// Seconds since `since`, and restarts it.
+fn lap(since: &mut Instant) -> f64 {
+    let now = Instant::now();
+    let seconds = now.duration_since(*since).as_secs_f64();
+    *since = now;
+    seconds
 }
 
 impl ImportSummary {
@@ -160,7 +197,11 @@ pub async fn import_interactions(
     // steps before.
     let mut touched: HashSet<i64> = HashSet::new();
     let mut created: HashSet<i64> = HashSet::new();
+    // The chart as it is: read again only when `create_missing` adds to it.
+    let mut lookup = Lookup::load(&txn, organization_id, &[]).await?;
+    let mut clock = Instant::now();
     while let Some(chunk) = rows.recv().await {
+        summary.phases.reading += lap(&mut clock);
         let Chunk {
             rows: chunk,
             rejected,
@@ -178,7 +219,6 @@ pub async fn import_interactions(
             .iter()
             .map(|row| (row.line, row.raw.clone()))
             .collect();
-        let mut lookup = Lookup::load(&txn, organization_id, &[]).await?;
         if options.create_missing
             && crate::log::chart_from_log::create_missing(
                 &txn,
@@ -198,6 +238,7 @@ pub async fn import_interactions(
         bad.extend(rejected);
         // Once a row is bad and bad rows are not skipped, the rest is only checked.
         let writing = (summary.rejected == 0 && bad.is_empty()) || options.skip_invalid;
+        summary.phases.checking += lap(&mut clock);
         if writing {
             let (written, conflicts) = write_only(&txn, organization_id, batch).await?;
             summary.recorded.recorded += written.recorded;
@@ -213,7 +254,9 @@ pub async fn import_interactions(
         bad.sort_by_key(|r| r.line);
         summary.reject(bad);
         progress(summary.read);
+        summary.phases.writing += lap(&mut clock);
     }
+    summary.phases.reading += lap(&mut clock);
     let keep = !broken && !options.dry_run && (summary.rejected == 0 || options.skip_invalid);
     if keep || options.dry_run {
         // Each case written to is derived once, after the last chunk, however the
@@ -230,6 +273,7 @@ pub async fn import_interactions(
         summary.recorded.new_handoffs = change.handoffs;
         summary.recorded.new_silo_handoffs = change.silo_handoffs;
         summary.recorded.flagged = change.flagged;
+        summary.phases.deriving += lap(&mut clock);
     }
     if keep {
         rollups.compact();
@@ -267,7 +311,9 @@ pub async fn import_interactions(
             &summary.recorded,
         )
         .await?;
+        summary.phases.rollups += lap(&mut clock);
         txn.commit().await?;
+        summary.phases.commit += lap(&mut clock);
         crate::log::recording::wake_notifiers(db);
         summary.committed = true;
         // Awaited, not spawned: a command-line import exits right after.

@@ -355,7 +355,10 @@ async fn ensure_cases_created(
             .collect();
         crate::storage::bulk::insert_all(txn, missing).await?;
         ids = find_cases(txn, organization_id, &refs).await?;
-        created = new_refs.iter().filter_map(|r| ids.get(r).copied()).collect();
+        created = new_refs
+            .iter()
+            .filter_map(|r| ids.get(r).copied())
+            .collect();
     }
     Ok((ids, created))
 }
