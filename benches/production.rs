@@ -260,7 +260,7 @@ async fn main() -> anyhow::Result<()> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-production");
     std::fs::create_dir_all(&dir)?;
     let log = dir.join(format!("log-{}.csv.gz", args.size));
-    support::write_log(&log, args.size)?;
+    support::write_log(&log, args.size, support::Order::Case)?;
     println!("| database | what | wall | figure |");
     println!("|---|---|---|---|");
     for kind in &args.db {

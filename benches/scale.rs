@@ -642,7 +642,7 @@ async fn run(kind: &str, size: usize, args: &Args) -> anyhow::Result<Vec<String>
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-scale");
         std::fs::create_dir_all(&dir)?;
         let file = dir.join(format!("log-{size}.csv.gz"));
-        let rows = support::write_log(&file, size)?;
+        let rows = support::write_log(&file, size, support::Order::Case)?;
         let (elapsed, peak, _) = support::import(&url, &file)?;
         table.size = rows;
         table.row(

@@ -7,6 +7,10 @@
 #     new connections are refused, the process exits within the grace period.
 #  3. kill -9 in the middle of a recording batch: the batch is wholly recorded or
 #     wholly absent.
+#  4. kill -9 of `siloscope import interactions` as each of its phases begins
+#     (writing, deriving, rollups, commit), on PostgreSQL and SQLite: the import is
+#     wholly there or wholly absent, every interaction has its step, and running it
+#     again completes it.
 # Needs root (it stops and starts the local PostgreSQL cluster), curl and psql.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -118,5 +122,57 @@ for delay in 0.3 1 8; do
   echo "   killed after $delay s: $added of 10000 recorded (all or nothing)"
 done
 SERVER_PID=""
+
+echo "== 4. kill -9 as each phase of an import begins"
+rows=30000
+python3 - "$rows" >target/faults-import.csv <<'PY'
+import sys
+n = int(sys.argv[1])
+print("external_id,case_ref,occurred_at,function,touchpoint,note,customer_action_required")
+for i in range(n):
+    # Cases of three, their rows far apart in the file (each case spans chunks).
+    case = i % (n // 3)
+    print(f"imp-{i},IMP-{case},2026-0{1 + i % 9}-{10 + i % 18}T{i % 24:02d}:{i % 60:02d}:00Z,"
+          f"{['Sales', 'CX'][i % 2]},,call back later,false")
+PY
+import_into() { # import_into URL LOGFILE: runs the import in the background, sets IMPORT_PID
+  SILOSCOPE_LOG=info SILOSCOPE_DATABASE_URL="$1" "$SILOSCOPE_BIN" import interactions \
+    target/faults-import.csv --org faults --create-missing >"$2" 2>&1 &
+  IMPORT_PID=$!
+}
+count() { # count URL TABLE
+  case "$1" in
+    sqlite*) sqlite3 "$(echo "${1#sqlite://}" | cut -d'?' -f1)" "SELECT count(*) FROM $2" ;;
+    *) psql "$1" -tAc "SELECT count(*) FROM $2" ;;
+  esac
+}
+sqlite_url=$(fresh_sqlite faults-import)
+make_org "$sqlite_url" faults
+for target in "$PG_URL" "$sqlite_url"; do
+  base=$(count "$target" interaction)
+  for phase in writing deriving rollups commit; do
+    before=$(count "$target" interaction)
+    import_into "$target" target/faults-import.log
+    for _ in $(seq 1 6000); do
+      grep -q "import phase: $phase" target/faults-import.log && break
+      kill -0 "$IMPORT_PID" 2>/dev/null || break
+      sleep 0.01
+    done
+    grep -q "import phase: $phase" target/faults-import.log || fail "the import never began $phase: $(tail -3 target/faults-import.log)"
+    kill -9 "$IMPORT_PID" 2>/dev/null || true; wait "$IMPORT_PID" 2>/dev/null || true
+    added=$(( $(count "$target" interaction) - before ))
+    [ "$added" = 0 ] || [ "$added" = "$rows" ] || fail "an import killed at $phase left $added of $rows interactions"
+    # (A kill can land after the commit: then the import is all there, and the
+    # next runs find every row recorded.)
+    [ "$(count "$target" interaction)" = "$(count "$target" step)" ] || fail "killed at $phase: interactions without steps"
+    echo "   ${target%%:*}: killed as $phase began, $added of $rows interactions there"
+  done
+  import_into "$target" target/faults-import.log
+  wait "$IMPORT_PID" || fail "the import after the kills failed: $(tail -3 target/faults-import.log)"
+  [ $(( $(count "$target" interaction) - base )) = "$rows" ] || fail "the re-run did not complete the import"
+  [ "$(count "$target" step)" = "$(count "$target" interaction)" ] || fail "the re-run left interactions without steps"
+  echo "   ${target%%:*}: run again, the import is complete ($rows interactions, $rows steps)"
+done
+
 psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS siloscope_faults WITH (FORCE)" >/dev/null
 echo "fault tests passed"

@@ -194,8 +194,60 @@ pub fn graphql_input(item: &service::log::recording::InteractionInput) -> Value 
     })
 }
 
-/// Writes `size` generated interactions as a gzipped CSV with the import's columns.
-pub fn write_log(path: &std::path::Path, size: usize) -> anyhow::Result<usize> {
+/// The order of a generated log's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Order {
+    /// Case by case, as the generator makes them (each case's rows together).
+    Case,
+    /// By instant, as a ticketing system's event stream (cases interleaved).
+    Time,
+    /// Shuffled, as an export by page or by agent can be.
+    Shuffled,
+}
+
+/// Writes `size` generated interactions as a gzipped CSV with the import's columns,
+/// in `order`.
+pub fn write_log(path: &std::path::Path, size: usize, order: Order) -> anyhow::Result<usize> {
+    Ok(write_logs(&[(path, size)], order)?[0])
+}
+
+/// Writes one generated log in `order` cut into consecutive files of the given sizes
+/// (the second a later part of the same log: more of its cases, or later rows of
+/// them); returns how many rows each holds.
+pub fn write_logs(parts: &[(&std::path::Path, usize)], order: Order) -> anyhow::Result<Vec<usize>> {
+    let size: usize = parts.iter().map(|(_, n)| n).sum();
+    use rand::{seq::SliceRandom, SeedableRng};
+    let mut generator = api::demo::LogGenerator::new(7, chrono::Utc::now().timestamp());
+    let mut items = Vec::with_capacity(size + 8);
+    while items.len() < size {
+        let batch = generator.batch(10_000.min(size - items.len()));
+        if batch.is_empty() {
+            break;
+        }
+        items.extend(batch);
+    }
+    items.truncate(size);
+    match order {
+        Order::Case => {}
+        // RFC 3339 in UTC throughout: the text sorts as the instant does.
+        Order::Time => items.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at)),
+        Order::Shuffled => items.shuffle(&mut rand::rngs::StdRng::seed_from_u64(29)),
+    }
+    let mut counts = Vec::new();
+    let mut rest = &items[..];
+    for (path, n) in parts {
+        let (part, after) = rest.split_at((*n).min(rest.len()));
+        rest = after;
+        write_csv(path, part)?;
+        counts.push(part.len());
+    }
+    Ok(counts)
+}
+
+fn write_csv(
+    path: &std::path::Path,
+    items: &[service::log::recording::InteractionInput],
+) -> anyhow::Result<()> {
     let file = std::fs::File::create(path)?;
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
     let mut writer = csv::Writer::from_writer(gz);
@@ -208,40 +260,45 @@ pub fn write_log(path: &std::path::Path, size: usize) -> anyhow::Result<usize> {
         "note",
         "customer_action_required",
     ])?;
-    let mut generator = api::demo::LogGenerator::new(7, chrono::Utc::now().timestamp());
-    let mut written = 0;
-    while written < size {
-        for item in generator.batch(10_000.min(size - written)) {
-            let function = match &item.function {
-                service::log::recording::FunctionRef::Name(name) => name.clone(),
-                other => bail!("unexpected {other:?}"),
-            };
-            let touchpoint = match &item.touchpoint {
-                Some(service::log::recording::TouchpointRef::Name(name)) => name.clone(),
-                _ => String::new(),
-            };
-            writer.write_record([
-                item.external_id.as_deref().unwrap_or(""),
-                &item.case_ref,
-                &item.occurred_at,
-                &function,
-                &touchpoint,
-                item.note.as_deref().unwrap_or(""),
-                if item.customer_action_required {
-                    "true"
-                } else {
-                    "false"
-                },
-            ])?;
-            written += 1;
-        }
+    for item in items {
+        let function = match &item.function {
+            service::log::recording::FunctionRef::Name(name) => name.clone(),
+            other => bail!("unexpected {other:?}"),
+        };
+        let touchpoint = match &item.touchpoint {
+            Some(service::log::recording::TouchpointRef::Name(name)) => name.clone(),
+            _ => String::new(),
+        };
+        writer.write_record([
+            item.external_id.as_deref().unwrap_or(""),
+            &item.case_ref,
+            &item.occurred_at,
+            &function,
+            &touchpoint,
+            item.note.as_deref().unwrap_or(""),
+            if item.customer_action_required {
+                "true"
+            } else {
+                "false"
+            },
+        ])?;
     }
     writer.into_inner()?.finish()?.flush()?;
-    Ok(written)
+    Ok(())
 }
 
 /// Runs the importer; returns its wall time, peak RSS in MiB and summary line.
 pub fn import(url: &str, file: &std::path::Path) -> anyhow::Result<(Duration, f64, String)> {
+    let (elapsed, peak, _, summary) = import_with_cpu(url, file)?;
+    Ok((elapsed, peak, summary))
+}
+
+/// The same, and the importer's own CPU seconds (user and system, read from
+/// `/proc` every 50 ms, so up to 50 ms short).
+pub fn import_with_cpu(
+    url: &str,
+    file: &std::path::Path,
+) -> anyhow::Result<(Duration, f64, f64, String)> {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_siloscope"))
         .args(["import", "interactions"])
@@ -253,8 +310,24 @@ pub fn import(url: &str, file: &std::path::Path) -> anyhow::Result<(Duration, f6
         .stderr(std::process::Stdio::inherit())
         .spawn()?;
     let status_file = format!("/proc/{}/status", child.id());
+    let stat_file = format!("/proc/{}/stat", child.id());
     let mut peak_kib = 0u64;
+    let mut cpu_ticks = 0u64;
     loop {
+        if let Ok(stat) = std::fs::read_to_string(&stat_file) {
+            // After the command's name in parentheses: utime and stime are the 12th
+            // and 13th fields.
+            if let Some((_, rest)) = stat.rsplit_once(')') {
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                let ticks = |i: usize| {
+                    fields
+                        .get(i)
+                        .and_then(|f| f.parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                cpu_ticks = cpu_ticks.max(ticks(11) + ticks(12));
+            }
+        }
         if let Ok(status) = std::fs::read_to_string(&status_file) {
             if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
                 let kib: u64 = line
@@ -276,5 +349,11 @@ pub fn import(url: &str, file: &std::path::Path) -> anyhow::Result<(Duration, f6
         bail!("the import failed");
     }
     let summary = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    Ok((elapsed, peak_kib as f64 / 1024.0, summary))
+    // Linux counts CPU time in ticks of 1/100 s (USER_HZ).
+    Ok((
+        elapsed,
+        peak_kib as f64 / 1024.0,
+        cpu_ticks as f64 / 100.0,
+        summary,
+    ))
 }

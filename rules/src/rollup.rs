@@ -190,6 +190,16 @@ impl RollupDelta {
     }
 
     /// Drops the keys whose changes cancel out.
+    /// How many keys the delta holds: what its memory grows with.
+    pub fn len(&self) -> usize {
+        self.groups.len() + self.entries.len() + self.touchpoints.len()
+    }
+
+    /// Whether the delta holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn compact(&mut self) {
         self.groups.retain(|_, v| !v.is_zero());
         self.entries.retain(|_, v| *v != 0);

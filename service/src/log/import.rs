@@ -191,7 +191,8 @@ pub async fn import_interactions(
     // The planner's statistics are refreshed as the import grows (by doubling), so
     // that PostgreSQL keeps using the indexes for the rows this transaction adds.
     let mut analyze_at = CHUNK_ROWS as i64;
-    // The rollups change once, at the end (see `Cases::rederive`).
+    // The rollup change: `derive_once` writes it in pieces of bounded size, the
+    // rest is written at the end.
     let mut rollups = RollupDelta::default();
     // The cases written to, derived once at the end; those the import created had no
     // steps before.
@@ -240,6 +241,10 @@ pub async fn import_interactions(
         let writing = (summary.rejected == 0 && bad.is_empty()) || options.skip_invalid;
         summary.phases.checking += lap(&mut clock);
         if writing {
+            if summary.recorded.recorded + summary.recorded.duplicates == 0 {
+                // Each phase is logged as it begins (the fault tests kill it there).
+                tracing::info!("import phase: writing");
+            }
             let (written, conflicts) = write_only(&txn, organization_id, batch).await?;
             summary.recorded.recorded += written.recorded;
             summary.recorded.duplicates += written.duplicates;
@@ -261,6 +266,7 @@ pub async fn import_interactions(
     if keep || options.dry_run {
         // Each case written to is derived once, after the last chunk, however the
         // file spreads its interactions: a dry run too, for its figures.
+        tracing::info!("import phase: deriving");
         crate::storage::db::analyze_in(&txn, organization_id).await?;
         let change = crate::log::derived::derive_once(
             &txn,
@@ -276,6 +282,7 @@ pub async fn import_interactions(
         summary.phases.deriving += lap(&mut clock);
     }
     if keep {
+        tracing::info!("import phase: rollups");
         rollups.compact();
         crate::log::derived::rollup::apply(&txn, organization_id, &rollups).await?;
         // The connection goes back to the pool with the usual cache (on an error
@@ -312,6 +319,7 @@ pub async fn import_interactions(
         )
         .await?;
         summary.phases.rollups += lap(&mut clock);
+        tracing::info!("import phase: commit");
         txn.commit().await?;
         summary.phases.commit += lap(&mut clock);
         crate::log::recording::wake_notifiers(db);

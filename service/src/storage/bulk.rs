@@ -35,7 +35,29 @@ where
 pub const POSTGRES_ROWS: usize = 10_000;
 
 /// Bound parameters per statement on SQLite, well below its limit (32,766).
-const SQLITE_PARAMETERS: usize = 16_000;
+const SQLITE_PARAMETERS: usize = 4_000;
+
+/// The rows of each SQLite insert statement for `rows` rows of `columns` columns: as
+/// many full statements as fit, then the rest in powers of two, largest first. The
+/// connection caches each prepared statement by its text, so a table is inserted with
+/// a dozen statement shapes at most, each prepared once, instead of a new one (and a
+/// new cache entry of a megabyte or more) for every odd-sized remainder.
+pub fn sqlite_statement_sizes(rows: usize, columns: usize) -> Vec<usize> {
+    let full = (SQLITE_PARAMETERS / columns.max(1)).max(1);
+    let full = if full.is_power_of_two() {
+        full
+    } else {
+        full.next_power_of_two() / 2
+    };
+    let mut sizes = vec![full; rows / full];
+    let mut rest = rows % full;
+    while rest > 0 {
+        let size = 1 << rest.ilog2();
+        sizes.push(size);
+        rest -= size;
+    }
+    sizes
+}
 
 /// The statements that insert `rows` (all setting the same columns: those set in the
 /// first row), each with `tail` appended (`ON CONFLICT …`, `RETURNING …`: what both
@@ -66,11 +88,10 @@ where
         statement
     };
     if backend != DbBackend::Postgres {
-        let per_statement = (SQLITE_PARAMETERS / columns.len().max(1)).max(1);
-        let mut statements = Vec::with_capacity(rows.len() / per_statement + 1);
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
+        let mut statements = Vec::new();
+        let mut rows = rows.into_iter();
+        for size in sqlite_statement_sizes(rows.len(), columns.len()) {
+            let chunk: Vec<A> = rows.by_ref().take(size).collect();
             let insert = A::Entity::insert_many(chunk).into_query();
             statements.push(with_tail(backend.build(&insert)));
         }
@@ -142,4 +163,22 @@ where
         db.execute_raw(statement).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_statement_sizes;
+
+    #[test]
+    fn sqlite_statements_come_in_few_shapes_and_cover_every_row() {
+        let mut shapes = std::collections::HashSet::new();
+        for rows in 0..5_000 {
+            let sizes = sqlite_statement_sizes(rows, 13);
+            assert_eq!(sizes.iter().sum::<usize>(), rows);
+            assert!(sizes.iter().all(|s| s * 13 <= super::SQLITE_PARAMETERS));
+            shapes.extend(sizes);
+        }
+        // 256 rows of 13 columns fit in 4,000 parameters; 1, 2, 4, … 256.
+        assert_eq!(shapes.len(), 9);
+    }
 }

@@ -175,15 +175,13 @@ impl Cases {
 
     /// Re-derives the cases after the `added` interactions (case, event) were written
     /// to them and the `removed` ones (by id) deleted: replaces their steps and adjusts
-    /// the rollups (or adds the change to `deferred`, for the caller to apply). Returns
-    /// how the cases' handoffs changed.
+    /// the rollups. Returns how the cases' handoffs changed.
     pub async fn rederive(
         self,
         txn: &DatabaseTransaction,
         organization_id: i64,
         added: Vec<(i64, Event)>,
         removed: &HashSet<i64>,
-        deferred: Option<&mut RollupDelta>,
     ) -> ServiceResult<Rederived> {
         let map = org_map(txn, organization_id).await?;
         let calendar = crate::calendar::of_organization(txn, organization_id).await?;
@@ -224,16 +222,8 @@ impl Cases {
             delta.add(&new, 1, &calendar);
             steps.extend(new.iter().map(|s| step_row(organization_id, case_id, s)));
         }
-        match deferred {
-            // A long transaction (an import) applies its rollup changes once at the
-            // end: updating the same rollup rows chunk after chunk would leave
-            // PostgreSQL a growing chain of row versions to walk on every update.
-            Some(pending) => pending.merge(delta),
-            None => {
-                delta.compact();
-                rollup::apply(txn, organization_id, &delta).await?;
-            }
-        }
+        delta.compact();
+        rollup::apply(txn, organization_id, &delta).await?;
         replace_steps(txn, &ids, steps).await?;
         change.flagged.sort_unstable();
         Ok(change)
@@ -298,6 +288,14 @@ async fn replace_steps(
 /// Cases derived per round of [`derive_once`]: their interactions and old steps are
 /// what it holds at once.
 const DERIVE_CASES: usize = 2_000;
+
+/// Rollup keys [`derive_once`] gathers before it writes them: about 100 bytes each, so
+/// some 20 MiB, whatever the import's size or span. Fewer, larger writes matter on
+/// PostgreSQL, where updating the same rollup rows again and again in one
+/// transaction leaves a chain of row versions to walk; a million-row import writes
+/// its upper levels (months, years) a handful of times. Debug builds (the tests)
+/// write it every few dozen keys, so that every import test crosses the bound.
+const PENDING_KEYS: usize = if cfg!(debug_assertions) { 64 } else { 200_000 };
 
 /// A stored step, as the rollups and the handoff count read it.
 #[derive(Debug, FromQueryResult)]
@@ -393,8 +391,9 @@ async fn stored_steps(
 /// cases' interactions a round of [`DERIVE_CASES`] at a time in case order, takes
 /// their stored steps out of the rollups (none for the cases in `created`, which had
 /// none), replaces them with the steps the rules derive now, and adds the rollup
-/// change to `pending` for the caller to apply once. Returns how the cases' handoffs
-/// changed, as [`Cases::rederive`] would have.
+/// change to `pending`, writing it whenever it holds [`PENDING_KEYS`] keys; the caller
+/// writes the rest. Returns how the cases' handoffs changed, as [`Cases::rederive`]
+/// would have.
 pub async fn derive_once(
     txn: &DatabaseTransaction,
     organization_id: i64,
@@ -456,6 +455,11 @@ pub async fn derive_once(
             }
         }
         crate::storage::bulk::insert_all(txn, steps).await?;
+        if pending.len() >= PENDING_KEYS {
+            pending.compact();
+            rollup::apply(txn, organization_id, pending).await?;
+            *pending = RollupDelta::default();
+        }
     }
     change.flagged.sort_unstable();
     Ok(change)

@@ -24,7 +24,6 @@ use crate::log::derived::Cases;
 use crate::storage::db::{begin_change, now_micros};
 use crate::storage::scoped::in_org;
 use rules::chain::Event;
-use rules::rollup::RollupDelta;
 
 /// Ids or references per `IN` list and case rows per insert.
 const CHUNK: usize = 1_000;
@@ -73,7 +72,7 @@ pub async fn record(
     let batch = input::check_batch(&items, &lookup)?;
 
     let txn = begin_change(db, organization_id).await?;
-    let (recorded, conflicts) = write_batch(&txn, organization_id, batch, None).await?;
+    let (recorded, conflicts) = write_batch(&txn, organization_id, batch).await?;
     // A conflict undoes the batch: the transaction is dropped, not committed.
     check(conflicts)?;
     summary_event(&txn, organization_id, "interactions.record", &recorded).await?;
@@ -160,7 +159,6 @@ pub(crate) async fn write_batch(
     txn: &DatabaseTransaction,
     organization_id: i64,
     batch: Batch,
-    deferred: Option<&mut RollupDelta>,
 ) -> ServiceResult<(Recorded, Vec<UserError>)> {
     let (fresh, duplicates, conflicts) = drop_recorded(txn, organization_id, batch).await?;
     if fresh.is_empty() {
@@ -175,7 +173,7 @@ pub(crate) async fn write_batch(
     let written = write(txn, organization_id, &case_ids, &fresh).await?;
     let recorded = written.len() as i64;
     let change = cases
-        .rederive(txn, organization_id, written, &HashSet::new(), deferred)
+        .rederive(txn, organization_id, written, &HashSet::new())
         .await?;
     let recorded = Recorded {
         recorded,

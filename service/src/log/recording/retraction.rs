@@ -249,7 +249,7 @@ pub(crate) async fn remove(
     let case_ids: Vec<i64> = interactions.iter().map(|f| f.1).collect();
     let cases = Cases::load(txn, case_ids.clone()).await?;
     let change = cases
-        .rederive(txn, organization_id, Vec::new(), &removed, None)
+        .rederive(txn, organization_id, Vec::new(), &removed)
         .await?;
     let ids: Vec<i64> = removed.iter().copied().collect();
     for chunk in ids.chunks(CHUNK) {
