@@ -4,7 +4,7 @@
 //! they had never been recorded; `complete_from` then says from which instant the log,
 //! and every figure read from it, is complete.
 
-use entity::{interaction, organization};
+use entity::{organization, step};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use crate::error::{check, Field, ServiceResult, UserError, UserErrorCode, Write};
 use crate::storage::db::{begin_change, now_micros};
-use crate::storage::scoped::in_org;
 
 /// The shortest and longest retention periods, in days.
 pub const DAYS: std::ops::RangeInclusive<i32> = 1..=36_500;
@@ -93,15 +92,19 @@ pub async fn apply(
     };
     loop {
         let txn = begin_change(db, organization_id).await?;
-        let old: Vec<(i64, i64, i64)> = in_org::<interaction::Entity>(organization_id)
-            .filter(interaction::Column::OccurredAt.lt(cutoff))
-            .order_by_asc(interaction::Column::OccurredAt)
-            .order_by_asc(interaction::Column::Id)
+        // Read from the steps (one per interaction, at its instant): the reports'
+        // index on (organization, instant) gives the oldest in order, where the
+        // interaction table would be read whole and sorted for every chunk.
+        let old: Vec<(i64, i64, i64)> = step::Entity::find()
+            .filter(step::Column::OrganizationId.eq(organization_id))
+            .filter(step::Column::At.lt(cutoff))
+            .order_by_asc(step::Column::At)
+            .order_by_asc(step::Column::InteractionId)
             .select_only()
             .columns([
-                interaction::Column::Id,
-                interaction::Column::CaseId,
-                interaction::Column::OccurredAt,
+                step::Column::InteractionId,
+                step::Column::CaseId,
+                step::Column::At,
             ])
             .limit(CHUNK)
             .into_tuple()

@@ -241,6 +241,16 @@ pub struct Rederived {
     pub flagged: Vec<(i64, i64)>,
 }
 
+impl Rederived {
+    /// Adds another set of cases' change.
+    pub fn add(&mut self, other: Rederived) {
+        self.handoffs += other.handoffs;
+        self.silo_handoffs += other.silo_handoffs;
+        self.flagged.extend(other.flagged);
+        self.flagged.sort_unstable();
+    }
+}
+
 fn step_row(organization_id: i64, case_id: i64, s: &Step) -> step::ActiveModel {
     step::ActiveModel {
         interaction_id: Set(s.interaction_id),
@@ -271,6 +281,13 @@ async fn replace_steps(
     case_ids: &[i64],
     steps: Vec<step::ActiveModel>,
 ) -> ServiceResult<()> {
+    delete_steps(txn, case_ids).await?;
+    crate::storage::bulk::insert_all(txn, steps).await?;
+    Ok(())
+}
+
+/// Deletes the steps of the given cases.
+async fn delete_steps(txn: &DatabaseTransaction, case_ids: &[i64]) -> ServiceResult<()> {
     for chunk in case_ids.chunks(CHUNK) {
         step::Entity::delete_many()
             .filter(crate::storage::bulk::one_of(
@@ -281,7 +298,6 @@ async fn replace_steps(
             .exec(txn)
             .await?;
     }
-    crate::storage::bulk::insert_all(txn, steps).await?;
     Ok(())
 }
 
@@ -442,19 +458,7 @@ pub async fn derive_once(
             pending.add(&new, 1, &calendar);
             steps.extend(new.iter().map(|s| step_row(organization_id, case_id, s)));
         }
-        if !existing.is_empty() {
-            for chunk in existing.chunks(CHUNK) {
-                step::Entity::delete_many()
-                    .filter(crate::storage::bulk::one_of(
-                        txn.get_database_backend(),
-                        step::Column::CaseId,
-                        chunk.to_vec(),
-                    ))
-                    .exec(txn)
-                    .await?;
-            }
-        }
-        crate::storage::bulk::insert_all(txn, steps).await?;
+        replace_steps(txn, &existing, steps).await?;
         if pending.len() >= PENDING_KEYS {
             pending.compact();
             rollup::apply(txn, organization_id, pending).await?;
@@ -462,5 +466,34 @@ pub async fn derive_once(
         }
     }
     change.flagged.sort_unstable();
+    Ok(change)
+}
+
+/// Takes cases that lose every interaction out of the derived rows without deriving
+/// them again (retention, retraction): their stored steps leave the rollups and are
+/// deleted, a round of [`DERIVE_CASES`] at a time. The caller deletes the
+/// interactions and the cases. Returns how the handoffs changed (none is new).
+pub async fn forget_cases(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    case_ids: &[i64],
+) -> ServiceResult<Rederived> {
+    let mut change = Rederived::default();
+    if case_ids.is_empty() {
+        return Ok(change);
+    }
+    let map = org_map(txn, organization_id).await?;
+    let calendar = crate::calendar::of_organization(txn, organization_id).await?;
+    let mut delta = RollupDelta::default();
+    for round in case_ids.chunks(DERIVE_CASES) {
+        for old in stored_steps(txn, round).await?.values() {
+            change.handoffs -= old.iter().filter(|s| s.is_handoff()).count() as i64;
+            change.silo_handoffs -= map.silo_count(old);
+            delta.add(old, -1, &calendar);
+        }
+        delete_steps(txn, round).await?;
+    }
+    delta.compact();
+    rollup::apply(txn, organization_id, &delta).await?;
     Ok(change)
 }

@@ -1,6 +1,6 @@
 //! Retraction: removing recorded interactions and re-deriving their cases.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use entity::{customer_case, interaction};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
@@ -247,10 +247,25 @@ pub(crate) async fn remove(
 ) -> ServiceResult<crate::log::derived::Rederived> {
     let removed: HashSet<i64> = interactions.iter().map(|f| f.0).collect();
     let case_ids: Vec<i64> = interactions.iter().map(|f| f.1).collect();
-    let cases = Cases::load(txn, case_ids.clone()).await?;
-    let change = cases
-        .rederive(txn, organization_id, Vec::new(), &removed)
-        .await?;
+    // A case that loses every interaction needs no deriving: its steps only leave.
+    let mut losing: HashMap<i64, i64> = HashMap::new();
+    for (_, case_id) in interactions.iter().collect::<HashSet<_>>() {
+        *losing.entry(*case_id).or_default() += 1;
+    }
+    let held = interaction_counts(txn, losing.keys().copied().collect()).await?;
+    let (whole, partial): (Vec<i64>, Vec<i64>) = losing
+        .iter()
+        .map(|(case_id, _)| *case_id)
+        .partition(|c| held.get(c) == losing.get(c));
+    let mut change = crate::log::derived::forget_cases(txn, organization_id, &whole).await?;
+    if !partial.is_empty() {
+        let cases = Cases::load(txn, partial).await?;
+        change.add(
+            cases
+                .rederive(txn, organization_id, Vec::new(), &removed)
+                .await?,
+        );
+    }
     let ids: Vec<i64> = removed.iter().copied().collect();
     for chunk in ids.chunks(CHUNK) {
         interaction::Entity::delete_many()
@@ -260,6 +275,31 @@ pub(crate) async fn remove(
     }
     remove_empty_cases(txn, case_ids).await?;
     Ok(change)
+}
+
+/// How many interactions each of the cases holds.
+async fn interaction_counts(
+    txn: &DatabaseTransaction,
+    case_ids: Vec<i64>,
+) -> ServiceResult<HashMap<i64, i64>> {
+    let mut counts = HashMap::new();
+    for chunk in case_ids.chunks(CHUNK) {
+        let rows: Vec<(i64, i64)> = interaction::Entity::find()
+            .filter(crate::storage::bulk::one_of(
+                txn.get_database_backend(),
+                interaction::Column::CaseId,
+                chunk.to_vec(),
+            ))
+            .select_only()
+            .column(interaction::Column::CaseId)
+            .column_as(interaction::Column::Id.count(), "held")
+            .group_by(interaction::Column::CaseId)
+            .into_tuple()
+            .all(txn)
+            .await?;
+        counts.extend(rows);
+    }
+    Ok(counts)
 }
 
 /// Deletes those of the cases that have no interaction left.
