@@ -254,8 +254,8 @@ pub(crate) async fn remove(
     }
     let held = interaction_counts(txn, losing.keys().copied().collect()).await?;
     let (whole, partial): (Vec<i64>, Vec<i64>) = losing
-        .iter()
-        .map(|(case_id, _)| *case_id)
+        .keys()
+        .copied()
         .partition(|c| held.get(c) == losing.get(c));
     let mut change = crate::log::derived::forget_cases(txn, organization_id, &whole).await?;
     if !partial.is_empty() {
