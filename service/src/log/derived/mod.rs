@@ -197,28 +197,11 @@ impl Cases {
         for &case_id in &ids {
             let mut events = before.remove(&case_id).unwrap_or_default();
             let old = derive(&mut events, &prompt);
-            let handed: HashSet<(i64, Option<i64>)> = old
-                .iter()
-                .filter(|s| s.is_handoff())
-                .map(|s| (s.interaction_id, s.prev_interaction_id))
-                .collect();
-            change.handoffs -= handed.len() as i64;
-            change.silo_handoffs -= map.silo_count(&old);
             delta.add(&old, -1, &calendar);
             events.retain(|e| !removed.contains(&e.id));
             events.extend(added_by_case.remove(&case_id).unwrap_or_default());
             let new = derive(&mut events, &prompt);
-            change.handoffs += new.iter().filter(|s| s.is_handoff()).count() as i64;
-            change.silo_handoffs += map.silo_count(&new);
-            change.flagged.extend(
-                new.iter()
-                    .filter(|s| {
-                        s.is_handoff()
-                            && !handed.contains(&(s.interaction_id, s.prev_interaction_id))
-                            && !map.flags_of(s).list().is_empty()
-                    })
-                    .map(|s| (s.at, s.interaction_id)),
-            );
+            change.count(&map, &old, &new);
             delta.add(&new, 1, &calendar);
             steps.extend(new.iter().map(|s| step_row(organization_id, case_id, s)));
         }
@@ -242,6 +225,26 @@ pub struct Rederived {
 }
 
 impl Rederived {
+    /// Counts one case's change from its `old` steps to its `new` ones.
+    fn count(&mut self, map: &OrgMap, old: &[Step], new: &[Step]) {
+        let handed: HashSet<(i64, Option<i64>)> = old
+            .iter()
+            .filter(|s| s.is_handoff())
+            .map(|s| (s.interaction_id, s.prev_interaction_id))
+            .collect();
+        self.handoffs += new.iter().filter(|s| s.is_handoff()).count() as i64 - handed.len() as i64;
+        self.silo_handoffs += map.silo_count(new) - map.silo_count(old);
+        self.flagged.extend(
+            new.iter()
+                .filter(|s| {
+                    s.is_handoff()
+                        && !handed.contains(&(s.interaction_id, s.prev_interaction_id))
+                        && !map.flags_of(s).list().is_empty()
+                })
+                .map(|s| (s.at, s.interaction_id)),
+        );
+    }
+
     /// Adds another set of cases' change.
     pub fn add(&mut self, other: Rederived) {
         self.handoffs += other.handoffs;
@@ -434,27 +437,10 @@ pub async fn derive_once(
         let mut steps = Vec::new();
         for &case_id in round {
             let old = before.remove(&case_id).unwrap_or_default();
-            let handed: HashSet<(i64, Option<i64>)> = old
-                .iter()
-                .filter(|s| s.is_handoff())
-                .map(|s| (s.interaction_id, s.prev_interaction_id))
-                .collect();
-            change.handoffs -= handed.len() as i64;
-            change.silo_handoffs -= map.silo_count(&old);
             pending.add(&old, -1, &calendar);
             let mut case_events = events.remove(&case_id).unwrap_or_default();
             let new = derive(&mut case_events, &prompt);
-            change.handoffs += new.iter().filter(|s| s.is_handoff()).count() as i64;
-            change.silo_handoffs += map.silo_count(&new);
-            change.flagged.extend(
-                new.iter()
-                    .filter(|s| {
-                        s.is_handoff()
-                            && !handed.contains(&(s.interaction_id, s.prev_interaction_id))
-                            && !map.flags_of(s).list().is_empty()
-                    })
-                    .map(|s| (s.at, s.interaction_id)),
-            );
+            change.count(&map, &old, &new);
             pending.add(&new, 1, &calendar);
             steps.extend(new.iter().map(|s| step_row(organization_id, case_id, s)));
         }
@@ -487,8 +473,7 @@ pub async fn forget_cases(
     let mut delta = RollupDelta::default();
     for round in case_ids.chunks(DERIVE_CASES) {
         for old in stored_steps(txn, round).await?.values() {
-            change.handoffs -= old.iter().filter(|s| s.is_handoff()).count() as i64;
-            change.silo_handoffs -= map.silo_count(old);
+            change.count(&map, old, &[]);
             delta.add(old, -1, &calendar);
         }
         delete_steps(txn, round).await?;
