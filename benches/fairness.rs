@@ -107,9 +107,7 @@ async fn run(kind: &str, args: &Args) -> anyhow::Result<()> {
     // Without the caches: every heavy request computes, as the first ones after a
     // write would (with them, repeated requests are answered from memory).
     let server = Arc::new(support::start_with(&url, &[("SILOSCOPE_CACHE_MIB", "0")]).await?);
-    let db =
-        service::storage::db::Db::connect(&service::storage::db::DbOptions::new(&url, 1), false)
-            .await?;
+    let db = service::upgrade::open(&service::storage::db::DbOptions::new(&url, 1), false).await?;
     api::demo::create_model(&db, "other", 5).await?;
     db.close().await?;
     let now = chrono::Utc::now().timestamp();

@@ -95,11 +95,9 @@ async fn main() -> anyhow::Result<()> {
                 let floor_url = support::fresh_database(kind, "siloscope_import_floor").await?;
                 let floor = floor(kind, &floor_url, &plain)?;
                 let url = support::fresh_database(kind, "siloscope_import_bench").await?;
-                let db = service::storage::db::Db::connect(
-                    &service::storage::db::DbOptions::new(&url, 2),
-                    true,
-                )
-                .await?;
+                let db =
+                    service::upgrade::open(&service::storage::db::DbOptions::new(&url, 2), true)
+                        .await?;
                 api::demo::create_model(&db, "bench", 7).await?;
                 db.close().await?;
                 let runs = [

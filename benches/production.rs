@@ -109,9 +109,7 @@ async fn plain_delete(url: &str, cutoff: i64) -> anyhow::Result<(Duration, u64)>
 
 async fn bench(kind: &str, log: &std::path::Path) -> anyhow::Result<()> {
     let url = support::fresh_database(kind, "siloscope_production_bench").await?;
-    let db =
-        service::storage::db::Db::connect(&service::storage::db::DbOptions::new(&url, 2), true)
-            .await?;
+    let db = service::upgrade::open(&service::storage::db::DbOptions::new(&url, 2), true).await?;
     api::demo::create_model(&db, "bench", 7).await?;
     let (import, _, _) = support::import(&url, log)?;
     let interactions = count(&url, "SELECT COUNT(*) FROM interaction").await?;

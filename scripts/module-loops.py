@@ -7,10 +7,7 @@ For each crate source folder, every file is a module; a module depends on the mo
 its non-test code names through `crate::…` or `super::…` paths. A parent declaring
 its children (and a child naming its ancestors) is structure, not a dependency. Any
 strongly connected component of more than one module is a loop, printed with its
-members; the exit status is 1 when there is one, unless it lies within a loop listed
-in scripts/module-loops.known (a ratchet: the loops the service crate had when the
-check first ran on its new rooms, to be taken apart; a new loop, or one that grows,
-fails).
+members; the exit status is 1 when there is one.
 """
 
 import os
@@ -84,33 +81,16 @@ def loops(graph):
     return found
 
 
-def known_loops():
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "module-loops.known")
-    listed = []
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as lines:
-            for line in lines:
-                line = line.strip()
-                if line and not line.startswith("#"):
-                    root, members = line.split(":", 1)
-                    listed.append((root.strip(), {m.strip() for m in members.split(",")}))
-    return listed
-
-
 def main(roots):
     failed = False
-    listed = known_loops()
     for root in roots:
         known = modules(root)
         graph = {name: dependencies(name, source, known) for name, source in known.items()}
         for component in loops(graph):
-            if any(r == root.rstrip("/") and set(component) <= members for r, members in listed):
-                print(f"{root}: a known loop, still to take apart: {', '.join(component)}")
-                continue
             failed = True
             print(f"{root}: modules import each other in a loop: {', '.join(component)}")
     if not failed:
-        print(f"no new module loops in {', '.join(roots)}")
+        print(f"no module loops in {', '.join(roots)}")
     return 1 if failed else 0
 
 

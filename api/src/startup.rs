@@ -32,7 +32,8 @@ pub struct Application {
 impl Application {
     /// Connects to and migrates the configured database, then binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
-        let db = Db::connect(&settings.database(settings.db_max_connections), true).await?;
+        let db =
+            service::upgrade::open(&settings.database(settings.db_max_connections), true).await?;
         Application::with_database(settings, db).await
     }
 

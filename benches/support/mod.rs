@@ -112,11 +112,8 @@ pub async fn start(database_url: &str) -> anyhow::Result<Server> {
 
 /// [`start`] with the given variables for the server (see [`serve`]).
 pub async fn start_with(database_url: &str, env: &[(&str, &str)]) -> anyhow::Result<Server> {
-    let db = service::storage::db::Db::connect(
-        &service::storage::db::DbOptions::new(database_url, 2),
-        true,
-    )
-    .await?;
+    let db = service::upgrade::open(&service::storage::db::DbOptions::new(database_url, 2), true)
+        .await?;
     api::demo::create_model(&db, "bench", 42).await?;
     db.close().await?;
     serve(database_url, env).await

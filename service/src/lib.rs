@@ -21,6 +21,7 @@ pub mod model;
 pub mod notify;
 pub mod reports;
 pub mod storage;
+pub mod upgrade;
 
 pub use error::{
     Code, Field, Place, ServiceError, ServiceResult, UserError, UserErrorCode, Write, WriteError,

@@ -16,7 +16,7 @@ use service::model::function::{self, NewFunction};
 use service::model::touchpoint::{self, NewTouchpoint};
 use service::reports::snapshot::Figures;
 use service::rules::Window;
-use service::storage::db::{Db, DbOptions, OwnerWork, Tenant};
+use service::storage::db::{DbOptions, OwnerWork, Tenant};
 use service::storage::scratch::Scratch;
 
 /// A scratch database whose organization has the same chart, so the ids agree.
@@ -31,7 +31,7 @@ async fn charted() -> (Scratch, Tenant, i64) {
         transaction_pooler: false,
         direct_url: None,
     };
-    let db = Db::connect(&options, true).await.unwrap();
+    let db = service::upgrade::open(&options, true).await.unwrap();
     let org = as_actor(
         Actor::system("test"),
         service::model::organization::create(&db.owner(OwnerWork::Organizations), "acme", "Acme"),

@@ -10,7 +10,7 @@ use service::model::chart::{self, Chart, ChartFunction};
 use service::model::directory::sync::{self, SyncFunction, SyncMode, SyncRequest};
 use service::model::function::{self, NewFunction};
 use service::notify::webhook::{self, DeliveryFilter, EventType, NewWebhook};
-use service::storage::db::{Db, DbOptions, OwnerWork, Tenant};
+use service::storage::db::{DbOptions, OwnerWork, Tenant};
 use service::storage::scoped::PageRequest;
 use service::storage::scratch::Scratch;
 
@@ -26,7 +26,9 @@ async fn organization() -> (Scratch, Tenant, i64) {
         transaction_pooler: false,
         direct_url: None,
     };
-    let db = Db::connect(&options, true).await.expect("migrated");
+    let db = service::upgrade::open(&options, true)
+        .await
+        .expect("migrated");
     let org = as_actor(
         Actor::system("test"),
         service::model::organization::create(&db.owner(OwnerWork::Organizations), "acme", "Acme"),
@@ -285,7 +287,7 @@ async fn earlier_interactions_are_keyed_once_and_copies_apart() {
     ] {
         owner.execute_unprepared(sql).await.expect("legacy rows");
     }
-    recording::key_earlier_interactions(db.db())
+    service::upgrade::key_earlier_interactions(db.db())
         .await
         .expect("keyed");
     let keys: Vec<String> = owner

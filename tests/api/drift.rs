@@ -914,7 +914,7 @@ async fn the_chart_against_log_migration_rebuilds_the_rollups_it_changes() {
         .unwrap();
     assert_eq!(pending.len(), 3, "migrations 16 to 18 are undone");
     // What the next start does: migrate, then rebuild the outdated rollups.
-    service::storage::db::Db::connect(
+    service::upgrade::open(
         &service::storage::db::DbOptions::new(&app.database_url, 1),
         true,
     )

@@ -63,7 +63,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         retention_interval: std::time::Duration::from_secs(3600),
     };
     configure(&mut settings);
-    let db = Db::connect(&settings.database(5), true).await.unwrap();
+    let db = service::upgrade::open(&settings.database(5), true)
+        .await
+        .unwrap();
     for (slug, name) in [("acme", "Acme"), ("other", "Other Org")] {
         service::model::organization::create(&db.owner(OwnerWork::Organizations), slug, name)
             .await
@@ -85,7 +87,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 impl TestApp {
     /// Another server on the same database, as a second replica would be.
     pub async fn replica(&self) -> TestApp {
-        let db = Db::connect(&self.settings.database(5), false)
+        let db = service::upgrade::open(&self.settings.database(5), false)
             .await
             .unwrap();
         let app = Application::with_database(&self.settings, db)
@@ -105,7 +107,7 @@ impl TestApp {
 
     /// The service's handle on the test's database, as another process would open it.
     pub async fn service_db(&self) -> Db {
-        Db::connect(&self.settings.database(2), false)
+        service::upgrade::open(&self.settings.database(2), false)
             .await
             .unwrap()
     }

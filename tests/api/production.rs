@@ -1,7 +1,7 @@
 //! Running in production: request fields in the logs and metrics, traces to an OTLP
 //! collector, CORS, trusted documents, and backups taken while recording.
 
-use service::storage::db::{Db, DbOptions, OwnerWork};
+use service::storage::db::{DbOptions, OwnerWork};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -78,7 +78,9 @@ fn attribute<'a>(span: &'a Span, key: &str) -> Option<&'a str> {
 async fn request_lines_name_the_caller_metrics_count_without_naming_anyone_and_traces_reach_a_collector(
 ) {
     let (url, _guard) = database().await;
-    let db = Db::connect(&DbOptions::new(&url, 2), true).await.unwrap();
+    let db = service::upgrade::open(&DbOptions::new(&url, 2), true)
+        .await
+        .unwrap();
     service::model::organization::create(&db.owner(OwnerWork::Organizations), "acme", "Acme")
         .await
         .unwrap();
@@ -652,7 +654,7 @@ async fn a_backup_taken_while_recording_restores_every_committed_interaction() {
     }
     // The restored database serves, and holds every interaction committed before the
     // backup began, with its derived steps.
-    Db::connect(&DbOptions::new(&restored_url, 1), true)
+    service::upgrade::open(&DbOptions::new(&restored_url, 1), true)
         .await
         .unwrap();
     let db = sea_orm::Database::connect(&restored_url).await.unwrap();

@@ -24,7 +24,7 @@ pub(super) async fn serve(settings: &Settings) -> anyhow::Result<()> {
 
 /// `migrate`: the pending migrations.
 pub(super) async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    Db::connect(&settings.database(1), true).await?;
+    service::upgrade::open(&settings.database(1), true).await?;
     println!(
         "migrated {}",
         service::storage::db::redact(&settings.database_url)
@@ -34,7 +34,7 @@ pub(super) async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 
 /// `org create`: an organization (migrating the database first).
 pub(super) async fn org_create(settings: &Settings, slug: &str, name: &str) -> anyhow::Result<()> {
-    let db = Db::connect(&settings.database(1), true).await?;
+    let db = service::upgrade::open(&settings.database(1), true).await?;
     let created =
         service::model::organization::create(&db.owner(OwnerWork::Organizations), slug, name).await;
     match created {
@@ -200,7 +200,7 @@ pub(super) async fn restore(
         );
     };
     let summary = service::storage::backup::sqlite_restore(from, &target, replace).await?;
-    Db::connect(&settings.database(1), true).await?;
+    service::upgrade::open(&settings.database(1), true).await?;
     println!(
         "restored {} from {}: {} organizations, {} interactions",
         target.display(),
@@ -288,7 +288,7 @@ pub(super) async fn open_existing(settings: &Settings, migrate: bool) -> anyhow:
             );
         }
     }
-    Db::connect(&settings.database(1), migrate).await
+    service::upgrade::open(&settings.database(1), migrate).await
 }
 
 /// The file of a SQLite URL (`sqlite://file.db?mode=rwc`, `sqlite:file.db`), decoded

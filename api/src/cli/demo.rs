@@ -1,6 +1,5 @@
 //! `demo`: a database with a generated organization and log, served at once.
 
-use service::storage::db::Db;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -51,7 +50,7 @@ pub(super) async fn demo(
         .clone()
         .unwrap_or_else(crate::server::auth::random_secret);
     settings.jwt.secret = Some(secret);
-    let db = Db::connect(&settings.database(settings.db_max_connections), true).await?;
+    let db = service::upgrade::open(&settings.database(settings.db_max_connections), true).await?;
     let summary = crate::demo::create(&db, "demo", 2026, interactions).await?;
     let app = Application::with_database(&settings, db).await?;
     let keys = TokenKeys::new(&settings.jwt);

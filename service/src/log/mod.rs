@@ -1,7 +1,6 @@
 //! The interaction log: recording (a batch, an import), the rows derived from it (steps,
 //! rollups, phrase marks), export, retention, erasure and redaction.
 
-pub mod chart_from_log;
 pub mod derived;
 pub mod erasure;
 pub mod export;

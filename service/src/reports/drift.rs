@@ -1,6 +1,6 @@
 //! The chart against the log (docs/rules.md, "The chart against the log"): who handles
 //! each touchpoint in fact beside who owns it on paper, and the interactions behind
-//! every figure of it and of the promises (`promises::promise_report`).
+//! every figure of it and of the promises (`report::promise_report`).
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -7,6 +7,7 @@ pub mod handoff;
 pub mod names;
 pub mod network;
 pub mod ownership;
+pub mod period;
 pub mod picture;
 pub mod promises;
 pub mod report;

@@ -7,13 +7,10 @@ use entity::touchpoint;
 use rules::drift::{kept, Kept, Measure};
 use rules::report::{PromiseCounts, Report};
 use rules::Window;
-use sea_orm::ConnectionTrait;
 
-use super::report::*;
-pub use crate::calendar::Granularity;
-use crate::error::ServiceResult;
+use super::period::ComparisonPeriod;
 use crate::model::touchpoint::ExperienceElement;
-use crate::reports::snapshot::{Figures, Snapshot};
+use crate::reports::snapshot::Snapshot;
 
 /// One experience element of one touchpoint: whether it is promised, and what the log
 /// shows of it (docs/rules.md, "Promises kept").
@@ -81,19 +78,4 @@ pub(super) fn promise_rows(
 pub struct PromiseReport {
     pub window: Window,
     pub rows: Vec<PromiseRow>,
-}
-
-/// Which promised experience elements the log shows kept or broken over a window.
-pub async fn promise_report(
-    db: &impl ConnectionTrait,
-    figures: &Figures,
-    organization_id: i64,
-    window: Window,
-    compare_to: &[ComparisonPeriod],
-) -> ServiceResult<PromiseReport> {
-    let report = silo_report(db, figures, organization_id, window, compare_to).await?;
-    Ok(PromiseReport {
-        window,
-        rows: report.promises(),
-    })
 }

@@ -1,9 +1,10 @@
 //! Reports over a window: the silo report with its comparisons and the handoff
 //! network, as finished values (figures folded by the rules, rows named and ordered).
 //!
-//! Beside it: [`super::promises`] (the chart's promises against the log),
-//! [`super::trend`] (one report per calendar period), [`super::network`] (who hands
-//! customers to whom) and [`super::scan`] (the one read of a window's figures).
+//! Beside it in this room: the periods a report is compared with (`period`), the
+//! chart's promises against the log (`promises`), one report per calendar period
+//! (`trend`), who hands customers to whom (`network`) and the one read of a window's
+//! figures (`scan`).
 
 use std::sync::Arc;
 
@@ -13,20 +14,13 @@ use rules::report::{FunctionFigures, Report, Totals, TotalsDelta};
 use rules::Window;
 use sea_orm::ConnectionTrait;
 
-use super::promises::{promise_rows, PromiseRow};
+pub(crate) use super::period::earlier_window;
+pub use super::period::{previous_period, ComparisonPeriod};
+use super::promises::{promise_rows, PromiseReport, PromiseRow};
 use super::scan::report;
 pub use crate::calendar::Granularity;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 use crate::reports::snapshot::{Figures, Snapshot};
-
-/// Which earlier period a report is compared with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ComparisonPeriod {
-    /// The period of equal length that ends where the window starts.
-    PreviousPeriod,
-    /// The same window one calendar year earlier.
-    SamePeriodLastYear,
-}
 
 /// The report's totals beside an earlier period's.
 #[derive(Clone, Debug)]
@@ -111,20 +105,6 @@ pub async fn silo_report(
     Ok(assemble(&snapshot, window, &current, &earlier))
 }
 
-/// The window `period` names for a report over `window`.
-pub(crate) fn earlier_window(
-    snapshot: &Snapshot,
-    period: ComparisonPeriod,
-    window: Window,
-) -> ServiceResult<Window> {
-    match period {
-        ComparisonPeriod::PreviousPeriod => previous_period(&snapshot.calendar, window),
-        ComparisonPeriod::SamePeriodLastYear => {
-            crate::calendar::window_year_earlier(snapshot.zone, window)
-        }
-    }
-}
-
 /// A report with its rows named and ordered, beside the earlier periods' totals.
 pub(super) fn assemble(
     snapshot: &Arc<Snapshot>,
@@ -177,25 +157,17 @@ pub(super) fn assemble(
     }
 }
 
-/// The period before `window` in `calendar` (the same number of whole local calendar
-/// periods, else the same length; rules::calendar::Calendar::period_before).
-pub fn previous_period(
-    calendar: &rules::calendar::Calendar,
+/// Which promised experience elements the log shows kept or broken over a window.
+pub async fn promise_report(
+    db: &impl ConnectionTrait,
+    figures: &Figures,
+    organization_id: i64,
     window: Window,
-) -> ServiceResult<Window> {
-    let (from, to) = closed(window)?;
-    let (before, end) = calendar.period_before(from, to);
-    Ok(Window {
-        from: Some(before),
-        to: Some(end),
+    compare_to: &[ComparisonPeriod],
+) -> ServiceResult<PromiseReport> {
+    let report = silo_report(db, figures, organization_id, window, compare_to).await?;
+    Ok(PromiseReport {
+        window,
+        rows: report.promises(),
     })
-}
-
-pub(super) fn closed(window: Window) -> ServiceResult<(i64, i64)> {
-    match (window.from, window.to) {
-        (Some(from), Some(to)) => Ok((from, to)),
-        _ => Err(ServiceError::bad_input(
-            "a comparison needs a window with both `from` and `to`",
-        )),
-    }
 }

@@ -265,7 +265,7 @@ impl AnalyticsQuery {
         let periods: Vec<report::ComparisonPeriod> =
             compare_to.into_iter().map(Into::into).collect();
         let report = gated_report(ctx, move |db, figures, org| async move {
-            promises::promise_report(&db, &figures, org, window, &periods).await
+            report::promise_report(&db, &figures, org, window, &periods).await
         })
         .await?;
         Ok(PromiseReport(report))

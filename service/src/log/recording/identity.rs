@@ -7,23 +7,21 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entity::{customer_case, interaction, organization};
+use entity::{customer_case, interaction};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use sha2::{Digest, Sha256};
 
-use super::input::NewInteraction;
 use crate::error::ServiceResult;
-use crate::storage::db::{begin_change, Db, OwnerWork};
 
 /// What every content key begins with; the digit is the version of its recipe.
 pub const PREFIX: &str = "ck1:";
 
 /// The layout of content keys this service writes (`organization.content_keys_version`).
-const VERSION: i32 = 1;
+pub(crate) const VERSION: i32 = 1;
 
 /// The content that identifies an interaction without an externalId.
 pub(crate) struct Content<'a> {
@@ -34,20 +32,6 @@ pub(crate) struct Content<'a> {
     pub person_id: Option<i64>,
     pub note: Option<&'a str>,
     pub customer_action_required: bool,
-}
-
-impl<'a> From<&'a NewInteraction> for Content<'a> {
-    fn from(new: &'a NewInteraction) -> Self {
-        Content {
-            case_ref: &new.case_ref,
-            at: new.at,
-            function_id: new.function_id,
-            touchpoint_id: new.touchpoint_id,
-            person_id: new.person_id,
-            note: new.note.as_deref(),
-            customer_action_required: new.customer_action_required,
-        }
-    }
 }
 
 impl Content<'_> {
@@ -121,41 +105,11 @@ pub(crate) async fn recorded(
     Ok(found)
 }
 
-/// Gives the interactions recorded without an externalId before content keys existed
-/// theirs, organization by organization (each in a write of its own, so another
-/// replica starting at once waits and then finds it done). Identical rows an earlier
-/// re-import recorded twice keep their copies, keyed `…:dup1`, `…:dup2` after the
-/// first, so that they can be retracted by key.
-pub async fn key_earlier_interactions(db: &Db) -> anyhow::Result<()> {
-    let outdated: Vec<i64> = organization::Entity::find()
-        .filter(organization::Column::ContentKeysVersion.lt(VERSION))
-        .select_only()
-        .column(organization::Column::Id)
-        .into_tuple()
-        .all(&db.owner(OwnerWork::Migration))
-        .await?;
-    let mut keyed = 0u64;
-    for organization_id in outdated {
-        let tenant = db.tenant(organization_id);
-        let txn = begin_change(&tenant, organization_id).await?;
-        keyed += key_organization(&txn, organization_id).await?;
-        let org = crate::model::organization::get(&txn, organization_id).await?;
-        let mut active: organization::ActiveModel = org.into();
-        active.content_keys_version = Set(VERSION);
-        active.update(&txn).await?;
-        txn.commit().await?;
-    }
-    if keyed > 0 {
-        tracing::info!(
-            keyed,
-            "gave interactions recorded without an externalId their content keys"
-        );
-    }
-    Ok(())
-}
-
 /// Keys one organization's unkeyed interactions, a page at a time; returns how many.
-async fn key_organization(txn: &DatabaseTransaction, organization_id: i64) -> ServiceResult<u64> {
+pub(crate) async fn key_organization(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+) -> ServiceResult<u64> {
     const PAGE: u64 = 5_000;
     let mut seen: HashSet<u128> = HashSet::new();
     let mut copies: HashMap<u128, u32> = HashMap::new();

@@ -425,3 +425,17 @@ fn check_item(
     }
     Some(new)
 }
+
+impl<'a> From<&'a NewInteraction> for super::identity::Content<'a> {
+    fn from(new: &'a NewInteraction) -> Self {
+        super::identity::Content {
+            case_ref: &new.case_ref,
+            at: new.at,
+            function_id: new.function_id,
+            touchpoint_id: new.touchpoint_id,
+            person_id: new.person_id,
+            note: new.note.as_deref(),
+            customer_action_required: new.customer_action_required,
+        }
+    }
+}

@@ -13,7 +13,8 @@ use sea_orm::{
     ConnectionTrait, DatabaseTransaction, FromQueryResult, QueryFilter, QuerySelect, Set,
 };
 
-pub use identity::{key_earlier_interactions, PREFIX as CONTENT_KEY_PREFIX};
+pub use identity::PREFIX as CONTENT_KEY_PREFIX;
+pub(crate) use identity::{key_organization, VERSION as CONTENT_KEYS_VERSION};
 pub use input::{parse_instant, FunctionRef, InteractionInput, TouchpointRef, MAX_BATCH, MAX_NOTE};
 use input::{Batch, Lookup, NewInteraction};
 pub(crate) use retraction::remove;

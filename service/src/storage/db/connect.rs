@@ -7,7 +7,7 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, TransactionTrait};
 
-use super::{begin_change, Db, DbOptions, OwnerWork};
+use super::{Db, DbOptions};
 
 pub(super) async fn connect_sqlite(
     url: &str,
@@ -183,45 +183,6 @@ pub fn explain_pooler(error: anyhow::Error, pooled: bool) -> anyhow::Error {
         );
     }
     error
-}
-
-/// Rebuilds, from its steps and in its calendar, the rollups of every organization
-/// whose `rollup_version` is below [`crate::log::derived::rollup::ROLLUP_VERSION`] (a
-/// migration that changed their layout sets it to 0). Each organization in a write of
-/// its own, so another replica starting at once waits and then finds it done.
-pub(super) async fn rebuild_outdated_rollups(db: &Db) -> anyhow::Result<()> {
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
-    let current = crate::log::derived::rollup::ROLLUP_VERSION;
-    let outdated: Vec<i64> = entity::organization::Entity::find()
-        .filter(entity::organization::Column::RollupVersion.lt(current))
-        .select_only()
-        .column(entity::organization::Column::Id)
-        .into_tuple()
-        .all(&db.owner(OwnerWork::Migration))
-        .await?;
-    for organization_id in &outdated {
-        let tenant = db.tenant(*organization_id);
-        let txn = begin_change(&tenant, *organization_id).await?;
-        let org = entity::organization::Entity::find_by_id(*organization_id)
-            .one(&txn)
-            .await?
-            .context("an organization went away while its rollups were rebuilt")?;
-        if org.rollup_version < current {
-            let calendar = crate::calendar::of_organization(&txn, *organization_id).await?;
-            crate::log::derived::rollup::rebuild(&txn, *organization_id, &calendar).await?;
-            let mut active: entity::organization::ActiveModel = org.into();
-            active.rollup_version = Set(current);
-            active.update(&txn).await?;
-        }
-        txn.commit().await?;
-    }
-    if !outdated.is_empty() {
-        tracing::info!(
-            organizations = outdated.len(),
-            "rebuilt the rollups in their current layout"
-        );
-    }
-    Ok(())
 }
 
 /// The URL without its password, for messages.

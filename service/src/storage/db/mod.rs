@@ -107,7 +107,8 @@ pub enum OwnerWork {
 
 impl Db {
     /// Connects as `options` say (a SQLite file is created when missing). Applies the
-    /// pending migrations first when `migrate` is set.
+    /// pending schema migrations first when `migrate` is set; the service opens the
+    /// database through `upgrade::open` (above this room), which runs the data upgrades after them.
     pub async fn connect(options: &DbOptions, migrate: bool) -> anyhow::Result<Db> {
         let url = options.url.as_str();
         let connected = if url.starts_with("postgres") {
@@ -117,10 +118,6 @@ impl Db {
         };
         let db = connected
             .with_context(|| format!("failed to connect to the database ({})", redact(url)))?;
-        if migrate {
-            connect::rebuild_outdated_rollups(&db).await?;
-            crate::log::recording::key_earlier_interactions(&db).await?;
-        }
         Ok(db)
     }
 

@@ -5,6 +5,8 @@
 //! connection lost) leaves nothing of itself. Importing the same rows again records
 //! nothing new: each externalId is recorded once.
 
+pub mod chart_from_log;
+
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -91,7 +93,7 @@ pub struct ImportOptions {
     /// Record the good rows even when some are bad (the bad ones are reported).
     pub skip_invalid: bool,
     /// Create the functions and touchpoints the rows name that do not exist yet
-    /// ([`crate::log::chart_from_log`]).
+    /// ([`crate::log::import::chart_from_log`]).
     pub create_missing: bool,
 }
 
@@ -112,7 +114,7 @@ pub struct ImportSummary {
     pub rejections: Vec<Rejection>,
     /// The functions and touchpoints `create_missing` created (for a dry run: would
     /// have created).
-    pub created: crate::log::chart_from_log::Created,
+    pub created: crate::log::import::chart_from_log::Created,
     /// Whether the import was committed (false for a dry run, a malformed file, or bad
     /// rows without `skip_invalid`).
     pub committed: bool,
@@ -221,7 +223,7 @@ pub async fn import_interactions(
             .map(|row| (row.line, row.raw.clone()))
             .collect();
         if options.create_missing
-            && crate::log::chart_from_log::create_missing(
+            && crate::log::import::chart_from_log::create_missing(
                 &txn,
                 organization_id,
                 &chunk,
@@ -294,8 +296,8 @@ pub async fn import_interactions(
         struct Imported<'a> {
             #[serde(flatten)]
             recorded: &'a Recorded,
-            #[serde(skip_serializing_if = "crate::log::chart_from_log::Created::is_empty")]
-            created: &'a crate::log::chart_from_log::Created,
+            #[serde(skip_serializing_if = "crate::log::import::chart_from_log::Created::is_empty")]
+            created: &'a crate::log::import::chart_from_log::Created,
         }
         let imported = Imported {
             recorded: &summary.recorded,

@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, HashSet};
 use entity::enums::Channel;
 use sea_orm::DatabaseTransaction;
 
+use super::SourceRow;
 use crate::error::{Place, ServiceResult, WriteError};
 use crate::fields::name_key;
-use crate::log::import::SourceRow;
 use crate::log::recording::input::Lookup;
 use crate::log::recording::{FunctionRef, TouchpointRef};
 use crate::model::function::{FunctionFields, Parents};
