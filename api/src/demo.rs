@@ -5,6 +5,7 @@ use anyhow::anyhow;
 use entity::enums::{Channel, Role};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use service::log::feedback::FeedbackInput;
 use service::log::recording::{self, FunctionRef, InteractionInput, TouchpointRef};
 use service::model::function::NewFunction;
 use service::model::journey::NewJourney;
@@ -142,6 +143,14 @@ const BURDEN_NOTES: &[&str] = &[
     "customer will have to send the form again",
     "customer needs to contact the bank",
 ];
+/// What complaining customers write.
+const COMPLAINTS: &[&str] = &[
+    "I explained the problem three times to three different people",
+    "Nobody called me back as promised",
+    "I was told it is another department's job",
+    "Still waiting for my refund",
+];
+
 const PLAIN_NOTES: &[&str] = &[
     "resolved on first contact",
     "explained the charge",
@@ -170,7 +179,7 @@ pub async fn create(db: &Db, slug: &str, seed: u64, interactions: usize) -> anyh
     let org_id = create_model(db, slug, seed).await?;
     let db = &db.tenant(org_id);
     let mut log = LogGenerator::new(seed, chrono::Utc::now().timestamp());
-    let (mut total, mut silos) = (0, 0);
+    let (mut total, mut silos, mut surveys) = (0, 0, 0);
     while total < interactions {
         let batch = log.batch(recording::MAX_BATCH.min(interactions - total).max(1));
         total += batch.len();
@@ -180,9 +189,19 @@ pub async fn create(db: &Db, slug: &str, seed: u64, interactions: usize) -> anyh
             "interactions",
         )?;
         silos += done.new_silo_handoffs;
+        let feedback = log.take_feedback();
+        surveys += feedback.len();
+        expect_ok(
+            service::access::audit::as_actor(
+                demo_actor(),
+                service::log::feedback::record(db, org_id, feedback),
+            )
+            .await,
+            "feedback",
+        )?;
     }
     Ok(format!(
-        "organization `{slug}` with {} functions, {} touchpoints and {total} interactions ({silos} silo handoffs)",
+        "organization `{slug}` with {} functions, {} touchpoints, {total} interactions ({silos} silo handoffs) and {surveys} surveys and complaints",
         FUNCTIONS.len(),
         TOUCHPOINTS.len()
     ))
@@ -387,18 +406,23 @@ pub const DRIFTED_TOUCHPOINT: &str = "Refund request";
 /// last quarter. The log runs up to `now`: a case still open then is cut there.
 pub struct LogGenerator {
     rng: StdRng,
+    /// Feedback draws from its own stream, so the interactions stay as they were.
+    voice: StdRng,
     now: i64,
     cases: usize,
     interactions: usize,
+    feedback: Vec<FeedbackInput>,
 }
 
 impl LogGenerator {
     pub fn new(seed: u64, now: i64) -> Self {
         LogGenerator {
             rng: StdRng::seed_from_u64(seed ^ 0x5eed),
+            voice: StdRng::seed_from_u64(seed ^ 0xfeed),
             now,
             cases: 0,
             interactions: 0,
+            feedback: Vec::new(),
         }
     }
 
@@ -443,6 +467,7 @@ impl LogGenerator {
             }
             let mut at = start;
             let mut previous = None;
+            let mut deferrals = 0;
             let length = 1 + (rng.random::<f64>().powi(2) * 7.0) as usize;
             for step in 0..length {
                 if at > self.now {
@@ -485,13 +510,87 @@ impl LogGenerator {
                     customer_action_required: rng.random_bool(0.03),
                     external_id: Some(format!("demo-{:08}", self.interactions + log.len() + 1)),
                 });
+                if !last && next == cx && current != cx {
+                    deferrals += 1;
+                }
                 at += rng.random_range(300..3 * 24 * 3600);
                 previous = Some(current);
                 current = next;
             }
+            self.say(case, at, deferrals);
         }
         self.interactions += log.len();
         log
+    }
+
+    /// What the customer of case `case` says after its last interaction (about `end`):
+    /// the myth of good scores. Customers passed to CX are surveyed as often, but
+    /// answer a third as often and score lower, and complain more.
+    fn say(&mut self, case: usize, end: i64, deferrals: usize) {
+        let rng = &mut self.voice;
+        let bounced = deferrals > 0;
+        let instant = |at: i64| {
+            chrono::DateTime::from_timestamp(at, 0)
+                .unwrap_or_default()
+                .to_rfc3339()
+        };
+        for (kind, offered, top) in [("CSAT", 0.6, 5), ("NPS", 0.2, 10)] {
+            let at = end + rng.random_range(3600..2 * 86_400);
+            if !rng.random_bool(offered) || at > self.now {
+                continue;
+            }
+            let answered = rng.random_bool(if bounced { 0.18 } else { 0.62 });
+            let answered_at = at + rng.random_range(600..3 * 86_400);
+            let answer = (answered && answered_at <= self.now).then(|| {
+                let low = if bounced { top / 5 } else { top * 3 / 5 };
+                let high = if bounced { top * 4 / 5 } else { top };
+                (
+                    instant(answered_at),
+                    rng.random_range(low..=high).max(i64::from(kind == "CSAT")),
+                )
+            });
+            self.feedback.push(FeedbackInput {
+                external_id: format!("demo-{}-{case:06}", kind.to_lowercase()),
+                case_ref: format!("DEMO-{case:06}"),
+                kind: kind.into(),
+                at: instant(at),
+                answered_at: answer.as_ref().map(|a| a.0.clone()),
+                score: answer.map(|a| a.1 as i32),
+                channel: Some("email".into()),
+                comment: None,
+            });
+        }
+        let complains = if deferrals >= 2 {
+            0.15
+        } else if bounced {
+            0.06
+        } else {
+            0.01
+        };
+        let at = end + rng.random_range(600..86_400);
+        if rng.random_bool(complains) && at <= self.now {
+            self.feedback.push(FeedbackInput {
+                external_id: format!("demo-complaint-{case:06}"),
+                case_ref: format!("DEMO-{case:06}"),
+                kind: "COMPLAINT".into(),
+                at: instant(at),
+                channel: Some(
+                    if rng.random_bool(0.4) {
+                        "social"
+                    } else {
+                        "phone"
+                    }
+                    .into(),
+                ),
+                comment: Some(pick(rng, COMPLAINTS).into()),
+                ..FeedbackInput::default()
+            });
+        }
+    }
+
+    /// The feedback of the cases generated so far that was not taken yet.
+    pub fn take_feedback(&mut self) -> Vec<FeedbackInput> {
+        std::mem::take(&mut self.feedback)
     }
 }
 

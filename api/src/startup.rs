@@ -186,6 +186,14 @@ fn routes(config: &mut web::ServiceConfig) {
             web::get().to(crate::pages::dashboard_asset),
         )
         .route("/import/interactions", web::post().to(import_interactions))
+        .route(
+            "/import/feedback",
+            web::post().to(crate::logs::feedback::import_feedback),
+        )
+        .route(
+            "/export/feedback",
+            web::get().to(crate::logs::feedback::export_feedback),
+        )
         .route("/export/interactions", web::get().to(export_interactions))
         .service(crate::scim::routes(web::scope("/scim/v2")))
         .route("/livez", web::get().to(livez))

@@ -8,6 +8,7 @@ pub mod api_key;
 pub mod audit_event;
 pub mod customer_case;
 pub mod enums;
+pub mod feedback;
 pub mod function;
 pub mod interaction;
 pub mod journey;

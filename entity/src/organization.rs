@@ -31,6 +31,9 @@ pub struct Model {
     /// Interactions that occurred before this instant (µs) were deleted by retention:
     /// the log, and every figure read from it, is complete from here on.
     pub complete_from: Option<i64>,
+    /// Answers a survey kind needs in a window before the voice report judges whether
+    /// its scores hide the silos.
+    pub min_responses: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@ mod m20261129_000017_live_and_webhooks;
 mod m20261129_000018_production;
 mod m20261207_000019_sources_and_keys;
 mod m20261207_000020_content_keys;
+mod m20261207_000021_feedback;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000018_production::Migration),
             Box::new(m20261207_000019_sources_and_keys::Migration),
             Box::new(m20261207_000020_content_keys::Migration),
+            Box::new(m20261207_000021_feedback::Migration),
         ]
     }
 }

@@ -11,7 +11,9 @@
 //! * [`rollup`] buckets steps by local day and month for the pre-aggregated reports;
 //! * [`ownership`] finds the gaps of the responsibility map ("Ownership findings");
 //! * [`drift`] holds the map against the log: de facto owners and promises kept
-//!   ("The chart against the log").
+//!   ("The chart against the log");
+//! * [`voice`] holds what customers say against the silo handoffs of their cases
+//!   ("What customers say").
 
 pub mod calendar;
 pub mod chain;
@@ -20,6 +22,7 @@ pub mod flags;
 pub mod ownership;
 pub mod report;
 pub mod rollup;
+pub mod voice;
 
 /// A half-open window `[from, to)` of instants in microseconds; either end may be open.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -23,3 +23,4 @@ mod recording;
 mod schema;
 mod scim;
 mod trend;
+mod voice;

@@ -13,6 +13,7 @@ import { delta, duration, el, functionName, instant, number, percent, periodName
 import { Network } from "./network.js";
 import { sortableTable } from "./tables.js";
 import { drawTrend } from "./trend.js";
+import { VOICE, renderVoice } from "./voice.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -69,6 +70,13 @@ const INTERACTIONS = `query Interactions($f: TouchpointInteractionFilterInput!, 
   touchpointInteractions(first: 25, after: $after, filter: $f) {
     totalCount
     nodes { caseRef occurredAt function { name isCxTeam } note customerActionRequired }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const FEEDBACK = `query Feedback($f: VoiceFeedbackFilterInput!, $after: String) {
+  voiceFeedback(first: 25, after: $after, filter: $f) {
+    totalCount
+    nodes { caseRef kind at answeredAt score channel siloHandoffs }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -284,6 +292,14 @@ async function showPeriod() {
         `at ${row.touchpoint.name}${row.owner ? ` by ${row.owner.function?.name}` : ""} in ${name}`,
       ),
   });
+  const voice = await ask(VOICE, { w: point.window, c: [state.compare] });
+  if (generation !== state.generation) return;
+  renderVoice(
+    { cards: $("voice-kinds"), absorbed: $("voice-absorbed"), complaints: $("voice-complaints"), findings: $("voice-findings") },
+    voice,
+    name,
+    (filter, description) => showEvidence("feedback", filter, `${description} in ${name}`, $("voice-section")),
+  );
   status("");
   document.body.dataset.ready = "true";
 }
@@ -436,6 +452,20 @@ async function moreHandoffs() {
 }
 
 const EVIDENCE = {
+  feedback: {
+    query: FEEDBACK,
+    field: "voiceFeedback",
+    noun: ["piece of feedback", "pieces of feedback"],
+    head: ["Offered or made", "Case", "Kind", "Answered", "Score", "Silo handoffs"],
+    cells: (n) => [
+      instant(n.at, state.zone),
+      caseButton(n.caseRef, $("evidence-section")),
+      n.kind,
+      n.answeredAt ? instant(n.answeredAt, state.zone) : n.kind === "COMPLAINT" ? "" : "not answered",
+      n.score ?? "",
+      number(n.siloHandoffs),
+    ],
+  },
   breaches: {
     query: BREACHES,
     field: "promiseBreaches",
@@ -469,7 +499,7 @@ function caseButton(ref, panel) {
   return el("button", { type: "button", class: "link case", onclick: () => showCase(ref, panel), "aria-label": `Case ${ref}` }, ref);
 }
 
-async function openEvidence(kind, filter, description) {
+async function openEvidence(kind, filter, description, after = $("drift-table")) {
   const point = state.points[state.selected];
   state.evidence = { kind, filter: { ...filter, window: point.window }, description, cursor: null };
   const table = $("evidence-table");
@@ -477,7 +507,7 @@ async function openEvidence(kind, filter, description) {
   table.querySelector("tbody").replaceChildren();
   $("evidence-section").hidden = false;
   $("case-section").hidden = true;
-  placePanel($("evidence-section"), $("drift-table"));
+  placePanel($("evidence-section"), after);
   await moreEvidence();
   reveal($("evidence-section"));
 }

@@ -164,6 +164,24 @@ pub(super) enum ImportCommand {
     /// records nothing new.
     #[command(after_help = LOG_FIELDS)]
     Interactions(Box<InteractionsImport>),
+    /// Load what customers said (a CSV with the columns external_id, case_ref, kind,
+    /// at, answered_at, score, channel, comment; gzip or not) about recorded cases,
+    /// atomically: nothing is written when a row is bad. Importing it again records
+    /// nothing new; a survey first imported as offered gets its answer.
+    #[command(after_help = DATABASE_VARIABLES)]
+    Feedback {
+        /// The file (.csv, optionally .gz).
+        file: PathBuf,
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// Record the good rows even when some are bad (the bad ones are listed).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Check every row and report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Load an organization chart (org.json: functions, touchpoints, responsibilities
     /// by name) atomically: existing entries are matched by name and updated, missing
     /// ones created, nothing removed.
@@ -193,6 +211,23 @@ pub(super) enum ExportCommand {
         #[arg(long)]
         from: Option<String>,
         /// Only interactions before this instant (RFC 3339 with an offset).
+        #[arg(long)]
+        to: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write what customers said (surveys and complaints) as CSV, the columns `import
+    /// feedback` reads.
+    #[command(after_help = DATABASE_VARIABLES)]
+    Feedback {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// Only feedback offered or made at or after this instant (RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only feedback offered or made before this instant (RFC 3339).
         #[arg(long)]
         to: Option<String>,
         /// Write to this file instead of standard output.

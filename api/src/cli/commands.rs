@@ -147,6 +147,17 @@ pub(super) async fn import_org(
     crate::logs::chart_file::import(&db, org, file).await
 }
 
+/// `import feedback`: survey answers and complaints from a CSV.
+pub(super) async fn import_feedback(
+    settings: &Settings,
+    org: &str,
+    file: PathBuf,
+    options: service::log::feedback::FeedbackImportOptions,
+) -> anyhow::Result<()> {
+    let db = open_existing(settings, false).await?;
+    crate::logs::feedback::import_file(&db, file, org, options, settings.limits.import).await
+}
+
 /// `export interactions`: the log as CSV or XES.
 pub(super) async fn export_interactions(
     settings: &Settings,
@@ -156,6 +167,26 @@ pub(super) async fn export_interactions(
     to: Option<String>,
     out: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
+    let window = window_of(from, to)?;
+    let db = open_existing(settings, false).await?;
+    crate::logs::commands::export(&db, org, format, window, out).await
+}
+
+/// `export feedback`: surveys and complaints as CSV.
+pub(super) async fn export_feedback(
+    settings: &Settings,
+    org: &str,
+    from: Option<String>,
+    to: Option<String>,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let window = window_of(from, to)?;
+    let db = open_existing(settings, false).await?;
+    crate::logs::feedback::export_file(&db, org, window, out).await
+}
+
+/// The window `--from` and `--to` give.
+fn window_of(from: Option<String>, to: Option<String>) -> anyhow::Result<service::rules::Window> {
     let instant = |flag: &str, text: Option<String>| -> anyhow::Result<Option<i64>> {
         text.map(|t| {
             service::log::recording::parse_instant(&t).with_context(|| {
@@ -164,12 +195,10 @@ pub(super) async fn export_interactions(
         })
         .transpose()
     };
-    let window = service::rules::Window {
+    Ok(service::rules::Window {
         from: instant("from", from)?,
         to: instant("to", to)?,
-    };
-    let db = open_existing(settings, false).await?;
-    crate::logs::commands::export(&db, org, format, window, out).await
+    })
 }
 
 /// `backup`: an online copy of the SQLite database.

@@ -46,6 +46,21 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Org { file, org },
         } => import_org(&settings, &org, &file).await,
+        Command::Import {
+            command:
+                ImportCommand::Feedback {
+                    file,
+                    org,
+                    skip_invalid,
+                    dry_run,
+                },
+        } => {
+            let options = service::log::feedback::FeedbackImportOptions {
+                dry_run,
+                skip_invalid,
+            };
+            import_feedback(&settings, &org, file, options).await
+        }
         Command::Export {
             command:
                 ExportCommand::Interactions {
@@ -56,6 +71,9 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
                     out,
                 },
         } => export_interactions(&settings, &org, format, from, to, out.as_deref()).await,
+        Command::Export {
+            command: ExportCommand::Feedback { org, from, to, out },
+        } => export_feedback(&settings, &org, from, to, out.as_deref()).await,
         Command::ExportSchema { out } => export_schema(out.as_deref()),
         Command::Documents { command } => documents(&settings, command).await,
         Command::Backup { out } => backup(&settings, &out).await,

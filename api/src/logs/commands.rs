@@ -38,7 +38,10 @@ async fn organization_id(db: &Db, slug: &str) -> anyhow::Result<i64> {
     Ok(organization(db, slug).await?.id)
 }
 
-async fn organization(db: &Db, slug: &str) -> anyhow::Result<entity::organization::Model> {
+pub(crate) async fn organization(
+    db: &Db,
+    slug: &str,
+) -> anyhow::Result<entity::organization::Model> {
     match service::model::organization::find_by_slug(&db.owner(OwnerWork::Organizations), slug).await? {
         Some(org) => Ok(org),
         None => bail!("no organization `{slug}` in the configured database; `siloscope org list` shows those there are"),

@@ -100,7 +100,7 @@ impl ImportParams {
 }
 
 /// The log's bytes as they arrive.
-type Body = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, String>>>>;
+pub(crate) type Body = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, String>>>>;
 
 /// The body of an import: the log itself, or a multipart/form-data body whose parts
 /// are the side files (`groups`, `incidents`, read whole and bounded) and last the
@@ -184,8 +184,7 @@ pub async fn import(
         )
         .response(Media::Json);
     };
-    let mut payload = match body_parts(request, payload, &mut params.settings, limits.import).await
-    {
+    let payload = match body_parts(request, payload, &mut params.settings, limits.import).await {
         Ok(body) => body,
         Err(refusal) => return refusal.response(Media::Json),
     };
@@ -209,17 +208,41 @@ pub async fn import(
         return Refusal::new(Code::BadRequest, message).response(Media::Json);
     }
     let mapping_for_display = mapping.clone();
-    // The request's task feeds the body's chunks to a channel, read as a blocking
-    // `Read` by the reader's thread (an actix payload cannot leave its task).
-    let (tx, mut rx) = mpsc::channel::<std::io::Result<Bytes>>(8);
-    let chunks = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    let body = SyncIoBridge::new(StreamReader::new(chunks));
+    let (body, pump) = bridge(payload, limit);
     let options = super::read::ReadOptions {
         limits: limits.import,
         keep_raw: false,
     };
     let rows = spawn(Box::new(body), format, mapping, options);
-    // Feed the body to the reader while the import runs; stop at the limit.
+    let work = service::log::import::import_interactions(db, org, rows, params.options, &|_| {});
+    let (too_large, outcome) = tokio::join!(pump, work);
+    if too_large {
+        return self::too_large(limit);
+    }
+    match outcome {
+        Ok(summary) => summary_response(
+            &summary,
+            &mapping_for_display,
+            format,
+            params.options.dry_run,
+        ),
+        Err(error) => Refusal::from(&error).response(Media::Json),
+    }
+}
+
+/// A body as a blocking `Read` for a reader's thread, and the future that feeds it:
+/// the request's task sends the body's chunks to a channel (an actix payload cannot
+/// leave its task) and stops at `limit` bytes, resolving to whether it was exceeded.
+pub(crate) fn bridge(
+    mut payload: Body,
+    limit: u64,
+) -> (
+    impl std::io::Read + Send + 'static,
+    impl std::future::Future<Output = bool>,
+) {
+    let (tx, mut rx) = mpsc::channel::<std::io::Result<Bytes>>(8);
+    let chunks = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let body = SyncIoBridge::new(StreamReader::new(chunks));
     let pump = async move {
         let mut seen = 0u64;
         while let Some(chunk) = payload.next().await {
@@ -243,26 +266,16 @@ pub async fn import(
         }
         false
     };
-    let work = service::log::import::import_interactions(db, org, rows, params.options, &|_| {});
-    let (too_large, outcome) = tokio::join!(pump, work);
-    if too_large {
-        return Refusal::new(
-            Code::RequestTooLarge,
-            format!(
-                "the body is over {limit} bytes (SILOSCOPE_MAX_IMPORT_BYTES); nothing was written"
-            ),
-        )
-        .response(Media::Json);
-    }
-    match outcome {
-        Ok(summary) => summary_response(
-            &summary,
-            &mapping_for_display,
-            format,
-            params.options.dry_run,
-        ),
-        Err(error) => Refusal::from(&error).response(Media::Json),
-    }
+    (body, pump)
+}
+
+/// The refusal of a body over `limit` bytes.
+pub(crate) fn too_large(limit: u64) -> HttpResponse {
+    Refusal::new(
+        Code::RequestTooLarge,
+        format!("the body is over {limit} bytes (SILOSCOPE_MAX_IMPORT_BYTES); nothing was written"),
+    )
+    .response(Media::Json)
 }
 
 fn summary_response(

@@ -7,6 +7,7 @@
 pub mod bounded;
 pub mod chart_file;
 pub mod commands;
+pub mod feedback;
 pub mod http;
 mod ocel;
 pub mod presets;

@@ -78,7 +78,7 @@ pub struct LogWriter {
     case: Vec<ExportRow>,
 }
 
-fn instant(micros: i64) -> String {
+pub(crate) fn instant(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::AutoSi, true)

@@ -4,6 +4,7 @@
 pub mod derived;
 pub mod erasure;
 pub mod export;
+pub mod feedback;
 pub mod import;
 pub mod recording;
 pub mod retention;

@@ -66,6 +66,8 @@ pub async fn set_period(
 pub struct Applied {
     /// Interactions deleted.
     pub deleted: i64,
+    /// Feedback deleted (surveys offered and complaints made before the cutoff).
+    pub feedback_deleted: i64,
     /// The instant (µs) from which the log is complete, once nothing older is left.
     pub complete_from: Option<i64>,
 }
@@ -81,13 +83,14 @@ pub async fn apply(
     let org = crate::model::organization::get(db, organization_id).await?;
     let Some(days) = org.retention_days else {
         return Ok(Applied {
-            deleted: 0,
             complete_from: org.complete_from,
+            ..Applied::default()
         });
     };
     let cutoff = now.saturating_sub(i64::from(days) * MICROS_PER_DAY);
     let mut applied = Applied {
         deleted: 0,
+        feedback_deleted: forget_feedback(db, organization_id, cutoff).await?,
         complete_from: org.complete_from,
     };
     loop {
@@ -155,6 +158,28 @@ pub async fn apply(
             return Ok(applied);
         }
     }
+}
+
+/// Deletes the feedback offered or made before `cutoff`, in a transaction of its own
+/// (none when there is nothing to delete); returns how much.
+async fn forget_feedback(
+    db: &crate::storage::db::Tenant,
+    organization_id: i64,
+    cutoff: i64,
+) -> ServiceResult<i64> {
+    let txn = begin_change(db, organization_id).await?;
+    let deleted = entity::feedback::Entity::delete_many()
+        .filter(entity::feedback::Column::OrganizationId.eq(organization_id))
+        .filter(entity::feedback::Column::At.lt(cutoff))
+        .exec(&txn)
+        .await?
+        .rows_affected as i64;
+    if deleted == 0 {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
+    Ok(deleted)
 }
 
 /// One pass over every organization with a retention period; returns the interactions

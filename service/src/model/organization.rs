@@ -145,9 +145,11 @@ pub struct SettingsChanges {
     pub time_zone: Option<String>,
     /// Interactions a touchpoint needs in a window before its de facto owner is judged.
     pub min_interactions: Option<i32>,
+    /// Answers a survey kind needs in a window before the voice report judges it.
+    pub min_responses: Option<i32>,
 }
 
-/// The largest `minInteractions`.
+/// The largest `minInteractions` and `minResponses`.
 pub const MAX_MIN_INTERACTIONS: i32 = 1_000_000;
 
 /// Changes the settings in one transaction: new phrase lists re-mark every recorded
@@ -185,6 +187,16 @@ pub async fn update_settings(
             format!("minInteractions must be between 1 and {MAX_MIN_INTERACTIONS}"),
         ));
     }
+    if changes
+        .min_responses
+        .is_some_and(|min| !(1..=MAX_MIN_INTERACTIONS).contains(&min))
+    {
+        errors.push(UserError::new(
+            UserErrorCode::Invalid,
+            Field::of("min_responses"),
+            format!("minResponses must be between 1 and {MAX_MIN_INTERACTIONS}"),
+        ));
+    }
     check(errors)?;
     let txn = begin_change(db, organization_id).await?;
     let org = get(&txn, organization_id).await?;
@@ -205,6 +217,9 @@ pub async fn update_settings(
     }
     if let Some(min) = changes.min_interactions {
         active.min_interactions = Set(min);
+    }
+    if let Some(min) = changes.min_responses {
+        active.min_responses = Set(min);
     }
     active.updated_at = Set(now_micros());
     let org = active.update(&txn).await?;

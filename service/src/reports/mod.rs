@@ -14,3 +14,4 @@ pub mod report;
 mod scan;
 pub mod snapshot;
 pub mod trend;
+pub mod voice;

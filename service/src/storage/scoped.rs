@@ -47,6 +47,7 @@ org_scoped!(
     membership => "Membership",
     webhook => "Webhook",
     webhook_delivery => "WebhookDelivery",
+    feedback => "Feedback",
 );
 
 /// The rows of `E` in the organization.

@@ -4,6 +4,7 @@
 mod admin;
 mod chart;
 mod directory;
+mod feedback;
 mod inputs;
 mod interaction;
 mod privacy;
@@ -20,6 +21,7 @@ use crate::graphql::types::enums::UserErrorCodeEnum;
 pub struct Mutation(
     chart::ChartMutation,
     interaction::InteractionMutation,
+    feedback::FeedbackMutation,
     settings::SettingsMutation,
     admin::AdminMutation,
     directory::DirectoryMutation,

@@ -37,6 +37,10 @@ pub struct RedactInteractionsFilter {
 pub struct RedactInteractionsPayload {
     /// Notes blanked (interactions without a note are not counted).
     pub redacted: i32,
+    /// Feedback comments blanked: those about the cases named, offered or made before
+    /// `occurredBefore`, or containing `noteContains` (`externalIds` name interactions
+    /// only).
+    pub comments_redacted: i32,
     /// What the caller must fix; empty on success.
     pub user_errors: Vec<UserError>,
 }
@@ -112,6 +116,7 @@ impl PrivacyMutation {
             {
                 Ok(done) => RedactInteractionsPayload {
                     redacted: i32::try_from(done.redacted).unwrap_or(i32::MAX),
+                    comments_redacted: i32::try_from(done.comments_redacted).unwrap_or(i32::MAX),
                     user_errors: Vec::new(),
                 },
                 Err(errors) => RedactInteractionsPayload {

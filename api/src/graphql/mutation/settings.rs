@@ -24,6 +24,9 @@ pub struct UpdateSettingsInput {
     /// Interactions a touchpoint needs in a window before `touchpointOwnership` makes
     /// findings on it (1 to 1,000,000).
     pub min_interactions: Option<i32>,
+    /// Answers a survey kind needs in a window before `voiceReport` judges whether its
+    /// scores hide the silos (1 to 1,000,000; 30 at first).
+    pub min_responses: Option<i32>,
 }
 
 payload!(
@@ -56,6 +59,7 @@ impl SettingsMutation {
                     burden_phrases: input.burden_phrases,
                     time_zone: input.time_zone,
                     min_interactions: input.min_interactions,
+                    min_responses: input.min_responses,
                 },
             )
             .await,

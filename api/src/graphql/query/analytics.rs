@@ -3,7 +3,7 @@
 use async_graphql::{Context, InputObject, Object, ID};
 use entity::{function, touchpoint};
 use service::reports::handoff::{self, HandoffFilter};
-use service::reports::{drift, network, promises, report, trend};
+use service::reports::{drift, network, promises, report, trend, voice};
 use service::rules::flags::Flag;
 use service::{ServiceError, ServiceResult};
 
@@ -12,7 +12,8 @@ use crate::graphql::ids::{self, row, StepList};
 use crate::graphql::types::case::Interaction;
 use crate::graphql::types::case::{Case, Handoff};
 use crate::graphql::types::connection::{
-    Connection as _, HandoffConnection, InteractionConnection, PromiseBreachConnection,
+    Connection as _, FeedbackConnection, HandoffConnection, InteractionConnection,
+    PromiseBreachConnection,
 };
 use crate::graphql::types::drift::{PromiseBreach, PromiseReport, TouchpointOwnershipReport};
 use crate::graphql::types::enums::{
@@ -21,10 +22,24 @@ use crate::graphql::types::enums::{
 use crate::graphql::types::findings::OwnershipFinding;
 use crate::graphql::types::network::HandoffNetwork;
 use crate::graphql::types::report::{SiloReport, SiloTrend};
+use crate::graphql::types::voice::{FeedbackItem, FeedbackKind, SiloBucket, VoiceReport};
 use crate::graphql::types::window::{Instant, WindowInput};
 
 #[derive(Default)]
 pub struct AnalyticsQuery;
+
+/// Which feedback `voiceFeedback` lists; all given criteria must hold.
+#[derive(InputObject, Default)]
+pub struct VoiceFeedbackFilterInput {
+    /// Offered or made in this window (absent: the whole history).
+    pub window: Option<WindowInput>,
+    /// Of this kind.
+    pub kind: Option<FeedbackKind>,
+    /// About cases in this silo bucket.
+    pub silo_handoffs: Option<SiloBucket>,
+    /// Answered surveys (true), or unanswered surveys and complaints (false).
+    pub answered: Option<bool>,
+}
 
 /// Filters of `handoffs`; all given ones must hold.
 #[derive(InputObject, Default)]
@@ -269,6 +284,73 @@ impl AnalyticsQuery {
         })
         .await?;
         Ok(PromiseReport(report))
+    }
+
+    /// What customers said over a window (surveys by `at`, complaints by when they
+    /// were made), held against the SILO handoffs of their cases: per survey kind
+    /// and silo bucket, raw against reweighted scores, who absorbed the scores,
+    /// complaints, and SCORES_HIDE_SILOS (docs/rules.md §11). Optionally compared with
+    /// earlier periods (which need a window with both ends). Costs 2,000 per period and
+    /// takes a turn like `siloReport`. Roles: every role that reads reports.
+    #[graphql(
+        complexity = "crate::graphql::reports_gate::report_cost(1 + compare_to.len(), child_complexity)"
+    )]
+    async fn voice_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The window; absent means the whole history.")] window: Option<
+            WindowInput,
+        >,
+        #[graphql(desc = "Earlier periods to compare the figures with.", default)] compare_to: Vec<
+            ComparisonPeriod,
+        >,
+    ) -> ServiceResult<VoiceReport> {
+        let window = WindowInput::resolve(window)?;
+        let periods: Vec<report::ComparisonPeriod> =
+            compare_to.into_iter().map(Into::into).collect();
+        let report = gated_report(ctx, move |db, figures, org| async move {
+            voice::voice_report(&db, &figures, org, window, &periods).await
+        })
+        .await?;
+        Ok(VoiceReport(report))
+    }
+
+    /// The feedback behind a `voiceReport` figure, in recording order, with the SILO
+    /// handoffs of its case. Takes a turn like `siloReport`.
+    #[graphql(complexity = "crate::graphql::list_cost(first, child_complexity)")]
+    async fn voice_feedback(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which feedback.", default)] filter: VoiceFeedbackFilterInput,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> ServiceResult<FeedbackConnection> {
+        let request = crate::graphql::context::page_request::<entity::feedback::Entity>(
+            ctx,
+            first,
+            after.as_deref(),
+        )?;
+        let filter = voice::VoiceFilter {
+            window: WindowInput::resolve(filter.window)?,
+            kind: filter.kind.map(FeedbackKind::kind),
+            bucket: filter.silo_handoffs.map(SiloBucket::bucket),
+            answered: filter.answered,
+        };
+        let page = gated_report(ctx, move |db, figures, org| async move {
+            voice::voice_items(&db, &figures, org, filter, request).await
+        })
+        .await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|item| {
+                (
+                    ids::cursor::<entity::feedback::Entity>(item.id),
+                    FeedbackItem::from(item),
+                )
+            })
+            .collect();
+        Ok(FeedbackConnection::new(items, page.has_next, page.total))
     }
 
     /// The broken promises behind a `promiseReport` figure, in the order of their next

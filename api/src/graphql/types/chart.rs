@@ -48,6 +48,11 @@ impl Organization {
     async fn min_interactions(&self) -> i32 {
         self.0.min_interactions
     }
+    /// Answers a survey kind needs in a window before `voiceReport` judges whether its
+    /// scores hide the silos (default 30).
+    async fn min_responses(&self) -> i32 {
+        self.0.min_responses
+    }
     /// The IANA time zone (default `UTC`) in which days, weeks, months and years of
     /// reports and trends begin at local midnight.
     async fn time_zone(&self) -> &str {

@@ -147,6 +147,15 @@ connection!(
     "How many interactions match the filter, over all pages."
 );
 
+connection!(
+    FeedbackConnection,
+    FeedbackEdge,
+    crate::graphql::types::voice::FeedbackItem,
+    "A page of feedback, in recording order.",
+    "A piece of feedback and its cursor.",
+    "How much feedback matches the filter, over all pages."
+);
+
 /// The connection of a page of rows of entity `E` (whose cursors only its own list
 /// accepts), wrapping each row as the connection's node.
 pub fn list<E: OrgScoped, M, C: Connection>(

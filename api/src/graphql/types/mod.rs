@@ -12,4 +12,5 @@ pub mod live;
 pub mod network;
 pub mod node;
 pub mod report;
+pub mod voice;
 pub mod window;

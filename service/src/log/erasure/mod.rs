@@ -263,7 +263,44 @@ async fn rename_actor(
     Ok(())
 }
 
-/// Replaces what is the person's in the organization's notes (their name or email
+/// Replaces the whole-word quotes of `texts` in one table's free text (interaction
+/// notes, feedback comments) with the pseudonym.
+async fn requote<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    (organization, organization_id): (E::Column, i64),
+    (id, text): (E::Column, E::Column),
+    texts: &[String],
+    pseudonym: &str,
+) -> Result<(), ServiceError> {
+    let mut quoting = Condition::any();
+    for quoted in texts {
+        quoting = quoting.add(lower_like(text, quoted));
+    }
+    let rows: Vec<(i64, Option<String>)> = E::find()
+        .filter(organization.eq(organization_id))
+        .filter(quoting)
+        .select_only()
+        .columns([id, text])
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for (row, value) in rows {
+        let Some(value) = value else { continue };
+        let replaced = texts.iter().fold(value.clone(), |n, quoted| {
+            replace_words(&n, quoted, pseudonym)
+        });
+        if replaced != value {
+            E::update_many()
+                .col_expr(text, Expr::value(replaced))
+                .filter(id.eq(row))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Replaces what is the person's in the organization's notes and feedback comments (their name or email
 /// quoted as whole words) and audit values (any string that is one of their ids, and
 /// quotes of their name or email inside strings).
 async fn quote_no_more(
@@ -274,31 +311,24 @@ async fn quote_no_more(
 ) -> Result<(), ServiceError> {
     let texts = known.quoted();
     if !texts.is_empty() {
-        let mut notes = Condition::any();
-        for text in &texts {
-            notes = notes.add(lower_like(interaction::Column::Note, text));
-        }
-        let quoting: Vec<(i64, Option<String>)> = interaction::Entity::find()
-            .filter(interaction::Column::OrganizationId.eq(organization_id))
-            .filter(notes)
-            .select_only()
-            .columns([interaction::Column::Id, interaction::Column::Note])
-            .into_tuple()
-            .all(txn)
-            .await?;
-        for (id, note) in quoting {
-            let Some(note) = note else { continue };
-            let replaced = texts
-                .iter()
-                .fold(note.clone(), |n, text| replace_words(&n, text, pseudonym));
-            if replaced != note {
-                interaction::Entity::update_many()
-                    .col_expr(interaction::Column::Note, Expr::value(replaced))
-                    .filter(interaction::Column::Id.eq(id))
-                    .exec(txn)
-                    .await?;
-            }
-        }
+        use interaction::Column as I;
+        requote::<interaction::Entity>(
+            txn,
+            (I::OrganizationId, organization_id),
+            (I::Id, I::Note),
+            &texts,
+            pseudonym,
+        )
+        .await?;
+        use entity::feedback::Column as F;
+        requote::<entity::feedback::Entity>(
+            txn,
+            (F::OrganizationId, organization_id),
+            (F::Id, F::Comment),
+            &texts,
+            pseudonym,
+        )
+        .await?;
     }
     use audit_event::Column as A;
     let mut values = Condition::any();

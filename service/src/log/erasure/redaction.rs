@@ -1,4 +1,5 @@
-//! Redaction: blanking the notes of the interactions a filter names.
+//! Redaction: blanking the notes of the interactions a filter names, and the comments
+//! of the feedback about the same cases.
 
 use entity::{customer_case, interaction};
 use sea_orm::sea_query::Expr;
@@ -32,10 +33,13 @@ pub const MAX_LISTED: usize = 1_000;
 pub struct Redacted {
     /// Notes blanked.
     pub redacted: i64,
+    /// Feedback comments blanked (those of the cases named, before the instant or
+    /// with the text; `externalIds` name interactions only).
+    pub comments_redacted: i64,
 }
 
-/// Blanks the notes of the organization's interactions that match, in one
-/// transaction, audited by the filter's shape and the count (never the notes).
+/// Blanks the notes of the organization's interactions that match, and the comments
+/// of its feedback that match, in one transaction, audited by the filter's shape and the count (never the notes).
 pub async fn redact_interactions(
     db: &crate::storage::db::Tenant,
     organization_id: i64,
@@ -49,8 +53,11 @@ pub async fn redact_interactions(
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(str::to_lowercase);
+        let (notes, comments) =
+            blank_notes(txn, organization_id, &filter, needle.as_deref()).await?;
         let redacted = Redacted {
-            redacted: blank_notes(txn, organization_id, &filter, needle.as_deref()).await?,
+            redacted: notes,
+            comments_redacted: comments,
         };
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -125,14 +132,27 @@ fn filter_errors(filter: &RedactFilter) -> Vec<UserError> {
     errors
 }
 
-/// Blanks the matching notes page by page (a large log is never held in memory at
-/// once); returns how many. `needle` is the lower-cased text notes must contain.
+/// Where a table keeps the text redaction blanks.
+struct Texts<E: EntityTrait> {
+    id: E::Column,
+    organization: E::Column,
+    text: E::Column,
+    redacted: E::Column,
+    case: E::Column,
+    at: E::Column,
+    /// The column `externalIds` names; `None` for a table they do not name.
+    external_id: Option<E::Column>,
+}
+
+/// Blanks the matching notes of interactions, and the comments of feedback about the
+/// same cases, page by page (a large log is never held in memory at once); returns
+/// how many of each. `needle` is the lower-cased text they must contain.
 async fn blank_notes(
     txn: &DatabaseTransaction,
     organization_id: i64,
     filter: &RedactFilter,
     needle: Option<&str>,
-) -> ServiceResult<i64> {
+) -> ServiceResult<(i64, i64)> {
     let cases: Option<Vec<i64>> = match &filter.case_refs {
         Some(refs) => Some(
             in_org::<customer_case::Entity>(organization_id)
@@ -145,30 +165,81 @@ async fn blank_notes(
         ),
         None => None,
     };
+    use entity::feedback::Column as F;
+    use interaction::Column as I;
+    let notes = Texts::<interaction::Entity> {
+        id: I::Id,
+        organization: I::OrganizationId,
+        text: I::Note,
+        redacted: I::NoteRedacted,
+        case: I::CaseId,
+        at: I::OccurredAt,
+        external_id: Some(I::ExternalId),
+    };
+    let comments = Texts::<entity::feedback::Entity> {
+        id: F::Id,
+        organization: F::OrganizationId,
+        text: F::Comment,
+        redacted: F::CommentRedacted,
+        case: F::CaseId,
+        at: F::At,
+        external_id: None,
+    };
+    let scope = Scope {
+        organization_id,
+        filter,
+        cases: cases.as_deref(),
+        needle,
+    };
+    let notes = blank(txn, &notes, &scope).await?;
+    // externalIds name interactions: feedback is redacted by the other criteria only.
+    let comments = if filter.external_ids.is_some() {
+        0
+    } else {
+        blank(txn, &comments, &scope).await?
+    };
+    Ok((notes, comments))
+}
+
+/// What a redaction reaches.
+struct Scope<'a> {
+    organization_id: i64,
+    filter: &'a RedactFilter,
+    cases: Option<&'a [i64]>,
+    needle: Option<&'a str>,
+}
+
+/// Blanks one table's matching texts; returns how many.
+async fn blank<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    t: &Texts<E>,
+    scope: &Scope<'_>,
+) -> ServiceResult<i64> {
     const PAGE: u64 = 5_000;
     let (mut after, mut count) = (0i64, 0i64);
     loop {
-        let mut query = in_org::<interaction::Entity>(organization_id)
-            .filter(interaction::Column::Note.is_not_null())
-            .filter(interaction::Column::Id.gt(after));
-        if let Some(ids) = &filter.external_ids {
-            query = query.filter(interaction::Column::ExternalId.is_in(ids.iter().cloned()));
+        let mut query = E::find()
+            .filter(t.organization.eq(scope.organization_id))
+            .filter(t.text.is_not_null())
+            .filter(t.id.gt(after));
+        if let (Some(ids), Some(column)) = (&scope.filter.external_ids, t.external_id) {
+            query = query.filter(column.is_in(ids.iter().cloned()));
         }
-        if let Some(cases) = &cases {
-            query = query.filter(interaction::Column::CaseId.is_in(cases.iter().copied()));
+        if let Some(cases) = scope.cases {
+            query = query.filter(t.case.is_in(cases.iter().copied()));
         }
-        if let Some(before) = filter.occurred_before {
-            query = query.filter(interaction::Column::OccurredAt.lt(before));
+        if let Some(before) = scope.filter.occurred_before {
+            query = query.filter(t.at.lt(before));
         }
         // SQL narrows by ASCII case only; the exact test below decides.
-        if let Some(needle) = needle.filter(|n| n.is_ascii()) {
-            query = query.filter(lower_like(interaction::Column::Note, needle));
+        if let Some(needle) = scope.needle.filter(|n| n.is_ascii()) {
+            query = query.filter(lower_like(t.text, needle));
         }
         let rows: Vec<(i64, Option<String>)> = query
-            .order_by_asc(interaction::Column::Id)
+            .order_by_asc(t.id)
             .limit(PAGE)
             .select_only()
-            .columns([interaction::Column::Id, interaction::Column::Note])
+            .columns([t.id, t.text])
             .into_tuple()
             .all(txn)
             .await?;
@@ -176,8 +247,8 @@ async fn blank_notes(
         after = last.0;
         let ids: Vec<i64> = rows
             .into_iter()
-            .filter(|(_, note)| match needle {
-                Some(needle) => note
+            .filter(|(_, text)| match scope.needle {
+                Some(needle) => text
                     .as_deref()
                     .is_some_and(|n| n.to_lowercase().contains(needle)),
                 None => true,
@@ -185,10 +256,10 @@ async fn blank_notes(
             .map(|(id, _)| id)
             .collect();
         if !ids.is_empty() {
-            interaction::Entity::update_many()
-                .col_expr(interaction::Column::Note, Expr::value(None::<String>))
-                .col_expr(interaction::Column::NoteRedacted, Expr::value(true))
-                .filter(interaction::Column::Id.is_in(ids.iter().copied()))
+            E::update_many()
+                .col_expr(t.text, Expr::value(None::<String>))
+                .col_expr(t.redacted, Expr::value(true))
+                .filter(t.id.is_in(ids.iter().copied()))
                 .exec(txn)
                 .await?;
         }
