@@ -12,7 +12,8 @@
 # parameters, and fails on any console error or failed request.
 # Screenshots go to target/dashboard-*.png; with DASHBOARD_DOCS=docs, the default view
 # at both widths and the chart vs. log table are also copied to docs/dashboard.png,
-# docs/dashboard-mobile.png and docs/dashboard-chart-vs-log.png (the README's).
+# docs/dashboard-mobile.png, docs/dashboard-chart-vs-log.png and docs/dashboard-voice.png
+# (the README's). The fixture's feedback is imported too, for the Scores vs. silos panel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -27,6 +28,7 @@ make_org "$url" fixture
 export SILOSCOPE_LOG=warn SILOSCOPE_DATABASE_URL="$url"
 "$SILOSCOPE_BIN" import org tests/data/small/org.json --org fixture >/dev/null
 "$SILOSCOPE_BIN" import interactions tests/data/small/interactions.csv --org fixture >/dev/null
+"$SILOSCOPE_BIN" import feedback tests/data/small/feedback.csv --org fixture >/dev/null
 port=$(free_port)
 SERVER_LOG="$work/server.log" start_server "$url" "$port"
 trap 'kill $SERVER_PID 2>/dev/null || true' EXIT

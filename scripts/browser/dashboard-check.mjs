@@ -305,6 +305,37 @@ try {
   }
   assert.equal(await page.locator("#drift-findings li").count(), Math.max(1, drift.touchpointOwnership.findings.length));
   assert.ok(!(await page.textContent("#drift-findings")).includes("`"), "no literal backtick in the drift findings");
+  // Scores vs. silos: each survey kind's raw and reweighted top box, and each silo
+  // bucket's offered and answered, as the API counts them.
+  const voice = await api(
+    `query($w: WindowInput!) { voiceReport(window: $w) { figures {
+       surveys { kind overall { offered } raw { topBoxRate } reweighted { topBoxRate } buckets { siloHandoffs figures { offered answered } } }
+       complaints { total } findings { feedbackKind } } } }`,
+    { w: { from, to } },
+  );
+  const surveys = voice.voiceReport.figures.surveys.filter((s) => s.overall.offered > 0);
+  assert.ok(surveys.length > 0, "June has surveys to show");
+  assert.equal(await page.locator("#voice-kinds article").count(), surveys.length, "one card per survey kind offered");
+  for (const s of surveys) {
+    const card = page.locator(`#voice-kinds article[data-kind="${s.kind}"]`);
+    same(await card.getAttribute("data-raw"), String(s.raw.topBoxRate ?? ""), `June 2026: ${s.kind} raw top box`);
+    same(await card.getAttribute("data-reweighted"), String(s.reweighted.topBoxRate ?? ""), `June 2026: ${s.kind} reweighted top box`);
+    for (const b of s.buckets) {
+      const row = card.locator(`tr[data-bucket="${b.siloHandoffs}"]`);
+      same(await row.getAttribute("data-offered"), String(b.figures.offered), `June 2026: ${s.kind} ${b.siloHandoffs} offered`);
+      same(await row.getAttribute("data-answered"), String(b.figures.answered), `June 2026: ${s.kind} ${b.siloHandoffs} answered`);
+    }
+  }
+  same(await page.getAttribute("#voice-complaints p", "data-complaints"), String(voice.voiceReport.figures.complaints.total), "June 2026: complaints");
+  await page.locator("#voice-section").screenshot({ path: `${SHOTS}/dashboard-voice.png` });
+  copies.push([`${SHOTS}/dashboard-voice.png`, "dashboard-voice.png"]);
+  // A bucket's offered count leads to the surveys behind it, right after the panel.
+  const bucket = surveys[0].buckets.find((b) => b.figures.offered > 0);
+  await page.locator(`#voice-kinds article[data-kind="${surveys[0].kind}"] tr[data-bucket="${bucket.siloHandoffs}"] button`).click();
+  await page.waitForSelector("#evidence-section:not([hidden]) #evidence-table tbody tr");
+  assert.equal(Number(await page.getAttribute("#evidence-filter", "data-total")), bucket.figures.offered);
+  assert.ok(await page.$eval("#evidence-section", (s) => s.previousElementSibling?.id === "voice-section"), "the surveys open right after the panel");
+
   await assertPlurals(page, "June 2026");
   await assertAxisLabels(page, `June 2026 at ${WIDE} px`);
   await assertNoOverflow(page, `June 2026 at ${WIDE} px`);

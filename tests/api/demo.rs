@@ -78,4 +78,36 @@ async fn the_demos_last_complete_month_is_a_normal_month_with_a_year_earlier_to_
     let first_half: i64 = silos[..6].iter().sum();
     let second_half: i64 = silos[6..].iter().sum();
     assert!(second_half < first_half, "silos grow: {silos:?}");
+
+    // And what customers say: over the last year the raw CSAT flatters, because the
+    // customers who were passed on answer less; the finding says so.
+    let (status, body) = app
+        .post(
+            Some(&token),
+            "query($w: WindowInput!) { voiceReport(window: $w) { figures { surveys { kind overall { offered answered } buckets { siloHandoffs figures { responseRate } } raw { topBoxRate } reweighted { topBoxRate } } findings { feedbackKind } complaints { total } } } }",
+            json!({ "w": { "from": month_start(12).to_rfc3339(), "to": month_start(0).to_rfc3339() } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let figures = &body["data"]["voiceReport"]["figures"];
+    let csat = &figures["surveys"][0];
+    assert!(
+        csat["overall"]["answered"].as_i64().unwrap() >= 30,
+        "{csat}"
+    );
+    let rate = |bucket: usize| {
+        csat["buckets"][bucket]["figures"]["responseRate"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(
+        rate(1) < rate(0) / 2.0,
+        "bounced customers answer less: {csat}"
+    );
+    assert!(
+        csat["raw"]["topBoxRate"].as_f64() > csat["reweighted"]["topBoxRate"].as_f64(),
+        "{csat}"
+    );
+    assert_eq!(figures["findings"][0]["feedbackKind"], "CSAT", "{figures}");
+    assert!(figures["complaints"]["total"].as_i64().unwrap() > 0);
 }

@@ -560,3 +560,61 @@ async fn a_batch_committed_late_is_still_delivered() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(receiver.try_recv().is_err(), "nothing is delivered twice");
 }
+
+/// A batch of feedback is told as `feedback.recorded` to the webhooks that asked for
+/// it (and to no other), and to subscribers as a feedback batch; a re-sent batch
+/// tells nothing.
+#[tokio::test]
+async fn feedback_is_told_to_those_who_asked_for_it() {
+    let app = private_ok().await;
+    small_org(&app).await;
+    let receiver = Receiver::start(200).await;
+    create_webhook(&app, &receiver.url, &["FEEDBACK_RECORDED"]).await;
+    let options = LiveOptions {
+        poll: Duration::from_millis(100),
+        ..Default::default()
+    };
+    let relay = Relay::start(app.service_db().await, options).await.unwrap();
+    let mut batches = relay.subscribe(app.organization_id("acme").await);
+    app.record(silo_case("c1")).await;
+    let feedback = json!([
+        { "externalId": "s-1", "caseRef": "c1", "kind": "CSAT", "at": "2026-10-02T09:00:00Z", "answeredAt": "2026-10-02T10:00:00Z", "score": 2 },
+        { "externalId": "k-1", "caseRef": "c1", "kind": "COMPLAINT", "at": "2026-10-02T11:00:00Z", "channel": "social" },
+    ]);
+    let record = "mutation($input: [FeedbackInput!]!) { recordFeedback(input: $input) { recorded duplicates userErrors { message } } }";
+    for _ in 0..2 {
+        let data = app.gql(record, json!({ "input": feedback })).await;
+        assert_eq!(data["recordFeedback"]["userErrors"], json!([]));
+    }
+    let first = tokio::time::timeout(Duration::from_secs(10), batches.recv())
+        .await
+        .expect("the interactions")
+        .unwrap();
+    assert_eq!(first.summary.feedback, None);
+    let told = tokio::time::timeout(Duration::from_secs(10), batches.recv())
+        .await
+        .expect("the feedback")
+        .unwrap();
+    let counts = told.summary.feedback.expect("a feedback batch");
+    assert_eq!((counts.recorded, counts.complaints), (2, 1));
+    eventually("the message is delivered", || async {
+        receiver.count() == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let messages = deliveries(&app).await;
+    assert_eq!(
+        messages.len(),
+        1,
+        "the interactions and the duplicates told nothing"
+    );
+    let body: Value = serde_json::from_str(messages[0]["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(body["type"], "feedback.recorded");
+    assert_eq!(body["data"]["recorded"], 2);
+    assert_eq!(body["data"]["complaints"], 1);
+    assert_eq!(body["data"]["source"], "RECORD");
+    assert!(
+        batches.try_recv().is_err(),
+        "the re-sent batch told nothing"
+    );
+}

@@ -60,7 +60,7 @@ async fn readme_examples() {
     let token = app.token("demo", &[AccessRole::Admin]);
 
     let bodies = example_bodies();
-    assert_eq!(bodies.len(), 9, "the README's nine examples are found");
+    assert_eq!(bodies.len(), 11, "the README's eleven examples are found");
     let mut results = Vec::new();
     for (label, body) in &bodies {
         let response = app
@@ -87,6 +87,14 @@ async fn readme_examples() {
     );
     assert_eq!(results[1]["recordInteractions"]["recorded"], 2);
     assert_eq!(results[1]["recordInteractions"]["newSiloHandoffs"], 1);
+    // The README's customer said so, and March's voice report counts it in its bucket.
+    assert_eq!(results[9]["recordFeedback"]["recorded"], 2);
+    let csat = &results[10]["voiceReport"]["figures"]["surveys"][0];
+    assert!(csat["overall"]["answered"].as_i64().unwrap() >= 1, "{csat}");
+    assert!(
+        csat["buckets"][1]["figures"]["answered"].as_i64().unwrap() >= 1,
+        "README-1 has one SILO handoff: {csat}"
+    );
     assert!(results[3]["handoffs"]["totalCount"].as_u64().unwrap() >= 1);
     let chain = &results[4]["case"];
     assert_eq!(chain["interactions"].as_array().unwrap().len(), 2);
@@ -189,7 +197,7 @@ async fn the_readme_script_runs_as_written() {
         .collect();
     assert_eq!(
         answers.len(),
-        9,
+        11,
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );

@@ -241,6 +241,31 @@ async fn the_fixture_gives_every_voice_figure_in_any_order_and_batching() {
     assert_eq!(answered, answers);
     assert_eq!(answered + duplicates, recorded);
     assert_matches_oracle(&app, false).await;
+
+    // Every trend point carries the voice report of its own period.
+    let trend = app
+        .gql(
+            "query { siloTrend(from: \"2026-01-01T00:00:00Z\", to: \"2027-01-01T00:00:00Z\", granularity: QUARTER) { points { window { from to } voice { ...V } } } } fragment F on SurveyFigures { offered answered responseRate meanScore topBoxRate nps } fragment S on ScoreFigures { meanScore topBoxRate } fragment V on VoiceFigures { surveys { kind overall { ...F } buckets { siloHandoffs figures { ...F } } raw { ...S } reweighted { ...S } gap { ...S } } complaints { total buckets { siloHandoffs complaints } withTopBox } absorbed { function { name } kind lastTouch { answers meanScore } touched { answers meanScore } } findings { kind severity feedbackKind message responseRateWithSilos responseRateWithoutSilos rawTopBoxRate reweightedTopBoxRate } }",
+            json!({}),
+        )
+        .await;
+    let points = trend["siloTrend"]["points"].as_array().unwrap();
+    assert_eq!(points.len(), 4);
+    let mut offered = 0;
+    for point in points {
+        let report = app
+            .gql(VOICE, json!({ "w": point["window"], "c": [] }))
+            .await;
+        assert_eq!(
+            point["voice"], report["voiceReport"]["figures"],
+            "{}",
+            point["window"]
+        );
+        offered += point["voice"]["surveys"][0]["overall"]["offered"]
+            .as_i64()
+            .unwrap();
+    }
+    assert!(offered > 0);
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use crate::graphql::context::viewer;
 use crate::graphql::ids::row;
 use crate::graphql::types::case::Handoff;
 use crate::graphql::types::enums::HandoffFlagEnum;
-use crate::graphql::types::live::RecordedBatch;
+use crate::graphql::types::live::{FeedbackBatch, RecordedBatch};
 
 /// What is pushed as it is recorded, over WebSocket (`graphql-transport-ws` on
 /// `/graphql`): the caller's organization only, from when it subscribed.
@@ -126,12 +126,31 @@ impl Subscription {
         }))
     }
 
-    /// What each recorded batch (a `recordInteractions` call or a whole import) did, as
-    /// it is committed. Role: any.
+    /// What each recorded batch of interactions (a `recordInteractions` call or a whole
+    /// import) did, as it is committed. Role: any.
     async fn interactions_recorded(
         &self,
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = ServiceResult<RecordedBatch>>, ServiceError> {
-        Ok(batches(ctx)?.map(|batch| batch.map(|b| RecordedBatch::from(&b.summary))))
+        Ok(batches(ctx)?.filter_map(|batch| async move {
+            match batch {
+                Ok(b) if b.summary.feedback.is_some() => None,
+                other => Some(other.map(|b| RecordedBatch::from(&b.summary))),
+            }
+        }))
+    }
+
+    /// What each batch of feedback (a `recordFeedback` call or a whole feedback
+    /// import) did, as it is committed. Role: any.
+    async fn feedback_recorded(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = ServiceResult<FeedbackBatch>>, ServiceError> {
+        Ok(batches(ctx)?.filter_map(|batch| async move {
+            match batch {
+                Ok(b) => FeedbackBatch::of(&b.summary).map(Ok),
+                Err(error) => Some(Err(error)),
+            }
+        }))
     }
 }

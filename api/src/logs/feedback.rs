@@ -235,13 +235,15 @@ pub(crate) async fn import_feedback(
         match name.replace('-', "_").to_ascii_lowercase().as_str() {
             "dry_run" | "dryrun" => options.dry_run = flag,
             "skip_invalid" | "skipinvalid" => options.skip_invalid = flag,
-            other => return Refusal::new(
-                service::Code::BadRequest,
-                format!(
+            other => {
+                return Refusal::new(
+                    service::Code::BadRequest,
+                    format!(
                     "unknown parameter `{other}`: a feedback import takes dry_run and skip_invalid"
                 ),
-            )
-            .response(Media::Json),
+                )
+                .response(Media::Json)
+            }
         }
     }
     let limit = state.limits.max_import_bytes;

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use crate::error::{check, Field, ServiceResult, UserError, UserErrorCode, Write};
 use crate::log::import::{Rejection, MAX_REPORTED};
 use crate::log::recording::{parse_instant, MAX_NOTE};
+use crate::notify::live::{BatchSummary, FeedbackCounts, Source};
 use crate::storage::db::{begin_change, now_micros, Tenant};
 use crate::storage::scoped::in_org;
 
@@ -71,6 +72,8 @@ pub struct FeedbackRecorded {
     pub answered: i64,
     /// Items recorded already with the same content, left as they were.
     pub duplicates: i64,
+    /// Of the items newly written, complaints.
+    pub complaints: i64,
 }
 
 impl FeedbackRecorded {
@@ -78,6 +81,7 @@ impl FeedbackRecorded {
         self.recorded += other.recorded;
         self.answered += other.answered;
         self.duplicates += other.duplicates;
+        self.complaints += other.complaints;
     }
 }
 
@@ -119,8 +123,43 @@ pub async fn record(
     check(errors)?;
     let done = apply(&txn, plan).await?;
     audit(&txn, organization_id, "feedback.record", &done).await?;
+    let told = tell(&txn, organization_id, Source::Record, &done).await?;
     txn.commit().await?;
+    if told {
+        crate::log::recording::wake_notifiers(db);
+    }
     Ok(done)
+}
+
+/// Tells subscribers and webhooks what a batch of feedback did, in its transaction;
+/// returns whether there was anything to tell (a batch that wrote nothing tells
+/// nothing).
+async fn tell(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    source: Source,
+    done: &FeedbackRecorded,
+) -> ServiceResult<bool> {
+    if done.recorded + done.answered == 0 {
+        return Ok(false);
+    }
+    let summary = BatchSummary {
+        source,
+        at: now_micros(),
+        recorded: 0,
+        duplicates: 0,
+        new_handoffs: 0,
+        new_silo_handoffs: 0,
+        feedback: Some(FeedbackCounts {
+            recorded: done.recorded,
+            answered: done.answered,
+            duplicates: done.duplicates,
+            complaints: done.complaints,
+        }),
+    };
+    crate::notify::webhook::enqueue(txn, organization_id, &summary, &[]).await?;
+    crate::notify::live::announce(txn, organization_id, &summary, &[]).await?;
+    Ok(true)
 }
 
 /// One audit event for a change to the feedback, with what it did.
@@ -369,6 +408,7 @@ async fn plan(
             continue;
         }
         let (answered_at, score) = new.answer.unzip();
+        plan.done.complaints += i64::from(new.kind == Kind::Complaint);
         plan.inserts.push(feedback::ActiveModel {
             organization_id: Set(organization_id),
             case_id: Set(case_id),
@@ -577,7 +617,11 @@ pub async fn import(
         return Ok(summary);
     }
     audit(&txn, organization_id, "feedback.import", &summary.done).await?;
+    let told = tell(&txn, organization_id, Source::Import, &summary.done).await?;
     txn.commit().await?;
+    if told {
+        crate::log::recording::wake_notifiers(db);
+    }
     summary.written = true;
     Ok(summary)
 }

@@ -61,6 +61,24 @@ pub struct BatchSummary {
     pub duplicates: i64,
     pub new_handoffs: i64,
     pub new_silo_handoffs: i64,
+    /// Set for a batch of feedback (`recordFeedback` or a feedback import), which
+    /// records no interactions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<FeedbackCounts>,
+}
+
+/// What a batch of feedback did, as subscribers and webhooks are told.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedbackCounts {
+    /// Surveys offered and complaints made, newly recorded.
+    pub recorded: i64,
+    /// Surveys recorded as offered whose answer the batch added.
+    pub answered: i64,
+    /// Items recorded already, left as they were.
+    pub duplicates: i64,
+    /// Of those recorded, complaints.
+    pub complaints: i64,
 }
 
 /// One recorded batch as a relay delivers it.

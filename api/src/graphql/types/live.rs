@@ -46,6 +46,39 @@ pub struct RecordedBatch {
     pub new_silo_handoffs: i64,
 }
 
+/// What one batch of feedback (a `recordFeedback` call or a whole import) did, as
+/// `feedbackRecorded` tells it.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct FeedbackBatch {
+    /// Where it came in.
+    pub source: RecordingSourceEnum,
+    /// When it was committed.
+    pub at: Instant,
+    /// Surveys offered and complaints made, newly recorded.
+    pub recorded: i64,
+    /// Surveys recorded as offered whose answer the batch added.
+    pub answered: i64,
+    /// Items recorded already, left as they were.
+    pub duplicates: i64,
+    /// Of those recorded, complaints.
+    pub complaints: i64,
+}
+
+impl FeedbackBatch {
+    /// The feedback batch a summary tells of, if it is one.
+    pub fn of(summary: &service::notify::live::BatchSummary) -> Option<FeedbackBatch> {
+        let counts = summary.feedback?;
+        Some(FeedbackBatch {
+            source: summary.source.into(),
+            at: instant(summary.at),
+            recorded: counts.recorded,
+            answered: counts.answered,
+            duplicates: counts.duplicates,
+            complaints: counts.complaints,
+        })
+    }
+}
+
 impl From<&service::notify::live::BatchSummary> for RecordedBatch {
     fn from(summary: &service::notify::live::BatchSummary) -> Self {
         RecordedBatch {
@@ -72,6 +105,9 @@ pub enum WebhookEventEnum {
     SiloHandoffsDetected,
     /// `interactions.recorded`: what a recorded batch or import did.
     InteractionsRecorded,
+    /// `feedback.recorded`: what a batch or import of feedback (surveys and
+    /// complaints) did.
+    FeedbackRecorded,
 }
 
 /// Where a webhook message is.

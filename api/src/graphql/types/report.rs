@@ -7,7 +7,9 @@ use service::rules::report::{Totals, TotalsDelta as Delta};
 
 use super::chart::{Function, Touchpoint};
 use super::enums::{ComparisonPeriod, Granularity};
+use super::voice::VoiceFigures;
 use super::window::{Instant, WindowOutput};
+use service::ServiceResult;
 
 /// Counts of handoffs by flag.
 #[derive(SimpleObject, Clone, Copy, Debug, Default)]
@@ -290,6 +292,19 @@ impl SiloReport {
     /// The window reported on.
     async fn window(&self) -> WindowOutput {
         self.0.window.into()
+    }
+    /// What customers said over the window, against the silo handoffs of their cases:
+    /// the figures of `voiceReport(window:)` (on every `siloTrend` point, so months,
+    /// quarters and years compare like every other figure). Takes a turn like
+    /// `siloReport`.
+    async fn voice(&self, ctx: &async_graphql::Context<'_>) -> ServiceResult<VoiceFigures> {
+        let window = self.0.window;
+        let report =
+            crate::graphql::context::gated_report(ctx, move |db, figures, org| async move {
+                service::reports::voice::voice_report(&db, &figures, org, window, &[]).await
+            })
+            .await?;
+        Ok(VoiceFigures::of(report))
     }
     /// Totals over the window.
     async fn totals(&self) -> TotalsFigures {

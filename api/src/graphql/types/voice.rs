@@ -255,6 +255,16 @@ pub struct VoiceFigures {
     snapshot: std::sync::Arc<service::reports::snapshot::Snapshot>,
 }
 
+impl VoiceFigures {
+    /// A voice report's own window's figures.
+    pub fn of(report: reports::VoiceReport) -> VoiceFigures {
+        VoiceFigures {
+            figures: report.figures,
+            snapshot: report.snapshot,
+        }
+    }
+}
+
 /// What customers said over one window, against the silo handoffs of their cases.
 #[Object]
 impl VoiceFigures {

@@ -109,6 +109,7 @@ pub(crate) async fn enqueue_notices(
         duplicates: recorded.duplicates,
         new_handoffs: recorded.new_handoffs,
         new_silo_handoffs: recorded.new_silo_handoffs,
+        feedback: None,
     };
     let flagged: Vec<i64> = recorded.flagged.iter().map(|(_, id)| *id).collect();
     crate::notify::webhook::enqueue(txn, organization_id, &summary, &flagged).await?;

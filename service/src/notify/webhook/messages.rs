@@ -37,6 +37,16 @@ struct BatchSummaryJson {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+struct FeedbackData<'a> {
+    organization: &'a str,
+    source: crate::notify::live::Source,
+    at: String,
+    #[serde(flatten)]
+    counts: crate::notify::live::FeedbackCounts,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct HandoffsData {
     organization: String,
     handoffs: Vec<HandoffJson>,
@@ -93,6 +103,25 @@ pub(super) async fn bodies(
     let organization = crate::model::organization::get(txn, organization_id).await?;
     let timestamp = crate::storage::db::format_instant(summary.at);
     let mut bodies: Vec<(EventType, String)> = Vec::new();
+    if let Some(feedback) = summary.feedback {
+        if wants(EventType::FeedbackRecorded) {
+            let body = Message {
+                r#type: EventType::FeedbackRecorded.as_str(),
+                timestamp: timestamp.clone(),
+                data: FeedbackData {
+                    organization: &organization.slug,
+                    source: summary.source,
+                    at: timestamp.clone(),
+                    counts: feedback,
+                },
+            };
+            bodies.push((
+                EventType::FeedbackRecorded,
+                serde_json::to_string(&body).map_err(ServiceError::internal)?,
+            ));
+        }
+        return Ok(bodies);
+    }
     if wants(EventType::InteractionsRecorded) {
         let json = BatchSummaryJson {
             source: summary.source,

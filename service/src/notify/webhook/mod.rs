@@ -31,6 +31,8 @@ pub enum EventType {
     SiloHandoffsDetected,
     /// What a recorded batch or import did.
     InteractionsRecorded,
+    /// What a batch or import of feedback did.
+    FeedbackRecorded,
 }
 
 impl EventType {
@@ -39,6 +41,7 @@ impl EventType {
         match self {
             EventType::SiloHandoffsDetected => "silo_handoffs.detected",
             EventType::InteractionsRecorded => "interactions.recorded",
+            EventType::FeedbackRecorded => "feedback.recorded",
         }
     }
 
