@@ -16,9 +16,6 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::reports::snapshot::{Figures, Snapshot};
 use crate::storage::scoped::{Page, PageRequest};
 
-/// Cases per `IN` list.
-const CHUNK: usize = 1_000;
-
 /// The voice report of a window, beside earlier periods'.
 #[derive(Clone, Debug)]
 pub struct VoiceReport {
@@ -73,10 +70,7 @@ async fn fold(
     min_responses: i64,
 ) -> ServiceResult<rules::voice::VoiceReport> {
     let said = said_in(db, snapshot.organization_id, window).await?;
-    let mut case_ids: Vec<i64> = said.iter().map(|s| s.case_id).collect();
-    case_ids.sort_unstable();
-    case_ids.dedup();
-    let cases = touches(db, snapshot, &case_ids).await?;
+    let cases = touches(db, snapshot, window).await?;
     Ok(rules::voice::report(&said, &cases, min_responses))
 }
 
@@ -117,49 +111,65 @@ async fn said_in(
         .collect()
 }
 
-/// The cases' SILO handoffs (under the current chart) and interactions in chain order,
-/// from their steps.
+/// The SILO handoffs (under the current chart) and the interactions in chain order of
+/// every case with feedback offered or made in `window`, from their steps, in one
+/// statement. The steps are found by case (their case index), never by scanning the
+/// organization's; a step of another organization is never asked for (the cases come
+/// from the organization's own feedback) and would be dropped.
 async fn touches(
     db: &impl ConnectionTrait,
     snapshot: &Snapshot,
-    case_ids: &[i64],
+    window: Window,
 ) -> ServiceResult<HashMap<i64, CaseTouches>> {
-    let mut cases: HashMap<i64, CaseTouches> = HashMap::with_capacity(case_ids.len());
-    for chunk in case_ids.chunks(CHUNK) {
-        type Row = (i64, i64, i64, Option<i64>, Option<i64>);
-        let rows: Vec<Row> = step::Entity::find()
-            .filter(step::Column::OrganizationId.eq(snapshot.organization_id))
-            .filter(step::Column::CaseId.is_in(chunk.iter().copied()))
-            .select_only()
-            .columns([
-                step::Column::CaseId,
-                step::Column::At,
-                step::Column::FunctionId,
-                step::Column::PrevFunctionId,
-                step::Column::PrevTouchpointId,
-            ])
-            .order_by_asc(step::Column::CaseId)
-            .order_by_asc(step::Column::Position)
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (case_id, at, function_id, prev_function, prev_touchpoint) in rows {
-            let case = cases.entry(case_id).or_default();
-            case.touches.push((at, function_id));
-            let Some(from) = prev_function.filter(|f| *f != function_id) else {
-                continue;
-            };
-            let handoff = HandoffKey {
-                from,
-                to: function_id,
-                touchpoint: prev_touchpoint,
-                ping_pong: false,
-                customer_burden: false,
-                deferral_language: false,
-            };
-            if snapshot.map.classify(&handoff).silo {
-                case.silo_handoffs += 1;
-            }
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let mut cases_of = Query::select();
+    cases_of
+        .column(feedback::Column::CaseId)
+        .from(feedback::Entity)
+        .and_where(Expr::col(feedback::Column::OrganizationId).eq(snapshot.organization_id));
+    if let Some(from) = window.from {
+        cases_of.and_where(Expr::col(feedback::Column::At).gte(from));
+    }
+    if let Some(to) = window.to {
+        cases_of.and_where(Expr::col(feedback::Column::At).lt(to));
+    }
+    type Row = (i64, i64, i64, i64, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = step::Entity::find()
+        .filter(step::Column::CaseId.in_subquery(cases_of.to_owned()))
+        .select_only()
+        .columns([
+            step::Column::OrganizationId,
+            step::Column::CaseId,
+            step::Column::At,
+            step::Column::FunctionId,
+            step::Column::PrevFunctionId,
+            step::Column::PrevTouchpointId,
+        ])
+        .order_by_asc(step::Column::CaseId)
+        .order_by_asc(step::Column::Position)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut cases: HashMap<i64, CaseTouches> = HashMap::new();
+    for (organization_id, case_id, at, function_id, prev_function, prev_touchpoint) in rows {
+        if organization_id != snapshot.organization_id {
+            continue;
+        }
+        let case = cases.entry(case_id).or_default();
+        case.touches.push((at, function_id));
+        let Some(from) = prev_function.filter(|f| *f != function_id) else {
+            continue;
+        };
+        let handoff = HandoffKey {
+            from,
+            to: function_id,
+            touchpoint: prev_touchpoint,
+            ping_pong: false,
+            customer_burden: false,
+            deferral_language: false,
+        };
+        if snapshot.map.classify(&handoff).silo {
+            case.silo_handoffs += 1;
         }
     }
     Ok(cases)
@@ -242,10 +252,7 @@ pub async fn voice_items(
         .into_tuple()
         .all(db)
         .await?;
-    let mut case_ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
-    case_ids.sort_unstable();
-    case_ids.dedup();
-    let cases = touches(db, &snapshot, &case_ids).await?;
+    let cases = touches(db, &snapshot, filter.window).await?;
     let silos = |case_id: &i64| cases.get(case_id).map_or(0, |c| c.silo_handoffs);
     let matching: Vec<Row> = rows
         .into_iter()
