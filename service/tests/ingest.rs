@@ -140,11 +140,16 @@ async fn any_order_and_chunking_of_an_import_gives_recordings_figures() {
         let (_a, one_by_one, org) = charted().await;
         let (_b, imported, org_b) = charted().await;
         assert_eq!(org, org_b);
+        let (mut new_handoffs, mut new_silo_handoffs) = (0, 0);
         as_actor(Actor::system("test"), async {
+            // Each item's change of the figures, which late items make negative too
+            // (an item between two others can end a handoff): their sums are the totals.
             for item in &items {
-                recording::record(&one_by_one, org, vec![item.clone()])
+                let done = recording::record(&one_by_one, org, vec![item.clone()])
                     .await
                     .unwrap();
+                new_handoffs += done.new_handoffs;
+                new_silo_handoffs += done.new_silo_handoffs;
             }
             // Part first, item by item, so that the import adds to existing cases too.
             let split = rng.random_range(0..items.len());
@@ -190,6 +195,21 @@ async fn any_order_and_chunking_of_an_import_gives_recordings_figures() {
             assert!(summary.committed, "seed {seed}: {:?}", summary.rejections);
         })
         .await;
+        let totals = service::reports::report::silo_report(
+            &one_by_one,
+            &Figures::new(0),
+            org,
+            Window::default(),
+            &[],
+        )
+        .await
+        .unwrap()
+        .totals;
+        assert_eq!(
+            (new_handoffs, new_silo_handoffs),
+            (totals.flags.handoffs, totals.flags.silo_handoffs),
+            "seed {seed}: the changes recording reported add up to the totals"
+        );
         for window in [
             Window::default(),
             Window {

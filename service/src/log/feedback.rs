@@ -513,6 +513,28 @@ async fn recorded(
 ) -> ServiceResult<HashMap<String, feedback::Model>> {
     let ids: Vec<&str> = items.iter().map(|(_, n)| n.external_id.as_str()).collect();
     let mut found = HashMap::new();
+    if crate::storage::db::is_postgres(txn) {
+        // Driven by the list, one index probe per externalId: a table an import is
+        // filling has no statistics yet, and with `IN` PostgreSQL scans it whole for
+        // every chunk (2.4 s a chunk at 150k feedback rows).
+        use sea_orm::{EntityTrait as _, Statement};
+        for chunk in ids.chunks(CHUNK) {
+            let wanted: Vec<String> = chunk.iter().map(|id| (*id).to_owned()).collect();
+            let rows = feedback::Entity::find()
+                .from_raw_sql(Statement::from_sql_and_values(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT f.* FROM unnest($2::text[]) AS wanted(external_id) \
+                     CROSS JOIN LATERAL (SELECT * FROM feedback \
+                     WHERE organization_id = $1 AND external_id = wanted.external_id \
+                     LIMIT 1) AS f",
+                    [organization_id.into(), wanted.into()],
+                ))
+                .all(txn)
+                .await?;
+            found.extend(rows.into_iter().map(|r| (r.external_id.clone(), r)));
+        }
+        return Ok(found);
+    }
     for chunk in ids.chunks(CHUNK) {
         let rows = feedback::Entity::find()
             .filter(feedback::Column::OrganizationId.eq(organization_id))
