@@ -33,6 +33,9 @@ export const BUCKETS = {
   THREE_OR_MORE: "3 or more",
 };
 
+/** The buckets as the table's rows name them. */
+const SHORT = { NONE: "none", ONE: "1", TWO: "2", THREE_OR_MORE: "3+" };
+
 const SCALE = { CSAT: 5, CES: 7, NPS: 10 };
 
 function score(value) {
@@ -47,7 +50,7 @@ function bucketRow(kind, bucket, open) {
   return el(
     "tr",
     { dataset: { bucket: bucket.siloHandoffs, offered: f.offered, answered: f.answered } },
-    el("th", { scope: "row" }, BUCKETS[bucket.siloHandoffs]),
+    el("th", { scope: "row", title: BUCKETS[bucket.siloHandoffs] }, SHORT[bucket.siloHandoffs]),
     el(
       "td",
       { class: "num" },
@@ -86,11 +89,15 @@ function kindCard(survey, earlier, open) {
       el("div", { class: "tile" }, el("span", { class: "label" }, "Gap"), el("span", { class: "value" }, gap === null ? "—" : `${(gap * 100).toFixed(1)} pp`), el("span", { class: "hint" }, before === undefined || before === null ? `scale 0–${SCALE[survey.kind]}` : `raw mean before: ${score(before)}`)),
     ),
     el(
+      "div",
+      { class: "scroll" },
+      el(
       "table",
       { class: "data voice-buckets" },
       el("caption", {}, `${survey.kind} per silo bucket of the case`),
-      el("thead", {}, el("tr", {}, ["Cases with", "Offered", "Answered", "Response rate", "Mean", "Top box"].map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, ["Silo handoffs", "Offered", "Answered", "Answer rate", "Mean", "Top box"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, survey.buckets.map((b) => bucketRow(survey.kind, b, open))),
+      ),
     ),
   );
 }
