@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every door held against hostile input, on SQLite and PostgreSQL: gzip and plain giant
 # fields, decompression bombs, billion laughs, XXE, 100k-deep nesting in XML and JSON,
-# ragged and unterminated CSV, a 10,000-character SCIM filter, four bombs at once. For
+# ragged and unterminated CSV (logs and feedback files alike), a 10,000-character SCIM
+# filter, four bombs at once. For
 # each, scripts/hostile/hostile.py checks the status, that nothing was written, that
 # the server stays up, and the server's peak RSS (VmHWM): under 300 MiB through any
 # single hostile request, under 500 MiB with four at once. The payloads (a few MB

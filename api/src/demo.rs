@@ -534,7 +534,9 @@ impl LogGenerator {
                 .unwrap_or_default()
                 .to_rfc3339()
         };
-        for (kind, offered, top) in [("CSAT", 0.6, 5), ("NPS", 0.2, 10)] {
+        // (kind, share of cases offered it, top of its scale); the lowest score drawn is
+        // a fifth of the top, so a CSAT is never below 1.
+        for (kind, offered, top) in [("CSAT", 0.6, 5i32), ("NPS", 0.2, 10)] {
             let at = end + rng.random_range(3600..2 * 86_400);
             if !rng.random_bool(offered) || at > self.now {
                 continue;
@@ -544,10 +546,7 @@ impl LogGenerator {
             let answer = (answered && answered_at <= self.now).then(|| {
                 let low = if bounced { top / 5 } else { top * 3 / 5 };
                 let high = if bounced { top * 4 / 5 } else { top };
-                (
-                    instant(answered_at),
-                    rng.random_range(low..=high).max(i64::from(kind == "CSAT")),
-                )
+                (instant(answered_at), rng.random_range(low..=high))
             });
             self.feedback.push(FeedbackInput {
                 external_id: format!("demo-{}-{case:06}", kind.to_lowercase()),
@@ -555,7 +554,7 @@ impl LogGenerator {
                 kind: kind.into(),
                 at: instant(at),
                 answered_at: answer.as_ref().map(|a| a.0.clone()),
-                score: answer.map(|a| a.1 as i32),
+                score: answer.map(|a| a.1),
                 channel: Some("email".into()),
                 comment: None,
             });

@@ -145,6 +145,30 @@ for name, (query, body) in list(payloads.items()) + list(small.items()):
     peak = peak_mib()
     check(peak < SINGLE_MIB, f"{name}: peak RSS {peak:.0f} MiB < {SINGLE_MIB} MiB")
 
+# The feedback door: the same bounded readers, the same limits.
+FEEDBACK_HEAD = b"external_id,case_ref,kind,at,answered_at,score,channel,comment\nf1,C1,COMPLAINT,2026-01-01T00:00:00Z,,,,"
+feedback = {
+    "feedback: gzip, one 1 GiB CSV field": payload("feedback-giant-field.csv.gz", lambda p: gzip_of(p, FEEDBACK_HEAD, b"x", 1 << 30)),
+    "feedback: plain, one 64 MiB CSV field": payload("feedback-giant-field.csv", lambda p: plain_of(p, FEEDBACK_HEAD, b"y", 64 << 20)),
+    "feedback: unterminated quote": (FEEDBACK_HEAD + b'"opened\n' + b"f2,C2,COMPLAINT,2026-01-01T00:00:00Z,,,,x\n" * 200_000),
+}
+
+
+def feedback_count():
+    body = json.dumps({"query": "{ voiceReport { figures { surveys { overall { offered } } complaints { total } } } }"})
+    status, text = request("POST", "/graphql", body.encode(), {"Content-Type": "application/json"})
+    figures = json.loads(text)["data"]["voiceReport"]["figures"]
+    return sum(s["overall"]["offered"] for s in figures["surveys"]) + figures["complaints"]["total"]
+
+
+for name, body in feedback.items():
+    status, text = request("POST", "/import/feedback", body)
+    check(status == 422, f"{name}: refused with 422 (got {status}: {text[:160]})")
+    check(alive(), f"{name}: the server is up")
+    check(feedback_count() == 0, f"{name}: nothing was written")
+    peak = peak_mib()
+    check(peak < SINGLE_MIB, f"{name}: peak RSS {peak:.0f} MiB < {SINGLE_MIB} MiB")
+
 # A SCIM filter of 10,000 characters, deeply nested: refused before it is parsed.
 nested = "(" * 5_000 + 'userName eq "a"' + ")" * 5_000
 status, text = request("GET", "/scim/v2/Users?" + urllib.parse.urlencode({"filter": nested}))

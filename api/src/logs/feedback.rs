@@ -267,7 +267,7 @@ pub(crate) async fn import_feedback(
         Err(error) => return Refusal::from(&error).response(Media::Json),
     };
     let d = &summary.done;
-    let mut body = serde_json::json!({
+    let body = serde_json::json!({
         "committed": summary.written,
         "dryRun": options.dry_run,
         "read": summary.read,
@@ -282,18 +282,13 @@ pub(crate) async fn import_feedback(
     if summary.written || options.dry_run {
         return HttpResponse::Ok().json(body);
     }
-    let refusal = Refusal::new(
-        service::Code::ImportRejected,
+    super::http::rejected(
+        body,
         format!(
             "nothing was written: {} row(s) refused; `skip_invalid=true` records the rest",
             summary.rejected
         ),
-    );
-    body["errors"] = serde_json::json!([{
-        "message": refusal.message,
-        "extensions": { "code": refusal.code.as_str() },
-    }]);
-    HttpResponse::build(refusal.status).json(body)
+    )
 }
 
 /// The organization's feedback in `window` as CSV (the import's columns), page by

@@ -285,7 +285,7 @@ fn summary_response(
     dry_run: bool,
 ) -> HttpResponse {
     let r = &summary.recorded;
-    let mut body = serde_json::json!({
+    let body = serde_json::json!({
         "committed": summary.committed,
         "dryRun": dry_run,
         "read": summary.read,
@@ -308,14 +308,19 @@ fn summary_response(
     if summary.committed || dry_run {
         return HttpResponse::Ok().json(body);
     }
-    // The summary, with the refusal's error beside it.
-    let refusal = Refusal::new(
-        Code::ImportRejected,
+    rejected(
+        body,
         format!(
             "nothing was written: {} row(s) refused, {} problem(s); `skip_invalid=true` records the rest",
             summary.rejected, summary.errors
         ),
-    );
+    )
+}
+
+/// An import that wrote nothing because rows were refused: its summary `body`, with
+/// the IMPORT_REJECTED error saying `message` beside it.
+pub(crate) fn rejected(mut body: serde_json::Value, message: String) -> HttpResponse {
+    let refusal = Refusal::new(Code::ImportRejected, message);
     body["errors"] = serde_json::json!([{
         "message": refusal.message,
         "extensions": { "code": refusal.code.as_str() },

@@ -157,8 +157,7 @@ async fn tell(
             complaints: done.complaints,
         }),
     };
-    crate::notify::webhook::enqueue(txn, organization_id, &summary, &[]).await?;
-    crate::notify::live::announce(txn, organization_id, &summary, &[]).await?;
+    crate::log::recording::tell(txn, organization_id, &summary, &[]).await?;
     Ok(true)
 }
 
@@ -662,6 +661,19 @@ pub struct FeedbackRow {
     pub comment: Option<String>,
 }
 
+/// The organization's feedback offered or made in `window` (`[from, to)` on `at`).
+pub fn in_window(organization_id: i64, window: rules::Window) -> sea_orm::Select<feedback::Entity> {
+    use feedback::Column as F;
+    let mut query = in_org::<feedback::Entity>(organization_id);
+    if let Some(from) = window.from {
+        query = query.filter(F::At.gte(from));
+    }
+    if let Some(to) = window.to {
+        query = query.filter(F::At.lt(to));
+    }
+    query
+}
+
 /// Rows per export page.
 pub const PAGE_ROWS: u64 = 5_000;
 
@@ -675,16 +687,12 @@ pub async fn page(
 ) -> ServiceResult<Vec<FeedbackRow>> {
     use feedback::Column as F;
     use sea_orm::QueryOrder;
-    let mut query = feedback::Entity::find()
-        .filter(F::OrganizationId.eq(organization_id))
-        .filter(F::Id.gt(after));
-    if let Some(from) = window.from {
-        query = query.filter(F::At.gte(from));
-    }
-    if let Some(to) = window.to {
-        query = query.filter(F::At.lt(to));
-    }
-    let rows = query.order_by_asc(F::Id).limit(PAGE_ROWS).all(db).await?;
+    let rows = in_window(organization_id, window)
+        .filter(F::Id.gt(after))
+        .order_by_asc(F::Id)
+        .limit(PAGE_ROWS)
+        .all(db)
+        .await?;
     let mut case_ids: Vec<i64> = rows.iter().map(|r| r.case_id).collect();
     case_ids.sort_unstable();
     case_ids.dedup();

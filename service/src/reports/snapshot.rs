@@ -37,6 +37,8 @@ pub struct Snapshot {
     /// The instant (µs) from which the log is complete: retention deleted what
     /// occurred before it (`None`: nothing was deleted).
     pub complete_from: Option<i64>,
+    /// The answers a survey kind needs before the voice report judges it.
+    pub min_responses: i64,
 }
 
 impl Snapshot {
@@ -50,12 +52,14 @@ impl Snapshot {
             revision,
             zone,
             complete_from,
+            min_responses,
         } = now;
         Ok(Snapshot {
             organization_id,
             revision,
             zone,
             complete_from,
+            min_responses,
             calendar: crate::calendar::calendar(zone),
             map: crate::log::derived::org_map(db, organization_id).await?,
             names: Names::load(db, organization_id).await?,
@@ -69,24 +73,29 @@ struct Current {
     revision: i64,
     zone: Tz,
     complete_from: Option<i64>,
+    min_responses: i64,
 }
 
-/// The organization's revision, time zone and `complete_from`, as they are now.
+/// The organization's revision, time zone, `complete_from` and `min_responses`, as
+/// they are now.
 async fn current(db: &impl ConnectionTrait, organization_id: i64) -> ServiceResult<Current> {
-    let row: Option<(i64, String, Option<i64>)> = organization::Entity::find_by_id(organization_id)
-        .select_only()
-        .column(organization::Column::Revision)
-        .column(organization::Column::TimeZone)
-        .column(organization::Column::CompleteFrom)
-        .into_tuple()
-        .one(db)
-        .await?;
-    let (revision, zone, complete_from) =
+    let row: Option<(i64, String, Option<i64>, i32)> =
+        organization::Entity::find_by_id(organization_id)
+            .select_only()
+            .column(organization::Column::Revision)
+            .column(organization::Column::TimeZone)
+            .column(organization::Column::CompleteFrom)
+            .column(organization::Column::MinResponses)
+            .into_tuple()
+            .one(db)
+            .await?;
+    let (revision, zone, complete_from, min_responses) =
         row.ok_or_else(|| ServiceError::not_found("organization"))?;
     Ok(Current {
         revision,
         zone: crate::calendar::zone_or_utc(&zone),
         complete_from,
+        min_responses: i64::from(min_responses),
     })
 }
 

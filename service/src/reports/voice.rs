@@ -5,14 +5,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::{feedback, organization, step};
+use entity::{feedback, step};
 use rules::flags::HandoffKey;
 use rules::voice::{Bucket, CaseTouches, Kind, Said};
 use rules::Window;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 
 use super::period::{earlier_window, ComparisonPeriod};
 use crate::error::{ServiceError, ServiceResult};
+use crate::log::feedback::in_window;
 use crate::reports::snapshot::{Figures, Snapshot};
 use crate::storage::scoped::{Page, PageRequest};
 
@@ -38,14 +41,7 @@ pub async fn voice_report(
     compare_to: &[ComparisonPeriod],
 ) -> ServiceResult<VoiceReport> {
     let snapshot = figures.snapshot(db, organization_id).await?;
-    let min_responses = organization::Entity::find_by_id(organization_id)
-        .select_only()
-        .column(organization::Column::MinResponses)
-        .into_tuple::<i32>()
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("Organization"))?;
-    let min_responses = i64::from(min_responses);
+    let min_responses = snapshot.min_responses;
     let current = fold(db, &snapshot, window, min_responses).await?;
     let mut comparisons = Vec::new();
     for &period in compare_to {
@@ -80,22 +76,17 @@ async fn said_in(
     organization_id: i64,
     window: Window,
 ) -> ServiceResult<Vec<Said>> {
-    let mut query = feedback::Entity::find()
-        .filter(feedback::Column::OrganizationId.eq(organization_id))
+    let rows: Vec<(i64, String, i64, Option<i32>)> = in_window(organization_id, window)
         .select_only()
         .columns([
             feedback::Column::CaseId,
             feedback::Column::Kind,
             feedback::Column::At,
             feedback::Column::Score,
-        ]);
-    if let Some(from) = window.from {
-        query = query.filter(feedback::Column::At.gte(from));
-    }
-    if let Some(to) = window.to {
-        query = query.filter(feedback::Column::At.lt(to));
-    }
-    let rows: Vec<(i64, String, i64, Option<i32>)> = query.into_tuple().all(db).await?;
+        ])
+        .into_tuple()
+        .all(db)
+        .await?;
     rows.into_iter()
         .map(|(case_id, kind, at, score)| {
             let kind = Kind::parse(&kind).ok_or_else(|| {
@@ -121,21 +112,13 @@ async fn touches(
     snapshot: &Snapshot,
     window: Window,
 ) -> ServiceResult<HashMap<i64, CaseTouches>> {
-    use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    let mut cases_of = Query::select();
-    cases_of
+    let cases_of = in_window(snapshot.organization_id, window)
+        .select_only()
         .column(feedback::Column::CaseId)
-        .from(feedback::Entity)
-        .and_where(Expr::col(feedback::Column::OrganizationId).eq(snapshot.organization_id));
-    if let Some(from) = window.from {
-        cases_of.and_where(Expr::col(feedback::Column::At).gte(from));
-    }
-    if let Some(to) = window.to {
-        cases_of.and_where(Expr::col(feedback::Column::At).lt(to));
-    }
+        .into_query();
     type Row = (i64, i64, i64, i64, Option<i64>, Option<i64>);
     let rows: Vec<Row> = step::Entity::find()
-        .filter(step::Column::CaseId.in_subquery(cases_of.to_owned()))
+        .filter(step::Column::CaseId.in_subquery(cases_of))
         .select_only()
         .columns([
             step::Column::OrganizationId,
@@ -211,13 +194,7 @@ pub async fn voice_items(
 ) -> ServiceResult<Page<VoiceItem>> {
     let snapshot = figures.snapshot(db, organization_id).await?;
     use feedback::Column as F;
-    let mut query = feedback::Entity::find().filter(F::OrganizationId.eq(organization_id));
-    if let Some(from) = filter.window.from {
-        query = query.filter(F::At.gte(from));
-    }
-    if let Some(to) = filter.window.to {
-        query = query.filter(F::At.lt(to));
-    }
+    let mut query = in_window(organization_id, filter.window);
     if let Some(kind) = filter.kind {
         query = query.filter(F::Kind.eq(kind.name()));
     }

@@ -40,7 +40,9 @@ impl From<FeedbackInput> for feedback::FeedbackInput {
         feedback::FeedbackInput {
             external_id: input.external_id,
             case_ref: input.case_ref,
-            kind: input.kind.name().to_owned(),
+            kind: service::rules::voice::Kind::from(input.kind)
+                .name()
+                .to_owned(),
             at: input.at.into_text(),
             answered_at: input.answered_at.map(Instant::into_text),
             score: input.score,

@@ -332,8 +332,8 @@ impl AnalyticsQuery {
         )?;
         let filter = voice::VoiceFilter {
             window: WindowInput::resolve(filter.window)?,
-            kind: filter.kind.map(FeedbackKind::kind),
-            bucket: filter.silo_handoffs.map(SiloBucket::bucket),
+            kind: filter.kind.map(Into::into),
+            bucket: filter.silo_handoffs.map(Into::into),
             answered: filter.answered,
         };
         let page = gated_report(ctx, move |db, figures, org| async move {

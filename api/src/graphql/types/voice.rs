@@ -10,6 +10,7 @@ use super::window::WindowOutput;
 
 /// What a piece of feedback is.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "service::rules::voice::Kind")]
 pub enum FeedbackKind {
     /// Customer satisfaction survey, scored 1–5 (top box: 4 and 5).
     Csat,
@@ -21,31 +22,9 @@ pub enum FeedbackKind {
     Complaint,
 }
 
-impl From<Kind> for FeedbackKind {
-    fn from(kind: Kind) -> Self {
-        match kind {
-            Kind::Csat => FeedbackKind::Csat,
-            Kind::Ces => FeedbackKind::Ces,
-            Kind::Nps => FeedbackKind::Nps,
-            Kind::Complaint => FeedbackKind::Complaint,
-        }
-    }
-}
-
-impl FeedbackKind {
-    /// The service's name of the kind.
-    pub fn name(self) -> &'static str {
-        match self {
-            FeedbackKind::Csat => "CSAT",
-            FeedbackKind::Ces => "CES",
-            FeedbackKind::Nps => "NPS",
-            FeedbackKind::Complaint => "COMPLAINT",
-        }
-    }
-}
-
 /// How many SILO handoffs a case's whole chain has.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "service::rules::voice::Bucket")]
 pub enum SiloBucket {
     /// None.
     None,
@@ -55,17 +34,6 @@ pub enum SiloBucket {
     Two,
     /// Three or more.
     ThreeOrMore,
-}
-
-impl From<Bucket> for SiloBucket {
-    fn from(bucket: Bucket) -> Self {
-        match bucket {
-            Bucket::None => SiloBucket::None,
-            Bucket::One => SiloBucket::One,
-            Bucket::Two => SiloBucket::Two,
-            Bucket::ThreeOrMore => SiloBucket::ThreeOrMore,
-        }
-    }
 }
 
 /// Survey figures of one set of surveys.
@@ -422,30 +390,6 @@ impl From<reports::VoiceItem> for FeedbackItem {
             score: item.score,
             channel: item.channel,
             silo_handoffs: item.silo_handoffs,
-        }
-    }
-}
-
-impl SiloBucket {
-    /// The rules' bucket.
-    pub fn bucket(self) -> Bucket {
-        match self {
-            SiloBucket::None => Bucket::None,
-            SiloBucket::One => Bucket::One,
-            SiloBucket::Two => Bucket::Two,
-            SiloBucket::ThreeOrMore => Bucket::ThreeOrMore,
-        }
-    }
-}
-
-impl FeedbackKind {
-    /// The rules' kind.
-    pub fn kind(self) -> Kind {
-        match self {
-            FeedbackKind::Csat => Kind::Csat,
-            FeedbackKind::Ces => Kind::Ces,
-            FeedbackKind::Nps => Kind::Nps,
-            FeedbackKind::Complaint => Kind::Complaint,
         }
     }
 }

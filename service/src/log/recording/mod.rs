@@ -112,9 +112,20 @@ pub(crate) async fn enqueue_notices(
         feedback: None,
     };
     let flagged: Vec<i64> = recorded.flagged.iter().map(|(_, id)| *id).collect();
-    crate::notify::webhook::enqueue(txn, organization_id, &summary, &flagged).await?;
-    // Last, so that the change-table id is taken as close to the commit as possible.
-    crate::notify::live::announce(txn, organization_id, &summary, &flagged).await
+    tell(txn, organization_id, &summary, &flagged).await
+}
+
+/// Writes what a committed change will tell, in its transaction: its webhook messages
+/// and, last, its change-table row (so that the row's id is taken as close to the
+/// commit as possible). Shared by every change to the log, interactions and feedback.
+pub(crate) async fn tell(
+    txn: &DatabaseTransaction,
+    organization_id: i64,
+    summary: &crate::notify::live::BatchSummary,
+    flagged: &[i64],
+) -> ServiceResult<()> {
+    crate::notify::webhook::enqueue(txn, organization_id, summary, flagged).await?;
+    crate::notify::live::announce(txn, organization_id, summary, flagged).await
 }
 
 /// Wakes the relays and this process's webhook sender after a [`enqueue_notices`] was
