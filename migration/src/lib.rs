@@ -25,6 +25,7 @@ mod m20261129_000018_production;
 mod m20261207_000019_sources_and_keys;
 mod m20261207_000020_content_keys;
 mod m20261207_000021_feedback;
+mod m20261208_000022_statement_integrity;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_sources_and_keys::Migration),
             Box::new(m20261207_000020_content_keys::Migration),
             Box::new(m20261207_000021_feedback::Migration),
+            Box::new(m20261208_000022_statement_integrity::Migration),
         ]
     }
 }

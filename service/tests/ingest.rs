@@ -225,3 +225,114 @@ async fn any_order_and_chunking_of_an_import_gives_recordings_figures() {
         }
     }
 }
+
+/// The interaction table's references hold however rows arrive: on PostgreSQL they are
+/// checked once per statement (migration 22), and there a reference must also be of
+/// the interaction's own organization; on SQLite the foreign keys check them.
+#[tokio::test]
+async fn references_of_interactions_hold_per_statement() {
+    let (_scratch, tenant, org) = charted().await;
+    let db = tenant.db();
+    let postgres = db.is_postgres();
+    let other = as_actor(
+        Actor::system("test"),
+        service::model::organization::create(&db.owner(OwnerWork::Organizations), "other", "Other"),
+    )
+    .await
+    .unwrap();
+    let elsewhere = as_actor(Actor::system("test"), async {
+        let new = NewFunction {
+            name: "Elsewhere".into(),
+            is_cx_team: false,
+            parent_id: None,
+            external_id: None,
+        };
+        function::create(&db.tenant(other.id), other.id, new)
+            .await
+            .unwrap()
+    })
+    .await;
+    let mut items = log(&mut StdRng::seed_from_u64(7));
+    items.truncate(3);
+    as_actor(
+        Actor::system("test"),
+        recording::record(&tenant, org, items),
+    )
+    .await
+    .unwrap();
+    use sea_orm::ConnectionTrait;
+    // As the owner (a migration's role), which row-level security does not restrict:
+    // what a statement the service does not expect would run as.
+    let owner = db.owner(OwnerWork::Migration);
+    let raw = &owner;
+    let one = |sql: String| async move { raw.execute_unprepared(&sql).await };
+    let (case_id, function_id): (i64, i64) = {
+        let row = raw
+            .query_one_raw(sea_orm::Statement::from_string(
+                raw.get_database_backend(),
+                format!("SELECT case_id, function_id FROM interaction WHERE organization_id = {org} LIMIT 1"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        (
+            row.try_get_by_index(0).unwrap(),
+            row.try_get_by_index(1).unwrap(),
+        )
+    };
+    let insert = |case_id: i64, function_id: i64, touchpoint: &str| {
+        format!(
+            "INSERT INTO interaction (organization_id, case_id, occurred_at, function_id, \
+             touchpoint_id, customer_action_required, burden_match, deferral_match, recorded_at) \
+             VALUES ({org}, {case_id}, 1, {function_id}, {touchpoint}, false, false, false, 1)"
+        )
+    };
+    assert!(one(insert(case_id, function_id, "NULL")).await.is_ok());
+    for (what, sql) in [
+        ("an unknown case", insert(999_999, function_id, "NULL")),
+        ("an unknown function", insert(case_id, 999_999, "NULL")),
+        (
+            "an unknown touchpoint",
+            insert(case_id, function_id, "999999"),
+        ),
+        (
+            "a function changed to an unknown one",
+            format!("UPDATE interaction SET function_id = 999999 WHERE case_id = {case_id}"),
+        ),
+        (
+            "a case deleted under its interactions",
+            format!("DELETE FROM customer_case WHERE id = {case_id}"),
+        ),
+    ] {
+        assert!(one(sql).await.is_err(), "{what} was let through");
+    }
+    if postgres {
+        // Stricter than a foreign key: another organization's function is refused.
+        assert!(
+            one(insert(case_id, elsewhere.id, "NULL")).await.is_err(),
+            "another organization's function was let through"
+        );
+    }
+    let count = |sql: String| async move {
+        raw.query_one_raw(sea_orm::Statement::from_string(
+            raw.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+    };
+    let of_org = format!("SELECT COUNT(*) FROM interaction WHERE organization_id = {org}");
+    assert_eq!(
+        count(of_org.clone()).await,
+        4,
+        "the refused statements wrote nothing"
+    );
+    // A deleted organization takes its interactions along, as the cascade did.
+    one(format!("DELETE FROM organization WHERE id = {org}"))
+        .await
+        .unwrap();
+    assert_eq!(count(of_org).await, 0);
+}

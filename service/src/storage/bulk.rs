@@ -62,9 +62,10 @@ pub fn sqlite_statement_sizes(rows: usize, columns: usize) -> Vec<usize> {
 /// The statements that insert `rows` (all setting the same columns: those set in the
 /// first row), each with `tail` appended (`ON CONFLICT …`, `RETURNING …`: what both
 /// databases read alike). On PostgreSQL, one statement per [`POSTGRES_ROWS`] rows
-/// with one parameter: the rows travel as a JSON array that `jsonb_to_recordset`
-/// unpacks. On SQLite, multi-row inserts of as many rows as keep the bound
-/// parameters in bounds.
+/// with one typed array per column, which `unnest` unpacks ([`unnest_insert`]; the
+/// rows travelled as one JSON parameter before, whose parsing took as long as the
+/// insert of the steps it carried). On SQLite, multi-row inserts of as many rows as
+/// keep the bound parameters in bounds.
 pub fn insert_statements<A>(
     backend: DbBackend,
     rows: Vec<A>,
@@ -97,61 +98,161 @@ where
         }
         return Ok(statements);
     }
-    let mut typed = Vec::with_capacity(columns.len());
+    let mut kinds = Vec::with_capacity(columns.len());
     for column in &columns {
-        let name = column.as_str();
         let def = sea_orm::ColumnTrait::def(column);
-        let sql_type = match def.get_column_type() {
-            ColumnType::BigInteger => "bigint",
-            ColumnType::Integer => "integer",
-            ColumnType::SmallInteger => "smallint",
-            ColumnType::Boolean => "boolean",
-            ColumnType::Text | ColumnType::String(_) | ColumnType::Char(_) => "text",
+        kinds.push(match def.get_column_type() {
+            ColumnType::BigInteger => ArrayKind::BigInt,
+            ColumnType::Integer => ArrayKind::Int,
+            ColumnType::SmallInteger => ArrayKind::SmallInt,
+            ColumnType::Boolean => ArrayKind::Bool,
+            ColumnType::Text | ColumnType::String(_) | ColumnType::Char(_) => ArrayKind::Text,
             other => {
                 return Err(DbErr::Custom(format!(
-                    "column {name}: type {other:?} is not handled by a bulk insert"
+                    "column {}: type {other:?} is not handled by a bulk insert",
+                    column.as_str()
+                )))
+            }
+        });
+    }
+    let table = A::Entity::default().table_name().to_owned();
+    let mut statements = Vec::with_capacity(rows.len() / POSTGRES_ROWS + 1);
+    for chunk in rows.chunks(POSTGRES_ROWS) {
+        let mut arrays: Vec<Array> = kinds.iter().map(|k| Array::new(*k, chunk.len())).collect();
+        for row in chunk {
+            for (column, array) in columns.iter().zip(arrays.iter_mut()) {
+                array.push(row.get(*column).into_value())?;
+            }
+        }
+        statements.push(with_tail(unnest_insert(&table, &columns, arrays)));
+    }
+    Ok(statements)
+}
+
+/// The element type of a column's array.
+#[derive(Clone, Copy, Debug)]
+enum ArrayKind {
+    BigInt,
+    Int,
+    SmallInt,
+    Bool,
+    Text,
+}
+
+/// One column of a chunk, as a typed array (a PostgreSQL array parameter holds no
+/// NULL here, so the NULLs travel as a mask beside it).
+struct Array {
+    values: ArrayValues,
+    nulls: Vec<bool>,
+}
+
+enum ArrayValues {
+    BigInt(Vec<i64>),
+    Int(Vec<i32>),
+    SmallInt(Vec<i16>),
+    Bool(Vec<bool>),
+    Text(Vec<String>),
+}
+
+impl Array {
+    fn new(kind: ArrayKind, capacity: usize) -> Array {
+        let values = match kind {
+            ArrayKind::BigInt => ArrayValues::BigInt(Vec::with_capacity(capacity)),
+            ArrayKind::Int => ArrayValues::Int(Vec::with_capacity(capacity)),
+            ArrayKind::SmallInt => ArrayValues::SmallInt(Vec::with_capacity(capacity)),
+            ArrayKind::Bool => ArrayValues::Bool(Vec::with_capacity(capacity)),
+            ArrayKind::Text => ArrayValues::Text(Vec::with_capacity(capacity)),
+        };
+        Array {
+            values,
+            nulls: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn push(&mut self, value: Option<Value>) -> Result<(), DbErr> {
+        let value = value.unwrap_or(Value::Bool(None));
+        let null = match (&mut self.values, value) {
+            (ArrayValues::BigInt(v), Value::BigInt(x)) => push_or_default(v, x),
+            (ArrayValues::Int(v), Value::Int(x)) => push_or_default(v, x),
+            (ArrayValues::SmallInt(v), Value::SmallInt(x)) => push_or_default(v, x),
+            (ArrayValues::Bool(v), Value::Bool(x)) => push_or_default(v, x),
+            (ArrayValues::Text(v), Value::String(x)) => push_or_default(v, x),
+            (ArrayValues::BigInt(v), Value::Bool(None)) => push_or_default(v, None),
+            (ArrayValues::Int(v), Value::Bool(None)) => push_or_default(v, None),
+            (ArrayValues::SmallInt(v), Value::Bool(None)) => push_or_default(v, None),
+            (ArrayValues::Text(v), Value::Bool(None)) => push_or_default::<String>(v, None),
+            (_, other) => {
+                return Err(DbErr::Custom(format!(
+                    "a bulk insert cannot put {other:?} in this column"
                 )))
             }
         };
-        typed.push(format!("\"{name}\" {sql_type}"));
+        self.nulls.push(null);
+        Ok(())
+    }
+
+    /// The SQL type of the array, and the array as a parameter.
+    fn into_parameter(self) -> (&'static str, Value) {
+        match self.values {
+            ArrayValues::BigInt(v) => ("bigint[]", v.into()),
+            ArrayValues::Int(v) => ("integer[]", v.into()),
+            ArrayValues::SmallInt(v) => ("smallint[]", v.into()),
+            ArrayValues::Bool(v) => ("boolean[]", v.into()),
+            ArrayValues::Text(v) => ("text[]", v.into()),
+        }
+    }
+}
+
+/// Pushes `value`, or the type's default for a NULL; returns whether it was NULL.
+fn push_or_default<T: Default>(values: &mut Vec<T>, value: Option<T>) -> bool {
+    match value {
+        Some(value) => {
+            values.push(value);
+            false
+        }
+        None => {
+            values.push(T::default());
+            true
+        }
+    }
+}
+
+/// `INSERT INTO table (columns) SELECT … FROM unnest($1::bigint[], …)`: the rows as
+/// one typed array per column, with a mask beside each column that holds a NULL.
+/// Arrays travel in PostgreSQL's binary format, with no text to parse.
+fn unnest_insert<C: IdenStatic>(table: &str, columns: &[C], arrays: Vec<Array>) -> Statement {
+    let mut selected = Vec::with_capacity(columns.len());
+    let mut unpacked = Vec::with_capacity(columns.len() * 2);
+    let mut aliases = Vec::with_capacity(columns.len() * 2);
+    let mut values = Vec::with_capacity(columns.len() * 2);
+    for (i, mut array) in arrays.into_iter().enumerate() {
+        let nulls = std::mem::take(&mut array.nulls);
+        let has_null = nulls.iter().any(|n| *n);
+        let (sql_type, parameter) = array.into_parameter();
+        values.push(parameter);
+        unpacked.push(format!("${}::{sql_type}", values.len()));
+        aliases.push(format!("v{i}"));
+        if has_null {
+            values.push(nulls.into());
+            unpacked.push(format!("${}::boolean[]", values.len()));
+            aliases.push(format!("n{i}"));
+            selected.push(format!("CASE WHEN n{i} THEN NULL ELSE v{i} END"));
+        } else {
+            selected.push(format!("v{i}"));
+        }
     }
     let names: Vec<String> = columns
         .iter()
         .map(|c| format!("\"{}\"", c.as_str()))
         .collect();
-    let table = A::Entity::default().table_name().to_owned();
     let sql = format!(
-        "INSERT INTO \"{table}\" ({names}) SELECT {names} FROM jsonb_to_recordset($1::jsonb) AS r({typed})",
-        names = names.join(", "),
-        typed = typed.join(", "),
+        "INSERT INTO \"{table}\" ({}) SELECT {} FROM unnest({}) AS r({})",
+        names.join(", "),
+        selected.join(", "),
+        unpacked.join(", "),
+        aliases.join(", "),
     );
-    let mut statements = Vec::with_capacity(rows.len() / POSTGRES_ROWS + 1);
-    for chunk in rows.chunks(POSTGRES_ROWS) {
-        let records: Vec<serde_json::Value> = chunk
-            .iter()
-            .map(|row| {
-                let record: serde_json::Map<String, serde_json::Value> = columns
-                    .iter()
-                    .map(|column| {
-                        let value = row.get(*column).into_value().unwrap_or(Value::Bool(None));
-                        (
-                            column.as_str().to_owned(),
-                            sea_orm::sea_query::value::sea_value_to_json_value(&value),
-                        )
-                    })
-                    .collect();
-                serde_json::Value::Object(record)
-            })
-            .collect();
-        statements.push(with_tail(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            sql.clone(),
-            [Value::Json(Some(Box::new(serde_json::Value::Array(
-                records,
-            ))))],
-        )));
-    }
-    Ok(statements)
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 /// Inserts `rows` (all setting the same columns) with [`insert_statements`].

@@ -4,6 +4,7 @@
 //! Whoever changes a case's interactions re-derives the case here, in the same
 //! transaction.
 
+pub mod held;
 pub mod phrases;
 pub mod rollup;
 
@@ -406,18 +407,20 @@ async fn stored_steps(
     Ok(by_case)
 }
 
-/// Derives each of `case_ids` once, after writes that did not (an import): reads the
-/// cases' interactions a round of [`DERIVE_CASES`] at a time in case order, takes
-/// their stored steps out of the rollups (none for the cases in `created`, which had
-/// none), replaces them with the steps the rules derive now, and adds the rollup
-/// change to `pending`, writing it whenever it holds [`PENDING_KEYS`] keys; the caller
-/// writes the rest. Returns how the cases' handoffs changed, as [`Cases::rederive`]
-/// would have.
+/// Derives each of `case_ids` once, after writes that did not (an import): a round of
+/// [`DERIVE_CASES`] at a time in case order, takes the cases' stored steps out of the
+/// rollups (none for the cases in `created`, which had none), replaces them with the
+/// steps the rules derive now from the cases' interactions, and adds the rollup change
+/// to `pending`, writing it whenever it holds [`PENDING_KEYS`] keys; the caller writes
+/// the rest. The interactions of the cases in `created` come from `held` when it is
+/// complete (they are all the import's own), the others' are read. Returns how the
+/// cases' handoffs changed, as [`Cases::rederive`] would have.
 pub async fn derive_once(
     txn: &DatabaseTransaction,
     organization_id: i64,
     mut case_ids: Vec<i64>,
     created: &HashSet<i64>,
+    held: &held::Held,
     pending: &mut RollupDelta,
 ) -> ServiceResult<Rederived> {
     case_ids.sort_unstable();
@@ -433,12 +436,18 @@ pub async fn derive_once(
             .copied()
             .collect();
         let mut before = stored_steps(txn, &existing).await?;
-        let mut events = load_events(txn, round).await?;
+        let from_held = |case_id: &i64| held.is_complete() && created.contains(case_id);
+        let unheld: Vec<i64> = round.iter().filter(|c| !from_held(c)).copied().collect();
+        let mut events = load_events(txn, &unheld).await?;
         let mut steps = Vec::new();
         for &case_id in round {
             let old = before.remove(&case_id).unwrap_or_default();
             pending.add(&old, -1, &calendar);
-            let mut case_events = events.remove(&case_id).unwrap_or_default();
+            let mut case_events = if from_held(&case_id) {
+                held.events_of(case_id)
+            } else {
+                events.remove(&case_id).unwrap_or_default()
+            };
             let new = derive(&mut case_events, &prompt);
             change.count(&map, &old, &new);
             pending.add(&new, 1, &calendar);

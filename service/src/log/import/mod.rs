@@ -200,6 +200,12 @@ pub async fn import_interactions(
     // steps before.
     let mut touched: HashSet<i64> = HashSet::new();
     let mut created: HashSet<i64> = HashSet::new();
+    // What was written to the cases the import created, for deriving them.
+    let mut held = crate::log::derived::held::Held::default();
+    // What the import has written, when that is all the organization holds: then
+    // nothing else needs looking up.
+    let mut identities =
+        crate::log::recording::identity::Written::start(&txn, organization_id).await?;
     // The chart as it is: read again only when `create_missing` adds to it.
     let mut lookup = Lookup::load(&txn, organization_id, &[]).await?;
     let mut clock = Instant::now();
@@ -247,11 +253,17 @@ pub async fn import_interactions(
                 // Each phase is logged as it begins (the fault tests kill it there).
                 tracing::info!("import phase: writing");
             }
-            let (written, conflicts) = write_only(&txn, organization_id, batch).await?;
+            let (written, conflicts) =
+                write_only(&txn, organization_id, batch, &mut identities).await?;
             summary.recorded.recorded += written.recorded;
             summary.recorded.duplicates += written.duplicates;
             touched.extend(written.cases);
             created.extend(written.created);
+            for (case_id, event) in &written.events {
+                if created.contains(case_id) {
+                    held.push(*case_id, event);
+                }
+            }
             if summary.recorded.recorded >= analyze_at {
                 crate::storage::db::analyze_in(&txn, organization_id).await?;
                 analyze_at = summary.recorded.recorded * 2;
@@ -270,14 +282,17 @@ pub async fn import_interactions(
         // file spreads its interactions: a dry run too, for its figures.
         tracing::info!("import phase: deriving");
         crate::storage::db::analyze_in(&txn, organization_id).await?;
+        held.seal();
         let change = crate::log::derived::derive_once(
             &txn,
             organization_id,
             touched.into_iter().collect(),
             &created,
+            &held,
             &mut rollups,
         )
         .await?;
+        drop(held);
         summary.recorded.new_handoffs = change.handoffs;
         summary.recorded.new_silo_handoffs = change.silo_handoffs;
         summary.recorded.flagged = change.flagged;

@@ -193,3 +193,103 @@ pub(crate) async fn key_organization(
         }
     }
 }
+
+/// The identities (external ids and content keys) an import has written, kept while the
+/// organization held no interaction before the import began: then whatever is not
+/// among them is not recorded, and needs no look-up. The organization is locked for
+/// the import, so nothing else writes meanwhile. Each identity is kept as a 64-bit
+/// hash, so a few look-ups happen for nothing (a collision), never one too few; past
+/// [`Written::MAX`] identities every identity is looked up again.
+#[derive(Debug)]
+pub(crate) struct Written {
+    hashes: HashSet<u64>,
+    hasher: std::collections::hash_map::RandomState,
+    complete: bool,
+}
+
+impl Written {
+    /// Identities kept at most (some 18 MiB of hash table).
+    pub const MAX: usize = if cfg!(debug_assertions) {
+        200
+    } else {
+        1_500_000
+    };
+
+    /// Starts keeping identities when the organization has no interaction yet;
+    /// otherwise every identity is looked up.
+    pub async fn start(txn: &DatabaseTransaction, organization_id: i64) -> ServiceResult<Written> {
+        let any: Option<i64> = interaction::Entity::find()
+            .filter(interaction::Column::OrganizationId.eq(organization_id))
+            .select_only()
+            .column(interaction::Column::Id)
+            .limit(1)
+            .into_tuple()
+            .one(txn)
+            .await?;
+        Ok(Written {
+            hashes: HashSet::new(),
+            hasher: Default::default(),
+            complete: any.is_none(),
+        })
+    }
+
+    /// Keeps nothing: every identity is looked up.
+    pub fn none() -> Written {
+        Written {
+            hashes: HashSet::new(),
+            hasher: Default::default(),
+            complete: false,
+        }
+    }
+
+    fn hash(&self, identity: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(identity)
+    }
+
+    /// Whether `identity` may be recorded already (and must be looked up).
+    pub fn may_be_recorded(&self, identity: &str) -> bool {
+        !self.complete || self.hashes.contains(&self.hash(identity))
+    }
+
+    /// Keeps `identity`, just written.
+    pub fn add(&mut self, identity: &str) {
+        if !self.complete {
+            return;
+        }
+        if self.hashes.len() >= Self::MAX {
+            self.complete = false;
+            self.hashes = HashSet::new();
+            return;
+        }
+        let hash = self.hash(identity);
+        self.hashes.insert(hash);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Written;
+
+    #[test]
+    fn what_was_written_may_be_recorded_the_rest_not_until_the_bound() {
+        let mut written = Written {
+            complete: true,
+            ..Written::none()
+        };
+        assert!(!written.may_be_recorded("a"));
+        written.add("a");
+        assert!(written.may_be_recorded("a"));
+        assert!(!written.may_be_recorded("b"));
+        for i in 1..Written::MAX {
+            written.add(&format!("k{i}"));
+        }
+        assert!(!written.may_be_recorded("b"));
+        written.add("one too many");
+        assert!(
+            written.may_be_recorded("b"),
+            "past the bound, all are looked up"
+        );
+        assert!(Written::none().may_be_recorded("a"));
+    }
+}

@@ -1,7 +1,7 @@
 //! Recording interactions: check the batch, drop what is recorded already, write the
 //! rest, and re-derive the affected cases, all in one transaction.
 
-mod identity;
+pub(crate) mod identity;
 pub mod input;
 mod retraction;
 
@@ -173,7 +173,8 @@ pub(crate) async fn write_batch(
     organization_id: i64,
     batch: Batch,
 ) -> ServiceResult<(Recorded, Vec<UserError>)> {
-    let (fresh, duplicates, conflicts) = drop_recorded(txn, organization_id, batch).await?;
+    let (fresh, duplicates, conflicts) =
+        drop_recorded(txn, organization_id, batch, &identity::Written::none()).await?;
     if fresh.is_empty() {
         let recorded = Recorded {
             duplicates,
@@ -225,11 +226,13 @@ impl RecordedRow {
 
 /// Drops the batch's items whose externalId is recorded already: identical ones are
 /// duplicates (counted with the batch's own), others a CONFLICT. Returns what is left
-/// to write, the duplicate count and the conflicts.
+/// to write, the duplicate count and the conflicts. Looks up only the identities
+/// `written` says may be recorded.
 async fn drop_recorded(
     txn: &DatabaseTransaction,
     organization_id: i64,
     batch: Batch,
+    written: &identity::Written,
 ) -> ServiceResult<(Vec<NewInteraction>, i64, Vec<UserError>)> {
     let Batch {
         mut fresh,
@@ -238,10 +241,17 @@ async fn drop_recorded(
         mut duplicates,
     } = batch;
     // Without an externalId, recorded content is a duplicate, never a conflict.
-    let known =
-        identity::recorded(txn, organization_id, content_keys.into_iter().collect()).await?;
+    let content_keys: Vec<String> = content_keys
+        .into_iter()
+        .filter(|k| written.may_be_recorded(k))
+        .collect();
+    let known = identity::recorded(txn, organization_id, content_keys).await?;
     duplicates += known.len() as i64;
-    let external_ids: Vec<String> = by_external.keys().cloned().collect();
+    let external_ids: Vec<String> = by_external
+        .keys()
+        .filter(|e| written.may_be_recorded(e))
+        .cloned()
+        .collect();
     let mut errors = Vec::new();
     let mut already: HashSet<String> = HashSet::new();
     if !external_ids.is_empty() {
@@ -401,6 +411,8 @@ pub(crate) struct Written {
     pub duplicates: i64,
     pub cases: Vec<i64>,
     pub created: Vec<i64>,
+    /// Each written interaction's case, and what the chain needs of it.
+    pub events: Vec<(i64, Event)>,
 }
 
 /// Records a checked batch in `txn` (whose organization is locked) without deriving
@@ -412,8 +424,10 @@ pub(crate) async fn write_only(
     txn: &DatabaseTransaction,
     organization_id: i64,
     batch: Batch,
+    identities: &mut identity::Written,
 ) -> ServiceResult<(Written, Vec<UserError>)> {
-    let (fresh, duplicates, conflicts) = drop_recorded(txn, organization_id, batch).await?;
+    let (fresh, duplicates, conflicts) =
+        drop_recorded(txn, organization_id, batch, identities).await?;
     if fresh.is_empty() {
         let written = Written {
             duplicates,
@@ -422,13 +436,18 @@ pub(crate) async fn write_only(
         return Ok((written, conflicts));
     }
     let (case_ids, created) = ensure_cases_created(txn, organization_id, &fresh).await?;
-    let rows = rows(txn, organization_id, &case_ids, &fresh).await?;
-    crate::storage::bulk::insert_all(txn, rows).await?;
+    let events = write(txn, organization_id, &case_ids, &fresh).await?;
+    for new in &fresh {
+        if let Some(identity) = new.external_id.as_ref().or(new.content_key.as_ref()) {
+            identities.add(identity);
+        }
+    }
     let written = Written {
         recorded: fresh.len() as i64,
         duplicates,
         cases: case_ids.into_values().collect(),
         created,
+        events,
     };
     Ok((written, conflicts))
 }

@@ -113,14 +113,20 @@ pub async fn atomically<T>(
 /// (ANALYZE counts its own transaction's inserts), instead of planning every later
 /// statement for the empty tables it started with. ANALYZE needs the tables' owner, so
 /// the statement runs as the connection's own user, and the tenant role is restored
-/// for the rest of the transaction. No-op on SQLite.
+/// for the rest of the transaction. It samples a tenth of the usual rows (3,000 a
+/// table): enough to choose between an index and a scan, and a tenth of the cost (at
+/// 200,000 rows the import's ANALYZEs took 2.3 s of 14 s of the server's time); the
+/// full statistics are refreshed after the commit. No-op on SQLite.
 pub async fn analyze_in(txn: &DatabaseTransaction, organization_id: i64) -> ServiceResult<()> {
     if !is_postgres(txn) {
         return Ok(());
     }
     leave_tenant_role(txn).await?;
-    txn.execute_unprepared("ANALYZE interaction, step, customer_case")
-        .await?;
+    txn.execute_unprepared(
+        "SELECT set_config('default_statistics_target', '10', true); \
+         ANALYZE interaction, step, customer_case",
+    )
+    .await?;
     return_to_tenant_role(txn, organization_id).await
 }
 
