@@ -124,6 +124,16 @@ impl Held {
         self.sealed = true;
     }
 
+    /// The earliest instant held of case `case_id`.
+    pub fn first_at(&self, case_id: i64) -> Option<i64> {
+        let start = self.slots.partition_point(|s| s.case_id < case_id);
+        self.slots[start..]
+            .iter()
+            .take_while(|s| s.case_id == case_id)
+            .map(|s| s.at)
+            .min()
+    }
+
     /// The events held of case `case_id`, in recording order.
     pub fn events_of(&self, case_id: i64) -> Vec<Event> {
         debug_assert!(self.sealed, "events_of before seal");

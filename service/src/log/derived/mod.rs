@@ -425,6 +425,19 @@ pub async fn derive_once(
 ) -> ServiceResult<Rederived> {
     case_ids.sort_unstable();
     case_ids.dedup();
+    // The cases held in the order of their first instant (then the rest by id): their
+    // steps then reach the reports' index, which is by instant, nearly in its order,
+    // instead of all over it (a shuffled file creates its cases in no order of time).
+    if held.is_complete() {
+        let first_at = |c: &i64| {
+            created
+                .contains(c)
+                .then(|| held.first_at(*c))
+                .flatten()
+                .unwrap_or(i64::MAX)
+        };
+        case_ids.sort_by_cached_key(|c| (first_at(c), *c));
+    }
     let map = org_map(txn, organization_id).await?;
     let calendar = crate::calendar::of_organization(txn, organization_id).await?;
     let prompt = prompt_within(txn, organization_id).await?;

@@ -282,6 +282,7 @@ pub async fn import_interactions(
         // file spreads its interactions: a dry run too, for its figures.
         tracing::info!("import phase: deriving");
         crate::storage::db::analyze_in(&txn, organization_id).await?;
+        drop(identities);
         held.seal();
         let change = crate::log::derived::derive_once(
             &txn,

@@ -197,18 +197,19 @@ pub(crate) async fn key_organization(
 /// The identities (external ids and content keys) an import has written, kept while the
 /// organization held no interaction before the import began: then whatever is not
 /// among them is not recorded, and needs no look-up. The organization is locked for
-/// the import, so nothing else writes meanwhile. Each identity is kept as a 64-bit
-/// hash, so a few look-ups happen for nothing (a collision), never one too few; past
+/// the import, so nothing else writes meanwhile. Each identity is kept as 32 bits of
+/// its hash (a million of them take some 10 MiB), so a few look-ups happen for nothing
+/// (a collision: about one in four thousand at a million), never one too few; past
 /// [`Written::MAX`] identities every identity is looked up again.
 #[derive(Debug)]
 pub(crate) struct Written {
-    hashes: HashSet<u64>,
+    hashes: HashSet<u32>,
     hasher: std::collections::hash_map::RandomState,
     complete: bool,
 }
 
 impl Written {
-    /// Identities kept at most (some 18 MiB of hash table).
+    /// Identities kept at most (some 20 MiB of hash table).
     pub const MAX: usize = if cfg!(debug_assertions) {
         200
     } else {
@@ -242,9 +243,9 @@ impl Written {
         }
     }
 
-    fn hash(&self, identity: &str) -> u64 {
+    fn hash(&self, identity: &str) -> u32 {
         use std::hash::BuildHasher;
-        self.hasher.hash_one(identity)
+        self.hasher.hash_one(identity) as u32
     }
 
     /// Whether `identity` may be recorded already (and must be looked up).
