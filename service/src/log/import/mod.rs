@@ -205,7 +205,7 @@ pub async fn import_interactions(
     // What the import has written, when that is all the organization holds: then
     // nothing else needs looking up.
     let mut identities =
-        crate::log::recording::identity::Written::start(&txn, organization_id).await?;
+        crate::log::recording::identity::ImportedIdentities::start(&txn, organization_id).await?;
     // The chart as it is: read again only when `create_missing` adds to it.
     let mut lookup = Lookup::load(&txn, organization_id, &[]).await?;
     let mut clock = Instant::now();

@@ -200,15 +200,15 @@ pub(crate) async fn key_organization(
 /// the import, so nothing else writes meanwhile. Each identity is kept as 32 bits of
 /// its hash (a million of them take some 10 MiB), so a few look-ups happen for nothing
 /// (a collision: about one in four thousand at a million), never one too few; past
-/// [`Written::MAX`] identities every identity is looked up again.
+/// [`ImportedIdentities::MAX`] identities every identity is looked up again.
 #[derive(Debug)]
-pub(crate) struct Written {
+pub(crate) struct ImportedIdentities {
     hashes: HashSet<u32>,
     hasher: std::collections::hash_map::RandomState,
     complete: bool,
 }
 
-impl Written {
+impl ImportedIdentities {
     /// Identities kept at most (some 20 MiB of hash table).
     pub const MAX: usize = if cfg!(debug_assertions) {
         200
@@ -218,7 +218,10 @@ impl Written {
 
     /// Starts keeping identities when the organization has no interaction yet;
     /// otherwise every identity is looked up.
-    pub async fn start(txn: &DatabaseTransaction, organization_id: i64) -> ServiceResult<Written> {
+    pub async fn start(
+        txn: &DatabaseTransaction,
+        organization_id: i64,
+    ) -> ServiceResult<ImportedIdentities> {
         let any: Option<i64> = interaction::Entity::find()
             .filter(interaction::Column::OrganizationId.eq(organization_id))
             .select_only()
@@ -227,16 +230,15 @@ impl Written {
             .into_tuple()
             .one(txn)
             .await?;
-        Ok(Written {
-            hashes: HashSet::new(),
-            hasher: Default::default(),
+        Ok(ImportedIdentities {
             complete: any.is_none(),
+            ..ImportedIdentities::none()
         })
     }
 
     /// Keeps nothing: every identity is looked up.
-    pub fn none() -> Written {
-        Written {
+    pub fn none() -> ImportedIdentities {
+        ImportedIdentities {
             hashes: HashSet::new(),
             hasher: Default::default(),
             complete: false,
@@ -270,19 +272,19 @@ impl Written {
 
 #[cfg(test)]
 mod tests {
-    use super::Written;
+    use super::ImportedIdentities;
 
     #[test]
     fn what_was_written_may_be_recorded_the_rest_not_until_the_bound() {
-        let mut written = Written {
+        let mut written = ImportedIdentities {
             complete: true,
-            ..Written::none()
+            ..ImportedIdentities::none()
         };
         assert!(!written.may_be_recorded("a"));
         written.add("a");
         assert!(written.may_be_recorded("a"));
         assert!(!written.may_be_recorded("b"));
-        for i in 1..Written::MAX {
+        for i in 1..ImportedIdentities::MAX {
             written.add(&format!("k{i}"));
         }
         assert!(!written.may_be_recorded("b"));
@@ -291,6 +293,6 @@ mod tests {
             written.may_be_recorded("b"),
             "past the bound, all are looked up"
         );
-        assert!(Written::none().may_be_recorded("a"));
+        assert!(ImportedIdentities::none().may_be_recorded("a"));
     }
 }

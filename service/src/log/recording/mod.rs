@@ -173,8 +173,13 @@ pub(crate) async fn write_batch(
     organization_id: i64,
     batch: Batch,
 ) -> ServiceResult<(Recorded, Vec<UserError>)> {
-    let (fresh, duplicates, conflicts) =
-        drop_recorded(txn, organization_id, batch, &identity::Written::none()).await?;
+    let (fresh, duplicates, conflicts) = drop_recorded(
+        txn,
+        organization_id,
+        batch,
+        &identity::ImportedIdentities::none(),
+    )
+    .await?;
     if fresh.is_empty() {
         let recorded = Recorded {
             duplicates,
@@ -232,7 +237,7 @@ async fn drop_recorded(
     txn: &DatabaseTransaction,
     organization_id: i64,
     batch: Batch,
-    written: &identity::Written,
+    written: &identity::ImportedIdentities,
 ) -> ServiceResult<(Vec<NewInteraction>, i64, Vec<UserError>)> {
     let Batch {
         mut fresh,
@@ -424,7 +429,7 @@ pub(crate) async fn write_only(
     txn: &DatabaseTransaction,
     organization_id: i64,
     batch: Batch,
-    identities: &mut identity::Written,
+    identities: &mut identity::ImportedIdentities,
 ) -> ServiceResult<(Written, Vec<UserError>)> {
     let (fresh, duplicates, conflicts) =
         drop_recorded(txn, organization_id, batch, identities).await?;
