@@ -22,13 +22,18 @@ PGBOUNCER=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
 
 PIDS=()
 dir=target/pooler-check
+# PgBouncer's own files: run as root it drops to the postgres user, who must reach
+# them, and a checkout may sit in a directory only its owner can enter (mktemp -d,
+# a home directory), so they live in a directory of their own under /tmp.
+bouncer=$(mktemp -d /tmp/siloscope-pgbouncer.XXXXXX)
 cleanup() {
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  [ -f "$dir/pgbouncer.pid" ] && kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null || true
+  [ -f "$bouncer/pgbouncer.pid" ] && kill "$(cat "$bouncer/pgbouncer.pid")" 2>/dev/null || true
+  rm -rf "$bouncer"
 }
 trap cleanup EXIT
 rm -rf "$dir"; mkdir -p "$dir"
-chmod 777 "$dir"
+chmod 777 "$dir" "$bouncer"
 
 # A fresh database on the real server.
 db="siloscope_pooler_$$"
@@ -39,7 +44,7 @@ direct="$admin/$db"
 pg_host=$(python3 -c "import urllib.parse,sys; u=urllib.parse.urlparse(sys.argv[1]); print(u.hostname or '127.0.0.1', u.port or 5432, u.username or 'postgres')" "$PG_URL")
 read -r host pgport user <<<"$pg_host"
 port=$(free_port)
-cat >"$dir/pgbouncer.ini" <<EOF
+cat >"$bouncer/pgbouncer.ini" <<EOF
 [databases]
 * = host=$host port=$pgport
 [pgbouncer]
@@ -47,19 +52,19 @@ listen_addr = 127.0.0.1
 listen_port = $port
 unix_socket_dir =
 auth_type = trust
-auth_file = $PWD/$dir/users.txt
+auth_file = $bouncer/users.txt
 pool_mode = transaction
 default_pool_size = 3
 max_client_conn = 200
 ignore_startup_parameters = extra_float_digits,options
-logfile = $PWD/$dir/pgbouncer.log
-pidfile = $PWD/$dir/pgbouncer.pid
+logfile = $bouncer/pgbouncer.log
+pidfile = $bouncer/pgbouncer.pid
 EOF
-echo "\"$user\" \"\"" >"$dir/users.txt"
-chmod 644 "$dir"/*
+echo "\"$user\" \"\"" >"$bouncer/users.txt"
+chmod 644 "$bouncer"/*
 run_as=()
 [ "$(id -u)" = 0 ] && run_as=(-u postgres)
-"$PGBOUNCER" -d "${run_as[@]}" "$dir/pgbouncer.ini"
+"$PGBOUNCER" -d "${run_as[@]}" "$bouncer/pgbouncer.ini"
 for _ in $(seq 1 50); do
   python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null && break
   sleep 0.1
